@@ -1,0 +1,160 @@
+import {existsSync, readFileSync, statSync} from 'node:fs';
+import path from 'node:path';
+import {parseDocument} from 'yaml';
+import type {core as zodCore} from 'zod';
+import {UserError} from '../errors.js';
+import {configSchema, type Config} from './schema.js';
+import {mergeDefaults, presetDefaults} from './presets.js';
+
+export const CONFIG_FILE_NAMES = ['rewind.config.yaml', 'rewind.config.yml', 'rewind.config.json'] as const;
+const MAX_CONFIG_BYTES = 1024 * 1024;
+const MAX_PROBLEMS_SHOWN = 6;
+const SECRET_KEYS = /^(password|passwd|token|api[_-]?token|secret|apikey|api[_-]?key)$/i;
+
+export type LoadedConfig = {readonly config: Config; readonly path: string | null};
+
+/** The config file named on the command line, or the first conventional name in `cwd`. */
+export function findConfigFile(explicit: string | undefined, cwd: string): string {
+	if (explicit !== undefined) {
+		const resolved = path.resolve(cwd, explicit);
+		if (!existsSync(resolved)) throw new UserError(`Config file not found: ${resolved}. Check the path given to --config.`);
+		return resolved;
+	}
+	for (const name of CONFIG_FILE_NAMES) {
+		const candidate = path.join(cwd, name);
+		if (existsSync(candidate)) return candidate;
+	}
+	throw new UserError(
+		`No config file: looked for ${CONFIG_FILE_NAMES.join(', ')} in ${cwd}. ` +
+			'Create one (see README, "Configuration"), pass --config PATH, or run `rewind rehearse` to practise without one.',
+	);
+}
+
+export function loadConfigFile(file: string): LoadedConfig {
+	let size: number;
+	try {
+		const stats = statSync(file);
+		if (!stats.isFile()) throw new UserError(`${file} is not a file. Point --config at a YAML or JSON file.`);
+		size = stats.size;
+	} catch (error) {
+		if (error instanceof UserError) throw error;
+		throw new UserError(`Cannot read config file ${file}: ${(error as NodeJS.ErrnoException).code ?? 'unknown error'}.`);
+	}
+	if (size > MAX_CONFIG_BYTES) {
+		throw new UserError(`${file} is ${size} bytes; a rewind config is at most ${MAX_CONFIG_BYTES} bytes. Is this the right file?`);
+	}
+	const text = readFileSync(file, 'utf8');
+	return {config: parseConfigText(text, file), path: file};
+}
+
+/** Parses and validates config text; every failure is a UserError with one short paragraph. */
+export function parseConfigText(text: string, label: string): Config {
+	const document = parseDocument(text, {prettyErrors: true, uniqueKeys: true});
+	if (document.errors.length > 0) {
+		const first = document.errors[0]!;
+		const where = first.linePos?.[0] ? ` line ${first.linePos[0].line}, column ${first.linePos[0].col}` : '';
+		const reason = first.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+		throw new UserError(`${label}${where}: the file is not valid YAML/JSON (${reason}). Fix the syntax and run again.`);
+	}
+	let raw: unknown;
+	try {
+		raw = document.toJS({maxAliasCount: 50});
+	} catch (error) {
+		throw new UserError(`${label}: the file could not be read as YAML/JSON (${(error as Error).message}). Fix it and run again.`);
+	}
+	if (raw === null || raw === undefined) throw new UserError(`${label} is empty. Describe the target (see README, "Configuration").`);
+	if (typeof raw !== 'object' || Array.isArray(raw)) {
+		throw new UserError(`${label}: expected a mapping of settings (app:, ssh:, site:, reload:, ...), got ${describe(raw)}.`);
+	}
+	const secret = findSecretKey(raw as Record<string, unknown>, []);
+	if (secret !== undefined) {
+		const suggestion = /token/i.test(secret.split('.').at(-1)!) ? 'tokenEnv or tokenFile' : 'passwordEnv or passwordFile';
+		throw new UserError(
+			`${label}: ${secret}: secrets are not stored in the config. Remove it and name where to read it from with ${suggestion}.`,
+		);
+	}
+	const preset = presetDefaults(raw as Record<string, unknown>);
+	if ('problem' in preset) throw new UserError(`${label}: ${preset.problem.path}: ${preset.problem.message}.`);
+	const merged = mergeDefaults(preset.defaults, raw as Record<string, unknown>);
+	const result = configSchema.safeParse(merged, {reportInput: true});
+	if (result.success) return result.data;
+	const problems = result.error.issues.slice(0, MAX_PROBLEMS_SHOWN).map(issue => formatIssue(issue));
+	const more = result.error.issues.length > MAX_PROBLEMS_SHOWN ? ` (and ${result.error.issues.length - MAX_PROBLEMS_SHOWN} more)` : '';
+	throw new UserError(`${label} has ${plural(result.error.issues.length, 'problem')}: ${problems.join('; ')}${more}. Fix the file and run again.`);
+}
+
+function findSecretKey(value: Record<string, unknown>, trail: string[]): string | undefined {
+	for (const [key, child] of Object.entries(value)) {
+		if (SECRET_KEYS.test(key)) return [...trail, key].join('.');
+		if (typeof child === 'object' && child !== null && !Array.isArray(child) && trail.length < 8) {
+			const found = findSecretKey(child as Record<string, unknown>, [...trail, key]);
+			if (found !== undefined) return found;
+		}
+	}
+	return undefined;
+}
+
+function formatIssue(issue: zodCore.$ZodIssue): string {
+	const where = issue.path.length > 0 ? issue.path.map(String).join('.') : '(top level)';
+	const input = 'input' in issue ? issue.input : undefined;
+	switch (issue.code) {
+		case 'invalid_type': {
+			if (input === undefined) return `${where}: missing (expected ${expectedName(issue.expected)})`;
+			return `${where}: expected ${expectedName(issue.expected)}, got ${describe(input)}`;
+		}
+		case 'unrecognized_keys':
+			return `${where}: unknown setting${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map(key => `"${key}"`).join(', ')} (check the spelling)`;
+		case 'invalid_value':
+			return `${where}: expected one of ${issue.values.map(value => JSON.stringify(value)).join(', ')}, got ${describe(input)}`;
+		case 'invalid_union':
+			if ('discriminator' in issue && Array.isArray((issue as {options?: unknown[]}).options)) {
+				const options = (issue as {options: unknown[]}).options.map(value => JSON.stringify(value)).join(', ');
+				const given = typeof input === 'object' && input !== null ? (input as Record<string, unknown>)['method'] : input;
+				return `${where}: expected one of ${options}, got ${describe(given)}`;
+			}
+			return `${where}: ${issue.message}`;
+		case 'too_small':
+			return `${where}: ${issue.origin === 'string' && Number(issue.minimum) === 1 ? 'must not be empty' : `too small (minimum ${String(issue.minimum)})`}, got ${describe(input)}`;
+		case 'too_big':
+			return `${where}: too large (maximum ${String(issue.maximum)}${issue.origin === 'string' ? ' characters' : issue.origin === 'array' ? ' items' : ''}), got ${describe(input)}`;
+		default:
+			return `${where}: ${issue.message}${input === undefined ? '' : `, got ${describe(input)}`}`;
+	}
+}
+
+function expectedName(expected: string): string {
+	switch (expected) {
+		case 'int':
+			return 'a whole number';
+		case 'number':
+			return 'a number';
+		case 'string':
+			return 'text';
+		case 'boolean':
+			return 'true or false';
+		case 'array':
+			return 'a list';
+		case 'object':
+			return 'a mapping';
+		default:
+			return expected;
+	}
+}
+
+/** A short, safe description of a bad value (never the whole of a huge one). */
+export function describe(value: unknown): string {
+	if (value === undefined) return 'nothing';
+	if (value === null) return 'null';
+	if (typeof value === 'string') {
+		const shown = value.length > 40 ? `${value.slice(0, 40)}…` : value;
+		return `${JSON.stringify(shown)}${value.length > 40 ? ` (${value.length} characters)` : ''}`;
+	}
+	if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+	if (Array.isArray(value)) return `a list of ${plural(value.length, 'item')}`;
+	if (typeof value === 'object') return 'a mapping';
+	return typeof value;
+}
+
+function plural(count: number, noun: string): string {
+	return `${count} ${noun}${count === 1 ? '' : 's'}`;
+}

@@ -1,0 +1,134 @@
+import * as z from 'zod';
+
+/** Text that fits on one line of a terminal and a shell word: no control characters. */
+const text = (max = 1024) =>
+	z
+		.string()
+		.min(1, 'must not be empty')
+		.max(max, `must be at most ${max} characters`)
+		.refine(value => !/[\u0000-\u0008\u000A-\u001F\u007F]/.test(value), 'must not contain control characters or line breaks');
+
+const hostName = text(255).refine(value => !/\s/.test(value), 'must not contain spaces');
+const port = z.int().min(1).max(65_535);
+const envName = z
+	.string()
+	.regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, 'must be an environment variable name such as PA_API_TOKEN');
+const seconds = (min: number, max: number) => z.number().min(min).max(max);
+
+export const sshSchema = z.strictObject({
+	/** A host name, an address, or an alias from ~/.ssh/config. */
+	host: hostName,
+	port: port.optional(),
+	user: text(64).optional(),
+	identityFile: text().optional(),
+	knownHostsFile: text().default('~/.ssh/known_hosts'),
+	configFile: text().default('~/.ssh/config'),
+	/** Seconds between keepalives; a dead link is noticed after three missed ones. */
+	keepaliveSeconds: seconds(1, 300).default(10),
+	connectTimeoutSeconds: seconds(1, 300).default(20),
+	/** Use ssh-agent (SSH_AUTH_SOCK) when it is set. */
+	useAgent: z.boolean().default(true),
+});
+
+export const appSchema = z.strictObject({
+	name: text(100).default('app'),
+	/** The checkout on the server; `~/` means the remote home directory. */
+	dir: text(),
+	branch: text(255).optional(),
+});
+
+export const siteSchema = z.strictObject({
+	url: z.url({protocol: /^https?$/, error: 'must be an http:// or https:// address'}).max(2048),
+	mustContain: z.array(text(500)).max(20).default([]),
+	mustNotContain: z.array(text(500)).max(20).default([]),
+	/** How long to keep retrying through the reload window. */
+	timeoutSeconds: seconds(1, 900).default(60),
+	intervalSeconds: seconds(0.1, 60).default(2),
+	/** The longest an HTTP request may take. */
+	requestTimeoutSeconds: seconds(1, 120).default(10),
+});
+
+const secretSource = {
+	tokenEnv: envName.optional(),
+	tokenFile: text().optional(),
+};
+
+export const reloadSchema = z.discriminatedUnion('method', [
+	z.strictObject({
+		method: z.literal('pythonanywhere-api'),
+		url: z.url({protocol: /^https?$/, error: 'must be an http:// or https:// address'}).max(2048),
+		...secretSource,
+	}),
+	z.strictObject({method: z.literal('touch'), path: text()}),
+	z.strictObject({method: z.literal('command'), command: text(4096)}),
+	z.strictObject({method: z.literal('manual'), instructions: text(4096)}),
+	z.strictObject({method: z.literal('none')}),
+]);
+
+export const buildSchema = z.strictObject({
+	/** Relative to app.dir. */
+	dir: text().default('.'),
+	commands: z.array(text(4096)).max(20).default([]),
+	/** Remove node_modules before the commands (the fix for a corrupted install). */
+	cleanInstall: z.boolean().default(false),
+});
+
+export const databaseSchema = z.strictObject({
+	engine: z.literal('mysql').default('mysql'),
+	/** The database server as the app server sees it. */
+	host: hostName,
+	port: port.default(3306),
+	user: text(64),
+	/** The database name exactly as MySQL knows it, e.g. `alice$bankroll` on PythonAnywhere. */
+	name: text(64),
+	passwordEnv: envName.optional(),
+	passwordFile: text().optional(),
+	/** Where backups go on the server. */
+	backupDir: text().default('~/backups'),
+	noTablespaces: z.boolean().default(true),
+	singleTransaction: z.boolean().default(true),
+	routinesAndTriggers: z.boolean().default(true),
+	extraDumpArgs: z.array(text(200)).max(20).default([]),
+	/** Take the row-count/checksum fingerprint before and after. */
+	fingerprint: z.boolean().default(true),
+	/** Also stream a copy of the backup to this machine. */
+	download: z.boolean().default(false),
+	downloadDir: text().default('./backups'),
+});
+
+export const lockSchema = z.strictObject({
+	/** Default: `<app.dir>/.git/rewind.lock`. */
+	path: text().optional(),
+	staleMinutes: seconds(1, 10_080).default(30),
+});
+
+export const pythonAnywhereSchema = z.strictObject({
+	username: z
+		.string()
+		.regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,59}$/, 'must be a PythonAnywhere user name (letters, digits, - and _)'),
+	/** The web app's domain, e.g. `alice.pythonanywhere.com` or `www.example.com`. */
+	domain: hostName,
+	region: z.enum(['us', 'eu']).default('us'),
+	/** The database name without the `<user>$` prefix. */
+	database: text(64).optional(),
+});
+
+export const configSchema = z.strictObject({
+	preset: z.enum(['pythonanywhere', 'generic']).default('generic'),
+	pythonanywhere: pythonAnywhereSchema.optional(),
+	app: appSchema,
+	ssh: sshSchema,
+	site: siteSchema,
+	reload: reloadSchema,
+	build: buildSchema.default({dir: '.', commands: [], cleanInstall: false}),
+	database: databaseSchema.optional(),
+	lock: lockSchema.default({staleMinutes: 30}),
+	/** Where journals and reports go on this machine (default ~/.rewind/runs). */
+	runsDir: text().optional(),
+});
+
+export type Config = z.output<typeof configSchema>;
+export type DatabaseConfig = z.output<typeof databaseSchema>;
+export type ReloadConfig = z.output<typeof reloadSchema>;
+export type SiteConfig = z.output<typeof siteSchema>;
+export type SshConfig = z.output<typeof sshSchema>;

@@ -1,0 +1,90 @@
+/**
+ * The run journal: one JSON object a line, every event of the run, appended as it happens (a
+ * crash loses nothing already written), secrets redacted. `rewind resume` and `rewind undo` read it.
+ */
+import {appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync} from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type {Redactor} from './redact.js';
+import type {RunEvent, RunFacts, Outcome, RunKind} from './types.js';
+
+export const JOURNAL_FILE = 'journal.jsonl';
+export const REPORT_FILE = 'report.md';
+
+export function defaultRunsDir(env: NodeJS.ProcessEnv = process.env): string {
+	const home = env['REWIND_HOME'] ?? path.join(os.homedir(), '.rewind');
+	return path.join(home, 'runs');
+}
+
+/** `20261124T101500Z-a1b2`: sortable, readable, unique enough for one operator. */
+export function newRunId(now = new Date()): string {
+	const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+	return `${stamp}-${Math.random().toString(16).slice(2, 6)}`;
+}
+
+export class Journal {
+	readonly dir: string;
+	readonly file: string;
+	readonly #redactor: Redactor;
+
+	constructor(runsDir: string, runId: string, redactor: Redactor) {
+		this.dir = path.join(runsDir, runId);
+		this.file = path.join(this.dir, JOURNAL_FILE);
+		this.#redactor = redactor;
+		mkdirSync(this.dir, {recursive: true, mode: 0o700});
+	}
+
+	write(event: RunEvent): void {
+		appendFileSync(this.file, `${JSON.stringify(this.#redactor.redactValue(event))}\n`, {mode: 0o600});
+	}
+}
+
+export type JournalSummary = {
+	readonly runId: string;
+	readonly file: string;
+	readonly kind: RunKind;
+	readonly configPath: string | null;
+	readonly startedAt: string;
+	readonly facts: RunFacts;
+	readonly outcome: Outcome | null;
+	readonly succeededSteps: readonly string[];
+	readonly events: readonly RunEvent[];
+};
+
+/** Reads a journal back; a torn last line (a crash mid-write) is ignored. */
+export function readJournal(file: string): JournalSummary {
+	const events: RunEvent[] = [];
+	for (const line of readFileSync(file, 'utf8').split('\n')) {
+		if (line.trim() === '') continue;
+		try {
+			events.push(JSON.parse(line) as RunEvent);
+		} catch {
+			// The last line of a crashed run may be half-written.
+		}
+	}
+	const started = events.find(event => event.type === 'run-started');
+	if (!started || started.type !== 'run-started') throw new Error(`${file} is not a rewind journal (no run-started event)`);
+	const facts: RunFacts = {};
+	for (const event of events) if (event.type === 'fact') Object.assign(facts, event.facts);
+	const finished = events.findLast(event => event.type === 'run-finished');
+	return {
+		runId: started.runId,
+		file,
+		kind: started.kind,
+		configPath: started.configPath,
+		startedAt: started.at,
+		facts,
+		outcome: finished?.type === 'run-finished' ? finished.outcome : null,
+		succeededSteps: events.filter(event => event.type === 'step-succeeded').map(event => (event as {stepId: string}).stepId),
+		events,
+	};
+}
+
+/** Journals in `runsDir`, newest first. */
+export function listJournals(runsDir: string): string[] {
+	if (!existsSync(runsDir)) return [];
+	return readdirSync(runsDir)
+		.map(name => path.join(runsDir, name, JOURNAL_FILE))
+		.filter(file => existsSync(file))
+		.sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs || b.localeCompare(a));
+}

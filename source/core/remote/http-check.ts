@@ -1,0 +1,116 @@
+/**
+ * The site check: GET the URL until it answers 200 with the expected text and without the
+ * forbidden text, retrying through a reload window (PythonAnywhere answers with a redirect to the
+ * same page while its workers start). Every loop is bounded in attempts and time.
+ */
+import type {SiteConfig} from '../config/schema.js';
+import type {HttpObservation, TextCheck} from '../types.js';
+
+const MAX_REDIRECTS = 5;
+const MAX_ATTEMPTS = 1000;
+const MAX_BODY_BYTES = 5 * 1024 * 1024;
+
+export type SiteCheckResult = {
+	readonly ok: boolean;
+	readonly finalStatus: number | null;
+	readonly observations: readonly HttpObservation[];
+	readonly checks: readonly TextCheck[];
+	readonly failures: readonly string[];
+};
+
+type Answer = {status: number | null; body: string; note: string; reloading: boolean};
+
+function sameResource(a: URL, b: URL): boolean {
+	const normalise = (url: URL) => `${url.protocol}//${url.host}${url.pathname.replace(/\/+$/, '') || '/'}${url.search}`;
+	return normalise(a) === normalise(b);
+}
+
+async function readBody(response: Response): Promise<string> {
+	if (!response.body) return '';
+	const reader = response.body.getReader();
+	const chunks: Uint8Array[] = [];
+	let total = 0;
+	while (total < MAX_BODY_BYTES) {
+		const {done, value} = await reader.read();
+		if (done) break;
+		chunks.push(value);
+		total += value.length;
+	}
+	await reader.cancel().catch(() => {});
+	return Buffer.concat(chunks).toString('utf8');
+}
+
+async function getOnce(url: string, timeoutMs: number, signal: AbortSignal): Promise<Answer> {
+	let current = new URL(url);
+	for (let hop = 0; hop <= MAX_REDIRECTS; hop++) {
+		let response: Response;
+		try {
+			response = await fetch(current, {redirect: 'manual', signal: AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]), headers: {'Cache-Control': 'no-cache'}});
+		} catch (error) {
+			if (signal.aborted) throw error;
+			const cause = (error as {cause?: {code?: string; message?: string}}).cause;
+			return {status: null, body: '', note: `no answer (${cause?.code ?? cause?.message ?? (error as Error).message})`, reloading: false};
+		}
+		if (response.status >= 300 && response.status < 400 && response.headers.get('location')) {
+			await response.body?.cancel().catch(() => {});
+			const next = new URL(response.headers.get('location')!, current);
+			if (sameResource(next, current)) return {status: response.status, body: '', note: 'redirected to itself (the app is reloading)', reloading: true};
+			current = next;
+			continue;
+		}
+		return {status: response.status, body: await readBody(response), note: hop > 0 ? `after ${hop} redirect${hop === 1 ? '' : 's'}` : '', reloading: false};
+	}
+	return {status: null, body: '', note: `more than ${MAX_REDIRECTS} redirects`, reloading: false};
+}
+
+export function textChecks(site: Pick<SiteConfig, 'mustContain' | 'mustNotContain'>, body: string): TextCheck[] {
+	return [
+		...site.mustContain.map(text => ({kind: 'contains' as const, text, ok: body.includes(text)})),
+		...site.mustNotContain.map(text => ({kind: 'absent' as const, text, ok: !body.includes(text)})),
+	];
+}
+
+export function describeFailures(status: number | null, checks: readonly TextCheck[], note: string): string[] {
+	if (status !== 200) return [status === null ? `the site gave ${note}` : `the site answered ${status}${note ? ` (${note})` : ''}`];
+	return checks
+		.filter(check => !check.ok)
+		.map(check => (check.kind === 'contains' ? `expected text "${check.text}" missing from the page` : `forbidden text "${check.text}" still present on the page`));
+}
+
+export async function checkSite(
+	site: SiteConfig,
+	options: {signal: AbortSignal; onAttempt?: (observation: HttpObservation, remainingMs: number) => void},
+): Promise<SiteCheckResult> {
+	const started = Date.now();
+	const deadline = started + site.timeoutSeconds * 1000;
+	const intervalMs = site.intervalSeconds * 1000;
+	const observations: HttpObservation[] = [];
+	let last: {status: number | null; checks: TextCheck[]; note: string} = {status: null, checks: [], note: 'no request made'};
+	for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+		const answer = await getOnce(site.url, site.requestTimeoutSeconds * 1000, options.signal);
+		const checks = answer.status === 200 ? textChecks(site, answer.body) : [];
+		const failures = describeFailures(answer.status, checks, answer.note);
+		const observation: HttpObservation = {attempt, at: new Date().toISOString(), status: answer.status, note: failures.length === 0 ? 'ok' : failures.join('; ')};
+		observations.push(observation);
+		options.onAttempt?.(observation, Math.max(0, deadline - Date.now()));
+		last = {status: answer.status, checks, note: answer.note};
+		if (failures.length === 0) return {ok: true, finalStatus: answer.status, observations, checks, failures: []};
+		if (Date.now() + intervalMs > deadline) break;
+		await new Promise<void>((resolve, reject) => {
+			const timer = setTimeout(resolve, intervalMs);
+			options.signal.addEventListener('abort', () => {
+				clearTimeout(timer);
+				reject(options.signal.reason instanceof Error ? options.signal.reason : new Error('aborted'));
+			}, {once: true});
+		});
+	}
+	const failures = describeFailures(last.status, last.checks, last.note);
+	const reloadLoops = observations.filter(observation => observation.note.includes('redirected to itself')).length;
+	return {
+		ok: false,
+		finalStatus: last.status,
+		observations,
+		checks: last.checks.length > 0 ? last.checks : textChecks(site, '').map(check => ({...check, ok: false})),
+		failures: reloadLoops > 0 && last.status !== 200 ? [...failures, `redirected to itself ${reloadLoops} times`] : failures,
+	};
+}

@@ -1,0 +1,35 @@
+/**
+ * Help text and version, in a chunk of their own: `rewind --help` loads nothing else.
+ */
+export const HELP = `rewind — a guided, verified rollback of a git-deployed web app over SSH
+
+Usage
+  rewind [rollback] [options]   roll the server back, screen by screen (the default)
+  rewind rehearse [options]     practise on a sandbox "production" on this machine
+  rewind resume [options]       continue an interrupted run from its journal
+  rewind undo [options]         return the server to where the last rollback started
+  rewind plan [options]         print every command a rollback would run (same as --dry-run)
+  rewind drills                 list the rehearsal drills
+
+Options
+  -c, --config PATH             config file (default: ./rewind.config.yaml, .yml or .json)
+  -t, --target COMMIT           roll back to this commit (hash, tag or branch) without the picker
+  -y, --yes                     confirm the reset and save uncommitted changes without asking
+      --dry-run                 print the plan without connecting
+      --plain                   plain progress lines instead of the full-screen UI
+      --accept-new-host-key     trust a server whose host key is not in known_hosts yet
+      --take-over-stale-lock    take over a stale lock without asking (logged)
+      --skip-backup REASON      reset without a database backup; the reason is logged
+      --journal PATH            the journal to resume or undo (default: the latest run)
+      --drill NAME              rehearsal: inject one of the drills' faults
+      --drills-dir DIR          rehearsal: also load drills from DIR
+  -h, --help                    this text
+  -v, --version                 the version
+
+Exit codes
+  0 rolled back and verified   1 a step or a check failed   2 bad input (config, flags)
+  3 refused for safety (lock held, host key, no backup)      130 stopped by the operator
+
+Without a terminal (CI, a pipe) rewind prints plain progress lines; pass --target and --yes.
+Config, drills and the operator guide: README.md.
+`;

@@ -1,0 +1,3 @@
+export function listDrillsText(_dir?: string): string {
+	return 'No drills yet.\n';
+}

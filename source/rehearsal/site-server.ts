@@ -1,0 +1,130 @@
+/**
+ * The sandbox's web server on 127.0.0.1, behaving like a PythonAnywhere web app: it serves the
+ * checkout's built dist/ as loaded at the last reload, reloads when the WSGI file is touched or the
+ * reload API is called, and can misbehave on purpose for drills and fault tests.
+ */
+import {existsSync, readdirSync, readFileSync, statSync} from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+
+export type SiteMode = {
+	/** Answer every page with this status (e.g. 500) instead of the page. */
+	failStatus?: number;
+	/** After a reload, redirect to the same URL for this long (PythonAnywhere's worker start). */
+	reloadRedirectMs?: number;
+	/** The reload API answers this status (401, or 409 with cname_error after reloading). */
+	apiStatus?: 200 | 401 | 409;
+};
+
+export type SiteServer = {
+	readonly url: string;
+	readonly port: number;
+	readonly reloadUrl: string;
+	readonly reloads: number;
+	mode: SiteMode;
+	stop(): Promise<void>;
+};
+
+export type SiteOptions = {
+	readonly appDir: string;
+	readonly wsgiPath: string;
+	readonly username: string;
+	readonly domain: string;
+	readonly token: string;
+	readonly mode?: SiteMode;
+};
+
+const CONTENT_TYPES: Record<string, string> = {'.html': 'text/html; charset=utf-8', '.css': 'text/css', '.js': 'text/javascript'};
+
+export async function startSiteServer(options: SiteOptions): Promise<SiteServer> {
+	const dist = path.join(options.appDir, 'dist');
+	let loaded = new Map<string, Buffer>();
+	let reloads = 0;
+	let wsgiMtime = existsSync(options.wsgiPath) ? statSync(options.wsgiPath).mtimeMs : 0;
+	let redirectUntil = 0;
+	const state = {mode: {...options.mode} as SiteMode};
+
+	/** Loads dist/ as a worker would at start: later changes are not seen until the next reload. */
+	const reload = () => {
+		const files = new Map<string, Buffer>();
+		const walk = (dir: string, prefix: string) => {
+			if (!existsSync(dir)) return;
+			for (const entry of readdirSync(dir, {withFileTypes: true})) {
+				const full = path.join(dir, entry.name);
+				if (entry.isDirectory()) walk(full, `${prefix}${entry.name}/`);
+				else files.set(`/${prefix}${entry.name}`, readFileSync(full));
+			}
+		};
+		walk(dist, '');
+		loaded = files;
+		reloads++;
+		if (state.mode.reloadRedirectMs) redirectUntil = Date.now() + state.mode.reloadRedirectMs;
+	};
+	reload();
+	reloads = 0;
+
+	const apiPath = `/api/v0/user/${options.username}/webapps/${options.domain}/reload/`;
+	const server = http.createServer((request, response) => {
+		const url = new URL(request.url ?? '/', 'http://localhost');
+		if (url.pathname === apiPath) {
+			if (request.method !== 'POST') {
+				response.writeHead(405, {'Content-Type': 'application/json'}).end('{"detail":"Method not allowed."}');
+				return;
+			}
+			const authorized = request.headers.authorization === `Token ${options.token}`;
+			if (!authorized || state.mode.apiStatus === 401) {
+				response.writeHead(401, {'Content-Type': 'application/json'}).end('{"detail":"Invalid token."}');
+				return;
+			}
+			reload();
+			if (state.mode.apiStatus === 409) {
+				response.writeHead(409, {'Content-Type': 'application/json'}).end('{"status":"ERROR","error":"cname_error"}');
+				return;
+			}
+			response.writeHead(200, {'Content-Type': 'application/json'}).end('{"status":"OK"}');
+			return;
+		}
+		// Touching the WSGI file reloads the app, as on PythonAnywhere.
+		const mtime = existsSync(options.wsgiPath) ? statSync(options.wsgiPath).mtimeMs : 0;
+		if (mtime !== wsgiMtime) {
+			wsgiMtime = mtime;
+			reload();
+		}
+		if (Date.now() < redirectUntil) {
+			response.writeHead(302, {Location: url.pathname}).end();
+			return;
+		}
+		if (state.mode.failStatus) {
+			response.writeHead(state.mode.failStatus, {'Content-Type': 'text/plain'}).end('Something went wrong :-(\n');
+			return;
+		}
+		const file = loaded.get(url.pathname === '/' ? '/index.html' : url.pathname);
+		if (!file) {
+			response.writeHead(404, {'Content-Type': 'text/plain'}).end('Not found\n');
+			return;
+		}
+		response.writeHead(200, {'Content-Type': CONTENT_TYPES[path.extname(url.pathname || '.html')] ?? CONTENT_TYPES['.html']!}).end(file);
+	});
+	server.keepAliveTimeout = 1000;
+	await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
+	const address = server.address();
+	const port = typeof address === 'object' && address ? address.port : 0;
+	return {
+		url: `http://127.0.0.1:${port}/`,
+		port,
+		reloadUrl: `http://127.0.0.1:${port}${apiPath}`,
+		get reloads() {
+			return reloads;
+		},
+		get mode() {
+			return state.mode;
+		},
+		set mode(mode: SiteMode) {
+			state.mode = mode;
+		},
+		async stop() {
+			server.closeAllConnections();
+			await new Promise<void>(resolve => server.close(() => resolve()));
+		},
+	};
+}

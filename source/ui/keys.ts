@@ -1,0 +1,31 @@
+/**
+ * Every key rewind answers to, in one place. Screens match keys through these bindings and build
+ * their help lines from the same records, so what the footer says is what the keys do.
+ */
+import type {Key} from 'ink';
+
+export type Binding = {readonly keys: string; readonly label: string; readonly match: (input: string, key: Key) => boolean};
+
+const binding = (keys: string, label: string, match: Binding['match']): Binding => ({keys, label, match});
+
+export const KEYS = {
+	up: binding('↑/k', 'up', (input, key) => key.upArrow || input === 'k'),
+	down: binding('↓/j', 'down', (input, key) => key.downArrow || input === 'j'),
+	pageUp: binding('PgUp', 'page up', (_input, key) => key.pageUp),
+	pageDown: binding('PgDn', 'page down', (_input, key) => key.pageDown),
+	top: binding('g', 'newest', input => input === 'g'),
+	bottom: binding('G', 'oldest loaded', input => input === 'G'),
+	pick: binding('Enter', 'roll back to this commit', (_input, key) => key.return),
+	filter: binding('/', 'filter', input => input === '/'),
+	clearFilter: binding('Esc', 'clear the filter', (_input, key) => key.escape),
+	back: binding('Esc', 'pick another commit', (_input, key) => key.escape),
+	abort: binding('q', 'abort', input => input === 'q'),
+	quit: binding('q', 'quit', (input, key) => input === 'q' || key.return),
+	undo: binding('u', 'undo: return the server to where it was', input => input === 'u'),
+	stop: binding('Ctrl+C', 'stop safely', (input, key) => key.ctrl && input === 'c'),
+	continueManual: binding('Enter', 'I have reloaded the app', (_input, key) => key.return),
+} as const satisfies Record<string, Binding>;
+
+export function helpLine(...bindings: readonly Binding[]): string {
+	return bindings.map(item => `${item.keys} ${item.label}`).join(' · ');
+}

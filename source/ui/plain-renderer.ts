@@ -1,0 +1,46 @@
+/**
+ * The renderer for runs without a terminal (CI, pipes, --plain): one line per finished thing,
+ * command output as it streams, progress every few seconds, and the criteria table at the end.
+ * It reads the same run state as the TUI, so the words are the same.
+ */
+import type {Writable} from 'node:stream';
+import type {Engine} from '../core/engine.js';
+import {formatBytes, formatDuration} from '../core/criteria.js';
+import {STATUS_MARK} from '../core/report.js';
+import {initialRunState, reduceRun, type RunState} from '../core/run-state.js';
+import type {RunEvent} from '../core/types.js';
+
+const PROGRESS_EVERY_MS = 2000;
+
+function clock(at: string): string {
+	return at.slice(11, 19);
+}
+
+export function attachPlainRenderer(engine: Engine, out: Writable): () => void {
+	let state: RunState = initialRunState;
+	let printed = 0;
+	let lastProgress = 0;
+	const write = (text: string) => out.write(`${text}\n`);
+	return engine.subscribe((event: RunEvent) => {
+		state = reduceRun(state, event);
+		if (event.type === 'run-started') write(`[${clock(event.at)}] rewind ${event.kind} of ${event.appName} (run ${event.runId})`);
+		// Output lines are printed as they stream; the copy the log keeps of a failure's output is not repeated.
+		for (const entry of state.log.slice(printed)) if (entry.level !== 'output') write(`[${clock(event.at)}] ${entry.text}`);
+		printed = state.log.length;
+		if (event.type === 'output') for (const line of event.lines) write(`  │ ${line}`);
+		if (event.type === 'step-waiting') write(`[${clock(event.at)}] waiting for: ${event.question}`);
+		if (event.type === 'progress' && Date.now() - lastProgress >= PROGRESS_EVERY_MS) {
+			lastProgress = Date.now();
+			write(`[${clock(event.at)}] … ${event.label}${event.bytes === undefined ? '' : `: ${formatBytes(event.bytes)}`} (${formatDuration(event.elapsedMs)})`);
+		}
+		if (event.type === 'run-finished') {
+			write('');
+			write(`Result: ${event.outcome.toUpperCase()} — ${event.message}`);
+			const width = Math.max(...event.criteria.map(criterion => criterion.label.length));
+			for (const criterion of event.criteria) write(`  ${STATUS_MARK[criterion.status]} ${criterion.label.padEnd(width)}  ${criterion.detail}`);
+			write(`Total ${formatDuration(event.totalMs)}${event.rollbackMs === null ? '' : `, rollback ${formatDuration(event.rollbackMs)}`}`);
+			if (event.reportPath) write(`Report: ${event.reportPath}`);
+			if (event.journalPath) write(`Journal: ${event.journalPath}`);
+		}
+	});
+}

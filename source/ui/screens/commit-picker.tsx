@@ -1,0 +1,227 @@
+/**
+ * The commit picker: the server's own history, newest first, paged as the cursor moves (a huge
+ * repository opens as fast as a small one), with what rolling back to the highlighted commit would
+ * undo.
+ */
+import {Spinner} from '@inkjs/ui';
+import {Box, Text} from 'ink';
+import {useEffect, useReducer, useRef, useState} from 'react';
+import {errorMessage} from '../../core/errors.js';
+import {FLAG_LABELS, isMerge} from '../../core/git.js';
+import type {ChangeFlag, Commit, CommitSource, RollbackImpact} from '../../core/types.js';
+import {LineInput} from '../components/line-input.js';
+import {useKeys} from '../key-router.js';
+import {helpLine, KEYS} from '../keys.js';
+import {initialPickerState, PAGE_SIZE, pickerReducer, PREFETCH_MARGIN, visibleCommits, windowStart} from './picker-state.js';
+
+const IMPACT_DELAY_MS = 150;
+const FILTER_DELAY_MS = 250;
+const SEARCH_LIMIT = 200;
+const FLAG_SHORT: Record<ChangeFlag, string> = {
+	migration: 'migration',
+	lockfile: 'lockfile',
+	'dependency-manifest': 'dependencies',
+	'frontend-config': 'front-end config',
+};
+
+type ImpactEntry = {status: 'loading'} | {status: 'ready'; impact: RollbackImpact} | {status: 'error'; message: string};
+
+function pad(text: string, width: number): string {
+	if (text.length > width) return `${text.slice(0, Math.max(1, width - 1))}…`;
+	return text.padEnd(width);
+}
+
+function CommitRow({commit, selected, isHead, width}: {readonly commit: Commit; readonly selected: boolean; readonly isHead: boolean; readonly width: number}) {
+	const suffix = isHead ? ' ← HEAD (live now)' : isMerge(commit) ? ' (merge)' : '';
+	const subjectWidth = Math.max(10, width - 2 - 9 - 11 - 15 - suffix.length);
+	return (
+		<Text color={selected ? 'cyan' : undefined} bold={selected} wrap="truncate">
+			{selected ? '▸ ' : '  '}
+			<Text color={selected ? 'cyan' : 'yellow'}>{pad(commit.shortHash, 8)}</Text> <Text dimColor={!selected}>{commit.date.slice(0, 10)}</Text>{' '}
+			{pad(commit.author, 14)} {pad(commit.subject, subjectWidth)}
+			<Text color="magenta">{suffix}</Text>
+		</Text>
+	);
+}
+
+function ImpactPane({entry, commit, isHead, width}: {readonly entry: ImpactEntry | undefined; readonly commit: Commit | undefined; readonly isHead: boolean; readonly width: number}) {
+	if (!commit) return null;
+	if (isHead) return <Text dimColor>This is what the server runs now: pick an older commit.</Text>;
+	if (!entry || entry.status === 'loading') return <Spinner label={`Reading what rolling back to ${commit.shortHash} would undo…`} />;
+	if (entry.status === 'error') return <Text color="red">Could not read the changes: {entry.message}</Text>;
+	const {impact} = entry;
+	const flags = [...new Set(impact.files.flatMap(file => file.flags))];
+	const added = impact.files.reduce((sum, file) => sum + (file.added ?? 0), 0);
+	const removed = impact.files.reduce((sum, file) => sum + (file.removed ?? 0), 0);
+	return (
+		<Box flexDirection="column" width={width}>
+			<Text>
+				Rolling back to <Text bold>{commit.shortHash}</Text> undoes <Text bold>{impact.commitsUndone.length}</Text> commit
+				{impact.commitsUndone.length === 1 ? '' : 's'} and changes {impact.files.length} file{impact.files.length === 1 ? '' : 's'} (+{added} −{removed})
+				{impact.targetIsAncestor ? '' : ' — not an ancestor of HEAD!'}
+			</Text>
+			{impact.commitsUndone.slice(0, 3).map(undone => (
+				<Text key={undone.hash} dimColor wrap="truncate">
+					{'  • '}
+					{undone.shortHash} {undone.subject}
+				</Text>
+			))}
+			{impact.commitsUndone.length > 3 && <Text dimColor>{`  … and ${impact.commitsUndone.length - 3} more`}</Text>}
+			<Text dimColor wrap="truncate">
+				{'  files: '}
+				{impact.files
+					.slice(0, 6)
+					.map(file => `${file.path}${file.flags.length > 0 ? ` [${file.flags.map(flag => FLAG_SHORT[flag]).join(', ')}]` : ''}`)
+					.join(', ')}
+				{impact.files.length > 6 ? ', …' : ''}
+			</Text>
+			{flags.map(flag => (
+				<Text key={flag} color="yellow" wrap="wrap">
+					⚠ {FLAG_LABELS[flag]}
+				</Text>
+			))}
+		</Box>
+	);
+}
+
+export function CommitPicker({
+	source,
+	onPick,
+	onAbort,
+	height,
+	width,
+}: {
+	readonly source: CommitSource;
+	readonly onPick: (commit: Commit) => void;
+	readonly onAbort: () => void;
+	readonly height: number;
+	readonly width: number;
+}) {
+	const [state, dispatch] = useReducer(pickerReducer, initialPickerState);
+	const [impacts, setImpacts] = useState<ReadonlyMap<string, ImpactEntry>>(new Map());
+	const loadingOffset = useRef<number | null>(null);
+	const list = visibleCommits(state);
+	const selected = list[state.cursor];
+
+	const loadPage = (offset: number) => {
+		if (loadingOffset.current !== null) return;
+		loadingOffset.current = offset;
+		dispatch({type: 'load-started'});
+		source.page(offset, PAGE_SIZE).then(
+			page => {
+				loadingOffset.current = null;
+				dispatch({type: 'page-loaded', offset, commits: page.commits, hasMore: page.hasMore});
+			},
+			(error: unknown) => {
+				loadingOffset.current = null;
+				dispatch({type: 'load-failed', error: errorMessage(error)});
+			},
+		);
+	};
+
+	useEffect(() => loadPage(0), []);
+
+	// Prefetch the next page as the cursor nears the end of what is loaded.
+	useEffect(() => {
+		if (state.filter?.results) return;
+		if (state.hasMore && !state.loading && state.commits.length > 0 && state.cursor >= state.commits.length - PREFETCH_MARGIN) loadPage(state.commits.length);
+	}, [state.cursor, state.commits.length, state.hasMore, state.loading, state.filter]);
+
+	// What the highlighted commit would undo, once the cursor rests.
+	useEffect(() => {
+		if (!selected || selected.hash === source.head || impacts.has(selected.hash)) return;
+		const hash = selected.hash;
+		const timer = setTimeout(() => {
+			setImpacts(previous => new Map(previous).set(hash, {status: 'loading'}));
+			source.impact(hash).then(
+				impact => setImpacts(previous => new Map(previous).set(hash, {status: 'ready', impact})),
+				(error: unknown) => setImpacts(previous => new Map(previous).set(hash, {status: 'error', message: errorMessage(error)})),
+			);
+		}, IMPACT_DELAY_MS);
+		return () => clearTimeout(timer);
+	}, [selected?.hash]);
+
+	// Search the whole history on the server as the filter text changes.
+	const query = state.filter?.query ?? '';
+	useEffect(() => {
+		if (query === '') return;
+		const timer = setTimeout(() => {
+			source.search(query, SEARCH_LIMIT).then(
+				results => dispatch({type: 'filter-results', query, results}),
+				(error: unknown) => dispatch({type: 'load-failed', error: errorMessage(error)}),
+			);
+		}, FILTER_DELAY_MS);
+		return () => clearTimeout(timer);
+	}, [query]);
+
+	const editing = state.filter?.editing === true;
+	const listHeight = Math.max(3, height - 8);
+	useKeys((input, key) => {
+		if (editing) {
+			if (KEYS.clearFilter.match(input, key)) dispatch({type: 'filter-clear'});
+			else if (key.return) dispatch({type: 'filter-commit'});
+			else if (key.upArrow) dispatch({type: 'move', delta: -1});
+			else if (key.downArrow) dispatch({type: 'move', delta: 1});
+			return;
+		}
+		if (KEYS.up.match(input, key)) dispatch({type: 'move', delta: -1});
+		else if (KEYS.down.match(input, key)) dispatch({type: 'move', delta: 1});
+		else if (KEYS.pageUp.match(input, key)) dispatch({type: 'move', delta: -listHeight});
+		else if (KEYS.pageDown.match(input, key)) dispatch({type: 'move', delta: listHeight});
+		else if (KEYS.top.match(input, key)) dispatch({type: 'move-to', index: 0});
+		else if (KEYS.bottom.match(input, key)) dispatch({type: 'move-to', index: list.length - 1});
+		else if (KEYS.filter.match(input, key)) dispatch({type: 'filter-open'});
+		else if (state.filter && KEYS.clearFilter.match(input, key)) dispatch({type: 'filter-clear'});
+		else if (KEYS.abort.match(input, key)) onAbort();
+		else if (KEYS.pick.match(input, key) && selected) {
+			if (selected.hash === source.head) dispatch({type: 'message', text: `${selected.shortHash} is what the server runs now: pick an older commit.`});
+			else onPick(selected);
+		}
+	});
+
+	const start = windowStart(state.cursor, list.length, listHeight);
+	const shown = list.slice(start, start + listHeight);
+	const impactEntry = selected ? impacts.get(selected.hash) : undefined;
+	return (
+		<Box flexDirection="column" width={width}>
+			<Text bold>
+				Pick the commit to roll back to{' '}
+				<Text dimColor>
+					(server history, newest first · {state.filter?.results ? `${list.length} match${list.length === 1 ? '' : 'es'}` : `${state.commits.length}${state.hasMore ? '+' : ''} loaded`})
+				</Text>
+			</Text>
+			{state.filter && (
+				<Box gap={1}>
+					<Text color="cyan">/</Text>
+					{state.filter.editing ? (
+						<LineInput
+							placeholder="filter by hash, author or subject (whole history)"
+							defaultValue={state.filter.query}
+							onChange={value => dispatch({type: 'filter-query', query: value})}
+							onSubmit={() => dispatch({type: 'filter-commit'})}
+						/>
+					) : (
+						<Text>{state.filter.query}</Text>
+					)}
+					{state.filter.loading && <Spinner />}
+				</Box>
+			)}
+			{state.error && <Text color="red">Could not read the history: {state.error}</Text>}
+			{list.length === 0 && state.loading && <Spinner label="Reading the server's git log…" />}
+			{list.length === 0 && !state.loading && state.filter?.results && <Text dimColor>No commit matches "{state.filter.query}".</Text>}
+			{shown.map((commit, index) => (
+				<CommitRow key={commit.hash} commit={commit} selected={start + index === state.cursor} isHead={commit.hash === source.head} width={width} />
+			))}
+			{state.loading && list.length > 0 && <Spinner label="loading older commits…" />}
+			<Box marginTop={1}>
+				<ImpactPane entry={impactEntry} commit={selected} isHead={selected?.hash === source.head} width={width} />
+			</Box>
+			{state.message && <Text color="yellow">{state.message}</Text>}
+			<Text dimColor wrap="truncate">
+				{editing
+					? helpLine(KEYS.clearFilter, {keys: 'Enter', label: 'back to the list', match: () => false})
+					: helpLine(KEYS.up, KEYS.down, KEYS.pick, KEYS.filter, KEYS.abort)}
+			</Text>
+		</Box>
+	);
+}

@@ -1,0 +1,77 @@
+/** The commit picker's state: loaded pages, cursor and filter. A pure reducer, unit-tested. */
+import type {Commit} from '../../core/types.js';
+
+export const PAGE_SIZE = 50;
+/** Load the next page when the cursor comes this close to the end of what is loaded. */
+export const PREFETCH_MARGIN = 8;
+
+export type PickerState = {
+	readonly commits: readonly Commit[];
+	readonly hasMore: boolean;
+	readonly loading: boolean;
+	readonly error: string | null;
+	readonly cursor: number;
+	readonly filter: {readonly query: string; readonly editing: boolean; readonly results: readonly Commit[] | null; readonly loading: boolean} | null;
+	readonly message: string | null;
+};
+
+export const initialPickerState: PickerState = {commits: [], hasMore: true, loading: false, error: null, cursor: 0, filter: null, message: null};
+
+export type PickerAction =
+	| {type: 'load-started'}
+	| {type: 'page-loaded'; offset: number; commits: readonly Commit[]; hasMore: boolean}
+	| {type: 'load-failed'; error: string}
+	| {type: 'move'; delta: number}
+	| {type: 'move-to'; index: number}
+	| {type: 'filter-open'}
+	| {type: 'filter-query'; query: string}
+	| {type: 'filter-results'; query: string; results: readonly Commit[]}
+	| {type: 'filter-commit'}
+	| {type: 'filter-clear'}
+	| {type: 'message'; text: string | null};
+
+export function visibleCommits(state: PickerState): readonly Commit[] {
+	return state.filter?.results ?? state.commits;
+}
+
+function clampCursor(state: PickerState, cursor: number): number {
+	const count = visibleCommits(state).length;
+	return count === 0 ? 0 : Math.min(Math.max(0, cursor), count - 1);
+}
+
+export function pickerReducer(state: PickerState, action: PickerAction): PickerState {
+	switch (action.type) {
+		case 'load-started':
+			return {...state, loading: true, error: null};
+		case 'page-loaded': {
+			// A page that arrives out of order (or twice) is placed by its offset, never duplicated.
+			const commits = [...state.commits.slice(0, action.offset), ...action.commits];
+			return {...state, commits, hasMore: action.hasMore, loading: false};
+		}
+		case 'load-failed':
+			return {...state, loading: false, error: action.error};
+		case 'move':
+			return {...state, cursor: clampCursor(state, state.cursor + action.delta), message: null};
+		case 'move-to':
+			return {...state, cursor: clampCursor(state, action.index), message: null};
+		case 'filter-open':
+			return {...state, filter: {query: state.filter?.query ?? '', editing: true, results: state.filter?.results ?? null, loading: false}};
+		case 'filter-query':
+			return {...state, filter: {query: action.query, editing: true, results: action.query === '' ? null : (state.filter?.results ?? null), loading: action.query !== ''}, cursor: 0};
+		case 'filter-results':
+			if (!state.filter || state.filter.query !== action.query) return state;
+			return {...state, filter: {...state.filter, results: action.results, loading: false}, cursor: 0};
+		case 'filter-commit':
+			return state.filter ? {...state, filter: {...state.filter, editing: false}} : state;
+		case 'filter-clear':
+			return {...state, filter: null, cursor: 0};
+		case 'message':
+			return {...state, message: action.text};
+	}
+}
+
+/** The first row shown so that the cursor stays in view, roughly centred. */
+export function windowStart(cursor: number, count: number, height: number): number {
+	if (count <= height) return 0;
+	return Math.max(0, Math.min(cursor - Math.floor(height / 2), count - height));
+}

@@ -1,0 +1,59 @@
+/**
+ * A "production" server for tests: the sandbox app checked out in a temp dir, reachable over the
+ * private sshd, and served by the sandbox site server, with a config pointing at both.
+ */
+import {mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import {configSchema, type Config} from '../../source/core/config/schema.js';
+import {mergeDefaults} from '../../source/core/config/presets.js';
+import {createAppRepository, MARKER, SITE_TITLE, type AppRepository} from '../../source/rehearsal/app-repo.js';
+import {startSiteServer, type SiteServer} from '../../source/rehearsal/site-server.js';
+import type {Sshd} from './sshd.js';
+
+export const API_TOKEN = 'test-token-3f9a2c71';
+
+export type Production = {
+	readonly root: string;
+	readonly app: AppRepository;
+	readonly site: SiteServer;
+	readonly wsgiPath: string;
+	readonly backupDir: string;
+	readonly runsDir: string;
+	config(overrides?: Record<string, unknown>): Config;
+	stop(): Promise<void>;
+};
+
+export async function startProduction(sshd: Sshd, options: {extraHistory?: number} = {}): Promise<Production> {
+	const root = mkdtempSync(path.join(os.tmpdir(), 'rewind-prod-'));
+	const app = await createAppRepository(path.join(root, 'app'), options);
+	const wsgiPath = path.join(root, 'var', 'www', 'trainee_pythonanywhere_com_wsgi.py');
+	mkdirSync(path.dirname(wsgiPath), {recursive: true});
+	writeFileSync(wsgiPath, '# WSGI entry point\n');
+	const backupDir = path.join(root, 'backups');
+	const runsDir = path.join(root, 'runs');
+	const site = await startSiteServer({appDir: app.dir, wsgiPath, username: 'trainee', domain: 'trainee.pythonanywhere.com', token: API_TOKEN});
+	return {
+		root,
+		app,
+		site,
+		wsgiPath,
+		backupDir,
+		runsDir,
+		config(overrides = {}) {
+			const base = {
+				app: {name: 'bankroll', dir: app.dir, branch: 'main'},
+				ssh: {host: sshd.host, port: sshd.port, user: sshd.user, identityFile: sshd.identityFile, knownHostsFile: sshd.knownHostsFile, configFile: path.join(root, 'no-ssh-config'), useAgent: false},
+				site: {url: site.url, mustContain: [SITE_TITLE], mustNotContain: [MARKER], timeoutSeconds: 5, intervalSeconds: 0.2},
+				reload: {method: 'touch', path: wsgiPath},
+				build: {commands: ['node build.mjs']},
+				lock: {staleMinutes: 30},
+			};
+			return configSchema.parse(mergeDefaults(base, overrides));
+		},
+		async stop() {
+			await site.stop();
+			rmSync(root, {recursive: true, force: true});
+		},
+	};
+}

@@ -1,0 +1,155 @@
+/**
+ * A private OpenSSH sshd on 127.0.0.1 and a random port, with generated host and client keys in a
+ * temp dir: the real server rewind's remote behaviour is tested against. Nothing system-wide is
+ * changed except creating /run/sshd (sshd's privilege-separation dir) when running as root.
+ */
+import {execFileSync, spawn, type ChildProcess} from 'node:child_process';
+import {existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import {freePort} from '../../source/rehearsal/mariadb.js';
+
+const SSHD_CANDIDATES = ['/usr/sbin/sshd', '/usr/bin/sshd', '/usr/local/sbin/sshd'];
+const START_ATTEMPTS = 5;
+
+export function sshdPath(): string | undefined {
+	return SSHD_CANDIDATES.find(candidate => existsSync(candidate));
+}
+
+export type Sshd = {
+	readonly host: string;
+	readonly port: number;
+	readonly user: string;
+	readonly dir: string;
+	readonly identityFile: string;
+	readonly knownHostsFile: string;
+	readonly hostPublicKey: string;
+	readonly logFile: string;
+	/** Per-connection sshd processes (children of the listener). */
+	sessionPids(): number[];
+	/** Kills every connection's sshd process: the client sees its connection drop. */
+	killSessions(signal?: NodeJS.Signals): number;
+	/** "Accepted publickey" lines in the log: how many connections authenticated. */
+	acceptedConnections(): number;
+	stop(): Promise<void>;
+};
+
+function keygen(file: string, type = 'ed25519'): string {
+	execFileSync('ssh-keygen', ['-q', '-t', type, '-N', '', '-C', 'rewind-test', '-f', file]);
+	return readFileSync(`${file}.pub`, 'utf8').trim();
+}
+
+async function waitForBanner(port: number, child: ChildProcess): Promise<boolean> {
+	for (let attempt = 0; attempt < 100; attempt++) {
+		if (child.exitCode !== null) return false;
+		const banner = await new Promise<string>(resolve => {
+			const socket = net.connect(port, '127.0.0.1');
+			let data = '';
+			socket.setTimeout(1000, () => socket.destroy());
+			socket.on('data', chunk => {
+				data += chunk.toString();
+				socket.destroy();
+			});
+			socket.on('close', () => resolve(data));
+			socket.on('error', () => resolve(''));
+		});
+		if (banner.startsWith('SSH-2.0')) return true;
+		await new Promise(resolve => setTimeout(resolve, 50));
+	}
+	return false;
+}
+
+function childrenOf(pid: number): number[] {
+	const children: number[] = [];
+	for (const entry of readdirSync('/proc')) {
+		if (!/^\d+$/.test(entry)) continue;
+		try {
+			const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+			const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+			if (ppid === pid) children.push(Number(entry));
+		} catch {
+			// The process ended while we looked.
+		}
+	}
+	return children;
+}
+
+export async function startSshd(options: {hostKeyType?: string} = {}): Promise<Sshd> {
+	const binary = sshdPath();
+	if (!binary) throw new Error('sshd is not installed (Debian: apt-get install openssh-server)');
+	if (process.getuid?.() === 0) mkdirSync('/run/sshd', {recursive: true, mode: 0o755});
+	const dir = mkdtempSync(path.join(os.tmpdir(), 'rewind-sshd-'));
+	const hostKey = path.join(dir, 'host_key');
+	const hostPublicKey = keygen(hostKey, options.hostKeyType);
+	const identityFile = path.join(dir, 'client_key');
+	writeFileSync(path.join(dir, 'authorized_keys'), `${keygen(identityFile)}\n`, {mode: 0o600});
+	const logFile = path.join(dir, 'sshd.log');
+	const user = os.userInfo().username;
+	for (let attempt = 1; attempt <= START_ATTEMPTS; attempt++) {
+		const port = await freePort();
+		const config = path.join(dir, 'sshd_config');
+		writeFileSync(
+			config,
+			[
+				`Port ${port}`,
+				'ListenAddress 127.0.0.1',
+				`HostKey ${hostKey}`,
+				`PidFile ${path.join(dir, 'sshd.pid')}`,
+				`AuthorizedKeysFile ${path.join(dir, 'authorized_keys')}`,
+				'StrictModes no',
+				'UsePAM no',
+				'PasswordAuthentication no',
+				'KbdInteractiveAuthentication no',
+				'PubkeyAuthentication yes',
+				'PermitRootLogin prohibit-password',
+				'AllowTcpForwarding yes',
+				'MaxSessions 30',
+				'MaxStartups 50',
+				'LogLevel VERBOSE',
+				'PrintMotd no',
+				'Subsystem sftp internal-sftp',
+				'',
+			].join('\n'),
+		);
+		const log = openSync(logFile, 'a');
+		const child = spawn(binary, ['-D', '-e', '-f', config], {stdio: ['ignore', log, log]});
+		if (!(await waitForBanner(port, child))) {
+			child.kill('SIGKILL');
+			continue;
+		}
+		const knownHostsFile = path.join(dir, 'known_hosts');
+		const [type, key] = hostPublicKey.split(' ');
+		writeFileSync(knownHostsFile, `[127.0.0.1]:${port} ${type} ${key}\n`);
+		return {
+			host: '127.0.0.1',
+			port,
+			user,
+			dir,
+			identityFile,
+			knownHostsFile,
+			hostPublicKey,
+			logFile,
+			sessionPids: () => (child.pid ? childrenOf(child.pid) : []),
+			killSessions(signal = 'SIGKILL') {
+				const pids = child.pid ? childrenOf(child.pid) : [];
+				for (const pid of pids) {
+					try {
+						process.kill(pid, signal);
+					} catch {}
+				}
+				return pids.length;
+			},
+			acceptedConnections: () => (readFileSync(logFile, 'utf8').match(/Accepted publickey/g) ?? []).length,
+			async stop() {
+				if (child.exitCode === null) {
+					const exited = new Promise<void>(resolve => child.once('exit', () => resolve()));
+					child.kill('SIGTERM');
+					await exited;
+				}
+				rmSync(dir, {recursive: true, force: true});
+			},
+		};
+	}
+	throw new Error(`sshd did not start after ${START_ATTEMPTS} attempts; see ${logFile}`);
+}
