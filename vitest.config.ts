@@ -8,5 +8,6 @@ export default defineConfig({
 		pool: 'forks',
 		maxWorkers: 2,
 		globalSetup: ['test/global-setup.ts'],
+		reporters: ['default', './test/summary-reporter.ts'],
 	},
 });

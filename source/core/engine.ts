@@ -166,8 +166,8 @@ export class Engine {
 			} else if (error instanceof StopRequestedError) {
 				outcome = 'interrupted';
 				message = error.message;
-			} else if (error instanceof UserError && error.exitCode === EXIT.refused) {
-				outcome = 'refused';
+			} else if (error instanceof UserError && (error.exitCode === EXIT.refused || error.exitCode === EXIT.usage)) {
+				outcome = error.exitCode === EXIT.refused ? 'refused' : 'bad-input';
 				message = error.message;
 			} else {
 				outcome = 'failed';
@@ -225,7 +225,8 @@ export class Engine {
 				this.#emit({type: 'step-failed', at: now(), stepId: step.id, durationMs, error: this.redactor.redact(text), ...(connectionLost ? {connectionLost} : {})});
 				if (stopped) throw new StopRequestedError(`Stopped during ${step.title}.`);
 				if (error instanceof OperatorAborted) throw new AbortRun('aborted', `${step.title}: ${error.message}`);
-				if (error instanceof UserError && error.exitCode === EXIT.refused) throw error;
+				// Refusals and bad input are not fixed by retrying: they end the run.
+				if (error instanceof UserError && (error.exitCode === EXIT.refused || error.exitCode === EXIT.usage)) throw error;
 				const hints = this.#hintsFor(step.id, error, text, connectionLost);
 				for (const hint of hints) this.#emit({type: 'hint', at: now(), stepId: step.id, hint});
 				const choice = await this.#askRecovery(step, text, hints, connectionLost, error);
@@ -555,6 +556,8 @@ export function exitCodeFor(outcome: Outcome): number {
 			return EXIT.interrupted;
 		case 'refused':
 			return EXIT.refused;
+		case 'bad-input':
+			return EXIT.usage;
 		default:
 			return EXIT.failed;
 	}
@@ -573,6 +576,8 @@ function summaryFor(outcome: Outcome, facts: RunFacts): string {
 			return 'Aborted by the operator.';
 		case 'refused':
 			return 'Refused.';
+		case 'bad-input':
+			return 'Stopped: the input needs fixing.';
 		default:
 			return 'The rollback failed.';
 	}

@@ -7,7 +7,7 @@ export const REDACTED = '***';
 const CREDENTIAL_PATTERNS: readonly RegExp[] = [
 	/(Authorization:\s*(?:Token|Bearer|Basic)\s+)\S+/gi,
 	/(--password=)\S+/g,
-	/(\bpassword\s*=\s*)\S+/gi,
+	/(\bpassword\s*=\s*)("[^"\n]*"|'[^'\n]*'|\S+)/gi,
 	/(\bIDENTIFIED BY\s+)'[^']*'/gi,
 ];
 

@@ -35,6 +35,7 @@ const OUTCOME_TITLE: Record<Outcome, string> = {
 	aborted: '⏹ ABORTED BY THE OPERATOR',
 	interrupted: '⏸ INTERRUPTED',
 	refused: '⛔ REFUSED',
+	'bad-input': '⛔ STOPPED: BAD INPUT',
 };
 
 function cell(text: string): string {

@@ -3,6 +3,8 @@
 /** One shell word, single-quoted unless it is plainly safe. */
 export function shq(value: string): string {
 	if (/^[A-Za-z0-9_@%+=:,./-]+$/.test(value)) return value;
+	// A plan's placeholder (`<target>`) is shown as is: it is never run.
+	if (/^<[a-z][a-z ]*>$/.test(value)) return value;
 	return `'${value.replaceAll("'", `'\\''`)}'`;
 }
 

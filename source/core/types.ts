@@ -166,7 +166,7 @@ export type Hint = {
 /** Changes an operator can apply after a failure, then retry. */
 export type FixId = 'use-managed-db-host' | 'add-no-tablespaces' | 'clean-install' | 'restore-build-commands' | 'reload-by-touch';
 
-export type Outcome = 'succeeded' | 'verification-failed' | 'failed' | 'aborted' | 'interrupted' | 'refused';
+export type Outcome = 'succeeded' | 'verification-failed' | 'failed' | 'aborted' | 'interrupted' | 'refused' | 'bad-input';
 
 // ---------------------------------------------------------------------------------------------
 // Operator questions: a step that needs a person asks one and waits for the answer.

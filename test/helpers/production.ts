@@ -49,7 +49,9 @@ export async function startProduction(sshd: Sshd, options: {extraHistory?: numbe
 				build: {commands: ['node build.mjs']},
 				lock: {staleMinutes: 30},
 			};
-			return configSchema.parse(mergeDefaults(base, overrides));
+			// A reload override replaces the method as a whole: its fields differ per method.
+			const {reload, ...rest} = overrides;
+			return configSchema.parse(mergeDefaults({...base, ...(reload ? {reload} : {})}, rest));
 		},
 		async stop() {
 			await site.stop();

@@ -14,6 +14,7 @@ const HEADLINE: Record<Extract<RunEvent, {type: 'run-finished'}>['outcome'], {te
 	aborted: {text: 'Aborted by the operator', color: 'yellow'},
 	interrupted: {text: 'Stopped safely at your request', color: 'yellow'},
 	refused: {text: 'Refused', color: 'red'},
+	'bad-input': {text: 'Stopped: the input needs fixing', color: 'red'},
 };
 
 export function FinalPanel({result, canUndo, width}: {readonly result: Extract<RunEvent, {type: 'run-finished'}>; readonly canUndo: boolean; readonly width: number}) {

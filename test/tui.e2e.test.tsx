@@ -1,0 +1,113 @@
+/**
+ * The real TUI, driven as an operator would with ink-testing-library, against a real OpenSSH sshd
+ * and a git "production" checkout served over HTTP on 127.0.0.1.
+ */
+import {execFileSync} from 'node:child_process';
+import {render} from 'ink-testing-library';
+import {afterAll, afterEach, beforeAll, describe, expect, it} from 'vitest';
+import {Engine} from '../source/core/engine.js';
+import type {RunFlags} from '../source/core/step.js';
+import {MARKER} from '../source/rehearsal/app-repo.js';
+import {App} from '../source/ui/app.js';
+import {InteractiveOperator} from '../source/ui/interactive-operator.js';
+import {canRun} from './helpers/availability.js';
+import {KEY, waitForText} from './helpers/ink.js';
+import {startProduction, type Production} from './helpers/production.js';
+import {startSshd, type Sshd} from './helpers/sshd.js';
+
+const flags: RunFlags = {yes: false, acceptNewHostKey: false, takeOverStaleLock: false};
+
+describe.runIf(canRun('TUI end to end', ['sshd']))('the TUI against a real server', () => {
+	let sshd: Sshd;
+	let production: Production;
+	let cleanup: (() => void) | undefined;
+
+	beforeAll(async () => {
+		sshd = await startSshd();
+	});
+	afterEach(async () => {
+		cleanup?.();
+		cleanup = undefined;
+		await production?.stop();
+	});
+	afterAll(async () => {
+		await sshd?.stop();
+	});
+
+	function start(overrides: Record<string, unknown>) {
+		const operator = new InteractiveOperator();
+		const engine = new Engine({config: production.config(overrides), configPath: null, kind: 'rollback', operator, flags, runsDir: production.runsDir});
+		let exitCode: number | undefined;
+		const ui = render(<App session={{engine, operator}} onExit={code => (exitCode = code)} />);
+		cleanup = () => ui.unmount();
+		return {ui, exitCode: () => exitCode};
+	}
+
+	const reloadByCommand = () => ({reload: {method: 'command', command: `touch ${production.wsgiPath}`}});
+
+	it('connect → pick the second commit → confirm → reset → reload → verify, all checks passed', async () => {
+		production = await startProduction(sshd);
+		const connectionsBefore = sshd.acceptedConnections();
+		const good = production.app.commits.at(-2)!;
+		const {ui, exitCode} = start(reloadByCommand());
+		const frame = () => ui.lastFrame();
+
+		await waitForText(frame, 'Pick the commit to roll back to');
+		await waitForText(frame, 'HEAD (live now)');
+		ui.stdin.write(KEY.down);
+		await waitForText(frame, new RegExp(`▸ ${good.hash.slice(0, 7)}`));
+		await waitForText(frame, 'undoes 1 commit');
+		ui.stdin.write(KEY.enter);
+
+		await waitForText(frame, 'git reset --hard');
+		ui.stdin.write(good.hash.slice(0, 7));
+		await waitForText(frame, `› ${good.hash.slice(0, 7)}`);
+		ui.stdin.write(KEY.enter);
+
+		const final = await waitForText(frame, 'Rolled back and verified', 20_000);
+		for (const check of ['Server HEAD is the target commit', 'Front-end assets rebuilt', 'Web app reloaded', 'Site answers 200', `Page no longer shows "${MARKER}"`]) {
+			expect(final).toMatch(new RegExp(`✓ ${check.replace(/[.*+?^${}()|[\]\\"]/g, '\\$&')}`));
+		}
+		expect(final).not.toContain('✗');
+
+		const head = execFileSync('git', ['rev-parse', 'HEAD'], {cwd: production.app.dir, encoding: 'utf8'}).trim();
+		expect(head).toBe(good.hash);
+		const page = await (await fetch(production.site.url)).text();
+		expect(page).not.toContain(MARKER);
+		expect(sshd.acceptedConnections() - connectionsBefore).toBe(1);
+
+		ui.stdin.write('q');
+		await waitForText(() => String(exitCode()), '0');
+	});
+
+	it('says so when the site still shows the marker, and exits non-zero', async () => {
+		production = await startProduction(sshd);
+		// The forgotten build: dist/ is gitignored, so the reset alone leaves the marker on the page.
+		const {ui, exitCode} = start({...reloadByCommand(), build: {commands: []}, site: {timeoutSeconds: 1}});
+		const frame = () => ui.lastFrame();
+		await waitForText(frame, 'HEAD (live now)');
+		ui.stdin.write(KEY.down);
+		await waitForText(frame, 'undoes 1 commit');
+		ui.stdin.write(KEY.enter);
+		const good = production.app.commits.at(-2)!.hash.slice(0, 7);
+		await waitForText(frame, 'git reset --hard');
+		ui.stdin.write(good);
+		await waitForText(frame, `› ${good}`);
+		ui.stdin.write(KEY.enter);
+
+		// Verification fails: the operator is told why and what to do, then aborts.
+		const recover = await waitForText(frame, 'What now?', 20_000);
+		expect(recover).toContain(`forbidden text "${MARKER}" still present`);
+		expect(recover).toContain('dist/ is gitignored');
+		ui.stdin.write(KEY.down);
+		ui.stdin.write(KEY.down);
+		await waitForText(frame, /❯ Abort the run/);
+		ui.stdin.write(KEY.enter);
+
+		const final = await waitForText(frame, 'verification FAILED', 20_000);
+		expect(final).toMatch(/✗ Page no longer shows "ROLLBACK TEST"\s+still present/);
+		expect(final).toMatch(/✓ Server HEAD is the target commit/);
+		ui.stdin.write('q');
+		await waitForText(() => String(exitCode()), '1');
+	});
+});
