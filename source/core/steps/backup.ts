@@ -276,6 +276,8 @@ export const backupStep: StepDefinition = {
 				restoreCommand: restoreCommand(database, backupPath(context)),
 			};
 			context.setFacts({backup: record});
+			context.note('success', `Backup ${record.path}: ${formatBytes(record.bytes)}, sha256 ${record.sha256}.`);
+			context.note('info', `Restore it with (this replaces the database's contents): ${record.restoreCommand}`);
 			if (database.download) {
 				record = await download(context, record);
 				context.setFacts({backup: record});
