@@ -102,7 +102,7 @@ export type RunRequest = {
 	readonly runsDir?: string;
 };
 
-function engineFor(request: RunRequest, operator: EngineOptions['operator']): Engine {
+export function engineFor(request: RunRequest, operator: EngineOptions['operator']): Engine {
 	return new Engine({
 		config: request.config,
 		configPath: request.configPath,
@@ -122,7 +122,8 @@ export function undoRequest(request: RunRequest, facts: RunFacts): RunRequest | 
 	if (!facts.fromHead) return null;
 	// An override given for the rollback is not carried into its undo: that one makes its own backup.
 	const {skipBackupReason: _override, ...flags} = request.flags;
-	return {...request, kind: 'undo', flags: {...flags, target: facts.fromHead}, initialFacts: {}};
+	const {scorecard: _scorecard, ...extras} = request.engineExtras ?? {};
+	return {...request, kind: 'undo', flags: {...flags, target: facts.fromHead}, initialFacts: {}, engineExtras: extras};
 }
 
 /** Runs a request in the TUI or, without a terminal, with plain lines; resolves with the exit code. */
@@ -151,11 +152,7 @@ export async function execute(request: RunRequest, plain: boolean): Promise<numb
 			process.off('SIGTERM', onSignal);
 		}
 	}
-	const [{renderApp}, {InteractiveOperator}] = await Promise.all([import('./ui/render.js'), import('./ui/interactive-operator.js')]);
-	const sessionFor = (next: RunRequest) => {
-		const operator = new InteractiveOperator();
-		return {engine: engineFor(next, operator), operator};
-	};
+	const [{renderApp}, sessionFor] = await Promise.all([import('./ui/render.js'), interactiveSessions()]);
 	return renderApp({
 		session: sessionFor(request),
 		createUndo: (result: RunResult) => {
@@ -163,6 +160,15 @@ export async function execute(request: RunRequest, plain: boolean): Promise<numb
 			return next ? sessionFor(next) : null;
 		},
 	});
+}
+
+/** Builds TUI sessions (an engine and the operator the screens answer for). */
+export async function interactiveSessions(): Promise<(request: RunRequest) => {engine: Engine; operator: import('./ui/interactive-operator.js').InteractiveOperator}> {
+	const {InteractiveOperator} = await import('./ui/interactive-operator.js');
+	return request => {
+		const operator = new InteractiveOperator();
+		return {engine: engineFor(request, operator), operator};
+	};
 }
 
 function loadConfig(options: CliOptions): {config: Config; path: string} {

@@ -13,7 +13,7 @@ const SAMPLES: Record<string, {step: StepId; text: string}> = {
 	'mysql-unknown-host': {step: 'backup', text: "mysqldump: Got error: 2005: \"Unknown server host 'alice.mysql.pythonanywhere-services.com' (-2)\" when trying to connect"},
 	'mysql-unknown-database': {step: 'backup', text: `mysqldump: Got error: 1049: "Unknown database 'bankroll'" when selecting the database`},
 	'mysqldump-missing': {step: 'backup', text: 'sh: 1: mysqldump: not found'},
-	'backup-truncated': {step: 'backup', text: 'the backup failed verification: gzip -t failed: unexpected end of file'},
+	'backup-truncated': {step: 'backup', text: 'the backup failed verification: gzip -t failed: unexpected end of file or crc error'},
 	'disk-full': {step: 'backup', text: 'gzip: stdout: No space left on device'},
 	'npm-corrupted-install': {step: 'build', text: 'npm ERR! code ENOTEMPTY\nnpm ERR! syscall rename'},
 	'node-modules-broken': {step: 'build', text: "Error: Cannot find module '/app/node_modules/vite/bin/vite.js'"},

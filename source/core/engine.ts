@@ -8,7 +8,7 @@ import {computeCriteria, outcomeOf} from './criteria.js';
 import {CommandFailedError, ConnectionLostError, errorMessage, OperatorAborted, StopRequestedError, UserError} from './errors.js';
 import {applyFix, FIX_RERUN_FROM} from './fixes.js';
 import {FIX_LABELS, matchHints, type HintContext} from './hints.js';
-import {Journal, newRunId, REPORT_FILE} from './journal.js';
+import {Journal, newRunId, readJournal, REPORT_FILE} from './journal.js';
 import {LineBatcher} from './line-batcher.js';
 import {Redactor} from './redact.js';
 import {connectToServer} from './remote/connect.js';
@@ -50,8 +50,15 @@ export type EngineOptions = {
 	readonly runId?: string;
 	/** Secrets known before the run starts (passwords and tokens read from env or files). */
 	readonly secrets?: readonly string[];
-	/** Extra sections appended to the report (the rehearsal's scorecard). */
-	readonly reportExtras?: () => string;
+	/** The rehearsal's scorecard: lines shown at the end and a section appended to the report. */
+	readonly scorecard?: (input: ScorecardInput) => {notes: string[]; markdown: string};
+};
+
+export type ScorecardInput = {
+	readonly events: readonly RunEvent[];
+	readonly criteria: readonly import('./types.js').Criterion[];
+	readonly outcome: Outcome;
+	readonly totalMs: number;
 };
 
 export type RunResult = {
@@ -123,6 +130,12 @@ export class Engine {
 	plan(): Array<{step: StepDefinition; commands: PlannedCommand[]}> {
 		const view = this.#view();
 		return this.steps.map(step => ({step, commands: step.commands(view)}));
+	}
+
+	/** Records a wrong turn (the UI reports the operator's slips; the engine its own). */
+	wrongTurn(text: string): void {
+		if (this.#finished) return;
+		this.#emit({type: 'wrong-turn', at: now(), ...(this.#currentStep ? {stepId: this.#currentStep.id} : {}), text});
 	}
 
 	/**
@@ -202,6 +215,7 @@ export class Engine {
 			this.#emit({type: 'step-skipped', at: now(), stepId: step.id, reason: skipReason});
 			return undefined;
 		}
+		let retriedWithoutFix: string | undefined;
 		for (let attempt = 1; ; attempt++) {
 			const started = Date.now();
 			this.#emit({type: 'step-started', at: now(), stepId: step.id});
@@ -223,18 +237,34 @@ export class Engine {
 				const text = describeFailure(error);
 				this.#records.set(step.id, {state: 'failed', durationMs});
 				this.#emit({type: 'step-failed', at: now(), stepId: step.id, durationMs, error: this.redactor.redact(text), ...(connectionLost ? {connectionLost} : {})});
+				if (connectionLost && !step.interruptible) {
+					this.#note(
+						'error',
+						`The connection was lost while ${step.title} was running: it may have finished on the server or not. ` +
+							'rewind resume checks the server (its HEAD) before doing anything else.',
+						step.id,
+					);
+				}
 				if (stopped) throw new StopRequestedError(`Stopped during ${step.title}.`);
 				if (error instanceof OperatorAborted) throw new AbortRun('aborted', `${step.title}: ${error.message}`);
 				// Refusals and bad input are not fixed by retrying: they end the run.
 				if (error instanceof UserError && (error.exitCode === EXIT.refused || error.exitCode === EXIT.usage)) throw error;
 				const hints = this.#hintsFor(step.id, error, text, connectionLost);
+				if (retriedWithoutFix !== undefined && retriedWithoutFix === hints.map(hint => hint.id).join(',')) {
+					this.wrongTurn(`retried ${step.title} without the suggested fix, and it failed the same way`);
+				}
+				retriedWithoutFix = undefined;
 				for (const hint of hints) this.#emit({type: 'hint', at: now(), stepId: step.id, hint});
 				const choice = await this.#askRecovery(step, text, hints, connectionLost, error);
 				if (choice.choice === 'abort') {
 					const outcome: Outcome = error instanceof VerificationFailed ? 'verification-failed' : 'failed';
 					throw new AbortRun(outcome, `${step.title} failed: ${firstLine(this.redactor.redact(text))}`);
 				}
-				if (choice.choice === 'override-backup') return undefined;
+				if (choice.choice === 'override-backup') {
+					if (hints.some(hint => hint.fix !== undefined)) this.wrongTurn('reset without a verified backup although rewind offered a fix');
+					return undefined;
+				}
+				if (choice.choice === 'retry' && hints.some(hint => hint.fix !== undefined)) retriedWithoutFix = hints.map(hint => hint.id).join(',');
 				if (choice.choice === 'reconnect' || connectionLost) await this.#reconnect();
 				if (choice.choice === 'fix' && choice.fix) {
 					this.#config = applyFix(this.#config, choice.fix, this.#options.hintContext ?? {});
@@ -460,6 +490,12 @@ export class Engine {
 		const exitCode = exitCodeFor(finalOutcome);
 		const finalMessage = message || summaryFor(finalOutcome, this.#facts);
 		const journalPath = this.#journal?.file ?? null;
+		let extras = '';
+		if (this.#options.scorecard && this.#journal) {
+			const card = this.#options.scorecard({events: readJournal(this.#journal.file).events, criteria, outcome: finalOutcome, totalMs});
+			for (const note of card.notes) this.#note('info', note);
+			extras = card.markdown;
+		}
 		let reportPath: string | null = null;
 		if (this.#journal) {
 			reportPath = `${this.#journal.dir}/${REPORT_FILE}`;
@@ -475,7 +511,7 @@ export class Engine {
 				rollbackMs,
 				journalFile: this.#journal.file,
 				redactor: this.redactor,
-				extras: this.#options.reportExtras?.() ?? '',
+				extras,
 			});
 		}
 		this.#finished = true;

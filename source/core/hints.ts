@@ -81,7 +81,7 @@ export const HINT_RULES: readonly HintRule[] = [
 	{
 		id: 'backup-truncated',
 		title: 'the backup file is incomplete',
-		pattern: /unexpected end of file|crc error|trailer missing|Dump completed.*missing/i,
+		pattern: /unexpected end of file|crc error|no "-- Dump completed" trailer/i,
 		severity: 'error',
 		advice: () => 'The dump was cut short (connection lost, disk full or mysqldump killed). Retry the backup; the partial file is kept as .partial.',
 		steps: ['backup'],
@@ -196,6 +196,14 @@ export const HINT_RULES: readonly HintRule[] = [
 		advice: () => 'Reconnect and retry the step: nothing is marked done that was not proven. A partial backup stays as .partial and is never counted.',
 	},
 ];
+
+/** Shown when preflight finds uncommitted changes: a situation, not an error message to match. */
+export const DIRTY_TREE_HINT: Hint = {
+	id: 'dirty-tree',
+	title: 'the server has uncommitted changes',
+	advice: 'git reset --hard would destroy them. rewind saves a patch, an archive of untracked files and a stash commit first; the report lists where.',
+	severity: 'warning',
+};
 
 /** The hints whose pattern appears in `text`, for a failure (or warning) of `stepId`. */
 export function matchHints(text: string, stepId: StepId, context: HintContext = {}): Hint[] {

@@ -155,9 +155,10 @@ export function renderReport(input: ReportInput, events: readonly RunEvent[]): s
 	const uniqueHints = [...new Map(hints.map(hint => [hint.id, hint] as [string, Hint])).values()];
 	lines.push('## Findings', '');
 	const warnings = events.filter((event): event is Extract<RunEvent, {type: 'note'}> => event.type === 'note' && (event.level === 'warning' || event.level === 'error'));
-	if (uniqueHints.length === 0 && warnings.length === 0) lines.push('Nothing to report: no warning was raised and no known problem was recognised.');
+	if (uniqueHints.length === 0 && warnings.length === 0 && !events.some(event => event.type === 'wrong-turn')) lines.push('Nothing to report: no warning was raised and no known problem was recognised.');
 	for (const hint of uniqueHints) lines.push(`- ${hint.severity === 'warning' ? '🟡' : '🔴'} **${hint.title}.** ${hint.advice}`);
 	for (const warning of warnings) lines.push(`- ${warning.level === 'error' ? '🔴' : '🟡'} ${warning.text}`);
+	for (const event of events) if (event.type === 'wrong-turn') lines.push(`- ↩ Wrong turn: ${event.text}`);
 	lines.push('');
 
 	lines.push('## Commands', '', '| Time (UTC) | Where | Command | Exit | Duration |', '|---|---|---|---|---|');

@@ -183,6 +183,8 @@ export function reduceRun(state: RunState, event: RunEvent): RunState {
 			};
 		case 'stop-requested':
 			return {...state, stopRequested: true, ...append(state, [{level: 'warning', text: 'Stop requested: rewind stops at the next safe point.'}])};
+		case 'wrong-turn':
+			return {...state, ...append(state, [{level: 'warning', ...(event.stepId ? {stepId: event.stepId} : {}), text: `Wrong turn: ${event.text}`}])};
 		case 'run-finished':
 			return {...state, current: null, waiting: null, command: null, progress: null, tail: [], finished: event};
 	}

@@ -289,6 +289,8 @@ export type RunEvent =
 	| {readonly type: 'fact'; readonly at: string; readonly facts: Partial<RunFacts>}
 	| {readonly type: 'operator'; readonly at: string; readonly stepId: StepId; readonly question: Question['kind']; readonly answer: string}
 	| {readonly type: 'stop-requested'; readonly at: string; readonly stepId?: StepId}
+	/** Something a trainee (or a tired operator) did that the procedure does not want: counted in the scorecard. */
+	| {readonly type: 'wrong-turn'; readonly at: string; readonly stepId?: StepId; readonly text: string}
 	| {
 			readonly type: 'run-finished';
 			readonly at: string;

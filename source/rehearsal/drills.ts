@@ -1,3 +1,97 @@
-export function listDrillsText(_dir?: string): string {
-	return 'No drills yet.\n';
+/**
+ * Drills are data: one YAML file each (drills/ in the package, plus any folder a team names with
+ * --drills-dir), describing a fault the rehearsal injects and what a safe ending looks like.
+ */
+import {existsSync, readdirSync, readFileSync} from 'node:fs';
+import path from 'node:path';
+import {parse} from 'yaml';
+import * as z from 'zod';
+import {UserError} from '../core/errors.js';
+import {packageRoot} from '../core/package-root.js';
+
+const shimSchema = z.strictObject({
+	/** The command on the sandbox server's PATH that the shim stands in front of. */
+	command: z.string().regex(/^[A-Za-z0-9._-]+$/),
+	/** When the shim misbehaves; otherwise it runs the real command. */
+	when: z.strictObject({argMissing: z.string().optional(), fileExists: z.string().optional()}).optional(),
+	stderr: z.string().default(''),
+	/** Seconds to wait first (a slow command, such as the dump of a large database). */
+	sleepSeconds: z.number().min(0).max(60).default(0),
+	/** `passthrough` runs the real command after printing; a number exits with it. */
+	exit: z.union([z.literal('passthrough'), z.int().min(0).max(255)]).default('passthrough'),
+});
+
+export const drillSchema = z.strictObject({
+	id: z.string().regex(/^[a-z0-9-]{2,60}$/),
+	title: z.string().min(3).max(100),
+	briefing: z.string().min(10).max(2000),
+	needs: z.array(z.enum(['database'])).default([]),
+	/** Merged into the sandbox's config (the fault in the runbook itself). */
+	config: z.record(z.string(), z.unknown()).default({}),
+	server: z
+		.strictObject({
+			env: z.record(z.string(), z.string()).default({}),
+			shims: z.array(shimSchema).default([]),
+			/** Files written into the app's checkout (relative paths). */
+			files: z.array(z.strictObject({path: z.string().min(1), content: z.string()})).default([]),
+			/** Drop the SSH connection once, shortly after a command matching this starts. */
+			dropConnectionOn: z.string().optional(),
+		})
+		.default({env: {}, shims: [], files: []}),
+	site: z
+		.strictObject({
+			apiStatus: z.union([z.literal(401), z.literal(409)]).optional(),
+			reloadRedirectMs: z.int().min(0).max(60_000).optional(),
+			failStatus: z.int().min(400).max(599).optional(),
+		})
+		.default({}),
+	/** How a non-interactive run of the drill ends safely: the hint it must show, its outcome, where HEAD is. */
+	expect: z.strictObject({
+		hint: z.string(),
+		outcome: z.enum(['succeeded', 'verification-failed', 'failed']),
+		head: z.enum(['unchanged', 'target']),
+	}),
+});
+
+export type Drill = z.output<typeof drillSchema> & {readonly file: string};
+
+export function builtInDrillsDir(): string {
+	return path.join(packageRoot(), 'drills');
+}
+
+export function loadDrills(extraDir?: string): Drill[] {
+	const dirs = [builtInDrillsDir(), ...(extraDir ? [path.resolve(extraDir)] : [])];
+	const drills = new Map<string, Drill>();
+	for (const dir of dirs) {
+		if (!existsSync(dir)) throw new UserError(`Drills folder ${dir} does not exist (--drills-dir).`);
+		for (const name of readdirSync(dir).filter(file => /\.ya?ml$/.test(file)).sort()) {
+			const file = path.join(dir, name);
+			let raw: unknown;
+			try {
+				raw = parse(readFileSync(file, 'utf8'));
+			} catch (error) {
+				throw new UserError(`Drill ${file} is not valid YAML: ${(error as Error).message.split('\n')[0]}.`);
+			}
+			const result = drillSchema.safeParse(raw);
+			if (!result.success) {
+				const issue = result.error.issues[0]!;
+				throw new UserError(`Drill ${file}: ${issue.path.join('.') || '(top level)'}: ${issue.message}.`);
+			}
+			drills.set(result.data.id, {...result.data, file});
+		}
+	}
+	return [...drills.values()];
+}
+
+export function findDrill(id: string, extraDir?: string): Drill {
+	const drills = loadDrills(extraDir);
+	const drill = drills.find(candidate => candidate.id === id);
+	if (!drill) throw new UserError(`No drill "${id}". Known drills: ${drills.map(candidate => candidate.id).join(', ')} (rewind drills lists them).`);
+	return drill;
+}
+
+export function listDrillsText(extraDir?: string): string {
+	const drills = loadDrills(extraDir);
+	const width = Math.max(...drills.map(drill => drill.id.length));
+	return `${drills.map(drill => `${drill.id.padEnd(width)}  ${drill.title}${drill.needs.includes('database') ? ' (needs MariaDB)' : ''}`).join('\n')}\n\nRun one with: rewind rehearse --drill <name>\n`;
 }

@@ -20,6 +20,8 @@ export type MariaDb = {
 	readonly rootUser: string;
 	/** Runs SQL as the server's root user (through the socket) and returns stdout. */
 	sql(statements: string, database?: string): string;
+	/** Kills the server at once, synchronously (for a process that is exiting). */
+	killNow(): void;
 	stop(): Promise<void>;
 };
 
@@ -136,6 +138,9 @@ export async function startMariaDb(options: {parentDir?: string} = {}): Promise<
 		dir,
 		rootUser,
 		sql,
+		killNow() {
+			if (child.exitCode === null) child.kill('SIGKILL');
+		},
 		async stop() {
 			if (stopped) return;
 			stopped = true;

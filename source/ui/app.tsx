@@ -41,13 +41,25 @@ export type AppProps = {
 const SIDEBAR_WIDTH = 30;
 const WIDE_ENOUGH = 90;
 
-function QuestionScreen({pending, width, height}: {readonly pending: PendingQuestion; readonly width: number; readonly height: number}) {
+function QuestionScreen({
+	pending,
+	onWrongTurn,
+	width,
+	height,
+}: {
+	readonly pending: PendingQuestion;
+	readonly onWrongTurn: (text: string) => void;
+	readonly width: number;
+	readonly height: number;
+}) {
 	const {question, answer} = pending;
 	switch (question.kind) {
 		case 'pick-target':
-			return <CommitPicker source={question.source} onPick={(commit: Commit) => answer(commit)} onAbort={() => answer(null)} height={height} width={width} />;
+			return (
+				<CommitPicker source={question.source} onPick={(commit: Commit) => answer(commit)} onAbort={() => answer(null)} onWrongTurn={onWrongTurn} height={height} width={width} />
+			);
 		case 'confirm-reset':
-			return <ConfirmReset question={question} onAnswer={answer} width={width} />;
+			return <ConfirmReset question={question} onAnswer={answer} onWrongTurn={onWrongTurn} width={width} />;
 		case 'host-key':
 			return <HostKeyQuestion question={question} onAnswer={answer} width={width} />;
 		case 'passphrase':
@@ -148,7 +160,7 @@ export function App({session: initialSession, createUndo, onExit}: AppProps) {
 								</Box>
 							</Box>
 						) : pending ? (
-							<QuestionScreen key={pending.id} pending={pending} width={mainWidth} height={screenHeight} />
+							<QuestionScreen key={pending.id} pending={pending} onWrongTurn={text => session.engine.wrongTurn(text)} width={mainWidth} height={screenHeight} />
 						) : finished ? (
 							<FinalPanel result={state.finished!} canUndo={undoable} width={mainWidth} />
 						) : (

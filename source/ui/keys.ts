@@ -23,7 +23,11 @@ export const KEYS = {
 	quit: binding('q', 'quit', (input, key) => input === 'q' || key.return),
 	undo: binding('u', 'undo: return the server to where it was', input => input === 'u'),
 	stop: binding('Ctrl+C', 'stop safely', (input, key) => key.ctrl && input === 'c'),
-	continueManual: binding('Enter', 'I have reloaded the app', (_input, key) => key.return),
+	filterDone: binding('Enter', 'back to the list', (_input, key) => key.return),
+	readBriefing: binding('Enter', 'read the briefing', (_input, key) => key.return),
+	startRehearsal: binding('Enter', 'build the sandbox and start', (_input, key) => key.return),
+	chooseAnother: binding('Esc', 'choose another drill', (_input, key) => key.escape),
+	leave: binding('q', 'quit', input => input === 'q'),
 } as const satisfies Record<string, Binding>;
 
 export function helpLine(...bindings: readonly Binding[]): string {

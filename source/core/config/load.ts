@@ -66,16 +66,21 @@ export function parseConfigText(text: string, label: string): Config {
 	if (typeof raw !== 'object' || Array.isArray(raw)) {
 		throw new UserError(`${label}: expected a mapping of settings (app:, ssh:, site:, reload:, ...), got ${describe(raw)}.`);
 	}
-	const secret = findSecretKey(raw as Record<string, unknown>, []);
+	return validateConfig(raw as Record<string, unknown>, label);
+}
+
+/** Validates a config given as data: secrets refused, the preset applied, every problem named. */
+export function validateConfig(raw: Record<string, unknown>, label: string): Config {
+	const secret = findSecretKey(raw, []);
 	if (secret !== undefined) {
 		const suggestion = /token/i.test(secret.split('.').at(-1)!) ? 'tokenEnv or tokenFile' : 'passwordEnv or passwordFile';
 		throw new UserError(
 			`${label}: ${secret}: secrets are not stored in the config. Remove it and name where to read it from with ${suggestion}.`,
 		);
 	}
-	const preset = presetDefaults(raw as Record<string, unknown>);
+	const preset = presetDefaults(raw);
 	if ('problem' in preset) throw new UserError(`${label}: ${preset.problem.path}: ${preset.problem.message}.`);
-	const merged = mergeDefaults(preset.defaults, raw as Record<string, unknown>);
+	const merged = mergeDefaults(preset.defaults, raw);
 	const result = configSchema.safeParse(merged, {reportInput: true});
 	if (result.success) return result.data;
 	const problems = result.error.issues.slice(0, MAX_PROBLEMS_SHOWN).map(issue => formatIssue(issue));

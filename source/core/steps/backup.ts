@@ -66,7 +66,8 @@ export function backupCommands(view: PlanView, runtime: BackupRuntime = {}): Pla
 		'help=$(mysqldump --help 2>/dev/null); extra=""',
 		'case "$help" in *--set-gtid-purged*) extra="$extra --set-gtid-purged=OFF";; esac',
 		'case "$help" in *--column-statistics*) extra="$extra --column-statistics=0";; esac',
-		'( while :; do printf \'bytes=%s\\n\' "$(stat -c %s "$p" 2>/dev/null || echo 0)"; sleep 1; done ) & progress=$!',
+		// sleep must not hold the channel's stdout open, or the command ends up to a second late.
+		'( while :; do printf \'bytes=%s\\n\' "$(stat -c %s "$p" 2>/dev/null || echo 0)"; sleep 1 >/dev/null 2>&1; done ) & progress=$!',
 		`{ mysqldump ${defaults}${serverArgs(database)} ${dumpFlags(database).join(' ')} $extra ${shq(database.name)} 2>"$p.err"; echo $? > "$p.rc"; } | gzip -c > "$p"`,
 		'kill $progress 2>/dev/null; wait $progress 2>/dev/null',
 		'printf \'bytes=%s\\n\' "$(stat -c %s "$p" 2>/dev/null || echo 0)"; echo "dump_exit=$(cat "$p.rc")"',
@@ -161,14 +162,15 @@ export function parseVerification(stdout: string): Verification {
 	};
 }
 
-/** Why a dump is not a backup; empty when it is one. */
+/** Why a dump is not a backup; empty when it is one. Root causes first: a failed mysqldump explains the rest. */
 export function verificationProblems(verification: Verification): string[] {
 	const problems: string[] = [];
-	if (verification.exit !== '0') problems.push(`mysqldump exited ${verification.exit || 'without a status'}`);
 	const errorLines = verification.stderr.split('\n').filter(line => STDERR_ERROR.test(line));
+	if (verification.exit !== '0') problems.push(`mysqldump exited ${verification.exit || 'without a status'}`);
 	if (errorLines.length > 0) problems.push(`mysqldump printed errors: ${errorLines.slice(0, 3).join(' | ')}`);
+	if (problems.length > 0) return problems;
 	if (verification.gzipExit !== '0') problems.push('gzip -t failed: unexpected end of file or crc error');
-	if (!verification.trailer) problems.push('the "-- Dump completed" trailer missing');
+	if (!verification.trailer) problems.push('the dump has no "-- Dump completed" trailer (cut short?)');
 	if (verification.size <= 0) problems.push('the file is empty');
 	if (!/^[0-9a-f]{64}$/.test(verification.sha256)) problems.push('no sha256');
 	return problems;

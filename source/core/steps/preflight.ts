@@ -5,6 +5,7 @@
 import {createHash} from 'node:crypto';
 import {OperatorAborted, UserError} from '../errors.js';
 import {parseStatusZ} from '../git.js';
+import {DIRTY_TREE_HINT} from '../hints.js';
 import {inDir, joinRemote, remotePath, shq} from '../shell.js';
 import type {PlanView, StepContext, StepDefinition} from '../step.js';
 import {EXIT, type PlannedCommand} from '../types.js';
@@ -135,6 +136,7 @@ export const preflightStep: StepDefinition = {
 		let dirtyNote = 'working tree clean';
 		if (entries.length > 0 && !atTarget) {
 			const files = entries.map(entry => `${entry.code.trim() || '??'} ${entry.path}`);
+			context.hint(DIRTY_TREE_HINT);
 			context.note('warning', `The server has ${entries.length} uncommitted change${entries.length === 1 ? '' : 's'}: ${files.slice(0, 5).join(', ')}${files.length > 5 ? ', …' : ''}. git reset --hard would destroy them.`);
 			const answer = await context.ask({kind: 'dirty-tree', files});
 			if (answer !== 'save') throw new OperatorAborted('the uncommitted changes were left untouched');

@@ -30,8 +30,8 @@ function StepRow({step, now}: {readonly step: StepView; readonly now: number}) {
 					{step.title}
 				</Text>
 			</Box>
-			<Box flexShrink={0}>
-				<Text dimColor>{elapsed === undefined ? '' : formatDuration(elapsed)}</Text>
+			<Box flexShrink={0} width={7} justifyContent="flex-end">
+				<Text dimColor>{elapsed === undefined ? ' ' : formatDuration(elapsed)}</Text>
 			</Box>
 		</Box>
 	);

@@ -88,12 +88,14 @@ export function CommitPicker({
 	source,
 	onPick,
 	onAbort,
+	onWrongTurn,
 	height,
 	width,
 }: {
 	readonly source: CommitSource;
 	readonly onPick: (commit: Commit) => void;
 	readonly onAbort: () => void;
+	readonly onWrongTurn?: (text: string) => void;
 	readonly height: number;
 	readonly width: number;
 }) {
@@ -174,7 +176,10 @@ export function CommitPicker({
 		else if (state.filter && KEYS.clearFilter.match(input, key)) dispatch({type: 'filter-clear'});
 		else if (KEYS.abort.match(input, key)) onAbort();
 		else if (KEYS.pick.match(input, key) && selected) {
-			if (selected.hash === source.head) dispatch({type: 'message', text: `${selected.shortHash} is what the server runs now: pick an older commit.`});
+			if (selected.hash === source.head) {
+				dispatch({type: 'message', text: `${selected.shortHash} is what the server runs now: pick an older commit.`});
+				onWrongTurn?.(`tried to roll back to ${selected.shortHash}, the commit that is already live`);
+			}
 			else onPick(selected);
 		}
 	});
@@ -219,7 +224,7 @@ export function CommitPicker({
 			{state.message && <Text color="yellow">{state.message}</Text>}
 			<Text dimColor wrap="truncate">
 				{editing
-					? helpLine(KEYS.clearFilter, {keys: 'Enter', label: 'back to the list', match: () => false})
+					? helpLine(KEYS.clearFilter, KEYS.filterDone)
 					: helpLine(KEYS.up, KEYS.down, KEYS.pick, KEYS.filter, KEYS.abort)}
 			</Text>
 		</Box>

@@ -22,7 +22,17 @@ export function describeMove(impact: NonNullable<ConfirmQuestion['impact']>): st
 	return `This undoes ${count(impact.commitsUndone)}${added} and changes ${files}.`;
 }
 
-export function ConfirmReset({question, onAnswer, width}: {readonly question: ConfirmQuestion; readonly onAnswer: (answer: 'confirm' | 'back' | 'abort') => void; readonly width: number}) {
+export function ConfirmReset({
+	question,
+	onAnswer,
+	onWrongTurn,
+	width,
+}: {
+	readonly question: ConfirmQuestion;
+	readonly onAnswer: (answer: 'confirm' | 'back' | 'abort') => void;
+	readonly onWrongTurn?: (text: string) => void;
+	readonly width: number;
+}) {
 	const [mismatch, setMismatch] = useState<string | null>(null);
 	const {target, impact} = question;
 	useKeys((input, key) => {
@@ -63,7 +73,10 @@ export function ConfirmReset({question, onAnswer, width}: {readonly question: Co
 						placeholder="type the short hash"
 						onSubmit={value => {
 							if (value.trim().toLowerCase() === target.shortHash.toLowerCase()) onAnswer('confirm');
-							else setMismatch(value.trim());
+							else {
+								setMismatch(value.trim());
+								onWrongTurn?.(`typed "${value.trim()}" at the reset confirmation instead of ${target.shortHash}`);
+							}
 						}}
 					/>
 				</Box>

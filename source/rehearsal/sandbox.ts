@@ -1,0 +1,247 @@
+/**
+ * The rehearsal's sandbox "production", all on this machine and all in one temp dir: a git checkout
+ * of a small site with a gitignored dist/, an SSH server, a web server that behaves like a
+ * PythonAnywhere web app (with its reload API), and a private MariaDB with a `trainee$bankroll`
+ * database when MariaDB is installed. A drill's faults are applied on top. Everything goes away in
+ * teardown(), or teardownSync() when the process is exiting.
+ */
+import {randomBytes} from 'node:crypto';
+import {chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs';
+import {spawnSync} from 'node:child_process';
+import os from 'node:os';
+import path from 'node:path';
+import {validateConfig} from '../core/config/load.js';
+import type {Config} from '../core/config/schema.js';
+import {mergeDefaults} from '../core/config/presets.js';
+import type {HintContext} from '../core/hints.js';
+import {loadSsh2} from '../core/remote/ssh.js';
+import {shq} from '../core/shell.js';
+import {createAppRepository, MARKER, SITE_TITLE, type AppRepository} from './app-repo.js';
+import type {Drill} from './drills.js';
+import {findMariaDb, startMariaDb, type MariaDb} from './mariadb.js';
+import {startSiteServer, type SiteServer} from './site-server.js';
+import {startSandboxSsh, type SandboxSsh} from './ssh-server.js';
+
+export const TRAINEE = 'trainee';
+export const DOMAIN = 'trainee.pythonanywhere.com';
+export const TOKEN_ENV = 'REWIND_REHEARSAL_TOKEN';
+export const BUILD_COMMANDS = ['npm ci --no-audit --no-fund', 'npm run build'];
+
+export type Sandbox = {
+	readonly dir: string;
+	readonly home: string;
+	readonly app: AppRepository;
+	readonly wsgiPath: string;
+	readonly backupDir: string;
+	readonly config: Config;
+	readonly hintContext: HintContext;
+	readonly secrets: readonly string[];
+	readonly site: SiteServer;
+	readonly ssh: SandboxSsh;
+	readonly database: MariaDb | null;
+	/** Why this sandbox has no database (MariaDB not installed), or null. */
+	readonly noDatabaseReason: string | null;
+	readonly drill: Drill | undefined;
+	teardown(options?: {keep?: boolean}): Promise<void>;
+	teardownSync(): void;
+};
+
+export type SandboxOptions = {
+	readonly drill?: Drill;
+	readonly runsDir?: string;
+	readonly onStatus?: (text: string) => void;
+	/** Extra commits of old history (the picker's paging benchmark). */
+	readonly extraHistory?: number;
+};
+
+function fill(text: string, places: Record<string, string>): string {
+	return text.replace(/\$\{(\w+)\}/g, (whole, name: string) => places[name] ?? whole);
+}
+
+function realCommand(name: string, pathValue: string): string | undefined {
+	const found = spawnSync('sh', ['-c', `command -v ${shq(name)}`], {encoding: 'utf8', env: {...process.env, PATH: pathValue}}).stdout.trim();
+	return found === '' ? undefined : found;
+}
+
+/** A shell script standing in front of a real command on the sandbox server's PATH. */
+function shimScript(shim: Drill['server']['shims'][number], real: string, places: Record<string, string>): string {
+	const conditions: string[] = [];
+	if (shim.when?.argMissing) conditions.push(`case " $* " in *${shq(` ${shim.when.argMissing} `)}*) false;; *) true;; esac`);
+	if (shim.when?.fileExists) conditions.push(`[ -e ${shq(fill(shim.when.fileExists, places))} ]`);
+	const misbehave = [
+		...(shim.sleepSeconds > 0 ? [`sleep ${shim.sleepSeconds}`] : []),
+		...(shim.stderr ? [`printf '%s\\n' ${shq(fill(shim.stderr, places))} >&2`] : []),
+		shim.exit === 'passthrough' ? `exec ${shq(real)} "$@"` : `exit ${shim.exit}`,
+	].join('\n\t');
+	const test = conditions.length > 0 ? conditions.join(' && ') : 'true';
+	return `#!/bin/sh\n# rewind rehearsal drill shim for ${shim.command}\nif ${test}; then\n\t${misbehave}\nfi\nexec ${shq(real)} "$@"\n`;
+}
+
+export async function buildSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
+	const status = options.onStatus ?? (() => {});
+	const drill = options.drill;
+	const dir = mkdtempSync(path.join(os.tmpdir(), 'rewind-rehearsal-'));
+	const home = path.join(dir, 'home', TRAINEE);
+	const appDir = path.join(home, 'bankroll');
+	const backupDir = path.join(home, 'backups');
+	const wsgiPath = path.join(dir, 'var', 'www', `${DOMAIN.replaceAll('.', '_')}_wsgi.py`);
+	const tmp = path.join(dir, 'tmp');
+	const shims = path.join(dir, 'shims');
+	for (const folder of [home, path.dirname(wsgiPath), tmp, shims, path.join(dir, 'keys')]) mkdirSync(folder, {recursive: true, mode: 0o700});
+	const places = {sandbox: dir, home, app: appDir};
+	let site: SiteServer | undefined;
+	let ssh: SandboxSsh | undefined;
+	let database: MariaDb | null = null;
+	const token = randomBytes(20).toString('hex');
+
+	const teardownSync = () => {
+		ssh?.killNow();
+		database?.killNow();
+		rmSync(dir, {recursive: true, force: true});
+		delete process.env[TOKEN_ENV];
+	};
+
+	try {
+		status('Creating the app repository (git history, gitignored dist/)…');
+		const app = await createAppRepository(appDir, {extraHistory: options.extraHistory ?? 0});
+		writeFileSync(wsgiPath, `# WSGI file of ${DOMAIN}: touching it reloads the app\n`);
+		for (const file of drill?.server.files ?? []) {
+			const target = path.join(appDir, file.path);
+			mkdirSync(path.dirname(target), {recursive: true});
+			writeFileSync(target, fill(file.content, places));
+		}
+
+		const systemPath = process.env['PATH'] ?? '/usr/local/bin:/usr/bin:/bin';
+		for (const shim of drill?.server.shims ?? []) {
+			const real = realCommand(shim.command, systemPath);
+			if (!real) throw new Error(`the drill needs ${shim.command}, which is not installed`);
+			const file = path.join(shims, shim.command);
+			writeFileSync(file, shimScript(shim, real, places));
+			chmodSync(file, 0o755);
+		}
+
+		const needsDatabase = drill?.needs.includes('database') ?? false;
+		let noDatabaseReason: string | null = null;
+		const mariadb = findMariaDb();
+		if ('missing' in mariadb) {
+			noDatabaseReason = `this rehearsal has no database: MariaDB is not installed (needs ${mariadb.missing})`;
+			if (needsDatabase) throw new DrillNeedsDatabase(drill!.id, mariadb.missing);
+		} else {
+			status('Starting a private MariaDB with trainee$bankroll…');
+			database = await startMariaDb({parentDir: dir});
+			const password = randomBytes(12).toString('base64url');
+			database.sql(seedSql(password));
+			// As on PythonAnywhere, the server's ~/.my.cnf holds the database password, and there is
+			// no database on the server itself: the local socket points nowhere.
+			writeFileSync(path.join(home, '.my.cnf'), `[client]\nuser=${TRAINEE}\npassword="${password}"\nsocket=${path.join(dir, 'no-local-mysqld.sock')}\n`, {mode: 0o600});
+		}
+
+		status('Starting the web app and the SSH server…');
+		site = await startSiteServer({appDir, wsgiPath, username: TRAINEE, domain: DOMAIN, token, mode: drill?.site ?? {}});
+		const {utils} = await loadSsh2();
+		const hostKeys = utils.generateKeyPairSync('ed25519');
+		const clientKeys = utils.generateKeyPairSync('ed25519');
+		const identityFile = path.join(dir, 'keys', 'id_ed25519');
+		writeFileSync(identityFile, clientKeys.private, {mode: 0o600});
+		const env: NodeJS.ProcessEnv = {
+			PATH: `${shims}:${systemPath}`,
+			HOME: home,
+			USER: TRAINEE,
+			LOGNAME: TRAINEE,
+			SHELL: '/bin/bash',
+			TMPDIR: tmp,
+			LANG: 'C.UTF-8',
+			NPM_CONFIG_UPDATE_NOTIFIER: 'false',
+			NPM_CONFIG_AUDIT: 'false',
+			NPM_CONFIG_FUND: 'false',
+		};
+		for (const [key, value] of Object.entries(drill?.server.env ?? {})) env[key] = fill(value, places);
+		ssh = await startSandboxSsh({
+			user: TRAINEE,
+			home,
+			env,
+			authorizedKey: clientKeys.public,
+			hostKey: hostKeys.private,
+			...(drill?.server.dropConnectionOn ? {dropOnCommand: new RegExp(drill.server.dropConnectionOn)} : {}),
+		});
+		// The client verifies the sandbox's host key like any other: it is in this known_hosts.
+		const knownHostsFile = path.join(dir, 'keys', 'known_hosts');
+		const [keyType, keyBase64] = hostKeys.public.split(' ');
+		writeFileSync(knownHostsFile, `[127.0.0.1]:${ssh.port} ${keyType} ${keyBase64}\n`);
+
+		process.env[TOKEN_ENV] = token;
+		const raw: Record<string, unknown> = {
+			preset: 'pythonanywhere',
+			pythonanywhere: {username: TRAINEE, domain: DOMAIN, ...(database ? {database: 'bankroll'} : {})},
+			app: {name: 'bankroll', dir: appDir, branch: 'main'},
+			ssh: {host: '127.0.0.1', port: ssh.port, user: TRAINEE, identityFile, knownHostsFile, configFile: path.join(dir, 'keys', 'no-ssh-config'), useAgent: false},
+			site: {url: site.url, mustContain: [SITE_TITLE], mustNotContain: [MARKER], timeoutSeconds: 8, intervalSeconds: 0.5},
+			reload: {method: 'pythonanywhere-api', url: site.reloadUrl, tokenEnv: TOKEN_ENV},
+			build: {commands: BUILD_COMMANDS},
+			...(database ? {database: {host: database.host, port: database.port, backupDir}} : {}),
+			...(options.runsDir ? {runsDir: options.runsDir} : {}),
+		};
+		// The drill's changes to the runbook go on top of the sandbox's own config.
+		const config = validateConfig(mergeDefaults(raw, drill?.config ?? {}), drill ? `the sandbox config with drill ${drill.id}` : 'the sandbox config');
+		return {
+			dir,
+			home,
+			app,
+			wsgiPath,
+			backupDir,
+			config,
+			hintContext: {
+				...(database ? {managedDb: {host: database.host, port: database.port}} : {}),
+				wsgiPath,
+				defaultBuildCommands: BUILD_COMMANDS,
+			},
+			secrets: [token],
+			site,
+			ssh,
+			database,
+			noDatabaseReason,
+			drill,
+			async teardown({keep = false} = {}) {
+				await ssh?.stop();
+				await site?.stop();
+				await database?.stop();
+				delete process.env[TOKEN_ENV];
+				if (!keep) rmSync(dir, {recursive: true, force: true});
+			},
+			teardownSync,
+		};
+	} catch (error) {
+		await ssh?.stop().catch(() => {});
+		await site?.stop().catch(() => {});
+		await (database as MariaDb | null)?.stop().catch(() => {});
+		teardownSync();
+		throw error;
+	}
+}
+
+export class DrillNeedsDatabase extends Error {
+	constructor(drill: string, missing: string) {
+		super(`The drill "${drill}" needs a database, and MariaDB is not installed here (needs ${missing}).`);
+		this.name = 'DrillNeedsDatabase';
+	}
+}
+
+function seedSql(password: string): string {
+	const players = ['Ada', 'Grace', 'Linus', 'Margaret', 'Ken', 'Barbara', 'Dennis', 'Frances']
+		.map((name, index) => `(${index + 1}, '${name}', ${(1000 + index * 137.5).toFixed(2)})`)
+		.join(', ');
+	return `
+CREATE DATABASE \`${TRAINEE}$bankroll\` CHARACTER SET utf8mb4;
+CREATE USER '${TRAINEE}'@'%' IDENTIFIED BY '${password}';
+CREATE USER '${TRAINEE}'@'localhost' IDENTIFIED BY '${password}';
+GRANT ALL ON \`${TRAINEE}$bankroll\`.* TO '${TRAINEE}'@'%';
+GRANT ALL ON \`${TRAINEE}$bankroll\`.* TO '${TRAINEE}'@'localhost';
+USE \`${TRAINEE}$bankroll\`;
+CREATE TABLE players (id INT PRIMARY KEY, name VARCHAR(80) NOT NULL, balance DECIMAL(10,2) NOT NULL);
+CREATE TABLE stakes (id INT AUTO_INCREMENT PRIMARY KEY, player_id INT NOT NULL, amount DECIMAL(10,2) NOT NULL, placed_at DATETIME NOT NULL);
+CREATE TABLE sessions (id INT AUTO_INCREMENT PRIMARY KEY, player_id INT NOT NULL, hours DECIMAL(5,2), result DECIMAL(10,2));
+INSERT INTO players VALUES ${players};
+INSERT INTO stakes (player_id, amount, placed_at) SELECT id, balance / 10, '2025-11-06 17:21:00' FROM players;
+INSERT INTO sessions (player_id, hours, result) SELECT id, 2.5, balance / 20 FROM players;
+`;
+}
