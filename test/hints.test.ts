@@ -10,6 +10,7 @@ const SAMPLES: Record<string, {step: StepId; text: string}> = {
 		text: "mysqldump: Error: 'Access denied; you need (at least one of) the PROCESS privilege(s) for this operation' when trying to dump tablespaces",
 	},
 	'mysql-access-denied': {step: 'backup', text: `mysqldump: Got error: 1045: "Access denied for user 'trainee'@'localhost' (using password: YES)" when trying to connect`},
+	'mysql-database-access': {step: 'backup', text: `mysqldump: Got error: 1044: "Access denied for user 'u1'@'localhost' to database 'u1$bankroll_missing'" when selecting the database`},
 	'mysql-unknown-host': {step: 'backup', text: "mysqldump: Got error: 2005: \"Unknown server host 'alice.mysql.pythonanywhere-services.com' (-2)\" when trying to connect"},
 	'mysql-unknown-database': {step: 'backup', text: `mysqldump: Got error: 1049: "Unknown database 'bankroll'" when selecting the database`},
 	'mysqldump-missing': {step: 'backup', text: 'sh: 1: mysqldump: not found'},

@@ -13,7 +13,6 @@ import {LineBatcher} from './line-batcher.js';
 import {Redactor} from './redact.js';
 import {connectToServer} from './remote/connect.js';
 import type {ExecResult, Remote} from './remote/ssh.js';
-import {sshStats} from './remote/ssh.js';
 import {writeReport} from './report.js';
 import {GoBack, VerificationFailed, type PlanView, type RunCommandOptions, type RunFlags, type StepContext, type StepDefinition} from './step.js';
 import {ROLLBACK_STEPS} from './steps/index.js';
@@ -98,6 +97,8 @@ export class Engine {
 	#stepAbort = new AbortController();
 	#stopRequested = false;
 	#commandCounter = 0;
+	/** SSH connections this run opened (one, unless a lost link forced a reconnect). */
+	#connections = 0;
 	/** Server commands that must run before the run ends (see StepContext.deferCleanup). */
 	readonly #cleanups = new Map<string, {stepId: StepId; planned: PlannedCommand}>();
 	#finished = false;
@@ -324,10 +325,11 @@ export class Engine {
 		if (old && !old.closed) await old.close().catch(() => {});
 		this.#note('info', 'Reconnecting over SSH.');
 		this.#remote = await this.#openConnection();
-		this.#setFacts({sshConnections: sshStats.connectionsOpened});
+		this.#setFacts({sshConnections: this.#connections});
 	}
 
 	async #openConnection(): Promise<Remote> {
+		this.#connections++;
 		const helpers = {
 			ask: (question: Question) => this.#ask(this.#currentStep?.id ?? 'connect', question),
 			note: (text: string) => this.#note('info', text),
@@ -369,7 +371,7 @@ export class Engine {
 			},
 			connect: async () => {
 				this.#remote = await this.#openConnection();
-				this.#setFacts({sshConnections: sshStats.connectionsOpened});
+				this.#setFacts({sshConnections: this.#connections});
 				return this.#remote;
 			},
 			setFacts: facts => this.#setFacts(facts),
@@ -537,7 +539,7 @@ export class Engine {
 			try {
 				this.#note('info', `Reconnecting to clean up on the server (${[...this.#cleanups.values()].map(cleanup => cleanup.planned.purpose).join(', ')}).`);
 				this.#remote = await this.#openConnection();
-				this.#setFacts({sshConnections: sshStats.connectionsOpened});
+				this.#setFacts({sshConnections: this.#connections});
 			} catch (error) {
 				this.#note('error', `Could not reconnect to clean up (${errorMessage(error)}). Left on the server: ${[...this.#cleanups.values()].map(cleanup => cleanup.planned.purpose).join('; ')}.`);
 				return;

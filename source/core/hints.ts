@@ -49,9 +49,16 @@ export const HINT_RULES: readonly HintRule[] = [
 		fix: () => 'add-no-tablespaces',
 	},
 	{
+		id: 'mysql-database-access',
+		title: 'the user may not use that database (or it does not exist)',
+		pattern: /Access denied for user [^\n]* to database/i,
+		severity: 'error',
+		advice: () => "Check database.name: on PythonAnywhere it is '<user>$<name>', e.g. alice$bankroll. MySQL answers this way for a misspelt name too.",
+	},
+	{
 		id: 'mysql-access-denied',
 		title: 'the database refused the user or password',
-		pattern: /Access denied for user/i,
+		pattern: /Access denied for user '[^']*'@'[^']*' \(using password/i,
 		severity: 'error',
 		advice: () =>
 			'Check database.user and where the password comes from (database.passwordEnv / passwordFile, or ~/.my.cnf on the server).',

@@ -60,6 +60,7 @@ export function renderReport(input: ReportInput, events: readonly RunEvent[]): s
 		`**Duration:** ${formatDuration(input.totalMs)}${input.rollbackMs === null ? '' : ` (rollback itself: ${formatDuration(input.rollbackMs)})`}  `,
 	);
 	lines.push(`**Server:** ${facts.sshTarget ?? config.ssh.host}, ${facts.appDir ?? config.app.dir}  `);
+	if (facts.sshConnections !== undefined) lines.push(`**SSH connections opened:** ${facts.sshConnections}${facts.sshConnections > 1 ? ' (reconnected after a lost link)' : ''}  `);
 	lines.push(`**Journal:** ${input.journalFile}`, '');
 
 	lines.push('## Summary', '', input.message, '');

@@ -75,7 +75,7 @@ function childrenOf(pid: number): number[] {
 	return children;
 }
 
-export async function startSshd(options: {hostKeyType?: string} = {}): Promise<Sshd> {
+export async function startSshd(options: {hostKeyType?: string; pathPrefix?: string} = {}): Promise<Sshd> {
 	const binary = sshdPath();
 	if (!binary) throw new Error('sshd is not installed (Debian: apt-get install openssh-server)');
 	if (process.getuid?.() === 0) mkdirSync('/run/sshd', {recursive: true, mode: 0o755});
@@ -109,6 +109,8 @@ export async function startSshd(options: {hostKeyType?: string} = {}): Promise<S
 				'LogLevel VERBOSE',
 				'PrintMotd no',
 				'Subsystem sftp internal-sftp',
+				// Fault tests put their shims first on the PATH of every session.
+				...(options.pathPrefix ? [`SetEnv PATH=${options.pathPrefix}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`] : []),
 				'',
 			].join('\n'),
 		);

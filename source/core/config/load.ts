@@ -152,7 +152,9 @@ export function describe(value: unknown): string {
 	if (value === null) return 'null';
 	if (typeof value === 'string') {
 		const shown = value.length > 40 ? `${value.slice(0, 40)}…` : value;
-		return `${JSON.stringify(shown)}${value.length > 40 ? ` (${value.length} characters)` : ''}`;
+		// Invisible and direction-changing characters are shown escaped, not passed to the terminal.
+		const safe = JSON.stringify(shown).replace(/[\u200B-\u200F\u202A-\u202E\u2066-\u2069\uFEFF]/g, char => `\\u${char.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`);
+		return `${safe}${value.length > 40 ? ` (${value.length} characters)` : ''}`;
 	}
 	if (typeof value === 'number' || typeof value === 'boolean') return String(value);
 	if (Array.isArray(value)) return `a list of ${plural(value.length, 'item')}`;

@@ -6,9 +6,14 @@ const text = (max = 1024) =>
 		.string()
 		.min(1, 'must not be empty')
 		.max(max, `must be at most ${max} characters`)
-		.refine(value => !/[\u0000-\u0008\u000A-\u001F\u007F]/.test(value), 'must not contain control characters or line breaks');
+		.refine(value => !/[\u0000-\u0008\u000A-\u001F\u007F]/.test(value), 'must not contain control characters or line breaks')
+		// Invisible and direction-changing characters make a value read differently from what runs.
+		.refine(value => !/[\u200B-\u200F\u202A-\u202E\u2066-\u2069\uFEFF]/.test(value), 'must not contain invisible or right-to-left control characters');
 
-const hostName = text(255).refine(value => !/\s/.test(value), 'must not contain spaces');
+const hostName = text(255).refine(
+	value => /^[A-Za-z0-9._:[\]-]+$/.test(value),
+	'must be a host name, an IP address or an ~/.ssh/config alias (letters, digits, ".", "-", "_")',
+);
 const port = z.int().min(1).max(65_535);
 const envName = z
 	.string()

@@ -12,7 +12,8 @@ import type {PlannedCommand} from '../types.js';
 import {databaseCredentials} from './backup.js';
 
 function verifyCommands(view: PlanView): PlannedCommand[] {
-	const {site, database} = view.config;
+	const {database} = view.config;
+	const site = view.kind === 'undo' ? {...view.config.site, mustNotContain: []} : view.config.site;
 	const expectations = [
 		...site.mustContain.map(text => `shows "${text}"`),
 		...site.mustNotContain.map(text => `does not show "${text}"`),
@@ -50,7 +51,11 @@ export const verifyStep: StepDefinition = {
 		context.setFacts({remoteHeadAfter: head});
 		if (target && head !== target.hash) failures.push(`the server's HEAD is ${head.slice(0, 12)}, not the target ${target.shortHash}`);
 
-		const site = context.config.site;
+		// The forbidden text marks what a rollback removes; an undo brings that deploy back on purpose.
+		const site = context.kind === 'undo' ? {...context.config.site, mustNotContain: []} : context.config.site;
+		if (context.kind === 'undo' && context.config.site.mustNotContain.length > 0) {
+			context.note('info', `Undo: the rollback's "must not contain" checks (${context.config.site.mustNotContain.join(', ')}) do not apply to the roll forward.`);
+		}
 		let reloadLoopHinted = false;
 		const result = await context.record('http', () =>
 			checkSite(site, {

@@ -29,9 +29,11 @@ export function FinalPanel({result, canUndo, width}: {readonly result: Extract<R
 				<Text wrap="wrap">{result.message}</Text>
 				<Box flexDirection="column" marginTop={1}>
 					{result.criteria.map(criterion => (
-						<Box key={criterion.id} gap={1}>
-							<Text color={STATUS_COLOR[criterion.status]}>{STATUS_MARK[criterion.status]}</Text>
-							<Box width={labelWidth} flexShrink={0}>
+						<Box key={criterion.id}>
+							<Box width={2} flexShrink={0}>
+								<Text color={STATUS_COLOR[criterion.status]}>{STATUS_MARK[criterion.status]}</Text>
+							</Box>
+							<Box width={labelWidth + 1} flexShrink={0}>
 								<Text wrap="truncate">{criterion.label}</Text>
 							</Box>
 							<Box flexGrow={1} flexShrink={1} minWidth={0}>

@@ -1,0 +1,410 @@
+/**
+ * The fault matrix: every way a rollback can go wrong in an incident, against a real OpenSSH sshd
+ * and a real MariaDB. For each case the exit code, the message, the journal and the server's
+ * state (HEAD, files, lock) are asserted. Test names have the form
+ * "<fault> :: <step> :: <what must hold>"; `npm run matrix` turns them into docs/fault-matrix.md.
+ */
+import {execFileSync, type ChildProcess} from 'node:child_process';
+import {existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import {stringify} from 'yaml';
+import {afterAll, afterEach, beforeAll, describe, expect, it} from 'vitest';
+import type {Config} from '../source/core/config/schema.js';
+import {Engine, type RunResult} from '../source/core/engine.js';
+import {readJournal} from '../source/core/journal.js';
+import {FlagOperator} from '../source/core/operator.js';
+import type {RunFlags} from '../source/core/step.js';
+import type {RunEvent, StepId} from '../source/core/types.js';
+import {canRun} from './helpers/availability.js';
+import {ROOT, runCli, type CliResult} from './helpers/cli.js';
+import {faultMatrixMarkdown} from './helpers/fault-matrix-table.js';
+import {seedBankroll, sharedDatabase, type TestDatabase} from './helpers/database.js';
+import {Faults} from './helpers/faults.js';
+import {startProduction, type Production} from './helpers/production.js';
+import {startSshd, type Sshd} from './helpers/sshd.js';
+
+const PASSWORD = 'matrix-Pa55word';
+const PASSWORD_ENV = 'REWIND_MATRIX_DB_PASSWORD';
+const CUT_DELAY_MS = 300;
+
+describe.runIf(canRun('fault matrix', ['sshd', 'mariadb']))('fault matrix', () => {
+	let sshd: Sshd;
+	let faults: Faults;
+	let database: TestDatabase;
+	let production: Production;
+	let root: string;
+
+	beforeAll(async () => {
+		root = mkdtempSync(path.join(os.tmpdir(), 'rewind-matrix-'));
+		faults = new Faults(root);
+		sshd = await startSshd({pathPrefix: faults.shims});
+		database = sharedDatabase()!;
+		process.env[PASSWORD_ENV] = PASSWORD;
+	});
+	const caseNames: string[] = [];
+	afterEach(async context => {
+		caseNames.push(context.task.name);
+		faults.clear();
+		await production?.stop();
+	});
+	afterAll(async () => {
+		delete process.env[PASSWORD_ENV];
+		await sshd?.stop();
+		rmSync(root, {recursive: true, force: true});
+	});
+
+	async function setUp(overrides: Record<string, unknown> = {}): Promise<Config> {
+		production = await startProduction(sshd);
+		const seeded = seedBankroll(database, PASSWORD);
+		return production.config({
+			database: {host: '127.0.0.1', port: database.port, user: seeded.user, name: seeded.name, passwordEnv: PASSWORD_ENV, backupDir: production.backupDir},
+			...overrides,
+		});
+	}
+
+	type EngineRun = {result: RunResult; events: RunEvent[]; output: string};
+
+	async function runEngine(config: Config, hook: (event: RunEvent, engine: Engine) => void = () => {}, extraFlags: Partial<RunFlags> = {}): Promise<EngineRun> {
+		const flags: RunFlags = {yes: true, acceptNewHostKey: false, takeOverStaleLock: false, target: production.app.good, ...extraFlags};
+		const engine = new Engine({config, configPath: null, kind: 'rollback', operator: new FlagOperator(flags), flags, runsDir: production.runsDir, secrets: [PASSWORD]});
+		const events: RunEvent[] = [];
+		engine.subscribe(event => {
+			events.push(event);
+			hook(event, engine);
+		});
+		const result = await engine.run();
+		return {result, events, output: JSON.stringify(events)};
+	}
+
+	/** Cuts the connection (kills the session's sshd) once the named command of a step is running. */
+	function cutDuring(stepId: StepId, commandPrefix: string) {
+		let done = false;
+		return (event: RunEvent) => {
+			if (done || event.type !== 'command-started' || event.stepId !== stepId || !event.commandId.startsWith(commandPrefix)) return;
+			done = true;
+			setTimeout(() => sshd.killSessions(), CUT_DELAY_MS);
+		};
+	}
+
+	const state = () => ({
+		head: execFileSync('git', ['rev-parse', 'HEAD'], {cwd: production.app.dir, encoding: 'utf8'}).trim(),
+		lock: existsSync(path.join(production.app.dir, '.git', 'rewind.lock')),
+		partials: existsSync(production.backupDir) ? readdirSync(production.backupDir).filter(name => name.includes('.partial.')) : [],
+		backups: existsSync(production.backupDir) ? readdirSync(production.backupDir).filter(name => name.endsWith('.sql.gz')) : [],
+	});
+	const started = (events: RunEvent[], stepId: StepId) => events.some(event => event.type === 'step-started' && event.stepId === stepId);
+	const failedStep = (events: RunEvent[]) => events.find(event => event.type === 'step-failed') as Extract<RunEvent, {type: 'step-failed'}> | undefined;
+	const hintIds = (events: RunEvent[]) => events.filter(event => event.type === 'hint').map(event => (event as Extract<RunEvent, {type: 'hint'}>).hint.id);
+	const journalOf = (result: RunResult) => readFileSync(result.journalPath!, 'utf8');
+
+	function expectCutRecorded(run: EngineRun, stepId: StepId) {
+		const failure = failedStep(run.events);
+		expect(failure?.stepId).toBe(stepId);
+		expect(failure?.connectionLost).toBe(true);
+		expect(run.events.some(event => event.type === 'step-succeeded' && event.stepId === stepId)).toBe(false);
+		expect(run.result.exitCode).toBe(1);
+		expect(run.result.message).toMatch(/failed: the SSH connection was lost/);
+		expect(hintIds(run.events)).toContain('connection-lost');
+		expect(journalOf(run.result)).toContain('"connectionLost":true');
+	}
+
+	describe('the SSH connection cut', () => {
+		it('SSH connection cut :: connect :: exit 1, connection error named, no lock taken, HEAD unchanged', async () => {
+			const config = await setUp();
+			const before = state();
+			const run = await runEngine(config, event => {
+				if (event.type !== 'step-started' || event.stepId !== 'connect') return;
+				const deadline = Date.now() + 3000;
+				const poll = () => (sshd.killSessions() > 0 || Date.now() > deadline ? undefined : setTimeout(poll, 1));
+				poll();
+			});
+			expect(run.result.exitCode).toBe(1);
+			expect(failedStep(run.events)?.stepId).toBe('connect');
+			expect(run.result.message).toMatch(/Connect failed: SSH connection to .* failed|Connect failed: .*(closed|lost|ECONNRESET|handshake)/i);
+			expect(run.events.some(event => event.type === 'step-started' && event.stepId === 'lock')).toBe(false);
+			expect(state()).toEqual({...before, lock: false});
+		});
+
+		it('SSH connection cut :: pick target (git log) :: exit 1, step failed, lock released by reconnecting, HEAD unchanged', async () => {
+			const config = await setUp();
+			faults.slow('git-log');
+			const before = state();
+			const run = await runEngine(config, cutDuring('pick-target', 'resolve'));
+			expectCutRecorded(run, 'pick-target');
+			expect(state()).toEqual({...before, lock: false});
+			expect(run.output).toContain('Reconnecting to clean up on the server (release the rollback lock)');
+			expect(started(run.events, 'reset')).toBe(false);
+		});
+
+		it('SSH connection cut :: backup :: exit 1, the partial dump never counted, the orphaned dump stopped, HEAD unchanged, lock released', async () => {
+			const config = await setUp();
+			faults.slow('mysqldump');
+			const before = state();
+			const run = await runEngine(config, cutDuring('backup', 'dump'));
+			expectCutRecorded(run, 'backup');
+			expect(run.result.facts.backup).toBeUndefined();
+			expect(started(run.events, 'reset')).toBe(false);
+			const after = state();
+			expect(after.head).toBe(before.head);
+			expect(after.lock).toBe(false);
+			expect(after.backups).toEqual([]);
+			expect(journalOf(run.result)).toMatch(/kill -TERM -- -\d+/);
+		});
+
+		it('SSH connection cut :: reset :: exit 1, reset never marked done, HEAD is the start or the target (never half), told to resume, lock released', async () => {
+			const config = await setUp();
+			faults.slow('git-reset');
+			const before = state();
+			const run = await runEngine(config, cutDuring('reset', 'reset'));
+			expectCutRecorded(run, 'reset');
+			expect(run.output).toContain('it may have finished on the server or not');
+			expect([before.head, production.app.good]).toContain(state().head);
+			expect(state().lock).toBe(false);
+			expect(started(run.events, 'build')).toBe(false);
+		});
+
+		it('SSH connection cut :: build :: exit 1, HEAD at the target, no reload ran, lock released', async () => {
+			const config = await setUp({build: {commands: ['sleep 1.5 && node build.mjs']}});
+			const reloads = production.site.reloads;
+			const run = await runEngine(config, cutDuring('build', 'build-1'));
+			expectCutRecorded(run, 'build');
+			expect(state()).toMatchObject({head: production.app.good, lock: false});
+			expect(started(run.events, 'reload')).toBe(false);
+			expect(production.site.reloads).toBe(reloads);
+		});
+
+		it('SSH connection cut :: reload :: exit 1, HEAD at the target, verification not run, lock released', async () => {
+			const config = await setUp();
+			const slowReload = {...config, reload: {method: 'command' as const, command: `sleep 1.5 && touch ${production.wsgiPath}`}};
+			const run = await runEngine(slowReload, cutDuring('reload', 'command'));
+			expectCutRecorded(run, 'reload');
+			expect(state()).toMatchObject({head: production.app.good, lock: false});
+			expect(started(run.events, 'verify')).toBe(false);
+		});
+
+		it('SSH connection cut :: verify :: exit 1, verification never marked passed, HEAD at the target, lock released', async () => {
+			const config = await setUp();
+			const cut = cutDuring('verify', 'head');
+			const run = await runEngine(config, event => {
+				// Slow only verify's own `git rev-parse HEAD`, so the cut lands while it runs.
+				if (event.type === 'step-started' && event.stepId === 'verify') faults.slow('git-rev-parse-head');
+				cut(event);
+			});
+			expectCutRecorded(run, 'verify');
+			expect(state()).toMatchObject({head: production.app.good, lock: false});
+		});
+	});
+
+	describe('failures of the server', () => {
+		it('mysqldump failing :: backup :: exit 1, the error and its hint shown, no reset, HEAD unchanged', async () => {
+			const config = await setUp();
+			const broken = {...config, database: {...config.database!, name: `${config.database!.name}_missing`}};
+			const before = state();
+			const run = await runEngine(broken);
+			expect(run.result.exitCode).toBe(1);
+			expect(run.result.message).toMatch(/Back up database failed: the backup failed verification: mysqldump exited 2; mysqldump printed errors: .*Access denied for user .* to database/);
+			expect(hintIds(run.events)).toEqual(['mysql-database-access']);
+			expect(started(run.events, 'reset')).toBe(false);
+			expect(state()).toMatchObject({head: before.head, lock: false, backups: []});
+		});
+
+		it('build failing :: build :: exit 1, the failing output and the hint shown, no reload, HEAD at the target', async () => {
+			const config = await setUp({build: {commands: [`node -e "console.error('npm ERR! code E404'); process.exit(1)"`]}});
+			const run = await runEngine(config);
+			expect(run.result.exitCode).toBe(1);
+			expect(failedStep(run.events)?.error).toContain('npm ERR! code E404');
+			expect(hintIds(run.events)).toContain('npm-corrupted-install');
+			expect(started(run.events, 'reload')).toBe(false);
+			expect(state()).toMatchObject({head: production.app.good, lock: false});
+		});
+
+		it('site answering 500 :: verify :: exit 1, verification failed with the status and a hint, HEAD at the target', async () => {
+			const config = await setUp({site: {timeoutSeconds: 1}});
+			production.site.mode = {failStatus: 500};
+			const run = await runEngine(config);
+			expect(run.result.outcome).toBe('verification-failed');
+			expect(run.result.exitCode).toBe(1);
+			expect(run.result.message).toContain('the site answered 500');
+			expect(hintIds(run.events)).toContain('site-server-error');
+			expect(state()).toMatchObject({head: production.app.good, lock: false});
+			const finished = readJournal(run.result.journalPath!).events.find(event => event.type === 'run-finished') as Extract<RunEvent, {type: 'run-finished'}>;
+			expect(finished.criteria.find(criterion => criterion.id === 'site-status')?.status).toBe('fail');
+		});
+	});
+
+	describe('SIGINT (Ctrl+C without a terminal)', () => {
+		/** Runs the CLI and sends SIGINT once a line matching `when` is printed. */
+		async function interrupt(configFile: string, when: RegExp): Promise<CliResult & {signalled: boolean}> {
+			let signalled = false;
+			const result = await runCli(['--config', configFile, '--target', production.app.good, '--yes'], {
+				env: {[PASSWORD_ENV]: PASSWORD},
+				onStdout: (text: string, child: ChildProcess) => {
+					if (!signalled && when.test(text)) {
+						signalled = true;
+						child.kill('SIGINT');
+					}
+				},
+			});
+			return {...result, signalled};
+		}
+
+		function writeConfig(config: Config): string {
+			const file = path.join(production.root, 'rewind.config.yaml');
+			const {ssh, database, site, reload, build, app} = config;
+			writeFileSync(
+				file,
+				stringify({
+					app,
+					ssh: {host: ssh.host, port: ssh.port, user: ssh.user, identityFile: ssh.identityFile, knownHostsFile: ssh.knownHostsFile, configFile: ssh.configFile, useAgent: false},
+					site: {url: site.url, mustContain: site.mustContain, mustNotContain: site.mustNotContain, timeoutSeconds: site.timeoutSeconds, intervalSeconds: site.intervalSeconds},
+					reload,
+					build: {commands: build.commands},
+					database: {host: database!.host, port: database!.port, user: database!.user, name: database!.name, passwordEnv: PASSWORD_ENV, backupDir: database!.backupDir},
+					runsDir: production.runsDir,
+				}),
+			);
+			return file;
+		}
+
+		function expectInterrupted(result: CliResult & {signalled: boolean}) {
+			expect(result.signalled).toBe(true);
+			expect(result.code).toBe(130);
+			expect(result.stderr).toContain('stopping at the next safe point');
+			expect(result.stdout).toContain('Result: INTERRUPTED');
+			const journalFile = /Journal: (\S+)/.exec(result.stdout)![1]!;
+			const journal = readJournal(journalFile);
+			expect(journal.outcome).toBe('interrupted');
+			expect(journal.events.some(event => event.type === 'stop-requested')).toBe(true);
+			expect(state().lock).toBe(false);
+			return journal;
+		}
+
+		const cases: Array<{step: string; slow?: Parameters<Faults['slow']>[0]; overrides?: Record<string, unknown>; when: RegExp; head: 'unchanged' | 'target'}> = [
+			{step: 'connect', when: /\$ ssh /, head: 'unchanged'},
+			{step: 'pick target (git log)', slow: 'git-log', when: /\$ cd .* log -1 /, head: 'unchanged'},
+			{step: 'backup', slow: 'mysqldump', when: /\$ umask 077 && mkdir -p/, head: 'unchanged'},
+			{step: 'reset', slow: 'git-reset', when: /\$ cd .* git reset --hard/, head: 'target'},
+			{step: 'build', overrides: {build: {commands: ['sleep 1.5 && node build.mjs']}}, when: /\$ cd .* sleep 1\.5 && node build/, head: 'target'},
+			{step: 'reload', overrides: {reload: 'slow'}, when: /\$ cd .* sleep 1\.5 && touch/, head: 'target'},
+			{step: 'verify', slow: 'git-rev-parse-head', when: /✓ Reload app/, head: 'target'},
+		];
+		for (const testCase of cases) {
+			const expectation =
+				testCase.head === 'unchanged'
+					? 'exit 130, stopped before the reset, HEAD unchanged, lock released, journal says interrupted'
+					: testCase.step === 'reset'
+						? 'exit 130, the reset finishes (never cut in half), then stops; lock released, journal says interrupted'
+						: 'exit 130, HEAD at the target, lock released, journal says interrupted';
+			it(`SIGINT :: ${testCase.step} :: ${expectation}`, async () => {
+				const {reload: slowReload, ...overrides} = testCase.overrides ?? {};
+				const config = await setUp(overrides);
+				const withReload = slowReload ? {...config, reload: {method: 'command' as const, command: `sleep 1.5 && touch ${production.wsgiPath}`}} : config;
+				if (testCase.slow) faults.slow(testCase.slow);
+				const before = state();
+				const result = await interrupt(writeConfig(withReload), testCase.when);
+				const journal = expectInterrupted(result);
+				expect(state().head).toBe(testCase.head === 'unchanged' ? before.head : production.app.good);
+				if (testCase.step === 'reset') {
+					expect(journal.succeededSteps).toContain('reset');
+					expect(result.stdout).toContain('must not be cut in half');
+				}
+			});
+		}
+	});
+
+	describe('the server’s state and other operators', () => {
+		it('dirty working tree :: preflight :: with --yes the changes are saved (patch, untracked archive, stash) before the reset', async () => {
+			const config = await setUp();
+			writeFileSync(path.join(production.app.dir, 'app.py'), '# hotfix made on the server\n');
+			writeFileSync(path.join(production.app.dir, 'notes.txt'), 'untracked notes\n');
+			const run = await runEngine(config);
+			expect(run.result.outcome).toBe('succeeded');
+			const dirty = run.result.facts.dirty!;
+			expect(readFileSync(dirty.patchPath!, 'utf8')).toContain('+# hotfix made on the server');
+			expect(execFileSync('tar', ['-tzf', dirty.untrackedArchive!], {encoding: 'utf8'})).toContain('notes.txt');
+			expect(execFileSync('git', ['stash', 'list'], {cwd: production.app.dir, encoding: 'utf8'})).toContain(`rewind ${run.result.runId}: before rollback`);
+			expect(execFileSync('git', ['show', `${dirty.stashCommit}:app.py`], {cwd: production.app.dir, encoding: 'utf8'})).toBe('# hotfix made on the server\n');
+			expect(readFileSync(run.result.reportPath!, 'utf8')).toContain(dirty.patchPath!);
+		});
+
+		it('dirty working tree :: preflight :: without --yes and without a terminal, refused (exit 3) and the files left untouched', async () => {
+			const config = await setUp();
+			writeFileSync(path.join(production.app.dir, 'app.py'), '# hotfix made on the server\n');
+			const before = state();
+			const run = await runEngine(config, () => {}, {yes: false});
+			expect(run.result.exitCode).toBe(3);
+			expect(run.result.message).toContain('uncommitted changes');
+			expect(readFileSync(path.join(production.app.dir, 'app.py'), 'utf8')).toBe('# hotfix made on the server\n');
+			expect(state()).toEqual({...before, lock: false});
+		});
+
+		it('a concurrent second run :: lock :: the second is refused (exit 3) naming the holder; the first completes', async () => {
+			const config = await setUp();
+			faults.slow('mysqldump');
+			let second: EngineRun | undefined;
+			const first = await runEngine(config, event => {
+				if (event.type === 'step-started' && event.stepId === 'backup' && !second) {
+					second = {} as EngineRun;
+					void runEngine(config).then(run => (second = run));
+				}
+			});
+			expect(first.result.outcome).toBe('succeeded');
+			for (let wait = 0; wait < 200 && !second?.result; wait++) await new Promise(resolve => setTimeout(resolve, 25));
+			expect(second!.result.exitCode).toBe(3);
+			expect(second!.result.message).toMatch(new RegExp(`Another rollback holds the lock on the server: .*run ${first.result.runId}`));
+			expect(state().lock).toBe(false);
+		});
+
+		it('a stale lock :: lock :: refused (exit 3) unless --take-over-stale-lock, and the takeover is logged', async () => {
+			const config = await setUp();
+			const lockDir = path.join(production.app.dir, '.git', 'rewind.lock');
+			mkdirSync(lockDir);
+			const old = {runId: 'old-run', operator: 'bob@laptop', localHost: 'laptop', pid: 4242, startedAt: new Date(Date.now() - 3 * 3600_000).toISOString(), reason: 'rollback of bankroll'};
+			writeFileSync(path.join(lockDir, 'owner.json'), JSON.stringify(old));
+			const refused = await runEngine(config);
+			expect(refused.result.exitCode).toBe(3);
+			expect(refused.result.message).toContain('--take-over-stale-lock');
+			expect(existsSync(lockDir)).toBe(true);
+			const taken = await runEngine(config, () => {}, {takeOverStaleLock: true});
+			expect(taken.result.outcome).toBe('succeeded');
+			expect(journalOf(taken.result)).toContain('Took over the stale lock of bob@laptop (pid 4242, run old-run)');
+			expect(taken.result.facts.lock?.takenOver?.runId).toBe('old-run');
+			expect(state().lock).toBe(false);
+		});
+	});
+
+	describe('host keys', () => {
+		it('an unknown host key :: connect :: refused (exit 3) with its fingerprint unless --accept-new-host-key, which records it', async () => {
+			const knownHosts = path.join(root, 'empty_known_hosts');
+			writeFileSync(knownHosts, '');
+			const config = await setUp({ssh: {knownHostsFile: knownHosts}});
+			const refused = await runEngine(config);
+			expect(refused.result.exitCode).toBe(3);
+			expect(refused.result.message).toMatch(/host key of \[127\.0\.0\.1\]:\d+ is not in .* \(ssh-ed25519 SHA256:[A-Za-z0-9+/]{43}\)/);
+			expect(refused.result.message).toContain('--accept-new-host-key');
+			expect(readFileSync(knownHosts, 'utf8')).toBe('');
+			const accepted = await runEngine(config, () => {}, {acceptNewHostKey: true});
+			expect(accepted.result.outcome).toBe('succeeded');
+			expect(readFileSync(knownHosts, 'utf8')).toBe(`[127.0.0.1]:${sshd.port} ${sshd.hostPublicKey.split(' ').slice(0, 2).join(' ')}\n`);
+		});
+
+		it('a changed host key :: connect :: refused (exit 3) with a warning and no override, nothing run on the server', async () => {
+			const knownHosts = path.join(root, 'changed_known_hosts');
+			const otherKey = execFileSync('sh', ['-c', `ssh-keygen -q -t ed25519 -N '' -f ${root}/other && cat ${root}/other.pub`], {encoding: 'utf8'}).split(' ');
+			writeFileSync(knownHosts, `[127.0.0.1]:${sshd.port} ${otherKey[0]} ${otherKey[1]}\n`);
+			const config = await setUp({ssh: {knownHostsFile: knownHosts}});
+			const before = state();
+			const run = await runEngine(config, () => {}, {acceptNewHostKey: true});
+			expect(run.result.exitCode).toBe(3);
+			expect(run.result.message).toMatch(/WARNING: the host key of \[127\.0\.0\.1\]:\d+ has CHANGED/);
+			expect(run.result.message).toContain("ssh-keygen -R '[127.0.0.1]:");
+			expect(state()).toEqual({...before, lock: false});
+		});
+	});
+
+	it('docs/fault-matrix.md lists exactly these cases (run `npm run matrix` after changing them)', () => {
+		const committed = readFileSync(path.join(ROOT, 'docs', 'fault-matrix.md'), 'utf8');
+		expect(committed).toBe(faultMatrixMarkdown(caseNames));
+	});
+});

@@ -1,0 +1,45 @@
+/**
+ * Fault injection on the test "server": shims in front of git and mysqldump that sleep (so a cut or
+ * a signal lands while the command runs) only while a control file says so.
+ */
+import {chmodSync, mkdirSync, rmSync, writeFileSync} from 'node:fs';
+import path from 'node:path';
+
+export type SlowCommand = 'git-log' | 'git-reset' | 'git-rev-parse-head' | 'mysqldump';
+
+const REAL = {git: '/usr/bin/git', mysqldump: '/usr/bin/mysqldump'};
+
+export class Faults {
+	readonly dir: string;
+	readonly shims: string;
+	readonly #control: string;
+
+	constructor(root: string, seconds = 1.5) {
+		this.dir = path.join(root, 'faults');
+		this.shims = path.join(this.dir, 'bin');
+		this.#control = path.join(this.dir, 'slow');
+		mkdirSync(this.shims, {recursive: true});
+		mkdirSync(this.#control, {recursive: true});
+		const gitShim = [
+			'#!/bin/sh',
+			`case " $* " in *" log "*) [ -e ${this.#control}/git-log ] && sleep ${seconds};; esac`,
+			`case " $* " in *" reset --hard "*) [ -e ${this.#control}/git-reset ] && sleep ${seconds};; esac`,
+			`[ "$*" = "rev-parse HEAD" ] && [ -e ${this.#control}/git-rev-parse-head ] && sleep ${seconds}`,
+			`exec ${REAL.git} "$@"`,
+			'',
+		].join('\n');
+		writeFileSync(path.join(this.shims, 'git'), gitShim);
+		writeFileSync(path.join(this.shims, 'mysqldump'), `#!/bin/sh\n[ -e ${this.#control}/mysqldump ] && sleep ${seconds}\nexec ${REAL.mysqldump} "$@"\n`);
+		chmodSync(path.join(this.shims, 'git'), 0o755);
+		chmodSync(path.join(this.shims, 'mysqldump'), 0o755);
+	}
+
+	slow(command: SlowCommand): void {
+		writeFileSync(path.join(this.#control, command), '');
+	}
+
+	clear(): void {
+		rmSync(this.#control, {recursive: true, force: true});
+		mkdirSync(this.#control, {recursive: true});
+	}
+}

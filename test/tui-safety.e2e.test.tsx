@@ -1,0 +1,160 @@
+/**
+ * Safety in the TUI: Ctrl+C asks, stops safely and releases the lock; a dropped link is recovered
+ * by reconnecting; and in a real pseudo-terminal the terminal is restored on the way out.
+ */
+import {execFileSync, spawn} from 'node:child_process';
+import {existsSync, writeFileSync} from 'node:fs';
+import path from 'node:path';
+import {render} from 'ink-testing-library';
+import {stringify} from 'yaml';
+import {afterAll, afterEach, beforeAll, describe, expect, it} from 'vitest';
+import {parseCli} from '../source/cli.js';
+import {Engine} from '../source/core/engine.js';
+import type {RunFlags} from '../source/core/step.js';
+import {findDrill} from '../source/rehearsal/drills.js';
+import {prepareRehearsal} from '../source/rehearsal/rehearse.js';
+import {App} from '../source/ui/app.js';
+import {InteractiveOperator} from '../source/ui/interactive-operator.js';
+import {canRun} from './helpers/availability.js';
+import {BIN} from './helpers/cli.js';
+import {KEY, plain, waitForText} from './helpers/ink.js';
+import {startProduction, type Production} from './helpers/production.js';
+import {startSshd, type Sshd} from './helpers/sshd.js';
+
+const flags: RunFlags = {yes: false, acceptNewHostKey: false, takeOverStaleLock: false};
+
+describe.runIf(canRun('TUI safety', ['sshd']))('TUI safety against a real server', () => {
+	let sshd: Sshd;
+	let production: Production;
+	let unmount: (() => void) | undefined;
+
+	beforeAll(async () => {
+		sshd = await startSshd();
+	});
+	afterEach(async () => {
+		unmount?.();
+		unmount = undefined;
+		await production?.stop();
+	});
+	afterAll(async () => {
+		await sshd?.stop();
+	});
+
+	it('Ctrl+C asks first, then stops safely: nothing reset, lock released, exit 130', async () => {
+		production = await startProduction(sshd);
+		const before = execFileSync('git', ['rev-parse', 'HEAD'], {cwd: production.app.dir, encoding: 'utf8'}).trim();
+		const operator = new InteractiveOperator();
+		const engine = new Engine({config: production.config(), configPath: null, kind: 'rollback', operator, flags, runsDir: production.runsDir});
+		let exitCode: number | undefined;
+		const ui = render(<App session={{engine, operator}} onExit={code => (exitCode = code)} />);
+		unmount = ui.unmount;
+		const frame = () => ui.lastFrame();
+		await waitForText(frame, 'HEAD (live now)');
+		expect(existsSync(path.join(production.app.dir, '.git', 'rewind.lock'))).toBe(true);
+
+		ui.stdin.write(KEY.ctrlC);
+		await waitForText(frame, 'Stop now?');
+		// Declining keeps the run going.
+		ui.stdin.write('n');
+		await waitForText(frame, 'Pick the commit to roll back to');
+		ui.stdin.write(KEY.ctrlC);
+		await waitForText(frame, 'Stop now?');
+		ui.stdin.write('y');
+		const final = await waitForText(frame, 'Stopped safely at your request');
+		expect(final).toMatch(/– Server HEAD is the target commit\s+the reset did not run/);
+		expect(existsSync(path.join(production.app.dir, '.git', 'rewind.lock'))).toBe(false);
+		expect(execFileSync('git', ['rev-parse', 'HEAD'], {cwd: production.app.dir, encoding: 'utf8'}).trim()).toBe(before);
+		ui.stdin.write('q');
+		await waitForText(() => String(exitCode), '130');
+	});
+
+	it('in a real terminal, Ctrl+C → stop → quit leaves the terminal as it was (cooked mode, cursor shown)', async () => {
+		production = await startProduction(sshd);
+		const config = production.config();
+		const file = path.join(production.root, 'rewind.config.yaml');
+		writeFileSync(
+			file,
+			stringify({
+				app: config.app,
+				ssh: {host: config.ssh.host, port: config.ssh.port, user: config.ssh.user, identityFile: config.ssh.identityFile, knownHostsFile: config.ssh.knownHostsFile, useAgent: false},
+				site: {url: config.site.url},
+				reload: config.reload,
+				runsDir: production.runsDir,
+			}),
+		);
+		// `script` gives the program a real pseudo-terminal; `stty -a` afterwards prints its state.
+		const child = spawn('script', ['-qfec', `${process.execPath} ${BIN} --config ${file}; echo "EXIT=$?"; stty -a`, '/dev/null'], {
+			stdio: ['pipe', 'pipe', 'pipe'],
+			env: {...process.env, TERM: 'xterm-256color', COLUMNS: '120', LINES: '40'},
+		});
+		let output = '';
+		child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+		const closed = new Promise<number | null>(resolve => child.on('close', resolve));
+		try {
+			await waitForText(() => output, 'HEAD (live now)', 20_000);
+			child.stdin.write(KEY.ctrlC);
+			await waitForText(() => output, 'Stop now?');
+			child.stdin.write('y');
+			await waitForText(() => output, 'Stopped safely at your request');
+			child.stdin.write('q');
+			await closed;
+		} finally {
+			child.kill('SIGKILL');
+		}
+		const text = plain(output);
+		expect(text).toContain('EXIT=130');
+		const stty = text.slice(text.indexOf('EXIT=130'));
+		expect(stty).toMatch(/(^|\s)icanon(\s|$)/m);
+		expect(stty).toMatch(/(^|\s)echo(\s|$)/m);
+		expect(stty).not.toMatch(/-icanon|(^|\s)-echo(\s|$)/m);
+		expect(output.lastIndexOf('\u001B[?25h')).toBeGreaterThan(output.lastIndexOf('\u001B[?25l'));
+		expect(existsSync(path.join(production.app.dir, '.git', 'rewind.lock'))).toBe(false);
+	});
+});
+
+describe.runIf(canRun('TUI reconnect', ['mariadb']))('TUI: a dropped connection', () => {
+	it('marks the step failed, offers to reconnect, and the retried backup and the rest succeed', async () => {
+		const drill = findDrill('ssh-drop-during-backup');
+		const {sandbox, request} = await prepareRehearsal(parseCli(['rehearse', '--drill', drill.id]), drill, () => {});
+		let ui: ReturnType<typeof render> | undefined;
+		try {
+			const operator = new InteractiveOperator();
+			const engine = new Engine({
+				config: request.config,
+				configPath: null,
+				kind: 'rehearsal',
+				operator,
+				flags: request.flags,
+				runsDir: path.join(sandbox.dir, 'runs'),
+				hintContext: request.engineExtras!.hintContext!,
+			});
+			let exitCode: number | undefined;
+			ui = render(<App session={{engine, operator}} onExit={code => (exitCode = code)} />);
+			const frame = () => ui!.lastFrame();
+			await waitForText(frame, 'HEAD (live now)');
+			ui.stdin.write(KEY.down);
+			await waitForText(frame, 'undoes 1 commit');
+			ui.stdin.write(KEY.enter);
+
+			const recover = await waitForText(frame, 'What now?', 20_000);
+			expect(recover).toContain('the SSH connection was lost');
+			expect(recover).toMatch(/❯ Reconnect and retry this step/);
+			expect(recover).toContain('A partial backup stays as .partial and is never counted');
+			ui.stdin.write(KEY.enter);
+
+			await waitForText(frame, 'git reset --hard', 20_000);
+			const shortHash = sandbox.app.good.slice(0, 7);
+			ui.stdin.write(shortHash);
+			await waitForText(frame, `› ${shortHash}`);
+			ui.stdin.write(KEY.enter);
+			const final = await waitForText(frame, 'Rolled back and verified', 30_000);
+			expect(final).toMatch(/✓ Database backed up and verified/);
+			expect(engine.facts.sshConnections).toBe(2);
+			ui.stdin.write('q');
+			await waitForText(() => String(exitCode), '0');
+		} finally {
+			ui?.unmount();
+			await sandbox.teardown();
+		}
+	});
+});
