@@ -5,7 +5,7 @@
 import {execFileSync} from 'node:child_process';
 import {render} from 'ink-testing-library';
 import {afterAll, afterEach, beforeAll, describe, expect, it} from 'vitest';
-import {Engine} from '../source/core/engine.js';
+import {Engine, type RunResult} from '../source/core/engine.js';
 import type {RunFlags} from '../source/core/step.js';
 import {MARKER} from '../source/rehearsal/app-repo.js';
 import {App} from '../source/ui/app.js';
@@ -35,10 +35,17 @@ describe.runIf(canRun('TUI end to end', ['sshd']))('the TUI against a real serve
 	});
 
 	function start(overrides: Record<string, unknown>) {
+		const config = production.config(overrides);
 		const operator = new InteractiveOperator();
-		const engine = new Engine({config: production.config(overrides), configPath: null, kind: 'rollback', operator, flags, runsDir: production.runsDir});
+		const engine = new Engine({config, configPath: null, kind: 'rollback', operator, flags, runsDir: production.runsDir});
 		let exitCode: number | undefined;
-		const ui = render(<App session={{engine, operator}} onExit={code => (exitCode = code)} />);
+		// The `u` key's run: back to where the rollback started, through the same steps.
+		const createUndo = (result: RunResult) => {
+			const undoOperator = new InteractiveOperator();
+			const undoFlags = {...flags, target: result.facts.fromHead!};
+			return {engine: new Engine({config, configPath: null, kind: 'undo', operator: undoOperator, flags: undoFlags, runsDir: production.runsDir}), operator: undoOperator};
+		};
+		const ui = render(<App session={{engine, operator}} createUndo={createUndo} onExit={code => (exitCode = code)} />);
 		cleanup = () => ui.unmount();
 		return {ui, exitCode: () => exitCode};
 	}
@@ -75,6 +82,17 @@ describe.runIf(canRun('TUI end to end', ['sshd']))('the TUI against a real serve
 		const page = await (await fetch(production.site.url)).text();
 		expect(page).not.toContain(MARKER);
 		expect(sshd.acceptedConnections() - connectionsBefore).toBe(1);
+
+		// u: roll forward to where the server was, confirming the reset again.
+		ui.stdin.write('u');
+		await waitForText(frame, 're-applies 1 commit');
+		const bad = production.app.bad.slice(0, 7);
+		ui.stdin.write(bad);
+		await waitForText(frame, `› ${bad}`);
+		ui.stdin.write(KEY.enter);
+		await waitForText(frame, 'Rolled forward and verified', 20_000);
+		expect(execFileSync('git', ['rev-parse', 'HEAD'], {cwd: production.app.dir, encoding: 'utf8'}).trim()).toBe(production.app.bad);
+		expect(await (await fetch(production.site.url)).text()).toContain(MARKER);
 
 		ui.stdin.write('q');
 		await waitForText(() => String(exitCode()), '0');

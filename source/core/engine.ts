@@ -490,7 +490,7 @@ export class Engine {
 				? Date.parse(this.#facts.rollbackFinishedAt) - Date.parse(this.#facts.rollbackStartedAt)
 				: null;
 		const exitCode = exitCodeFor(finalOutcome);
-		const finalMessage = message || summaryFor(finalOutcome, this.#facts);
+		const finalMessage = message || summaryFor(finalOutcome, this.#facts, this.#options.kind);
 		const journalPath = this.#journal?.file ?? null;
 		let extras = '';
 		if (this.#options.scorecard && this.#journal) {
@@ -601,13 +601,14 @@ export function exitCodeFor(outcome: Outcome): number {
 	}
 }
 
-function summaryFor(outcome: Outcome, facts: RunFacts): string {
+function summaryFor(outcome: Outcome, facts: RunFacts, kind: RunKind): string {
 	const target = facts.target?.shortHash ?? 'the target';
+	const moved = kind === 'undo' ? 'Rolled forward' : 'Rolled back';
 	switch (outcome) {
 		case 'succeeded':
-			return `Rolled back to ${target} and verified.`;
+			return `${moved} to ${target} and verified.`;
 		case 'verification-failed':
-			return `Rolled back to ${target}, but verification failed.`;
+			return `${moved} to ${target}, but verification failed.`;
 		case 'interrupted':
 			return 'Stopped at the operator’s request.';
 		case 'aborted':

@@ -162,7 +162,7 @@ export function App({session: initialSession, createUndo, onExit}: AppProps) {
 						) : pending ? (
 							<QuestionScreen key={pending.id} pending={pending} onWrongTurn={text => session.engine.wrongTurn(text)} width={mainWidth} height={screenHeight} />
 						) : finished ? (
-							<FinalPanel result={state.finished!} canUndo={undoable} width={mainWidth} />
+							<FinalPanel result={state.finished!} kind={state.kind} canUndo={undoable} width={mainWidth} />
 						) : (
 							<LiveArea state={state} tailLines={Math.max(3, Math.min(8, rows - 16))} width={mainWidth} />
 						)}

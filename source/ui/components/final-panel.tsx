@@ -2,7 +2,7 @@
 import {Box, Text} from 'ink';
 import {formatDuration} from '../../core/criteria.js';
 import {STATUS_MARK} from '../../core/report.js';
-import type {Criterion, RunEvent} from '../../core/types.js';
+import type {Criterion, RunEvent, RunKind} from '../../core/types.js';
 import {helpLine, KEYS} from '../keys.js';
 
 const STATUS_COLOR: Record<Criterion['status'], string | undefined> = {pass: 'green', fail: 'red', warn: 'yellow', skip: 'gray'};
@@ -17,8 +17,18 @@ const HEADLINE: Record<Extract<RunEvent, {type: 'run-finished'}>['outcome'], {te
 	'bad-input': {text: 'Stopped: the input needs fixing', color: 'red'},
 };
 
-export function FinalPanel({result, canUndo, width}: {readonly result: Extract<RunEvent, {type: 'run-finished'}>; readonly canUndo: boolean; readonly width: number}) {
-	const headline = HEADLINE[result.outcome];
+export function FinalPanel({
+	result,
+	kind,
+	canUndo,
+	width,
+}: {
+	readonly result: Extract<RunEvent, {type: 'run-finished'}>;
+	readonly kind: RunKind | null;
+	readonly canUndo: boolean;
+	readonly width: number;
+}) {
+	const headline = kind === 'undo' ? {...HEADLINE[result.outcome], text: HEADLINE[result.outcome].text.replace('Rolled back', 'Rolled forward')} : HEADLINE[result.outcome];
 	const labelWidth = Math.min(36, Math.max(...result.criteria.map(criterion => criterion.label.length)));
 	return (
 		<Box flexDirection="column" width={width}>
