@@ -88,8 +88,20 @@ export function parseCli(argv: readonly string[]): CliOptions {
 	};
 }
 
+/** A terminal the TUI can use: both ends are TTYs, and it has a width (a 0-column pty gets plain lines). */
 export function isInteractive(options: {plain: boolean}): boolean {
-	return !options.plain && process.stdin.isTTY === true && process.stdout.isTTY === true;
+	const width = process.stdout.columns || Number(process.env['COLUMNS'] ?? 0);
+	return !options.plain && process.stdin.isTTY === true && process.stdout.isTTY === true && width > 0;
+}
+
+/**
+ * Call before the Ink UI is loaded. Ink (through is-in-ci) paints only the last frame when CI or
+ * CONTINUOUS_INTEGRATION is set, which at a real terminal means a blank screen until the end.
+ * Whoever is at this terminal is a person, so those variables are dropped for this process.
+ */
+export function prepareTerminalUi(): void {
+	delete process.env['CI'];
+	delete process.env['CONTINUOUS_INTEGRATION'];
 }
 
 export type RunRequest = {
@@ -152,6 +164,7 @@ export async function execute(request: RunRequest, plain: boolean): Promise<numb
 			process.off('SIGTERM', onSignal);
 		}
 	}
+	prepareTerminalUi();
 	const [{renderApp}, sessionFor] = await Promise.all([import('./ui/render.js'), interactiveSessions()]);
 	return renderApp({
 		session: sessionFor(request),

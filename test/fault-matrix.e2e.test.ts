@@ -141,7 +141,7 @@ describe.runIf(canRun('fault matrix', ['sshd', 'mariadb']))('fault matrix', () =
 			const config = await setUp();
 			faults.slow('mysqldump');
 			const before = state();
-			const run = await runEngine(config, cutDuring('backup', 'dump'));
+			const run = await runEngine(config, cutDuring('backup', 'backup'));
 			expectCutRecorded(run, 'backup');
 			expect(run.result.facts.backup).toBeUndefined();
 			expect(started(run.events, 'reset')).toBe(false);

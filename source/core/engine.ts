@@ -407,7 +407,7 @@ export class Engine {
 		this.#emit({type: 'command-started', at: startedAt, stepId, commandId, where: planned.where, display: this.redactor.redact(planned.display), ...(options.quiet ? {quiet: true} : {})});
 		const stream = options.stream ?? true;
 		const batcher = new LineBatcher(lines => this.#emit({type: 'output', at: now(), stepId, commandId, lines: lines.map(line => this.redactor.redact(line))}));
-		const lineReader = options.onStdoutLine ? new LineBatcher(lines => lines.forEach(line => options.onStdoutLine!(line)), 0) : undefined;
+		const lineReader = options.onStdoutLine ? new LineBatcher(lines => lines.forEach(line => options.onStdoutLine!(line) && batcher.push('out', `${line}\n`)), 0) : undefined;
 		const onStdout = lineReader
 			? (chunk: Buffer) => {
 					lineReader.push('out', chunk);

@@ -42,8 +42,8 @@ export type RunCommandOptions = {
 	readonly quiet?: boolean;
 	readonly captureLimit?: number;
 	readonly stdoutTo?: import('node:stream').Writable;
-	/** Called with each whole stdout line (for progress reports); such lines are not shown as output. */
-	readonly onStdoutLine?: (line: string) => void;
+	/** Called with each whole stdout line (for progress reports); a line it returns true for is also shown and journaled. */
+	readonly onStdoutLine?: (line: string) => boolean;
 };
 
 export type StepContext = PlanView & {

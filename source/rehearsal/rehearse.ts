@@ -2,7 +2,7 @@
  * `rewind rehearse` (and `npm start`): builds the sandbox production, runs the same TUI, engine and
  * SSH code path against it, scores the run, and tears everything down however the run ends.
  */
-import {execute, interactiveSessions, isInteractive, type CliOptions, type RunRequest} from '../cli.js';
+import {execute, interactiveSessions, isInteractive, prepareTerminalUi, type CliOptions, type RunRequest} from '../cli.js';
 import {UserError} from '../core/errors.js';
 import type {ScorecardInput} from '../core/engine.js';
 import {EXIT} from '../core/types.js';
@@ -48,6 +48,7 @@ export async function rehearse(options: CliOptions): Promise<number> {
 	process.on('exit', onExit);
 	try {
 		if (isInteractive(options) && !options.flags.yes) {
+			prepareTerminalUi();
 			const [{renderRehearsal}, sessionFor] = await Promise.all([import('../ui/rehearsal.js'), interactiveSessions()]);
 			return await renderRehearsal({
 				drills,

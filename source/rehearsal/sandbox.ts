@@ -139,8 +139,8 @@ export async function buildSandbox(options: SandboxOptions = {}): Promise<Sandbo
 		status('Starting the web app and the SSH server…');
 		site = await startSiteServer({appDir, wsgiPath, username: TRAINEE, domain: DOMAIN, token, mode: drill?.site ?? {}});
 		const {utils} = await loadSsh2();
-		const hostKeys = utils.generateKeyPairSync('ed25519');
-		const clientKeys = utils.generateKeyPairSync('ed25519');
+		const hostKeys = generateEd25519(utils);
+		const clientKeys = generateEd25519(utils);
 		const identityFile = path.join(dir, 'keys', 'id_ed25519');
 		writeFileSync(identityFile, clientKeys.private, {mode: 0o600});
 		const env: NodeJS.ProcessEnv = {
@@ -244,4 +244,16 @@ INSERT INTO players VALUES ${players};
 INSERT INTO stakes (player_id, amount, placed_at) SELECT id, balance / 10, '2025-11-06 17:21:00' FROM players;
 INSERT INTO sessions (player_id, hours, result) SELECT id, 2.5, balance / 20 FROM players;
 `;
+}
+
+/**
+ * An ed25519 key pair ssh2 can read back. ssh2's generator drops a leading zero byte of the public
+ * key about once in 370 pairs (a 31-byte key, "Malformed OpenSSH public key"): such pairs are redrawn.
+ */
+export function generateEd25519(utils: typeof import('ssh2').utils): {private: string; public: string} {
+	for (let attempt = 0; attempt < 20; attempt++) {
+		const pair = utils.generateKeyPairSync('ed25519');
+		if (!(utils.parseKey(pair.public) instanceof Error) && !(utils.parseKey(pair.private) instanceof Error)) return pair;
+	}
+	throw new Error('could not generate a readable ed25519 key pair');
 }

@@ -77,6 +77,21 @@ export function describeFailures(status: number | null, checks: readonly TextChe
 		.map(check => (check.kind === 'contains' ? `expected text "${check.text}" missing from the page` : `forbidden text "${check.text}" still present on the page`));
 }
 
+/** Waits, or rejects as soon as `signal` aborts; leaves no listener behind either way. */
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+	return new Promise<void>((resolve, reject) => {
+		const onAbort = () => {
+			clearTimeout(timer);
+			reject(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
+		};
+		const timer = setTimeout(() => {
+			signal.removeEventListener('abort', onAbort);
+			resolve();
+		}, ms);
+		signal.addEventListener('abort', onAbort, {once: true});
+	});
+}
+
 export async function checkSite(
 	site: SiteConfig,
 	options: {signal: AbortSignal; onAttempt?: (observation: HttpObservation, remainingMs: number) => void},
@@ -96,13 +111,7 @@ export async function checkSite(
 		last = {status: answer.status, checks, note: answer.note};
 		if (failures.length === 0) return {ok: true, finalStatus: answer.status, observations, checks, failures: []};
 		if (Date.now() + intervalMs > deadline) break;
-		await new Promise<void>((resolve, reject) => {
-			const timer = setTimeout(resolve, intervalMs);
-			options.signal.addEventListener('abort', () => {
-				clearTimeout(timer);
-				reject(options.signal.reason instanceof Error ? options.signal.reason : new Error('aborted'));
-			}, {once: true});
-		});
+		await sleep(intervalMs, options.signal);
 	}
 	const failures = describeFailures(last.status, last.checks, last.note);
 	const reloadLoops = observations.filter(observation => observation.note.includes('redirected to itself')).length;

@@ -2,6 +2,7 @@
  * One SSH connection for a whole run: commands, streamed output, stdin, signals and TCP tunnels
  * all go over it as channels. ssh2 is loaded only when the first connection is opened.
  */
+import net, {type Socket} from 'node:net';
 import type {Writable} from 'node:stream';
 import type {Client, ClientChannel, ConnectConfig} from 'ssh2';
 import {ConnectionLostError, UserError} from '../errors.js';
@@ -90,9 +91,13 @@ export async function openSsh(options: SshConnectOptions): Promise<SshSession> {
 	}
 
 	sshStats.connectionsOpened++;
+	const sock = await openSocket(options);
 	await new Promise<void>((resolve, reject) => {
 		const onError = (error: Error & {level?: string; code?: string}) => {
 			client.removeListener('ready', onReady);
+			// A failed handshake can report more than one error ("Connection lost before handshake" after a refusal).
+			client.on('error', () => {});
+			sock.destroy();
 			reject(describeConnectError(error, where, options, hostKeyRefusal));
 		};
 		const onReady = () => {
@@ -102,8 +107,7 @@ export async function openSsh(options: SshConnectOptions): Promise<SshSession> {
 		client.once('error', onError);
 		client.once('ready', onReady);
 		client.connect({
-			host: options.host,
-			port: options.port,
+			sock,
 			username: options.username,
 			authHandler: authHandler as never,
 			keepaliveInterval: options.keepaliveMs,
@@ -127,6 +131,29 @@ export async function openSsh(options: SshConnectOptions): Promise<SshSession> {
 		} as ConnectConfig);
 	});
 	return new SshSession(client, where);
+}
+
+/**
+ * The TCP connection, opened here so TCP_NODELAY can be set: every command is a few small
+ * request/reply packets, and Nagle's algorithm with delayed ACKs would add ~40 ms to each.
+ */
+function openSocket(options: SshConnectOptions): Promise<Socket> {
+	return new Promise((resolve, reject) => {
+		const socket = net.connect({host: options.host, port: options.port});
+		const timer = setTimeout(() => {
+			socket.destroy();
+			reject(Object.assign(new Error('Timed out while connecting'), {code: 'ETIMEDOUT'}));
+		}, options.readyTimeoutMs);
+		socket.once('connect', () => {
+			clearTimeout(timer);
+			socket.setNoDelay(true);
+			resolve(socket);
+		});
+		socket.once('error', error => {
+			clearTimeout(timer);
+			reject(describeConnectError(error as Error & {code?: string}, `${options.username}@${options.host}:${options.port}`, options, undefined));
+		});
+	});
 }
 
 function describeConnectError(

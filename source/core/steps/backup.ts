@@ -16,11 +16,12 @@ import {CommandFailedError} from '../errors.js';
 import {configuredPassword, optionFileText, passwordFromMyCnf, takeFingerprint, type DatabaseCredentials} from '../remote/database.js';
 import {expandTilde} from '../remote/ssh-config.js';
 import {joinRemote, remotePath, shq} from '../shell.js';
-import {known, type PlanView, type RunCommandOptions, type StepContext, type StepDefinition} from '../step.js';
+import {known, type PlanView, type StepContext, type StepDefinition} from '../step.js';
 import type {BackupRecord, PlannedCommand} from '../types.js';
 
-/** mysqldump prints these on stderr and may still exit 0: any such line fails the backup. */
-const STDERR_ERROR = /error|denied|can't|cannot|unknown|failed|fatal/i;
+/** mysqldump prints these on stderr and may still exit 0: any such line fails the backup (here and on the server). */
+const STDERR_ERROR_WORDS = "error|denied|can't|cannot|unknown|failed|fatal";
+const STDERR_ERROR = new RegExp(STDERR_ERROR_WORDS, 'i');
 
 export function backupFileName(view: PlanView): string {
 	const database = view.config.database!;
@@ -50,57 +51,56 @@ function serverArgs(database: DatabaseConfig): string {
 	return `-h ${shq(database.host)}${database.port === 3306 ? '' : ` -P ${database.port}`} -u ${shq(database.user)}`;
 }
 
-export type BackupRuntime = {optionFile?: string; partial?: string};
+/**
+ * The backup as one server command: password file from stdin (0600, removed on every exit), the
+ * dump through gzip into `<file>.partial.<pid>` with its last bytes checked in-stream for the dump
+ * trailer, progress lines every second, then `gzip -t` of the stored file (in parallel with its
+ * sha256), and the final name only for a dump that passed every check.
+ */
+export function backupCommand(view: PlanView): PlannedCommand {
+	const database = view.config.database!;
+	const usesOptionFile = configuredPassword(database) !== undefined;
+	const file = backupPath(view);
+	const cleanup = usesOptionFile ? 'rm -f "$t" "$p.fifo"' : 'rm -f "$p.fifo"';
+	const script = [
+		`umask 077 && mkdir -p ${remotePath(database.backupDir)} && f=${remotePath(file)} && p="$f.partial.$$" && echo "partial=$p" || exit 5`,
+		...(usesOptionFile ? ['t=$(mktemp "${TMPDIR:-/tmp}/rewind-my.XXXXXX") && echo "option_file=$t" && cat > "$t" || exit 5'] : []),
+		`trap '${cleanup}' EXIT; trap 'exit 143' HUP INT TERM`,
+		'help=$(mysqldump --help 2>/dev/null </dev/null); extra=""',
+		'case "$help" in *--set-gtid-purged*) extra="$extra --set-gtid-purged=OFF";; esac',
+		'case "$help" in *--column-statistics*) extra="$extra --column-statistics=0";; esac',
+		'mkfifo "$p.fifo" || exit 5; tail -c 512 < "$p.fifo" > "$p.tail" & tailer=$!',
+		// Its sleep must not hold the channel's stdout open nor outlive the loop (a TERM stops both at once).
+		'( trap \'kill $s 2>/dev/null; exit 0\' TERM; while :; do printf \'bytes=%s\\n\' "$(stat -c %s "$p" 2>/dev/null || echo 0)"; sleep 1 >/dev/null 2>&1 & s=$!; wait $s; done ) & progress=$!',
+		`{ mysqldump ${usesOptionFile ? '--defaults-extra-file="$t" ' : ''}${serverArgs(database)} ${dumpFlags(database).join(' ')} $extra ${shq(database.name)} 2>"$p.err" </dev/null; echo $? > "$p.rc"; } | tee "$p.fifo" | gzip -c > "$p"`,
+		'kill $progress 2>/dev/null; wait $progress 2>/dev/null; wait $tailer 2>/dev/null',
+		...(usesOptionFile ? ['rm -f "$t"'] : []),
+		'size=$(stat -c %s "$p" 2>/dev/null || wc -c < "$p"); rc=$(cat "$p.rc" 2>/dev/null || echo missing)',
+		'printf \'bytes=%s\\n\' "$size"; echo "dump_exit=$rc"; echo "size=$size"',
+		'gzip -t "$p" 2>/dev/null & gzipper=$!',
+		'echo "sha256=$( (sha256sum < "$p" 2>/dev/null || shasum -a 256 < "$p") | cut -c1-64)"',
+		'wait $gzipper; gz=$?; echo "gzip_exit=$gz"',
+		'if grep -q -- "-- Dump completed" "$p.tail" 2>/dev/null; then trailer=yes; else trailer=no; fi; echo "trailer=$trailer"',
+		`if [ "$rc" = 0 ] && [ "$gz" = 0 ] && [ "$trailer" = yes ] && [ "$size" -gt 0 ] && ! grep -Eqi ${shq(STDERR_ERROR_WORDS)} "$p.err"; then mv "$p" "$f" && kept=yes; fi; echo "kept=\${kept:-no}"; rm -f "$p.rc" "$p.tail"`,
+		// mysqldump's stderr goes last; it stays beside a rejected dump, to read later.
+		'echo "--stderr--"; cat "$p.err" 2>/dev/null; if [ "$kept" = yes ]; then rm -f "$p.err"; fi; true',
+	].join('\n');
+	return {id: 'backup', where: 'server', purpose: 'dump the database through gzip, verify it, keep it under its final name', display: script};
+}
 
-/** The commands of the backup step; the option file and partial file are known only while it runs. */
-export function backupCommands(view: PlanView, runtime: BackupRuntime = {}): PlannedCommand[] {
+/** The commands of the backup step; the partial file's pid is known only while it runs. */
+export function backupCommands(view: PlanView, partial?: string): PlannedCommand[] {
 	const database = view.config.database;
 	if (!database) return [];
 	const file = backupPath(view);
-	const partial = runtime.partial ?? `${file}.partial.<pid>`;
-	const usesOptionFile = configuredPassword(database) !== undefined;
-	const optionFile = known(runtime.optionFile, 'option file');
-	const defaults = usesOptionFile ? `--defaults-extra-file=${shq(optionFile)} ` : '';
-	const dump = [
-		`umask 077 && mkdir -p ${remotePath(database.backupDir)} && f=${remotePath(file)} && p="$f.partial.$$" && echo "partial=$p"`,
-		'help=$(mysqldump --help 2>/dev/null); extra=""',
-		'case "$help" in *--set-gtid-purged*) extra="$extra --set-gtid-purged=OFF";; esac',
-		'case "$help" in *--column-statistics*) extra="$extra --column-statistics=0";; esac',
-		// sleep must not hold the channel's stdout open, or the command ends up to a second late.
-		'( while :; do printf \'bytes=%s\\n\' "$(stat -c %s "$p" 2>/dev/null || echo 0)"; sleep 1 >/dev/null 2>&1; done ) & progress=$!',
-		`{ mysqldump ${defaults}${serverArgs(database)} ${dumpFlags(database).join(' ')} $extra ${shq(database.name)} 2>"$p.err"; echo $? > "$p.rc"; } | gzip -c > "$p"`,
-		'kill $progress 2>/dev/null; wait $progress 2>/dev/null',
-		'printf \'bytes=%s\\n\' "$(stat -c %s "$p" 2>/dev/null || echo 0)"; echo "dump_exit=$(cat "$p.rc")"',
-	].join('\n');
-	const p = shq(partial);
-	const pid = partial.slice(partial.lastIndexOf('.') + 1);
-	const commands: PlannedCommand[] = [];
-	if (usesOptionFile) {
-		commands.push({
-			id: 'option-file',
-			where: 'server',
-			purpose: 'write the password into a 0600 option file (sent on stdin, never on a command line)',
-			display: 'umask 077 && t=$(mktemp "${TMPDIR:-/tmp}/rewind-my.XXXXXX") && cat > "$t" && echo "$t"',
-		});
-	}
-	commands.push(
-		{id: 'dump', where: 'server', purpose: 'dump the database through gzip into the backup file', display: dump},
+	const pid = partial ? partial.slice(partial.lastIndexOf('.') + 1) : '<pid>';
+	const commands: PlannedCommand[] = [
+		backupCommand(view),
 		{
-			id: 'verify',
+			id: 'quarantine',
 			where: 'server',
-			purpose: 'verify the dump: exit code, stderr, gzip integrity, trailer, size, sha256',
-			display: [
-				`p=${p}; echo "dump_exit=$(cat "$p.rc" 2>/dev/null || echo missing)"; echo "size=$(stat -c %s "$p" 2>/dev/null || echo 0)"`,
-				'( gzip -dc "$p" 2>/dev/null; echo $? > "$p.gz" ) | tail -c 512 > "$p.tail"; echo "gzip_exit=$(cat "$p.gz")"',
-				'if grep -q -- "-- Dump completed" "$p.tail"; then echo trailer=yes; else echo trailer=no; fi',
-				'echo "sha256=$(sha256sum "$p" | cut -c1-64)"; rm -f "$p.gz" "$p.tail"; echo "--stderr--"; cat "$p.err" 2>/dev/null; true',
-			].join('\n'),
-		},
-		{
-			id: 'keep',
-			where: 'server',
-			purpose: 'keep the verified dump under its final name',
-			display: `mv ${p} ${remotePath(file)} && rm -f ${shq(`${partial}.rc`)} ${shq(`${partial}.err`)}`,
+			purpose: 'put a kept dump back under its .partial name (only if this side disagrees with the server’s checks)',
+			display: `mv ${remotePath(file)} ${shq(partial ?? `${file}.partial.<pid>`)}`,
 		},
 		{
 			id: 'stop-dump',
@@ -108,10 +108,7 @@ export function backupCommands(view: PlanView, runtime: BackupRuntime = {}): Pla
 			purpose: 'stop a dump whose connection was lost',
 			display: `kill -TERM -- -${pid} 2>/dev/null || kill -TERM ${pid} 2>/dev/null; true`,
 		},
-	);
-	if (usesOptionFile) {
-		commands.push({id: 'remove-option-file', where: 'server', purpose: 'remove the password option file', display: `rm -f ${shq(optionFile)}`});
-	}
+	];
 	if (database.download) {
 		commands.push({id: 'download', where: 'server', purpose: 'stream a copy of the backup to this machine', display: `cat ${remotePath(file)}`});
 	}
@@ -147,7 +144,7 @@ export async function databaseCredentials(context: StepContext): Promise<Databas
 	return {password: undefined, source: 'none'};
 }
 
-type Verification = {exit: string; size: number; gzipExit: string; trailer: boolean; sha256: string; stderr: string};
+type Verification = {exit: string; size: number; gzipExit: string; trailer: boolean; sha256: string; kept: boolean; stderr: string};
 
 export function parseVerification(stdout: string): Verification {
 	const [head = '', stderr = ''] = stdout.split('--stderr--\n');
@@ -158,6 +155,7 @@ export function parseVerification(stdout: string): Verification {
 		gzipExit: value('gzip_exit'),
 		trailer: value('trailer') === 'yes',
 		sha256: value('sha256'),
+		kept: value('kept') === 'yes',
 		stderr: stderr.trim(),
 	};
 }
@@ -233,66 +231,59 @@ export const backupStep: StepDefinition = {
 	},
 	async run(context: StepContext) {
 		const database = context.config.database!;
-		// A dump orphaned by a lost connection, and its password file, go before a new attempt.
+		// A dump orphaned by a lost connection goes before a new attempt.
 		await context.runCleanup('backup-dump');
-		await context.runCleanup('backup-option-file');
-		const credentials = await databaseCredentials(context);
-		const runtime: BackupRuntime = {};
-		const planned = (id: string) => {
-			const command = backupCommands(context, runtime).find(candidate => candidate.id === id);
-			if (!command) throw new Error(`backup has no command ${id}`);
-			return command;
-		};
-		const run = (id: string, options: RunCommandOptions = {}) => context.runPlanned(planned(id), {stream: false, ...options});
-		try {
-			if (credentials.source === 'env' || credentials.source === 'file') {
-				runtime.optionFile = (await run('option-file', {stdin: optionFileText(credentials.password ?? '')})).stdout.trim();
-				context.deferCleanup('backup-option-file', planned('remove-option-file'));
-			}
-			const started = Date.now();
-			await run('dump', {
-				onStdoutLine: line => {
-					const partial = /^partial=(.*)$/.exec(line)?.[1];
-					if (partial) {
-						runtime.partial = partial;
-						context.deferCleanup('backup-dump', planned('stop-dump'));
-					}
-					const bytes = /^bytes=(\d+)$/.exec(line)?.[1];
-					if (bytes !== undefined) context.progress('writing the backup on the server', {bytes: Number(bytes), elapsedMs: Date.now() - started});
-				},
-			});
-			context.cancelCleanup('backup-dump');
-			if (!runtime.partial) throw new Error('the dump script did not report its file');
-			const verification = parseVerification((await run('verify')).stdout);
-			const problems = verificationProblems(verification);
-			if (problems.length > 0) {
-				context.note('error', `Incomplete backup kept as ${runtime.partial} (never counted as a backup).`);
-				throw new CommandFailedError(`the backup failed verification: ${problems.join('; ')}`, null, verification.stderr);
-			}
-			await run('keep');
-			let record: BackupRecord = {
-				path: backupPath(context),
-				bytes: verification.size,
-				sha256: verification.sha256,
-				verified: true,
-				restoreCommand: restoreCommand(database, backupPath(context)),
-			};
-			context.setFacts({backup: record});
-			context.note('success', `Backup ${record.path}: ${formatBytes(record.bytes)}, sha256 ${record.sha256}.`);
-			context.note('info', `Restore it with (this replaces the database's contents): ${record.restoreCommand}`);
-			if (database.download) {
-				record = await download(context, record);
-				context.setFacts({backup: record});
-			}
-			if (database.fingerprint) {
-				const fingerprint = await context.record('fingerprint', () => takeFingerprint(context.remote(), database, credentials.password));
-				context.setFacts({fingerprintBefore: fingerprint});
-			}
-			const seconds = ((Date.now() - started) / 1000).toFixed(1);
-			return `verified ${record.path} (${formatBytes(record.bytes)}, sha256 ${record.sha256.slice(0, 12)}…) in ${seconds} s`;
-		} finally {
-			// Removed now if the connection is up; otherwise the engine removes it before the run ends.
-			await context.runCleanup('backup-option-file').catch(() => false);
+		const configured = configuredPassword(database);
+		if (configured?.password) context.redactor.add(configured.password);
+		let partial: string | undefined;
+		const planned = (id: string) => backupCommands(context, partial).find(command => command.id === id)!;
+		const started = Date.now();
+		const result = await context.runPlanned(planned('backup'), {
+			stream: false,
+			allowFailure: true,
+			...(configured ? {stdin: optionFileText(configured.password ?? '')} : {}),
+			onStdoutLine: line => {
+				const reported = /^partial=(.*)$/.exec(line)?.[1];
+				if (reported) {
+					partial = reported;
+					context.deferCleanup('backup-dump', planned('stop-dump'));
+				}
+				const bytes = /^bytes=(\d+)$/.exec(line)?.[1];
+				if (bytes === undefined) return true; // the checks' results: journaled
+				context.progress('writing the backup on the server', {bytes: Number(bytes), elapsedMs: Date.now() - started});
+				return false;
+			},
+		});
+		context.cancelCleanup('backup-dump');
+		if (!partial) throw new CommandFailedError(`the backup command failed before the dump started (exit ${result.exitCode})`, result.exitCode, `${result.stderr}\n${result.stdout}`);
+		const verification = parseVerification(result.stdout);
+		const problems = verificationProblems(verification);
+		if (problems.length > 0 || !verification.kept) {
+			if (verification.kept) await context.runPlanned(planned('quarantine'), {stream: false});
+			context.note('error', `Incomplete backup kept as ${partial} (never counted as a backup).`);
+			const reasons = problems.length > 0 ? problems : ['the server did not keep the dump'];
+			throw new CommandFailedError(`the backup failed verification: ${reasons.join('; ')}`, null, verification.stderr);
 		}
+		let record: BackupRecord = {
+			path: backupPath(context),
+			bytes: verification.size,
+			sha256: verification.sha256,
+			verified: true,
+			restoreCommand: restoreCommand(database, backupPath(context)),
+		};
+		context.setFacts({backup: record});
+		context.note('success', `Backup ${record.path}: ${formatBytes(record.bytes)}, sha256 ${record.sha256}.`);
+		context.note('info', `Restore it with (this replaces the database's contents): ${record.restoreCommand}`);
+		if (database.download) {
+			record = await download(context, record);
+			context.setFacts({backup: record});
+		}
+		if (database.fingerprint) {
+			const credentials = await databaseCredentials(context);
+			const fingerprint = await context.record('fingerprint', () => takeFingerprint(context.remote(), database, credentials.password));
+			context.setFacts({fingerprintBefore: fingerprint});
+		}
+		const seconds = ((Date.now() - started) / 1000).toFixed(1);
+		return `verified ${record.path} (${formatBytes(record.bytes)}, sha256 ${record.sha256.slice(0, 12)}…) in ${seconds} s`;
 	},
 };

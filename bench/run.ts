@@ -1,0 +1,423 @@
+/**
+ * rewind's benchmark: startup, round trips, backup throughput and memory, whole run against a bare
+ * script, and render rate — side by side in one run, against a private OpenSSH sshd and MariaDB on
+ * loopback. Medians over several runs; a table at the end.
+ *
+ *   npm run bench              the full run (sizes 10 MB, 100 MB, 1 GB), writes bench/RESULTS.md
+ *   npm run bench -- --quick   under a minute: 10 MB only, fewer repetitions, prints the table
+ */
+import {execFileSync, spawn} from 'node:child_process';
+import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import {render} from 'ink';
+import {createElement} from 'react';
+import {stringify} from 'yaml';
+import type {Config} from '../source/core/config/schema.js';
+import {Engine} from '../source/core/engine.js';
+import {readJournal} from '../source/core/journal.js';
+import {shq} from '../source/core/shell.js';
+import type {RunEvent} from '../source/core/types.js';
+import {buildSite} from '../source/rehearsal/app-repo.js';
+import {startMariaDb, type MariaDb} from '../source/rehearsal/mariadb.js';
+import {buildSandbox, TOKEN_ENV} from '../source/rehearsal/sandbox.js';
+import {App} from '../source/ui/app.js';
+import {InteractiveOperator} from '../source/ui/interactive-operator.js';
+import {startProduction, type Production} from '../test/helpers/production.js';
+import {startSshd, type Sshd} from '../test/helpers/sshd.js';
+import {FakeStdin, FakeStdout} from './lib/fake-terminal.js';
+import {formatMiB, formatMs, median, timeCommand} from './lib/measure.js';
+
+const QUICK = process.argv.includes('--quick');
+const ROOT = path.dirname(path.dirname(new URL(import.meta.url).pathname));
+const BIN = path.join(ROOT, 'bin', 'rewind.js');
+const REPEAT = QUICK ? 3 : 5;
+const SIZES_MB = QUICK ? [10] : [10, 100, 1024];
+const PASSWORD = 'bench-Pa55';
+const PASSWORD_ENV = 'REWIND_BENCH_DB_PASSWORD';
+
+type Row = {section: string; what: string; value: string; target: string; ok: boolean | null};
+const rows: Row[] = [];
+const row = (section: string, what: string, value: string, target = '', ok: boolean | null = null) => {
+	rows.push({section, what, value, target, ok});
+	process.stdout.write(`  ${ok === null ? ' ' : ok ? '✓' : '✗'} ${section}: ${what} = ${value}${target ? ` (target ${target})` : ''}\n`);
+};
+const log = (text: string) => process.stdout.write(`bench: ${text}\n`);
+
+const scratch = mkdtempSync(path.join(os.tmpdir(), 'rewind-bench-'));
+let sshd: Sshd | undefined;
+let database: MariaDb | undefined;
+
+function configYaml(config: Config, extra: Record<string, unknown> = {}): string {
+	const {ssh, site, reload, build, app, database: db} = config;
+	return stringify({
+		app,
+		ssh: {host: ssh.host, port: ssh.port, user: ssh.user, identityFile: ssh.identityFile, knownHostsFile: ssh.knownHostsFile, configFile: ssh.configFile, useAgent: false},
+		site: {url: site.url, mustContain: site.mustContain, mustNotContain: site.mustNotContain, timeoutSeconds: site.timeoutSeconds, intervalSeconds: site.intervalSeconds},
+		reload,
+		build: {commands: build.commands},
+		...(db ? {database: {host: db.host, port: db.port, user: db.user, name: db.name, passwordEnv: PASSWORD_ENV, backupDir: db.backupDir, fingerprint: db.fingerprint, download: db.download, downloadDir: db.downloadDir}} : {}),
+		...extra,
+	});
+}
+
+function resetProduction(production: Production): void {
+	execFileSync('git', ['reset', '-q', '--hard', production.app.bad], {cwd: production.app.dir});
+	buildSite(production.app.dir);
+	execFileSync('touch', [production.wsgiPath]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// 1. Startup
+
+async function startup(): Promise<void> {
+	log('startup');
+	const help = [];
+	for (let index = 0; index < REPEAT * 2; index++) help.push((await timeCommand(process.execPath, [BIN, '--help'])).ms);
+	const bare = [];
+	for (let index = 0; index < REPEAT * 2; index++) bare.push((await timeCommand(process.execPath, ['-e', '0'])).ms);
+	row('startup', 'bare `node -e 0` (for scale)', formatMs(median(bare)));
+	row('startup', '`rewind --help`, whole process', formatMs(median(help)), '≤ 150 ms', median(help) <= 150);
+
+	const production = await startProduction(sshd!);
+	try {
+		const file = path.join(production.root, 'rewind.config.yaml');
+		writeFileSync(file, configYaml(production.config()));
+		const inPty = (command: string) => ['-qfec', `stty cols 110 rows 32; ${command}`, '/dev/null'];
+		const env = {TERM: 'xterm-256color'};
+		const bareFrame = [];
+		const tuiFrame = [];
+		const rehearsalFrame = [];
+		for (let index = 0; index < REPEAT; index++) {
+			bareFrame.push((await timeCommand('script', inPty(`${process.execPath} -e "process.stdout.write('ready')"`), {marker: 'ready', env})).ms);
+			tuiFrame.push((await timeCommand('script', inPty(`${process.execPath} ${BIN} --config ${file}`), {marker: 'Preflight', env})).ms);
+			rehearsalFrame.push((await timeCommand('script', inPty(`${process.execPath} ${BIN} rehearse`), {marker: 'practise a rollback', env})).ms);
+			execFileSync('rm', ['-rf', path.join(production.app.dir, '.git', 'rewind.lock')]);
+		}
+		row('startup', 'bare node printing in a pty (for scale)', formatMs(median(bareFrame)));
+		row('startup', 'first TUI frame of a rollback, in a pty', formatMs(median(tuiFrame)), '≤ 250 ms', median(tuiFrame) <= 250);
+		row('startup', 'first frame of `rewind rehearse` (drill picker)', formatMs(median(rehearsalFrame)), '≤ 250 ms', median(rehearsalFrame) <= 250);
+	} finally {
+		await production.stop();
+	}
+}
+
+// ---------------------------------------------------------------------------------------------
+// 2. Round trips
+
+/** Renders the real App with a real engine; resolves with times from "connected" to the first commit page on screen. */
+async function pickerOpen(production: Production): Promise<{connectedToList: number; questionToList: number}> {
+	const stdout = new FakeStdout();
+	const stdin = new FakeStdin();
+	const operator = new InteractiveOperator();
+	const flags = {yes: false, acceptNewHostKey: false, takeOverStaleLock: false};
+	const engine = new Engine({config: production.config(), configPath: null, kind: 'rollback', operator, flags, runsDir: null});
+	let connectedAt = 0;
+	let askedAt = 0;
+	engine.subscribe(event => {
+		if (event.type === 'step-succeeded' && event.stepId === 'connect') connectedAt = performance.now();
+		if (event.type === 'step-waiting' && event.question === 'pick-target') askedAt = performance.now();
+	});
+	const instance = render(createElement(App, {session: {engine, operator}, onExit: () => {}}), {stdout: stdout as never, stdin: stdin as never, exitOnCtrlC: false, patchConsole: false});
+	try {
+		const listShown = /· [1-9]\d*\+? loaded/;
+		for (let attempt = 0; attempt < 2000 && stdout.firstWriteWith(listShown, 0) === undefined; attempt++) await new Promise(resolve => setTimeout(resolve, 2));
+		const shownAt = stdout.firstWriteWith(listShown, 0) ?? Number.NaN;
+		return {connectedToList: shownAt - connectedAt, questionToList: shownAt - askedAt};
+	} finally {
+		engine.requestStop();
+		for (let attempt = 0; attempt < 500 && stdout.firstWriteWith('Stopped safely', 0) === undefined; attempt++) await new Promise(resolve => setTimeout(resolve, 5));
+		instance.unmount();
+	}
+}
+
+async function roundTrips(): Promise<void> {
+	log('round trips');
+	const production = await startProduction(sshd!);
+	try {
+		const file = path.join(production.root, 'rewind.config.yaml');
+		writeFileSync(file, configYaml(production.config()));
+		const before = sshd!.acceptedConnections();
+		const run = await timeCommand(process.execPath, [BIN, '--config', file, '--target', production.app.good, '--yes']);
+		const connections = sshd!.acceptedConnections() - before;
+		row('round trips', 'SSH connections opened by a full run', String(connections), '1', connections === 1 && run.code === 0);
+		const small = [];
+		for (let index = 0; index < REPEAT; index++) small.push(await pickerOpen(production));
+		row('round trips', 'connected → commit list on screen (50 commits)', formatMs(median(small.map(item => item.connectedToList))));
+		row('round trips', 'picker open: asked → first page on screen (50 commits)', formatMs(median(small.map(item => item.questionToList))));
+		await production.stop();
+		const large = await startProduction(sshd!, {extraHistory: 100_000});
+		try {
+			const times = [];
+			for (let index = 0; index < REPEAT; index++) times.push(await pickerOpen(large));
+			const open50 = median(small.map(item => item.questionToList));
+			const open100k = median(times.map(item => item.questionToList));
+			row('round trips', 'connected → commit list on screen (100 004 commits)', formatMs(median(times.map(item => item.connectedToList))));
+			row('round trips', 'picker open (100 004 commits)', formatMs(open100k), 'equal to 50 within noise (±25 ms)', Math.abs(open100k - open50) <= 25);
+		} finally {
+			await large.stop();
+		}
+	} finally {
+		await production.stop().catch(() => {});
+	}
+}
+
+// ---------------------------------------------------------------------------------------------
+// 3. Backup throughput and memory
+
+/** A database with about `megabytes` of table data that compresses like real text (hex digests, ~2:1). */
+function seedSized(name: string, user: string, megabytes: number): number {
+	database!.sql(`CREATE DATABASE \`${name}\`; CREATE USER '${user}'@'%' IDENTIFIED BY '${PASSWORD}'; CREATE USER '${user}'@'localhost' IDENTIFIED BY '${PASSWORD}'; GRANT ALL ON \`${name}\`.* TO '${user}'@'%'; GRANT ALL ON \`${name}\`.* TO '${user}'@'localhost';`);
+	database!.sql('CREATE TABLE entries (id BIGINT AUTO_INCREMENT PRIMARY KEY, payload VARCHAR(1024) NOT NULL) ENGINE=InnoDB;', name);
+	const digest = (seed: string) => `SHA2(CONCAT(${seed}, RAND()), 512)`;
+	database!.sql(`INSERT INTO entries (payload) SELECT CONCAT(${[1, 2, 3, 4, 5, 6, 7].map(index => digest(`seq.seq * ${index}`)).join(', ')}) FROM seq_1_to_1000 seq;`, name);
+	const target = megabytes * 1024 * 1024;
+	const size = () => Number(database!.sql(`SELECT DATA_LENGTH FROM information_schema.TABLES WHERE TABLE_SCHEMA = '${name}' AND TABLE_NAME = 'entries';`).trim());
+	for (let round = 0; round < 20; round++) {
+		database!.sql('ANALYZE TABLE entries;', name);
+		const rowsNow = Number(database!.sql('SELECT COUNT(*) FROM entries;', name).trim());
+		const current = size();
+		if (current >= target) break;
+		const needed = Math.min(rowsNow, Math.ceil(((target - current) / Math.max(1, current)) * rowsNow) + 100);
+		database!.sql(`INSERT INTO entries (payload) SELECT CONCAT(${[1, 2, 3, 4, 5, 6, 7].map(index => digest(`id * ${index}`)).join(', ')}) FROM entries LIMIT ${needed};`, name);
+	}
+	database!.sql('ANALYZE TABLE entries;', name);
+	return size();
+}
+
+async function backup(): Promise<void> {
+	log('backup throughput and memory');
+	const production = await startProduction(sshd!);
+	const control = path.join(scratch, 'ctl');
+	const sshArgs = ['-o', 'BatchMode=yes', '-o', `UserKnownHostsFile=${sshd!.knownHostsFile}`, '-i', sshd!.identityFile, '-p', String(sshd!.port), '-o', `ControlPath=${control}`];
+	const master = spawn('ssh', ['-M', '-N', ...sshArgs, `${sshd!.user}@127.0.0.1`], {stdio: 'ignore'});
+	await new Promise(resolve => setTimeout(resolve, 800));
+	const optionFile = path.join(scratch, 'raw.cnf');
+	writeFileSync(optionFile, `[client]\npassword="${PASSWORD}"\n`, {mode: 0o600});
+	try {
+		for (const megabytes of SIZES_MB) {
+			const user = `bench${megabytes}`;
+			const name = `${user}$db`;
+			log(`seeding ${megabytes} MB`);
+			const bytes = seedSized(name, user, megabytes);
+			const label = megabytes >= 1024 ? `${megabytes / 1024} GB` : `${megabytes} MB`;
+			const dumpFlags = `--defaults-extra-file=${optionFile} -h 127.0.0.1 -P ${database!.port} -u ${user} --no-tablespaces --single-transaction --routines --triggers ${shq(name)}`;
+			const raw = (command: string, output?: string) =>
+				timeCommand('sh', ['-c', `ssh ${sshArgs.map(arg => shq(arg)).join(' ')} ${sshd!.user}@127.0.0.1 ${shq(command)}${output ? ` > ${shq(output)}` : ''}`]);
+			for (const download of [false, true]) {
+				const config = production.config({
+					database: {host: '127.0.0.1', port: database!.port, user, name, passwordEnv: PASSWORD_ENV, backupDir: production.backupDir, fingerprint: false, download, downloadDir: path.join(scratch, 'downloads')},
+				});
+				const file = path.join(production.root, 'rewind.config.yaml');
+				writeFileSync(file, configYaml(config, {runsDir: path.join(scratch, 'runs')}));
+				const rewindTimes: number[] = [];
+				const rawTimes: number[] = [];
+				const peaks: number[] = [];
+				const repeat = megabytes >= 1024 ? Math.min(REPEAT, 3) : REPEAT;
+				for (let index = 0; index < repeat; index++) {
+					resetProduction(production);
+					rmSync(production.backupDir, {recursive: true, force: true});
+					rmSync(path.join(scratch, 'downloads'), {recursive: true, force: true});
+					const run = await timeCommand(process.execPath, [BIN, '--config', file, '--target', production.app.good, '--yes'], {env: {[PASSWORD_ENV]: PASSWORD}});
+					if (run.code !== 0) throw new Error(`rewind failed during the backup benchmark:\n${run.stdout.slice(-2000)}`);
+					const journal = readJournal(/Journal: (\S+)/.exec(run.stdout)![1]!);
+					const step = journal.events.find(event => event.type === 'step-succeeded' && event.stepId === 'backup') as Extract<RunEvent, {type: 'step-succeeded'}>;
+					rewindTimes.push(step.durationMs);
+					peaks.push(run.peakRss);
+					const rawRun = download
+						? await raw(`mysqldump ${dumpFlags} | gzip`, path.join(scratch, 'raw.sql.gz'))
+						: await raw(`mysqldump ${dumpFlags} | gzip > ${shq(path.join(scratch, 'raw-server.sql.gz'))}`);
+					if (rawRun.code !== 0) throw new Error('the raw pipeline failed');
+					rawTimes.push(rawRun.ms);
+				}
+				const ratio = median(rawTimes) / median(rewindTimes);
+				const what = download ? `backup + download to this machine, ${label}` : `backup on the server, ${label}`;
+				const mbps = bytes / 1024 / 1024 / (median(rewindTimes) / 1000);
+				row('backup', `${what}: rewind step / raw pipeline`, `${formatMs(median(rewindTimes))} / ${formatMs(median(rawTimes))} = ${ratio.toFixed(2)}× (${mbps.toFixed(0)} MB/s of table data)`, '≥ 0.95× of raw', ratio >= 0.95);
+				row('backup', `${what}: peak RSS of the rewind process`, formatMiB(median(peaks)), '≤ 120 MiB, flat', median(peaks) <= 120 * 1024 * 1024);
+			}
+			database!.sql(`DROP DATABASE \`${name}\`;`);
+		}
+	} finally {
+		master.kill();
+		await production.stop();
+	}
+}
+
+// ---------------------------------------------------------------------------------------------
+// 4. Whole run against a bare script
+
+async function wholeRun(): Promise<void> {
+	log('whole run on the rehearsal sandbox');
+	const sandbox = await buildSandbox({});
+	const token = process.env[TOKEN_ENV]!;
+	try {
+		const file = path.join(scratch, 'sandbox.yaml');
+		const config = sandbox.config;
+		writeFileSync(
+			file,
+			stringify({
+				preset: 'pythonanywhere',
+				pythonanywhere: config.pythonanywhere,
+				app: config.app,
+				ssh: {host: config.ssh.host, port: config.ssh.port, user: config.ssh.user, identityFile: config.ssh.identityFile, knownHostsFile: config.ssh.knownHostsFile, configFile: config.ssh.configFile, useAgent: false},
+				site: {url: config.site.url, mustContain: config.site.mustContain, mustNotContain: config.site.mustNotContain, timeoutSeconds: 8, intervalSeconds: 0.2},
+				reload: config.reload,
+				build: {commands: config.build.commands},
+				database: {host: config.database!.host, port: config.database!.port, backupDir: config.database!.backupDir},
+				runsDir: path.join(scratch, 'runs'),
+			}),
+		);
+		const db = config.database!;
+		const app = config.app.dir;
+		const reload = config.reload.method === 'pythonanywhere-api' ? config.reload.url : '';
+		const ssh = `ssh -o BatchMode=yes -o UserKnownHostsFile=${config.ssh.knownHostsFile} -i ${config.ssh.identityFile} -p ${config.ssh.port} -o ControlPath=${scratch}/script-ctl trainee@127.0.0.1`;
+		const script = path.join(scratch, 'rollback.sh');
+		writeFileSync(
+			script,
+			[
+				'#!/bin/sh',
+				'# The same rollback, by hand: one multiplexed SSH connection, curl for HTTP.',
+				'set -e',
+				`${ssh.replace('ssh ', 'ssh -M -N -f ')}`,
+				`${ssh} ${shq(`cd ${app} && git rev-parse HEAD && git status --porcelain`)} >/dev/null`,
+				`${ssh} ${shq(`mkdir -p ${db.backupDir} && f=${db.backupDir}/manual.sql.gz && mysqldump -h ${db.host} -P ${db.port} -u ${db.user} --no-tablespaces --single-transaction --routines --triggers ${shq(db.name)} | gzip > $f && gzip -t $f && sha256sum $f`)} >/dev/null`,
+				`${ssh} "cd ${app} && git reset --hard $1" >/dev/null`,
+				`${ssh} ${shq(`cd ${app} && npm ci --no-audit --no-fund && npm run build`)} >/dev/null`,
+				`curl -fsS -X POST -H "Authorization: Token ${token}" ${reload} >/dev/null`,
+				`page=$(curl -fsS ${config.site.url}); echo "$page" | grep -q Bankroll; if echo "$page" | grep -q "ROLLBACK TEST"; then exit 1; fi`,
+				`${ssh} ${shq(`cd ${app} && git rev-parse HEAD`)} >/dev/null`,
+				`${ssh} -O exit 2>/dev/null || true`,
+				'',
+			].join('\n'),
+		);
+		const scriptTimes: number[] = [];
+		const rewindTimes: number[] = [];
+		const restore = async () => {
+			execFileSync('git', ['reset', '-q', '--hard', sandbox.app.bad], {cwd: app});
+			buildSite(app);
+			await fetch(reload, {method: 'POST', headers: {Authorization: `Token ${token}`}});
+		};
+		for (let index = 0; index < REPEAT; index++) {
+			await restore();
+			const manual = await timeCommand('sh', [script, sandbox.app.good]);
+			if (manual.code !== 0) throw new Error('the bare script failed');
+			scriptTimes.push(manual.ms);
+			await restore();
+			const run = await timeCommand(process.execPath, [BIN, '--config', file, '--target', sandbox.app.good, '--yes'], {env: {[TOKEN_ENV]: token}});
+			if (run.code !== 0) throw new Error(`rewind failed in the whole-run benchmark:\n${run.stdout.slice(-1500)}`);
+			rewindTimes.push(run.ms);
+		}
+		const ratio = median(rewindTimes) / median(scriptTimes);
+		row('whole run', '`rewind --yes --target` / bare script (same commands)', `${formatMs(median(rewindTimes))} / ${formatMs(median(scriptTimes))} = ${ratio.toFixed(2)}×`, '≤ 1.15× of the script', ratio <= 1.15);
+	} finally {
+		await sandbox.teardown();
+	}
+}
+
+// ---------------------------------------------------------------------------------------------
+// 5. Render rate and key latency while output streams
+
+async function renderRate(): Promise<void> {
+	log('render rate and key latency');
+	const production = await startProduction(sshd!);
+	const lines = QUICK ? 100_000 : 300_000;
+	try {
+		const flood = `node -e "for (let i = 0; i < ${lines}; i++) console.log('vite: transforming module ' + i + ' of ${lines}')" && node build.mjs`;
+		const config = production.config({build: {commands: [flood]}});
+		const stdout = new FakeStdout();
+		const stdin = new FakeStdin();
+		const operator = new InteractiveOperator();
+		const flags = {yes: true, acceptNewHostKey: false, takeOverStaleLock: false, target: production.app.good};
+		const engine = new Engine({config, configPath: null, kind: 'rollback', operator, flags, runsDir: null});
+		let buildStart = 0;
+		let buildEnd = 0;
+		engine.subscribe(event => {
+			if (event.type === 'command-started' && event.stepId === 'build') buildStart = performance.now();
+			if (event.type === 'step-succeeded' && event.stepId === 'build') buildEnd = performance.now();
+		});
+		const instance = render(createElement(App, {session: {engine, operator}, onExit: () => {}}), {stdout: stdout as never, stdin: stdin as never, exitOnCtrlC: false, patchConsole: false, maxFps: 30});
+		const latencies: number[] = [];
+		try {
+			for (let attempt = 0; attempt < 5000 && buildStart === 0; attempt++) await new Promise(resolve => setTimeout(resolve, 2));
+			// While the output floods in, press Ctrl+C and time the answer on screen, then decline.
+			while (buildEnd === 0 && latencies.length < 20) {
+				const pressed = performance.now();
+				stdin.press('\u0003');
+				for (let attempt = 0; attempt < 500 && stdout.firstWriteWith('Stop now?', pressed) === undefined; attempt++) await new Promise(resolve => setTimeout(resolve, 1));
+				const shown = stdout.firstWriteWith('Stop now?', pressed);
+				if (shown !== undefined && buildEnd === 0) latencies.push(shown - pressed);
+				stdin.press('n');
+				await new Promise(resolve => setTimeout(resolve, 150));
+			}
+			for (let attempt = 0; attempt < 10_000 && buildEnd === 0; attempt++) await new Promise(resolve => setTimeout(resolve, 5));
+		} finally {
+			const framesDuringBuild = stdout.writes.filter(write => write.at >= buildStart && write.at <= buildEnd && write.text.trim() !== '').length;
+			const fps = framesDuringBuild / ((buildEnd - buildStart) / 1000);
+			row('render', `frames per second while ${lines.toLocaleString('en')} lines stream in (${formatMs(buildEnd - buildStart)})`, fps.toFixed(1), '≤ 30', fps <= 30);
+			row('render', 'key press → answer on screen during the stream (median / max)', `${formatMs(median(latencies))} / ${formatMs(Math.max(...latencies))} (${latencies.length} presses)`, '≤ 50 ms', median(latencies) <= 50);
+			engine.requestStop();
+			for (let attempt = 0; attempt < 2000 && stdout.firstWriteWith(/Stopped safely|Rolled back/, buildEnd || 0) === undefined; attempt++) await new Promise(resolve => setTimeout(resolve, 5));
+			instance.unmount();
+		}
+	} finally {
+		await production.stop();
+	}
+}
+
+// ---------------------------------------------------------------------------------------------
+
+function machine(): string {
+	const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
+	const version = (command: string, args: string[]) => {
+		try {
+			return execFileSync(command, args, {encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe']}).split('\n')[0]!.trim();
+		} catch (error) {
+			return ((error as {stderr?: string}).stderr ?? '').split('\n')[0]!.trim() || 'unknown';
+		}
+	};
+	return [
+		`${os.cpus().length} × ${cpu}, ${(os.totalmem() / 1024 ** 3).toFixed(0)} GiB RAM, ${os.type()} ${os.release()}`,
+		`Node ${process.version}; ${version('/usr/sbin/sshd', ['-V'])}; ${version('/usr/sbin/mariadbd', ['--version'])}`,
+	].join('\n');
+}
+
+function table(): string {
+	const header = '| | Section | Measurement | Result | Target |\n|---|---|---|---|---|';
+	return [header, ...rows.map(item => `| ${item.ok === null ? '' : item.ok ? '✓' : '✗'} | ${item.section} | ${item.what} | ${item.value} | ${item.target} |`)].join('\n');
+}
+
+async function main(): Promise<void> {
+	const started = Date.now();
+	process.env[PASSWORD_ENV] = PASSWORD;
+	log(`${QUICK ? 'quick' : 'full'} run; building dist/`);
+	execFileSync(process.execPath, [path.join(ROOT, 'scripts', 'build.js')], {stdio: 'inherit'});
+	sshd = await startSshd();
+	database = await startMariaDb({parentDir: scratch});
+	try {
+		await startup();
+		await roundTrips();
+		await backup();
+		await wholeRun();
+		await renderRate();
+	} finally {
+		await database.stop();
+		await sshd.stop();
+		rmSync(scratch, {recursive: true, force: true});
+	}
+	const summary = `${table()}\n\nMachine: ${machine().replace('\n', '  \n')}  \nTotal bench time: ${formatMs(Date.now() - started)}, medians of ${REPEAT} runs (1 GB: 3).`;
+	process.stdout.write(`\n${summary}\n`);
+	if (!QUICK) {
+		const results = path.join(ROOT, 'bench', 'RESULTS.md');
+		const previous = readFileSync(results, 'utf8');
+		const marker = '<!-- results -->';
+		const head = previous.includes(marker) ? previous.slice(0, previous.indexOf(marker) + marker.length) : `${previous.trimEnd()}\n\n${marker}`;
+		writeFileSync(results, `${head}\n\nRun on ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC with \`npm run bench\`.\n\n${summary}\n`);
+		log(`wrote ${results}`);
+	}
+}
+
+main().catch(error => {
+	process.stderr.write(`bench failed: ${(error as Error).stack ?? error}\n`);
+	process.exitCode = 1;
+});
