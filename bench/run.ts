@@ -5,15 +5,15 @@
  *
  *   npm run bench              the full run (sizes 10 MB, 100 MB, 1 GB), writes bench/RESULTS.md
  *   npm run bench -- --quick   under a minute: 10 MB only, fewer repetitions, prints the table
+ *   npm run bench -- --only=backup,render   just those sections
  */
-import {execFileSync, spawn} from 'node:child_process';
+import {execFileSync, spawn, spawnSync} from 'node:child_process';
 import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {render} from 'ink';
 import {createElement} from 'react';
 import {stringify} from 'yaml';
-import type {Config} from '../source/core/config/schema.js';
 import {Engine} from '../source/core/engine.js';
 import {readJournal} from '../source/core/journal.js';
 import {shq} from '../source/core/shell.js';
@@ -23,16 +23,19 @@ import {startMariaDb, type MariaDb} from '../source/rehearsal/mariadb.js';
 import {buildSandbox, TOKEN_ENV} from '../source/rehearsal/sandbox.js';
 import {App} from '../source/ui/app.js';
 import {InteractiveOperator} from '../source/ui/interactive-operator.js';
-import {startProduction, type Production} from '../test/helpers/production.js';
+import {startProduction, writeConfigFile, type Production} from '../test/helpers/production.js';
 import {startSshd, type Sshd} from '../test/helpers/sshd.js';
 import {FakeStdin, FakeStdout} from './lib/fake-terminal.js';
 import {formatMiB, formatMs, median, timeCommand} from './lib/measure.js';
 
 const QUICK = process.argv.includes('--quick');
+/** `--only backup,render`: just those sections (names: startup, round-trips, backup, whole-run, render). */
+const ONLY = (process.argv.find(arg => arg.startsWith('--only='))?.slice('--only='.length) ?? '').split(',').filter(Boolean);
 const ROOT = path.dirname(path.dirname(new URL(import.meta.url).pathname));
 const BIN = path.join(ROOT, 'bin', 'rewind.js');
 const REPEAT = QUICK ? 3 : 5;
-const SIZES_MB = QUICK ? [10] : [10, 100, 1024];
+/** `--sizes=10,100`: the backup sizes in MB (default 10 with --quick, else 10, 100 and 1024). */
+const SIZES_MB = (process.argv.find(arg => arg.startsWith('--sizes='))?.slice('--sizes='.length).split(',').map(Number) ?? (QUICK ? [10] : [10, 100, 1024])).filter(size => size > 0);
 const PASSWORD = 'bench-Pa55';
 const PASSWORD_ENV = 'REWIND_BENCH_DB_PASSWORD';
 
@@ -47,19 +50,6 @@ const log = (text: string) => process.stdout.write(`bench: ${text}\n`);
 const scratch = mkdtempSync(path.join(os.tmpdir(), 'rewind-bench-'));
 let sshd: Sshd | undefined;
 let database: MariaDb | undefined;
-
-function configYaml(config: Config, extra: Record<string, unknown> = {}): string {
-	const {ssh, site, reload, build, app, database: db} = config;
-	return stringify({
-		app,
-		ssh: {host: ssh.host, port: ssh.port, user: ssh.user, identityFile: ssh.identityFile, knownHostsFile: ssh.knownHostsFile, configFile: ssh.configFile, useAgent: false},
-		site: {url: site.url, mustContain: site.mustContain, mustNotContain: site.mustNotContain, timeoutSeconds: site.timeoutSeconds, intervalSeconds: site.intervalSeconds},
-		reload,
-		build: {commands: build.commands},
-		...(db ? {database: {host: db.host, port: db.port, user: db.user, name: db.name, passwordEnv: PASSWORD_ENV, backupDir: db.backupDir, fingerprint: db.fingerprint, download: db.download, downloadDir: db.downloadDir}} : {}),
-		...extra,
-	});
-}
 
 function resetProduction(production: Production): void {
 	execFileSync('git', ['reset', '-q', '--hard', production.app.bad], {cwd: production.app.dir});
@@ -82,7 +72,7 @@ async function startup(): Promise<void> {
 	const production = await startProduction(sshd!);
 	try {
 		const file = path.join(production.root, 'rewind.config.yaml');
-		writeFileSync(file, configYaml(production.config()));
+		writeConfigFile(file, production.config(), {passwordEnv: PASSWORD_ENV});
 		const inPty = (command: string) => ['-qfec', `stty cols 110 rows 32; ${command}`, '/dev/null'];
 		const env = {TERM: 'xterm-256color'};
 		const bareFrame = [];
@@ -136,7 +126,7 @@ async function roundTrips(): Promise<void> {
 	const production = await startProduction(sshd!);
 	try {
 		const file = path.join(production.root, 'rewind.config.yaml');
-		writeFileSync(file, configYaml(production.config()));
+		writeConfigFile(file, production.config(), {passwordEnv: PASSWORD_ENV});
 		const before = sshd!.acceptedConnections();
 		const run = await timeCommand(process.execPath, [BIN, '--config', file, '--target', production.app.good, '--yes']);
 		const connections = sshd!.acceptedConnections() - before;
@@ -209,9 +199,10 @@ async function backup(): Promise<void> {
 					database: {host: '127.0.0.1', port: database!.port, user, name, passwordEnv: PASSWORD_ENV, backupDir: production.backupDir, fingerprint: false, download, downloadDir: path.join(scratch, 'downloads')},
 				});
 				const file = path.join(production.root, 'rewind.config.yaml');
-				writeFileSync(file, configYaml(config, {runsDir: path.join(scratch, 'runs')}));
+				writeConfigFile(file, config, {passwordEnv: PASSWORD_ENV, runsDir: path.join(scratch, 'runs')});
 				const rewindTimes: number[] = [];
 				const rawTimes: number[] = [];
+				const rawVerifiedTimes: number[] = [];
 				const peaks: number[] = [];
 				const repeat = megabytes >= 1024 ? Math.min(REPEAT, 3) : REPEAT;
 				for (let index = 0; index < repeat; index++) {
@@ -229,11 +220,22 @@ async function backup(): Promise<void> {
 						: await raw(`mysqldump ${dumpFlags} | gzip > ${shq(path.join(scratch, 'raw-server.sql.gz'))}`);
 					if (rawRun.code !== 0) throw new Error('the raw pipeline failed');
 					rawTimes.push(rawRun.ms);
+					if (!download) {
+						// The same pipeline followed by the checks rewind makes (gzip -t, sha256), done the usual way.
+						const out = shq(path.join(scratch, 'raw-server.sql.gz'));
+						const verified = await raw(`mysqldump ${dumpFlags} | gzip > ${out} && gzip -t ${out} && sha256sum ${out}`);
+						if (verified.code !== 0) throw new Error('the raw pipeline with checks failed');
+						rawVerifiedTimes.push(verified.ms);
+					}
 				}
 				const ratio = median(rawTimes) / median(rewindTimes);
 				const what = download ? `backup + download to this machine, ${label}` : `backup on the server, ${label}`;
 				const mbps = bytes / 1024 / 1024 / (median(rewindTimes) / 1000);
 				row('backup', `${what}: rewind step / raw pipeline`, `${formatMs(median(rewindTimes))} / ${formatMs(median(rawTimes))} = ${ratio.toFixed(2)}× (${mbps.toFixed(0)} MB/s of table data)`, '≥ 0.95× of raw', ratio >= 0.95);
+				if (!download) {
+					const verifiedRatio = median(rawVerifiedTimes) / median(rewindTimes);
+					row('backup', `${what}: rewind step / raw pipeline then gzip -t and sha256sum`, `${formatMs(median(rewindTimes))} / ${formatMs(median(rawVerifiedTimes))} = ${verifiedRatio.toFixed(2)}×`);
+				}
 				row('backup', `${what}: peak RSS of the rewind process`, formatMiB(median(peaks)), '≤ 120 MiB, flat', median(peaks) <= 120 * 1024 * 1024);
 			}
 			database!.sql(`DROP DATABASE \`${name}\`;`);
@@ -271,48 +273,81 @@ async function wholeRun(): Promise<void> {
 		const db = config.database!;
 		const app = config.app.dir;
 		const reload = config.reload.method === 'pythonanywhere-api' ? config.reload.url : '';
-		const ssh = `ssh -o BatchMode=yes -o UserKnownHostsFile=${config.ssh.knownHostsFile} -i ${config.ssh.identityFile} -p ${config.ssh.port} -o ControlPath=${scratch}/script-ctl trainee@127.0.0.1`;
-		const script = path.join(scratch, 'rollback.sh');
-		writeFileSync(
-			script,
-			[
-				'#!/bin/sh',
-				'# The same rollback, by hand: one multiplexed SSH connection, curl for HTTP.',
-				'set -e',
-				`${ssh.replace('ssh ', 'ssh -M -N -f ')}`,
-				`${ssh} ${shq(`cd ${app} && git rev-parse HEAD && git status --porcelain`)} >/dev/null`,
-				`${ssh} ${shq(`mkdir -p ${db.backupDir} && f=${db.backupDir}/manual.sql.gz && mysqldump -h ${db.host} -P ${db.port} -u ${db.user} --no-tablespaces --single-transaction --routines --triggers ${shq(db.name)} | gzip > $f && gzip -t $f && sha256sum $f`)} >/dev/null`,
-				`${ssh} "cd ${app} && git reset --hard $1" >/dev/null`,
-				`${ssh} ${shq(`cd ${app} && npm ci --no-audit --no-fund && npm run build`)} >/dev/null`,
-				`curl -fsS -X POST -H "Authorization: Token ${token}" ${reload} >/dev/null`,
-				`page=$(curl -fsS ${config.site.url}); echo "$page" | grep -q Bankroll; if echo "$page" | grep -q "ROLLBACK TEST"; then exit 1; fi`,
-				`${ssh} ${shq(`cd ${app} && git rev-parse HEAD`)} >/dev/null`,
-				`${ssh} -O exit 2>/dev/null || true`,
-				'',
-			].join('\n'),
-		);
-		const scriptTimes: number[] = [];
-		const rewindTimes: number[] = [];
 		const restore = async () => {
 			execFileSync('git', ['reset', '-q', '--hard', sandbox.app.bad], {cwd: app});
 			buildSite(app);
 			await fetch(reload, {method: 'POST', headers: {Authorization: `Token ${token}`}});
 		};
-		for (let index = 0; index < REPEAT; index++) {
-			await restore();
-			const manual = await timeCommand('sh', [script, sandbox.app.good]);
-			if (manual.code !== 0) throw new Error('the bare script failed');
-			scriptTimes.push(manual.ms);
-			await restore();
+		const runRewind = async () => {
 			const run = await timeCommand(process.execPath, [BIN, '--config', file, '--target', sandbox.app.good, '--yes'], {env: {[TOKEN_ENV]: token}});
 			if (run.code !== 0) throw new Error(`rewind failed in the whole-run benchmark:\n${run.stdout.slice(-1500)}`);
-			rewindTimes.push(run.ms);
+			const journal = /Journal: (\S+)/.exec(run.stdout)![1]!;
+			if (process.env['BENCH_PROFILE']) process.stdout.write(timeline(journal, run.ms));
+			return {ms: run.ms, journal};
+		};
+		// A first run (not timed) gives the commands the bare script replays.
+		await restore();
+		const script = path.join(scratch, 'rollback.sh');
+		writeFileSync(
+			script,
+			replayScript((await runRewind()).journal, {
+				ssh: `ssh -o BatchMode=yes -o UserKnownHostsFile=${config.ssh.knownHostsFile} -i ${config.ssh.identityFile} -p ${config.ssh.port} -o ControlPath=${scratch}/script-ctl ${config.ssh.user}@127.0.0.1`,
+				reloadCurl: `curl -fsS -X POST -H "Authorization: Token ${token}" ${reload}`,
+				pageCheck: `page=$(curl -fsS ${config.site.url}) && echo "$page" | grep -q ${shq(config.site.mustContain[0] ?? '')} && ! echo "$page" | grep -q ${shq(config.site.mustNotContain[0] ?? '')}`,
+				mysql: `mysql --defaults-extra-file=${path.join(sandbox.home, '.my.cnf')} -h ${db.host} -P ${db.port} -N ${shq(db.name)}`,
+			}),
+		);
+		const scriptTimes: number[] = [];
+		const rewindTimes: number[] = [];
+		for (let index = 0; index < REPEAT; index++) {
+			await restore();
+			const manual = await timeCommand('sh', [script]);
+			if (manual.code !== 0) throw new Error(`the bare script failed:\n${manual.stdout.slice(-1500)}`);
+			scriptTimes.push(manual.ms);
+			await restore();
+			rewindTimes.push((await runRewind()).ms);
 		}
 		const ratio = median(rewindTimes) / median(scriptTimes);
-		row('whole run', '`rewind --yes --target` / bare script (same commands)', `${formatMs(median(rewindTimes))} / ${formatMs(median(scriptTimes))} = ${ratio.toFixed(2)}×`, '≤ 1.15× of the script', ratio <= 1.15);
+		row('whole run', '`rewind --yes --target` / bare script replaying its commands', `${formatMs(median(rewindTimes))} / ${formatMs(median(scriptTimes))} = ${ratio.toFixed(2)}×`, '≤ 1.15× of the script', ratio <= 1.15);
 	} finally {
 		await sandbox.teardown();
 	}
+}
+
+/**
+ * The bare script: every command a rewind run journaled, in the same order, with nothing around
+ * them: server commands over one multiplexed OpenSSH connection, curl for the reload API and the
+ * page, the mysql client (direct, no tunnel) for the fingerprints.
+ */
+function replayScript(journalPath: string, tools: {ssh: string; reloadCurl: string; pageCheck: string; mysql: string}): string {
+	const lines = ['#!/bin/sh', 'set -e', `${tools.ssh.replace('ssh ', 'ssh -M -N -f ')}`];
+	for (const event of readJournal(journalPath).events) {
+		if (event.type !== 'command-started') continue;
+		const id = event.commandId.replace(/#\d+$/, '');
+		if (event.where === 'server') {
+			if (event.display.includes('***')) throw new Error(`a journaled command has a redacted secret; the script cannot replay it: ${event.display}`);
+			lines.push(`${tools.ssh} ${shq(event.display)} >/dev/null`);
+		} else if (id === 'api') lines.push(`${tools.reloadCurl} >/dev/null`);
+		else if (id === 'http') lines.push(tools.pageCheck);
+		else if (id === 'fingerprint') {
+			const list = "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE = 'BASE TABLE'";
+			lines.push(`for t in $(${tools.mysql} -e ${shq(list)}); do ${tools.mysql} -e "SELECT COUNT(*) FROM \\\`$t\\\`; CHECKSUM TABLE \\\`$t\\\`"; done >/dev/null`);
+		} else if (id !== 'ssh') throw new Error(`the replay does not know the ${event.where} command ${id}`);
+	}
+	lines.push(`${tools.ssh} -O exit 2>/dev/null; true`, '');
+	return lines.join('\n');
+}
+
+/** Where a run's time went, from its journal (BENCH_PROFILE=1): process start to first event, each command, the gaps. */
+function timeline(journalPath: string, totalMs: number): string {
+	const events = readJournal(journalPath).events;
+	const first = Date.parse(events[0]!.at);
+	const lines = [`  run: ${formatMs(totalMs)} wall; first event → last event ${formatMs(Date.parse(events.at(-1)!.at) - first)}`];
+	for (const event of events) {
+		if (event.type === 'command-finished') lines.push(`    +${String(Date.parse(event.startedAt) - first).padStart(5)} ms  ${formatMs(event.durationMs).padStart(7)}  ${event.stepId}/${event.commandId}`);
+		if (event.type === 'step-succeeded' || event.type === 'step-skipped') lines.push(`    +${String(Date.parse(event.at) - first).padStart(5)} ms  ${event.type} ${event.stepId}`);
+	}
+	return `${lines.join('\n')}\n`;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -321,7 +356,7 @@ async function wholeRun(): Promise<void> {
 async function renderRate(): Promise<void> {
 	log('render rate and key latency');
 	const production = await startProduction(sshd!);
-	const lines = QUICK ? 100_000 : 300_000;
+	const lines = QUICK ? 300_000 : 1_000_000;
 	try {
 		const flood = `node -e "for (let i = 0; i < ${lines}; i++) console.log('vite: transforming module ' + i + ' of ${lines}')" && node build.mjs`;
 		const config = production.config({build: {commands: [flood]}});
@@ -332,25 +367,32 @@ async function renderRate(): Promise<void> {
 		const engine = new Engine({config, configPath: null, kind: 'rollback', operator, flags, runsDir: null});
 		let buildStart = 0;
 		let buildEnd = 0;
+		let runFinished = false;
+		let interrupted = false;
 		engine.subscribe(event => {
+			if (event.type === 'stop-requested') interrupted = true;
 			if (event.type === 'command-started' && event.stepId === 'build') buildStart = performance.now();
-			if (event.type === 'step-succeeded' && event.stepId === 'build') buildEnd = performance.now();
+			if ((event.type === 'step-succeeded' || event.type === 'step-failed') && event.stepId === 'build') buildEnd = performance.now();
+			if (event.type === 'run-finished') runFinished = true;
 		});
 		const instance = render(createElement(App, {session: {engine, operator}, onExit: () => {}}), {stdout: stdout as never, stdin: stdin as never, exitOnCtrlC: false, patchConsole: false, maxFps: 30});
 		const latencies: number[] = [];
 		try {
 			for (let attempt = 0; attempt < 5000 && buildStart === 0; attempt++) await new Promise(resolve => setTimeout(resolve, 2));
 			// While the output floods in, press Ctrl+C and time the answer on screen, then decline.
-			while (buildEnd === 0 && latencies.length < 20) {
+			// (A pause before each answer, as a person's would be: keys typed within a render of the prompt are not timed.)
+			for (let press = 0; press < 20 && buildEnd === 0 && !runFinished; press++) {
 				const pressed = performance.now();
 				stdin.press('\u0003');
 				for (let attempt = 0; attempt < 500 && stdout.firstWriteWith('Stop now?', pressed) === undefined; attempt++) await new Promise(resolve => setTimeout(resolve, 1));
 				const shown = stdout.firstWriteWith('Stop now?', pressed);
 				if (shown !== undefined && buildEnd === 0) latencies.push(shown - pressed);
+				await new Promise(resolve => setTimeout(resolve, 80));
 				stdin.press('n');
 				await new Promise(resolve => setTimeout(resolve, 150));
 			}
-			for (let attempt = 0; attempt < 10_000 && buildEnd === 0; attempt++) await new Promise(resolve => setTimeout(resolve, 5));
+			for (let attempt = 0; attempt < 10_000 && buildEnd === 0 && !runFinished; attempt++) await new Promise(resolve => setTimeout(resolve, 5));
+			if (interrupted) throw new Error('the run stopped during the render benchmark: a declined Ctrl+C was taken as a stop');
 		} finally {
 			const framesDuringBuild = stdout.writes.filter(write => write.at >= buildStart && write.at <= buildEnd && write.text.trim() !== '').length;
 			const fps = framesDuringBuild / ((buildEnd - buildStart) / 1000);
@@ -369,12 +411,10 @@ async function renderRate(): Promise<void> {
 
 function machine(): string {
 	const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
+	// sshd -V prints its version on stderr.
 	const version = (command: string, args: string[]) => {
-		try {
-			return execFileSync(command, args, {encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe']}).split('\n')[0]!.trim();
-		} catch (error) {
-			return ((error as {stderr?: string}).stderr ?? '').split('\n')[0]!.trim() || 'unknown';
-		}
+		const result = spawnSync(command, args, {encoding: 'utf8'});
+		return `${result.stdout ?? ''}${result.stderr ?? ''}`.split('\n')[0]!.trim() || 'unknown';
 	};
 	return [
 		`${os.cpus().length} × ${cpu}, ${(os.totalmem() / 1024 ** 3).toFixed(0)} GiB RAM, ${os.type()} ${os.release()}`,
@@ -395,11 +435,8 @@ async function main(): Promise<void> {
 	sshd = await startSshd();
 	database = await startMariaDb({parentDir: scratch});
 	try {
-		await startup();
-		await roundTrips();
-		await backup();
-		await wholeRun();
-		await renderRate();
+		const sections = {startup, 'round-trips': roundTrips, backup, 'whole-run': wholeRun, render: renderRate};
+		for (const [name, section] of Object.entries(sections)) if (ONLY.length === 0 || ONLY.includes(name)) await section();
 	} finally {
 		await database.stop();
 		await sshd.stop();
@@ -407,7 +444,7 @@ async function main(): Promise<void> {
 	}
 	const summary = `${table()}\n\nMachine: ${machine().replace('\n', '  \n')}  \nTotal bench time: ${formatMs(Date.now() - started)}, medians of ${REPEAT} runs (1 GB: 3).`;
 	process.stdout.write(`\n${summary}\n`);
-	if (!QUICK) {
+	if (!QUICK && ONLY.length === 0) {
 		const results = path.join(ROOT, 'bench', 'RESULTS.md');
 		const previous = readFileSync(results, 'utf8');
 		const marker = '<!-- results -->';

@@ -12,6 +12,7 @@ import {errorMessage, UserError} from './core/errors.js';
 import {listJournals, readJournal, type JournalSummary} from './core/journal.js';
 import {FlagOperator} from './core/operator.js';
 import {hintContextFor, knownSecrets, runsDirFor} from './core/setup.js';
+import {loadSsh2} from './core/remote/ssh.js';
 import type {RunFlags} from './core/step.js';
 import {EXIT, type RunFacts, type RunKind} from './core/types.js';
 
@@ -253,6 +254,14 @@ async function resumeOrUndo(options: CliOptions, kind: 'resume' | 'undo'): Promi
 	return execute(request, options.plain);
 }
 
+/**
+ * Without a terminal, starts loading ssh2 while the config is read (a failure shows when the
+ * connection is opened). With one, the first frame comes first: the load would delay it.
+ */
+function warmUpSsh(options: CliOptions): void {
+	if (!isInteractive(options)) void loadSsh2().catch(() => {});
+}
+
 export async function main(argv: readonly string[] = process.argv.slice(2)): Promise<number> {
 	try {
 		const options = parseCli(argv);
@@ -268,6 +277,7 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
 			}
 			case 'resume':
 			case 'undo':
+				warmUpSsh(options);
 				return await resumeOrUndo(options, options.command);
 			case 'plan': {
 				const {config, path: file} = loadConfig(options);
@@ -275,6 +285,7 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
 				return EXIT.ok;
 			}
 			case 'rollback': {
+				warmUpSsh(options);
 				const {config, path: file} = loadConfig(options);
 				return await execute({config, configPath: file, kind: 'rollback', flags: options.flags}, options.plain);
 			}

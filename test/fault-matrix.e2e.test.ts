@@ -8,7 +8,6 @@ import {execFileSync, type ChildProcess} from 'node:child_process';
 import {existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import {stringify} from 'yaml';
 import {afterAll, afterEach, beforeAll, describe, expect, it} from 'vitest';
 import type {Config} from '../source/core/config/schema.js';
 import {Engine, type RunResult} from '../source/core/engine.js';
@@ -21,7 +20,7 @@ import {ROOT, runCli, type CliResult} from './helpers/cli.js';
 import {faultMatrixMarkdown} from './helpers/fault-matrix-table.js';
 import {seedBankroll, sharedDatabase, type TestDatabase} from './helpers/database.js';
 import {Faults} from './helpers/faults.js';
-import {startProduction, type Production} from './helpers/production.js';
+import {startProduction, writeConfigFile, type Production} from './helpers/production.js';
 import {startSshd, type Sshd} from './helpers/sshd.js';
 
 const PASSWORD = 'matrix-Pa55word';
@@ -249,23 +248,7 @@ describe.runIf(canRun('fault matrix', ['sshd', 'mariadb']))('fault matrix', () =
 			return {...result, signalled};
 		}
 
-		function writeConfig(config: Config): string {
-			const file = path.join(production.root, 'rewind.config.yaml');
-			const {ssh, database, site, reload, build, app} = config;
-			writeFileSync(
-				file,
-				stringify({
-					app,
-					ssh: {host: ssh.host, port: ssh.port, user: ssh.user, identityFile: ssh.identityFile, knownHostsFile: ssh.knownHostsFile, configFile: ssh.configFile, useAgent: false},
-					site: {url: site.url, mustContain: site.mustContain, mustNotContain: site.mustNotContain, timeoutSeconds: site.timeoutSeconds, intervalSeconds: site.intervalSeconds},
-					reload,
-					build: {commands: build.commands},
-					database: {host: database!.host, port: database!.port, user: database!.user, name: database!.name, passwordEnv: PASSWORD_ENV, backupDir: database!.backupDir},
-					runsDir: production.runsDir,
-				}),
-			);
-			return file;
-		}
+		const writeConfig = (config: Config) => writeConfigFile(path.join(production.root, 'rewind.config.yaml'), config, {passwordEnv: PASSWORD_ENV, runsDir: production.runsDir});
 
 		function expectInterrupted(result: CliResult & {signalled: boolean}) {
 			expect(result.signalled).toBe(true);

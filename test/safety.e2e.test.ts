@@ -5,7 +5,6 @@
 import {execFileSync, spawn} from 'node:child_process';
 import {readdirSync, readFileSync, writeFileSync} from 'node:fs';
 import path from 'node:path';
-import {stringify} from 'yaml';
 import {afterAll, afterEach, beforeAll, describe, expect, it} from 'vitest';
 import type {Config} from '../source/core/config/schema.js';
 import {Engine, type RunResult} from '../source/core/engine.js';
@@ -18,7 +17,7 @@ import {canRun} from './helpers/availability.js';
 import {runCli} from './helpers/cli.js';
 import {seedBankroll, sharedDatabase, type TestDatabase} from './helpers/database.js';
 import {Faults} from './helpers/faults.js';
-import {startProduction, type Production} from './helpers/production.js';
+import {startProduction, writeConfigFile, type Production} from './helpers/production.js';
 import {startSshd, type Sshd} from './helpers/sshd.js';
 
 const PASSWORD = 'S3cret-Sampled-Pw';
@@ -63,23 +62,7 @@ describe.runIf(canRun('safety', ['sshd', 'mariadb']))('safety', () => {
 		return {...(await engine.run()), events};
 	}
 
-	function configFile(config: Config): string {
-		const file = path.join(production.root, 'rewind.config.yaml');
-		const {ssh, database: db, site, reload, build, app} = config;
-		writeFileSync(
-			file,
-			stringify({
-				app,
-				ssh: {host: ssh.host, port: ssh.port, user: ssh.user, identityFile: ssh.identityFile, knownHostsFile: ssh.knownHostsFile, configFile: ssh.configFile, useAgent: false},
-				site: {url: site.url, mustContain: site.mustContain, mustNotContain: site.mustNotContain, timeoutSeconds: site.timeoutSeconds, intervalSeconds: site.intervalSeconds},
-				reload,
-				build: {commands: build.commands},
-				database: {host: db!.host, port: db!.port, user: db!.user, name: db!.name, passwordEnv: PASSWORD_ENV, backupDir: db!.backupDir},
-				runsDir: production.runsDir,
-			}),
-		);
-		return file;
-	}
+	const configFile = (config: Config) => writeConfigFile(path.join(production.root, 'rewind.config.yaml'), config, {passwordEnv: PASSWORD_ENV, runsDir: production.runsDir});
 
 	const head = () => execFileSync('git', ['rev-parse', 'HEAD'], {cwd: production.app.dir, encoding: 'utf8'}).trim();
 

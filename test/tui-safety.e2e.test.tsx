@@ -3,10 +3,9 @@
  * by reconnecting; and in a real pseudo-terminal the terminal is restored on the way out.
  */
 import {execFileSync, spawn} from 'node:child_process';
-import {existsSync, writeFileSync} from 'node:fs';
+import {existsSync} from 'node:fs';
 import path from 'node:path';
 import {render} from 'ink-testing-library';
-import {stringify} from 'yaml';
 import {afterAll, afterEach, beforeAll, describe, expect, it} from 'vitest';
 import {parseCli} from '../source/cli.js';
 import {Engine} from '../source/core/engine.js';
@@ -18,7 +17,7 @@ import {InteractiveOperator} from '../source/ui/interactive-operator.js';
 import {canRun} from './helpers/availability.js';
 import {BIN} from './helpers/cli.js';
 import {KEY, plain, waitForText} from './helpers/ink.js';
-import {startProduction, type Production} from './helpers/production.js';
+import {startProduction, writeConfigFile, type Production} from './helpers/production.js';
 import {startSshd, type Sshd} from './helpers/sshd.js';
 
 const flags: RunFlags = {yes: false, acceptNewHostKey: false, takeOverStaleLock: false};
@@ -72,16 +71,7 @@ describe.runIf(canRun('TUI safety', ['sshd']))('TUI safety against a real server
 		production = await startProduction(sshd);
 		const config = production.config();
 		const file = path.join(production.root, 'rewind.config.yaml');
-		writeFileSync(
-			file,
-			stringify({
-				app: config.app,
-				ssh: {host: config.ssh.host, port: config.ssh.port, user: config.ssh.user, identityFile: config.ssh.identityFile, knownHostsFile: config.ssh.knownHostsFile, useAgent: false},
-				site: {url: config.site.url},
-				reload: config.reload,
-				runsDir: production.runsDir,
-			}),
-		);
+		writeConfigFile(file, config, {runsDir: production.runsDir});
 		// `script` gives the program a real pseudo-terminal; `stty -a` afterwards prints its state.
 		const child = spawn('script', ['-qfec', `${process.execPath} ${BIN} --config ${file}; echo "EXIT=$?"; stty -a`, '/dev/null'], {
 			stdio: ['pipe', 'pipe', 'pipe'],

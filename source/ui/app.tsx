@@ -5,7 +5,7 @@
  */
 import {ConfirmInput} from '@inkjs/ui';
 import {Box, Text, useApp, useStdout} from 'ink';
-import {useState, useSyncExternalStore} from 'react';
+import {useRef, useState, useSyncExternalStore} from 'react';
 import type {Engine, RunResult} from '../core/engine.js';
 import type {Commit, FixId, RecoveryChoice} from '../core/types.js';
 import {FinalPanel} from './components/final-panel.js';
@@ -80,7 +80,13 @@ function QuestionScreen({
 export function App({session: initialSession, createUndo, onExit}: AppProps) {
 	const [session, setSession] = useState(initialSession);
 	const [result, setResult] = useState<RunResult | null>(null);
-	const [confirmingStop, setConfirmingStop] = useState(false);
+	const [confirmingStop, setConfirmingStopState] = useState(false);
+	// Keys read the ref: a Ctrl+C right after answering must see the answer, not the last render's state.
+	const confirmingStopRef = useRef(false);
+	const setConfirmingStop = (value: boolean) => {
+		confirmingStopRef.current = value;
+		setConfirmingStopState(value);
+	};
 	const state = useRun(session.engine, setResult);
 	const pending = useSyncExternalStore(session.operator.subscribe, session.operator.pending);
 	const {exit} = useApp();
@@ -101,14 +107,14 @@ export function App({session: initialSession, createUndo, onExit}: AppProps) {
 	const globalKeys: KeyHandler = (input, key) => {
 		if (KEYS.stop.match(input, key)) {
 			if (finished) leave(result.exitCode);
-			else if (confirmingStop || state.stopRequested) {
+			else if (confirmingStopRef.current || state.stopRequested) {
 				// A second Ctrl+C does not wait for the question.
 				setConfirmingStop(false);
 				session.engine.requestStop();
 			} else setConfirmingStop(true);
 			return true;
 		}
-		if (confirmingStop) return true;
+		if (confirmingStopRef.current) return true;
 		if (finished && !pending) {
 			if (undoable && KEYS.undo.match(input, key)) {
 				const next = createUndo(result);

@@ -3,13 +3,14 @@
  * built. Then the same App as a real rollback takes over.
  */
 import {Select, Spinner, StatusMessage} from '@inkjs/ui';
-import {Box, render, Text, useApp, useInput} from 'ink';
+import {Box, Text, useApp, useInput} from 'ink';
 import {useState} from 'react';
 import {undoRequest, type RunRequest} from '../cli.js';
 import {errorMessage} from '../core/errors.js';
 import type {Drill} from '../rehearsal/drills.js';
 import {App, type Session} from './app.js';
 import {helpLine, KEYS} from './keys.js';
+import {runInk} from './render.js';
 
 const NO_DRILL = '-';
 const CLEAN_BRIEFING =
@@ -109,7 +110,7 @@ function RehearsalApp({drills, initialDrill, prepare, sessionFor, onExit}: Rehea
 export async function renderRehearsal(props: RehearsalProps): Promise<number> {
 	let exitCode = 0;
 	let current: Session | undefined;
-	const instance = render(
+	await runInk(
 		<RehearsalApp
 			{...props}
 			sessionFor={request => {
@@ -120,18 +121,7 @@ export async function renderRehearsal(props: RehearsalProps): Promise<number> {
 				exitCode = code;
 			}}
 		/>,
-		{exitOnCtrlC: false, patchConsole: true, maxFps: 30},
+		() => current?.engine.requestStop(),
 	);
-	const onSignal = () => current?.engine.requestStop();
-	process.on('SIGINT', onSignal);
-	process.on('SIGTERM', onSignal);
-	try {
-		await instance.waitUntilExit();
-	} finally {
-		process.off('SIGINT', onSignal);
-		process.off('SIGTERM', onSignal);
-		instance.cleanup();
-		process.stdout.write('\u001B[?25h');
-	}
 	return exitCode;
 }

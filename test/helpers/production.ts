@@ -5,6 +5,7 @@
 import {mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import {stringify} from 'yaml';
 import {configSchema, type Config} from '../../source/core/config/schema.js';
 import {mergeDefaults} from '../../source/core/config/presets.js';
 import {createAppRepository, MARKER, SITE_TITLE, type AppRepository} from '../../source/rehearsal/app-repo.js';
@@ -58,4 +59,39 @@ export async function startProduction(sshd: Sshd, options: {extraHistory?: numbe
 			rmSync(root, {recursive: true, force: true});
 		},
 	};
+}
+
+/**
+ * Writes a resolved config back as a config file, as an operator would have written it (no agent;
+ * the database password named by `passwordEnv`). Returns the file's path.
+ */
+export function writeConfigFile(file: string, config: Config, options: {passwordEnv?: string; runsDir?: string} = {}): string {
+	const {ssh, database, site, reload, build, app} = config;
+	writeFileSync(
+		file,
+		stringify({
+			app,
+			ssh: {host: ssh.host, port: ssh.port, user: ssh.user, identityFile: ssh.identityFile, knownHostsFile: ssh.knownHostsFile, configFile: ssh.configFile, useAgent: false},
+			site: {url: site.url, mustContain: site.mustContain, mustNotContain: site.mustNotContain, timeoutSeconds: site.timeoutSeconds, intervalSeconds: site.intervalSeconds},
+			reload,
+			build: {commands: build.commands},
+			...(database
+				? {
+						database: {
+							host: database.host,
+							port: database.port,
+							user: database.user,
+							name: database.name,
+							...(options.passwordEnv ? {passwordEnv: options.passwordEnv} : {}),
+							backupDir: database.backupDir,
+							fingerprint: database.fingerprint,
+							download: database.download,
+							downloadDir: database.downloadDir,
+						},
+					}
+				: {}),
+			...(options.runsDir ? {runsDir: options.runsDir} : {}),
+		}),
+	);
+	return file;
 }

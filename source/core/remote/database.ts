@@ -64,9 +64,17 @@ function quoteIdentifier(name: string): string {
 	return `\`${name.replaceAll('`', '``')}\``;
 }
 
+type Mysql2 = {default?: typeof import('mysql2/promise')} & typeof import('mysql2/promise');
+let mysql2Module: Promise<Mysql2> | undefined;
+/** mysql2, loaded once; call early (without waiting) to have it ready when the fingerprint is due. */
+export function loadMysql2(): Promise<Mysql2> {
+	mysql2Module ??= import('mysql2/promise') as unknown as Promise<Mysql2>;
+	return mysql2Module;
+}
+
 /** Reads the fingerprint through `remote`'s tunnel to the database host. */
 export async function takeFingerprint(remote: Remote, database: DatabaseConfig, password: string | undefined): Promise<DatabaseFingerprint> {
-	const mysql = (await import('mysql2/promise')) as unknown as {default?: typeof import('mysql2/promise')} & typeof import('mysql2/promise');
+	const mysql = await loadMysql2();
 	const createConnection = mysql.default?.createConnection ?? mysql.createConnection;
 	const stream = await remote.forwardOut(database.host, database.port);
 	const connection = await createConnection({

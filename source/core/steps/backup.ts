@@ -13,7 +13,7 @@ import {finished} from 'node:stream/promises';
 import type {DatabaseConfig} from '../config/schema.js';
 import {formatBytes} from '../criteria.js';
 import {CommandFailedError} from '../errors.js';
-import {configuredPassword, optionFileText, passwordFromMyCnf, takeFingerprint, type DatabaseCredentials} from '../remote/database.js';
+import {configuredPassword, loadMysql2, optionFileText, passwordFromMyCnf, takeFingerprint, type DatabaseCredentials} from '../remote/database.js';
 import {expandTilde} from '../remote/ssh-config.js';
 import {joinRemote, remotePath, shq} from '../shell.js';
 import {known, type PlanView, type StepContext, type StepDefinition} from '../step.js';
@@ -52,16 +52,18 @@ function serverArgs(database: DatabaseConfig): string {
 }
 
 /**
- * The backup as one server command: password file from stdin (0600, removed on every exit), the
- * dump through gzip into `<file>.partial.<pid>` with its last bytes checked in-stream for the dump
- * trailer, progress lines every second, then `gzip -t` of the stored file (in parallel with its
- * sha256), and the final name only for a dump that passed every check.
+ * The backup as one server command: password file from stdin (0600, removed on every exit), then
+ * `mysqldump | gzip` into `<file>.partial.<pid>`, with the compressed bytes checked as they are
+ * written, on the server's spare cores: tee feeds them to the file, to `gzip -dc` (the whole
+ * stream decompressed with its CRC and length checked, as `gzip -t` does, and its last 512 bytes
+ * kept for the dump trailer) and to sha256. So verification adds no pass over the file after the
+ * dump. Progress lines every second; the final name only for a dump that passed every check.
  */
 export function backupCommand(view: PlanView): PlannedCommand {
 	const database = view.config.database!;
 	const usesOptionFile = configuredPassword(database) !== undefined;
 	const file = backupPath(view);
-	const cleanup = usesOptionFile ? 'rm -f "$t" "$p.fifo"' : 'rm -f "$p.fifo"';
+	const cleanup = `rm -f ${usesOptionFile ? '"$t" ' : ''}"$p.check" "$p.hash"`;
 	const script = [
 		`umask 077 && mkdir -p ${remotePath(database.backupDir)} && f=${remotePath(file)} && p="$f.partial.$$" && echo "partial=$p" || exit 5`,
 		...(usesOptionFile ? ['t=$(mktemp "${TMPDIR:-/tmp}/rewind-my.XXXXXX") && echo "option_file=$t" && cat > "$t" || exit 5'] : []),
@@ -69,23 +71,24 @@ export function backupCommand(view: PlanView): PlannedCommand {
 		'help=$(mysqldump --help 2>/dev/null </dev/null); extra=""',
 		'case "$help" in *--set-gtid-purged*) extra="$extra --set-gtid-purged=OFF";; esac',
 		'case "$help" in *--column-statistics*) extra="$extra --column-statistics=0";; esac',
-		'mkfifo "$p.fifo" || exit 5; tail -c 512 < "$p.fifo" > "$p.tail" & tailer=$!',
+		'if command -v sha256sum >/dev/null 2>&1; then hash=sha256sum; else hash="shasum -a 256"; fi',
+		'mkfifo "$p.check" "$p.hash" || exit 5',
+		'{ gzip -dc < "$p.check"; echo $? > "$p.gzrc"; } | tail -c 512 > "$p.tail" & checker=$!',
+		'$hash < "$p.hash" | cut -c1-64 > "$p.sha" & hasher=$!',
 		// Its sleep must not hold the channel's stdout open nor outlive the loop (a TERM stops both at once).
 		'( trap \'kill $s 2>/dev/null; exit 0\' TERM; while :; do printf \'bytes=%s\\n\' "$(stat -c %s "$p" 2>/dev/null || echo 0)"; sleep 1 >/dev/null 2>&1 & s=$!; wait $s; done ) & progress=$!',
-		`{ mysqldump ${usesOptionFile ? '--defaults-extra-file="$t" ' : ''}${serverArgs(database)} ${dumpFlags(database).join(' ')} $extra ${shq(database.name)} 2>"$p.err" </dev/null; echo $? > "$p.rc"; } | tee "$p.fifo" | gzip -c > "$p"`,
-		'kill $progress 2>/dev/null; wait $progress 2>/dev/null; wait $tailer 2>/dev/null',
+		`{ mysqldump ${usesOptionFile ? '--defaults-extra-file="$t" ' : ''}${serverArgs(database)} ${dumpFlags(database).join(' ')} $extra ${shq(database.name)} 2>"$p.err" </dev/null; echo $? > "$p.rc"; } | gzip -c | { tee "$p.check" "$p.hash" > "$p"; echo $? > "$p.teerc"; }`,
+		'kill $progress 2>/dev/null; wait $progress 2>/dev/null; wait $checker 2>/dev/null; wait $hasher 2>/dev/null',
 		...(usesOptionFile ? ['rm -f "$t"'] : []),
-		'size=$(stat -c %s "$p" 2>/dev/null || wc -c < "$p"); rc=$(cat "$p.rc" 2>/dev/null || echo missing)',
-		'printf \'bytes=%s\\n\' "$size"; echo "dump_exit=$rc"; echo "size=$size"',
-		'gzip -t "$p" 2>/dev/null & gzipper=$!',
-		'echo "sha256=$( (sha256sum < "$p" 2>/dev/null || shasum -a 256 < "$p") | cut -c1-64)"',
-		'wait $gzipper; gz=$?; echo "gzip_exit=$gz"',
+		'read_status() { cat "$1" 2>/dev/null || echo missing; }',
+		'size=$(stat -c %s "$p" 2>/dev/null || wc -c < "$p"); rc=$(read_status "$p.rc"); gz=$(read_status "$p.gzrc"); written=$(read_status "$p.teerc")',
+		'printf \'bytes=%s\\n\' "$size"; echo "dump_exit=$rc"; echo "size=$size"; echo "write_exit=$written"; echo "sha256=$(cat "$p.sha" 2>/dev/null)"; echo "gzip_exit=$gz"',
 		'if grep -q -- "-- Dump completed" "$p.tail" 2>/dev/null; then trailer=yes; else trailer=no; fi; echo "trailer=$trailer"',
-		`if [ "$rc" = 0 ] && [ "$gz" = 0 ] && [ "$trailer" = yes ] && [ "$size" -gt 0 ] && ! grep -Eqi ${shq(STDERR_ERROR_WORDS)} "$p.err"; then mv "$p" "$f" && kept=yes; fi; echo "kept=\${kept:-no}"; rm -f "$p.rc" "$p.tail"`,
+		`if [ "$rc" = 0 ] && [ "$gz" = 0 ] && [ "$written" = 0 ] && [ "$trailer" = yes ] && [ "$size" -gt 0 ] && ! grep -Eqi ${shq(STDERR_ERROR_WORDS)} "$p.err"; then mv "$p" "$f" && kept=yes; fi; echo "kept=\${kept:-no}"; rm -f "$p.rc" "$p.gzrc" "$p.teerc" "$p.sha" "$p.tail"`,
 		// mysqldump's stderr goes last; it stays beside a rejected dump, to read later.
 		'echo "--stderr--"; cat "$p.err" 2>/dev/null; if [ "$kept" = yes ]; then rm -f "$p.err"; fi; true',
 	].join('\n');
-	return {id: 'backup', where: 'server', purpose: 'dump the database through gzip, verify it, keep it under its final name', display: script};
+	return {id: 'backup', where: 'server', purpose: 'dump the database through gzip, verify it as it is written, keep it under its final name', display: script};
 }
 
 /** The commands of the backup step; the partial file's pid is known only while it runs. */
@@ -144,7 +147,7 @@ export async function databaseCredentials(context: StepContext): Promise<Databas
 	return {password: undefined, source: 'none'};
 }
 
-type Verification = {exit: string; size: number; gzipExit: string; trailer: boolean; sha256: string; kept: boolean; stderr: string};
+type Verification = {exit: string; size: number; writeExit: string; gzipExit: string; trailer: boolean; sha256: string; kept: boolean; stderr: string};
 
 export function parseVerification(stdout: string): Verification {
 	const [head = '', stderr = ''] = stdout.split('--stderr--\n');
@@ -152,6 +155,7 @@ export function parseVerification(stdout: string): Verification {
 	return {
 		exit: value('dump_exit'),
 		size: Number(value('size')) || 0,
+		writeExit: value('write_exit'),
 		gzipExit: value('gzip_exit'),
 		trailer: value('trailer') === 'yes',
 		sha256: value('sha256'),
@@ -167,6 +171,7 @@ export function verificationProblems(verification: Verification): string[] {
 	if (verification.exit !== '0') problems.push(`mysqldump exited ${verification.exit || 'without a status'}`);
 	if (errorLines.length > 0) problems.push(`mysqldump printed errors: ${errorLines.slice(0, 3).join(' | ')}`);
 	if (problems.length > 0) return problems;
+	if (verification.writeExit !== '0') problems.push(`writing the file on the server failed (tee exited ${verification.writeExit || 'without a status'}: disk full?)`);
 	if (verification.gzipExit !== '0') problems.push('gzip -t failed: unexpected end of file or crc error');
 	if (!verification.trailer) problems.push('the dump has no "-- Dump completed" trailer (cut short?)');
 	if (verification.size <= 0) problems.push('the file is empty');
@@ -231,6 +236,8 @@ export const backupStep: StepDefinition = {
 	},
 	async run(context: StepContext) {
 		const database = context.config.database!;
+		// The fingerprint's driver loads while the dump runs.
+		if (database.fingerprint) void loadMysql2().catch(() => {});
 		// A dump orphaned by a lost connection goes before a new attempt.
 		await context.runCleanup('backup-dump');
 		const configured = configuredPassword(database);

@@ -14,7 +14,7 @@ const MARK: Record<Exclude<StepState, 'running'>, {icon: string; color?: string;
 };
 
 function StepRow({step, now}: {readonly step: StepView; readonly now: number}) {
-	const elapsed = step.state === 'running' || step.state === 'waiting-for-operator' ? (step.startedAt ? now - step.startedAt : undefined) : step.durationMs;
+	const elapsed = step.state === 'running' || step.state === 'waiting-for-operator' ? (step.startedAt ? Math.max(0, now - step.startedAt) : undefined) : step.durationMs;
 	const mark = step.state === 'running' ? undefined : MARK[step.state];
 	return (
 		<Box gap={1}>
