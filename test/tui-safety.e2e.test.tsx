@@ -56,8 +56,13 @@ describe.runIf(canRun('TUI safety', ['sshd']))('TUI safety against a real server
 		// Declining keeps the run going.
 		ui.stdin.write('n');
 		await waitForText(frame, 'Pick the commit to roll back to');
+		// Declining and pressing Ctrl+C again at once (before a re-render) asks again: it is not a second Ctrl+C.
 		ui.stdin.write(KEY.ctrlC);
 		await waitForText(frame, 'Stop now?');
+		ui.stdin.write('n');
+		ui.stdin.write(KEY.ctrlC);
+		await waitForText(frame, 'Stop now?');
+		expect(plain(frame())).not.toContain('Stopping at the next safe point');
 		ui.stdin.write('y');
 		const final = await waitForText(frame, 'Stopped safely at your request');
 		expect(final).toMatch(/– Server HEAD is the target commit\s+the reset did not run/);
