@@ -14,15 +14,15 @@ import path from 'node:path';
 import {render} from 'ink';
 import {createElement} from 'react';
 import {stringify} from 'yaml';
-import {Engine} from '../source/core/engine.js';
 import {readJournal} from '../source/core/journal.js';
-import {shq} from '../source/core/shell.js';
-import type {RunEvent} from '../source/core/types.js';
+import {quoteWord as shq} from '../source/core/command.js';
+import type {RunEvent} from '../source/core/events.js';
 import {buildSite} from '../source/rehearsal/app-repo.js';
 import {startMariaDb, type MariaDb} from '../source/rehearsal/mariadb.js';
 import {buildSandbox, TOKEN_ENV} from '../source/rehearsal/sandbox.js';
+import {sessionFor} from '../source/session.js';
 import {App} from '../source/ui/app.js';
-import {InteractiveOperator} from '../source/ui/interactive-operator.js';
+import {LifecycleRoot} from '../source/ui/lifecycle-root.js';
 import {startProduction, writeConfigFile, type Production} from '../test/helpers/production.js';
 import {startSshd, type Sshd} from '../test/helpers/sshd.js';
 import {FakeStdin, FakeStdout} from './lib/fake-terminal.js';
@@ -50,6 +50,11 @@ const log = (text: string) => process.stdout.write(`bench: ${text}\n`);
 const scratch = mkdtempSync(path.join(os.tmpdir(), 'rewind-bench-'));
 let sshd: Sshd | undefined;
 let database: MariaDb | undefined;
+
+/** The App under its lifecycle root, as the CLI renders it. */
+function appElement(session: ReturnType<typeof sessionFor>) {
+	return createElement(LifecycleRoot, {control: {stop: null, unattended: false}, onExit: () => {}, children: createElement(App, {session})});
+}
 
 function resetProduction(production: Production): void {
 	execFileSync('git', ['reset', '-q', '--hard', production.app.bad], {cwd: production.app.dir});
@@ -99,16 +104,16 @@ async function startup(): Promise<void> {
 async function pickerOpen(production: Production): Promise<{connectedToList: number; questionToList: number}> {
 	const stdout = new FakeStdout();
 	const stdin = new FakeStdin();
-	const operator = new InteractiveOperator();
 	const flags = {yes: false, acceptNewHostKey: false, takeOverStaleLock: false};
-	const engine = new Engine({config: production.config(), configPath: null, kind: 'rollback', operator, flags, runsDir: null});
+	const session = sessionFor({config: production.config(), configPath: null, kind: 'rollback', flags, runsDir: null});
+	const {engine} = session;
 	let connectedAt = 0;
 	let askedAt = 0;
 	engine.subscribe(event => {
 		if (event.type === 'step-succeeded' && event.stepId === 'connect') connectedAt = performance.now();
 		if (event.type === 'step-waiting' && event.question === 'pick-target') askedAt = performance.now();
 	});
-	const instance = render(createElement(App, {session: {engine, operator}, onExit: () => {}}), {stdout: stdout as never, stdin: stdin as never, exitOnCtrlC: false, patchConsole: false});
+	const instance = render(appElement(session), {stdout: stdout as never, stdin: stdin as never, exitOnCtrlC: false, patchConsole: false});
 	try {
 		const listShown = /· [1-9]\d*\+? loaded/;
 		for (let attempt = 0; attempt < 2000 && stdout.firstWriteWith(listShown, 0) === undefined; attempt++) await new Promise(resolve => setTimeout(resolve, 2));
@@ -362,9 +367,9 @@ async function renderRate(): Promise<void> {
 		const config = production.config({build: {commands: [flood]}});
 		const stdout = new FakeStdout();
 		const stdin = new FakeStdin();
-		const operator = new InteractiveOperator();
 		const flags = {yes: true, acceptNewHostKey: false, takeOverStaleLock: false, target: production.app.good};
-		const engine = new Engine({config, configPath: null, kind: 'rollback', operator, flags, runsDir: null});
+		const session = sessionFor({config, configPath: null, kind: 'rollback', flags, runsDir: null});
+		const {engine} = session;
 		let buildStart = 0;
 		let buildEnd = 0;
 		let runFinished = false;
@@ -375,7 +380,7 @@ async function renderRate(): Promise<void> {
 			if ((event.type === 'step-succeeded' || event.type === 'step-failed') && event.stepId === 'build') buildEnd = performance.now();
 			if (event.type === 'run-finished') runFinished = true;
 		});
-		const instance = render(createElement(App, {session: {engine, operator}, onExit: () => {}}), {stdout: stdout as never, stdin: stdin as never, exitOnCtrlC: false, patchConsole: false, maxFps: 30});
+		const instance = render(appElement(session), {stdout: stdout as never, stdin: stdin as never, exitOnCtrlC: false, patchConsole: false, maxFps: 30});
 		const latencies: number[] = [];
 		try {
 			for (let attempt = 0; attempt < 5000 && buildStart === 0; attempt++) await new Promise(resolve => setTimeout(resolve, 2));

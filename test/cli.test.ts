@@ -1,4 +1,4 @@
-import {writeFileSync} from 'node:fs';
+import {existsSync, writeFileSync} from 'node:fs';
 import path from 'node:path';
 import {stringify} from 'yaml';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
@@ -66,7 +66,7 @@ describe.runIf(canRun('CLI against a real server', ['sshd']))('the command line 
 		const before = sshd.acceptedConnections();
 		const result = await runCli(['--config', configFile, '--dry-run']);
 		expect(result.code).toBe(0);
-		const order = ['Connect', 'Lock', 'Preflight', 'Pick target', 'Back up database', 'Confirm', 'Reset', 'Rebuild assets', 'Reload app', 'Verify'];
+		const order = ['Connect', 'Lock', 'Preflight', 'Pick target', 'Save changes', 'Back up database', 'Confirm', 'Reset', 'Rebuild assets', 'Reload app', 'Verify'];
 		let position = -1;
 		for (const title of order) {
 			const at = result.stdout.indexOf(`. ${title}`);
@@ -90,9 +90,22 @@ describe.runIf(canRun('CLI against a real server', ['sshd']))('the command line 
 		expect(page).not.toContain(MARKER);
 	});
 
-	it('without a terminal and without --target, says which flag to pass', async () => {
-		const result = await runCli(['--config', configFile, '--yes']);
-		expect(result.code).toBe(2);
-		expect(result.stdout).toContain('pass --target <commit>');
+	it('without a terminal, every missing flag is refused before connecting: no lock, no backup, nothing on the server', async () => {
+		const before = sshd.acceptedConnections();
+		const noTarget = await runCli(['--config', configFile, '--yes']);
+		expect(noTarget.code).toBe(2);
+		expect(noTarget.stderr).toContain('pass --target <commit>');
+		const noYes = await runCli(['--config', configFile, '--target', 'HEAD~1']);
+		expect(noYes.code).toBe(2);
+		expect(noYes.stderr).toContain('pass --yes');
+		const json = await runCli(['--config', configFile, '--json', '--target', 'HEAD~1']);
+		expect(json.code).toBe(2);
+		expect(json.stderr).toContain('with --json pass --yes');
+		const wrongCommand = await runCli(['--config', configFile, '--drill', 'x']);
+		expect(wrongCommand.code).toBe(2);
+		expect(wrongCommand.stderr).toContain('--drill is for rewind rehearse');
+		for (const result of [noTarget, noYes, json, wrongCommand]) expect(result.stdout).toBe('');
+		expect(sshd.acceptedConnections()).toBe(before);
+		expect(existsSync(production.backupDir)).toBe(false);
 	});
 });

@@ -1,16 +1,11 @@
 import {execFileSync} from 'node:child_process';
 import {readFileSync} from 'node:fs';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
-import {Engine} from '../source/core/engine.js';
-import {FlagOperator} from '../source/core/operator.js';
-import type {RunFlags} from '../source/core/step.js';
-import type {RunEvent} from '../source/core/types.js';
 import {MARKER} from '../source/rehearsal/app-repo.js';
 import {canRun} from './helpers/availability.js';
+import {runEngine} from './helpers/run.js';
 import {startProduction, type Production} from './helpers/production.js';
 import {startSshd, type Sshd} from './helpers/sshd.js';
-
-const flags = (extra: Partial<RunFlags> = {}): RunFlags => ({yes: true, acceptNewHostKey: false, takeOverStaleLock: false, ...extra});
 
 describe.runIf(canRun('engine end to end', ['sshd']))('engine end to end over a real sshd', () => {
 	let sshd: Sshd;
@@ -26,18 +21,8 @@ describe.runIf(canRun('engine end to end', ['sshd']))('engine end to end over a 
 	});
 
 	it('rolls back to the good commit non-interactively and proves it', async () => {
-		const events: RunEvent[] = [];
 		const before = sshd.acceptedConnections();
-		const engine = new Engine({
-			config: production.config(),
-			configPath: null,
-			kind: 'rollback',
-			operator: new FlagOperator(flags({target: production.app.good})),
-			flags: flags({target: production.app.good}),
-			runsDir: production.runsDir,
-		});
-		engine.subscribe(event => events.push(event));
-		const result = await engine.run();
+		const {result, events} = await runEngine(production.config(), {flags: {target: production.app.good}, runsDir: production.runsDir});
 		const failures = events.filter(event => event.type === 'step-failed');
 		expect(failures, JSON.stringify(failures)).toEqual([]);
 		expect(result.outcome).toBe('succeeded');

@@ -10,17 +10,18 @@ import os from 'node:os';
 import path from 'node:path';
 import {afterAll, afterEach, beforeAll, describe, expect, it} from 'vitest';
 import type {Config} from '../source/core/config/schema.js';
-import {Engine, type RunResult} from '../source/core/engine.js';
+import type {Engine, RunResult} from '../source/core/engine.js';
+import type {RunEvent} from '../source/core/events.js';
 import {readJournal} from '../source/core/journal.js';
-import {FlagOperator} from '../source/core/operator.js';
 import type {RunFlags} from '../source/core/step.js';
-import type {RunEvent, StepId} from '../source/core/types.js';
+import type {StepId} from '../source/core/types.js';
 import {canRun} from './helpers/availability.js';
 import {ROOT, runCli, type CliResult} from './helpers/cli.js';
 import {faultMatrixMarkdown} from './helpers/fault-matrix-table.js';
 import {seedBankroll, sharedDatabase, type TestDatabase} from './helpers/database.js';
 import {Faults} from './helpers/faults.js';
 import {startProduction, writeConfigFile, type Production} from './helpers/production.js';
+import {runEngine as runThroughSession, type EngineRun} from './helpers/run.js';
 import {startSshd, type Sshd} from './helpers/sshd.js';
 
 const PASSWORD = 'matrix-Pa55word';
@@ -62,18 +63,8 @@ describe.runIf(canRun('fault matrix', ['sshd', 'mariadb']))('fault matrix', () =
 		});
 	}
 
-	type EngineRun = {result: RunResult; events: RunEvent[]; output: string};
-
-	async function runEngine(config: Config, hook: (event: RunEvent, engine: Engine) => void = () => {}, extraFlags: Partial<RunFlags> = {}): Promise<EngineRun> {
-		const flags: RunFlags = {yes: true, acceptNewHostKey: false, takeOverStaleLock: false, target: production.app.good, ...extraFlags};
-		const engine = new Engine({config, configPath: null, kind: 'rollback', operator: new FlagOperator(flags), flags, runsDir: production.runsDir, secrets: [PASSWORD]});
-		const events: RunEvent[] = [];
-		engine.subscribe(event => {
-			events.push(event);
-			hook(event, engine);
-		});
-		const result = await engine.run();
-		return {result, events, output: JSON.stringify(events)};
+	function runEngine(config: Config, hook: (event: RunEvent, engine: Engine) => void = () => {}, extraFlags: Partial<RunFlags> = {}): Promise<EngineRun> {
+		return runThroughSession(config, {flags: {target: production.app.good, ...extraFlags}, runsDir: production.runsDir, secrets: [PASSWORD], hook});
 	}
 
 	/** Cuts the connection (kills the session's sshd) once the named command of a step is running. */
@@ -89,7 +80,7 @@ describe.runIf(canRun('fault matrix', ['sshd', 'mariadb']))('fault matrix', () =
 	const state = () => ({
 		head: execFileSync('git', ['rev-parse', 'HEAD'], {cwd: production.app.dir, encoding: 'utf8'}).trim(),
 		lock: existsSync(path.join(production.app.dir, '.git', 'rewind.lock')),
-		partials: existsSync(production.backupDir) ? readdirSync(production.backupDir).filter(name => name.includes('.partial.')) : [],
+		partials: existsSync(production.backupDir) ? readdirSync(production.backupDir).filter(name => name.startsWith('.rewind-backup.') || name.includes('.partial')) : [],
 		backups: existsSync(production.backupDir) ? readdirSync(production.backupDir).filter(name => name.endsWith('.sql.gz')) : [],
 	});
 	const started = (events: RunEvent[], stepId: StepId) => events.some(event => event.type === 'step-started' && event.stepId === stepId);
@@ -266,8 +257,8 @@ describe.runIf(canRun('fault matrix', ['sshd', 'mariadb']))('fault matrix', () =
 		const cases: Array<{step: string; slow?: Parameters<Faults['slow']>[0]; overrides?: Record<string, unknown>; when: RegExp; head: 'unchanged' | 'target'}> = [
 			{step: 'connect', when: /\$ ssh /, head: 'unchanged'},
 			{step: 'pick target (git log)', slow: 'git-log', when: /\$ cd .* log -1 /, head: 'unchanged'},
-			{step: 'backup', slow: 'mysqldump', when: /\$ umask 077 && mkdir -p/, head: 'unchanged'},
-			{step: 'reset', slow: 'git-reset', when: /\$ cd .* git reset --hard/, head: 'target'},
+			{step: 'backup', slow: 'mysqldump', when: /\$ mysqldump .* \| gzip/, head: 'unchanged'},
+			{step: 'reset', slow: 'git-reset', when: /\$ cd .* && git reset --hard [0-9a-f]{40} \(guarded/, head: 'target'},
 			{step: 'build', overrides: {build: {commands: ['sleep 1.5 && node build.mjs']}}, when: /\$ cd .* sleep 1\.5 && node build/, head: 'target'},
 			{step: 'reload', overrides: {reload: 'slow'}, when: /\$ cd .* sleep 1\.5 && touch/, head: 'target'},
 			{step: 'verify', slow: 'git-rev-parse-head', when: /✓ Reload app/, head: 'target'},

@@ -1,6 +1,5 @@
 import {describe, expect, it} from 'vitest';
 import {Redactor} from '../source/core/redact.js';
-import {remotePath, shq} from '../source/core/shell.js';
 
 describe('Redactor', () => {
 	it('replaces registered secrets everywhere, longest first', () => {
@@ -28,17 +27,13 @@ describe('Redactor', () => {
 		redactor.add('topsecret');
 		expect(redactor.redactValue({a: ['x topsecret'], f: () => 1, n: 3})).toEqual({a: ['x ***'], n: 3});
 	});
-});
 
-describe('shell quoting', () => {
-	it('leaves safe words alone and quotes the rest', () => {
-		expect(shq('abc-1.2/x')).toBe('abc-1.2/x');
-		expect(shq("it's")).toBe(`'it'\\''s'`);
-		expect(shq('alice$bankroll')).toBe("'alice$bankroll'");
-	});
-	it('expands ~ to the remote home but nothing else', () => {
-		expect(remotePath('~/backups')).toBe('"$HOME"/backups');
-		expect(remotePath('~/my dir')).toBe(`"$HOME"/'my dir'`);
-		expect(remotePath('/srv/a$b')).toBe("'/srv/a$b'");
+	it('redacts every line of a multi-line secret and its escaped forms (JSON, shell-quoted, URL-encoded, option file)', () => {
+		const redactor = new Redactor();
+		const secret = `first-line's "x"\\y\nsecond-line`;
+		redactor.add(secret);
+		for (const form of [secret, `first-line's "x"\\y`, 'second-line', JSON.stringify(secret), `'${secret.replaceAll("'", `'\\''`)}'`, encodeURIComponent(secret), secret.replaceAll('\\', '\\\\').replaceAll('"', '\\"')]) {
+			expect(redactor.redact(`before ${form} after`), form).not.toMatch(/first-line|second-line/);
+		}
 	});
 });

@@ -1,6 +1,8 @@
 import {describe, expect, it} from 'vitest';
+import type {RunEvent} from '../source/core/events.js';
 import {initialRunState, reduceRun, type RunState} from '../source/core/run-state.js';
-import type {Commit, RunEvent} from '../source/core/types.js';
+import type {Commit} from '../source/core/types.js';
+import {logLine} from '../source/ui/log-text.js';
 import {initialPickerState, pickerReducer, visibleCommits, windowStart} from '../source/ui/screens/picker-state.js';
 
 const at = '2026-11-24T10:00:00.000Z';
@@ -11,8 +13,8 @@ const started: RunEvent = {
 	runId: 'r1',
 	kind: 'rollback',
 	steps: [
-		{id: 'connect', title: 'Connect'},
-		{id: 'build', title: 'Rebuild assets'},
+		{id: 'connect', title: 'Connect', purpose: 'connects'},
+		{id: 'build', title: 'Rebuild assets', purpose: 'builds'},
 	],
 	plan: [],
 	configPath: null,
@@ -28,7 +30,7 @@ describe('run state reducer', () => {
 		state = reduceRun(state, {type: 'step-resumed', at, stepId: 'connect'});
 		state = reduceRun(state, {type: 'step-succeeded', at, stepId: 'connect', durationMs: 1200, summary: 'connected'});
 		expect(state.steps[0]).toMatchObject({state: 'succeeded', durationMs: 1200});
-		expect(state.log.at(-1)?.text).toBe('✓ Connect: connected (1.2 s)');
+		expect(logLine(state.log.at(-1)!).text).toBe('✓ Connect: connected (1.2 s)');
 	});
 
 	it('keeps a short live tail and logs a failed command’s last output', () => {
@@ -38,10 +40,10 @@ describe('run state reducer', () => {
 		expect(state.tail.length).toBe(200);
 		expect(state.tail.at(-1)).toBe('line 299');
 		state = reduceRun(state, {type: 'command-finished', at, stepId: 'build', commandId: 'b#1', startedAt: at, exitCode: 1, durationMs: 10});
-		const output = state.log.filter(entry => entry.level === 'output');
+		const output = state.log.filter(entry => entry.kind === 'output');
 		expect(output.length).toBe(15);
-		expect(output.at(-1)?.text).toBe('  │ line 299');
-		expect(state.log.at(-1)?.text).toContain('exit 1');
+		expect(logLine(output.at(-1)!).text).toBe('  │ line 299');
+		expect(logLine(state.log.at(-1)!).text).toContain('exit 1');
 	});
 
 	it('does not log quiet lookups', () => {
@@ -56,7 +58,30 @@ describe('run state reducer', () => {
 	it('skipped and failed steps are logged with the reason', () => {
 		const state = run([started, {type: 'step-skipped', at, stepId: 'build', reason: 'no build commands'}, {type: 'step-failed', at, stepId: 'connect', durationMs: 3, error: 'refused'}]);
 		expect(state.steps.map(step => step.state)).toEqual(['failed', 'skipped']);
-		expect(state.log.map(entry => entry.text)).toEqual(['– Rebuild assets skipped: no build commands', '✗ Connect failed: refused']);
+		expect(state.log.map(entry => logLine(entry).text)).toEqual(['– Rebuild assets skipped: no build commands', '✗ Connect failed: refused']);
+	});
+
+	it('going back is an event: the later steps are pending again, and the log says so', () => {
+		const state = run([
+			started,
+			{type: 'step-started', at, stepId: 'build'},
+			{type: 'step-succeeded', at, stepId: 'build', durationMs: 5, summary: 'built'},
+			{type: 'steps-reset', at, to: 'connect', steps: ['connect', 'build'], reason: 'back to connect'},
+		]);
+		expect(state.steps.map(step => step.state)).toEqual(['pending', 'pending']);
+		expect(logLine(state.log.at(-1)!).text).toBe('↩ Back to Connect');
+	});
+
+	it('a step left open by the end of the run (aborted at a question) stops spinning', () => {
+		const state = run([
+			started,
+			{type: 'step-started', at, stepId: 'connect'},
+			{type: 'step-failed', at, stepId: 'connect', durationMs: 3, error: 'refused'},
+			{type: 'step-waiting', at, stepId: 'connect', question: 'recover'},
+			{type: 'step-resumed', at, stepId: 'connect'},
+			{type: 'run-finished', at, outcome: 'failed', exitCode: 1, criteria: [], totalMs: 5, rollbackMs: null, reportPath: null, journalPath: null, message: 'x'},
+		]);
+		expect(state.steps[0]?.state).toBe('failed');
 	});
 });
 

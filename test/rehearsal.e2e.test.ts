@@ -8,11 +8,9 @@ import os from 'node:os';
 import path from 'node:path';
 import {afterAll, describe, expect, it} from 'vitest';
 import {parseCli} from '../source/cli.js';
-import {Engine} from '../source/core/engine.js';
+import type {RunEvent} from '../source/core/events.js';
 import {readJournal} from '../source/core/journal.js';
-import {FlagOperator} from '../source/core/operator.js';
-import {hintContextFor, knownSecrets} from '../source/core/setup.js';
-import type {RunEvent} from '../source/core/types.js';
+import {createFlagEngine} from '../source/session.js';
 import {MARKER} from '../source/rehearsal/app-repo.js';
 import {loadDrills} from '../source/rehearsal/drills.js';
 import {prepareRehearsal} from '../source/rehearsal/rehearse.js';
@@ -22,14 +20,17 @@ import {runCli} from './helpers/cli.js';
 const rewindHome = mkdtempSync(path.join(os.tmpdir(), 'rewind-home-'));
 afterAll(() => rmSync(rewindHome, {recursive: true, force: true}));
 
-/** Processes whose command line or working directory is inside a rehearsal sandbox. */
-function sandboxProcesses(): string[] {
+/**
+ * Processes whose command line or working directory is inside this test's own sandbox. Other
+ * tests run rehearsals of their own in parallel workers: only what this test created is checked.
+ */
+function processesIn(sandboxDir: string): string[] {
 	const found: string[] = [];
 	for (const pid of readdirSync('/proc').filter(entry => /^\d+$/.test(entry))) {
 		try {
 			const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
 			const cwd = readlinkSync(`/proc/${pid}/cwd`);
-			if (cmdline.includes('rewind-rehearsal-') || cwd.includes('rewind-rehearsal-')) found.push(`${pid} ${cmdline.trim()}`);
+			if (cmdline.includes(sandboxDir) || cwd.startsWith(sandboxDir)) found.push(`${pid} ${cmdline.trim()}`);
 		} catch {
 			// Gone, or not ours to read.
 		}
@@ -37,13 +38,8 @@ function sandboxProcesses(): string[] {
 	return found;
 }
 
-function sandboxDirs(): string[] {
-	return readdirSync(os.tmpdir()).filter(name => name.startsWith('rewind-rehearsal-'));
-}
-
 describe('rewind rehearse --yes', () => {
 	it('rolls the sandbox back, proves the page lost the marker, and tears everything down', async () => {
-		const dirsBefore = new Set(sandboxDirs());
 		const result = await runCli(['rehearse', '--yes'], {env: {REWIND_HOME: rewindHome}, timeoutMs: 120_000});
 		expect(result.stderr).toBe('');
 		expect(result.code).toBe(0);
@@ -61,10 +57,9 @@ describe('rewind rehearse --yes', () => {
 		expect(finished.criteria.find(criterion => criterion.id === 'site-forbidden')).toMatchObject({status: 'pass', label: `Page no longer shows "${MARKER}"`});
 		expect(readFileSync(finished.reportPath!, 'utf8')).toContain('## Rehearsal scorecard');
 
-		// Nothing is left: the sandbox folder is gone and no process runs in one.
+		// Nothing is left: this run's sandbox folder is gone and no process runs in it.
 		expect(existsSync(sandboxLine[1]!)).toBe(false);
-		expect(sandboxDirs().filter(name => !dirsBefore.has(name))).toEqual([]);
-		expect(sandboxProcesses()).toEqual([]);
+		expect(processesIn(sandboxLine[1]!)).toEqual([]);
 	});
 
 	it('with --keep, leaves the rolled-back checkout to inspect (servers stopped)', async () => {
@@ -76,7 +71,7 @@ describe('rewind rehearse --yes', () => {
 			const app = path.join(dir, 'home', 'trainee', 'bankroll');
 			expect(execFileSync('git', ['rev-parse', '--short=7', 'HEAD'], {cwd: app, encoding: 'utf8'}).trim()).toBe(good);
 			expect(readFileSync(path.join(app, 'dist', 'index.html'), 'utf8')).not.toContain(MARKER);
-			expect(sandboxProcesses()).toEqual([]);
+			expect(processesIn(dir)).toEqual([]);
 		} finally {
 			rmSync(dir, {recursive: true, force: true});
 		}
@@ -97,17 +92,7 @@ describe.runIf(canRun('rehearsal drills', ['mariadb']))('every drill shows its f
 			const options = parseCli(['rehearse', '--yes', '--drill', drill.id]);
 			const {sandbox, request} = await prepareRehearsal(options, drill, () => {});
 			try {
-				const engine = new Engine({
-					config: request.config,
-					configPath: null,
-					kind: 'rehearsal',
-					operator: new FlagOperator(request.flags),
-					flags: request.flags,
-					runsDir: path.join(rewindHome, 'runs'),
-					secrets: knownSecrets(request.config),
-					hintContext: {...hintContextFor(request.config), ...request.engineExtras?.hintContext},
-					...(request.engineExtras?.scorecard ? {scorecard: request.engineExtras.scorecard} : {}),
-				});
+				const engine = createFlagEngine({...request, runsDir: path.join(rewindHome, 'runs')});
 				const events: RunEvent[] = [];
 				engine.subscribe(event => events.push(event));
 				const result = await engine.run();

@@ -7,17 +7,19 @@ import {readdirSync, readFileSync, writeFileSync} from 'node:fs';
 import path from 'node:path';
 import {afterAll, afterEach, beforeAll, describe, expect, it} from 'vitest';
 import type {Config} from '../source/core/config/schema.js';
-import {Engine, type RunResult} from '../source/core/engine.js';
+import type {RunResult} from '../source/core/engine.js';
+import type {RunEvent} from '../source/core/events.js';
 import {readJournal} from '../source/core/journal.js';
 import {FlagOperator} from '../source/core/operator.js';
+import type {Answer, Question} from '../source/core/questions.js';
 import type {RunFlags} from '../source/core/step.js';
-import type {Answer, Question, RunEvent} from '../source/core/types.js';
 import {MARKER} from '../source/rehearsal/app-repo.js';
 import {canRun} from './helpers/availability.js';
 import {runCli} from './helpers/cli.js';
 import {seedBankroll, sharedDatabase, type TestDatabase} from './helpers/database.js';
 import {Faults} from './helpers/faults.js';
 import {startProduction, writeConfigFile, type Production} from './helpers/production.js';
+import {engineFor, runEngine} from './helpers/run.js';
 import {startSshd, type Sshd} from './helpers/sshd.js';
 
 const PASSWORD = 'S3cret-Sampled-Pw';
@@ -54,12 +56,9 @@ describe.runIf(canRun('safety', ['sshd', 'mariadb']))('safety', () => {
 		});
 	}
 
-	async function run(config: Config, flags: Partial<RunFlags> = {}, operator?: FlagOperator | {ask: <Q extends Question>(q: Q) => Promise<Answer<Q>>}): Promise<RunResult & {events: RunEvent[]}> {
-		const runFlags: RunFlags = {yes: true, acceptNewHostKey: false, takeOverStaleLock: false, target: production.app.good, ...flags};
-		const engine = new Engine({config, configPath: null, kind: 'rollback', operator: (operator ?? new FlagOperator(runFlags)) as FlagOperator, flags: runFlags, runsDir: production.runsDir, secrets: [PASSWORD]});
-		const events: RunEvent[] = [];
-		engine.subscribe(event => events.push(event));
-		return {...(await engine.run()), events};
+	async function run(config: Config, flags: Partial<RunFlags> = {}, operator?: {ask: <Q extends Question>(q: Q) => Promise<Answer<Q>>}): Promise<RunResult & {events: RunEvent[]}> {
+		const {result, events} = await runEngine(config, {flags: {target: production.app.good, ...flags}, runsDir: production.runsDir, secrets: [PASSWORD], ...(operator ? {operator} : {})});
+		return {...result, events};
 	}
 
 	const configFile = (config: Config) => writeConfigFile(path.join(production.root, 'rewind.config.yaml'), config, {passwordEnv: PASSWORD_ENV, runsDir: production.runsDir});
@@ -232,8 +231,7 @@ describe.runIf(canRun('safety', ['sshd', 'mariadb']))('safety', () => {
 		let frozen: number[] = [];
 		const started = Date.now();
 		let frozenAt = 0;
-		const engineFlags: RunFlags = {yes: true, acceptNewHostKey: false, takeOverStaleLock: false, target: production.app.good};
-		const engine = new Engine({config, configPath: null, kind: 'rollback', operator: new FlagOperator(engineFlags), flags: engineFlags, runsDir: production.runsDir});
+		const engine = engineFor(config, {flags: {target: production.app.good}, runsDir: production.runsDir});
 		let lostAt = 0;
 		engine.subscribe(event => {
 			if (event.type === 'command-started' && event.stepId === 'build' && frozen.length === 0) {

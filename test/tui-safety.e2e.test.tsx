@@ -5,22 +5,18 @@
 import {execFileSync, spawn} from 'node:child_process';
 import {existsSync} from 'node:fs';
 import path from 'node:path';
-import {render} from 'ink-testing-library';
 import {afterAll, afterEach, beforeAll, describe, expect, it} from 'vitest';
 import {parseCli} from '../source/cli.js';
-import {Engine} from '../source/core/engine.js';
-import type {RunFlags} from '../source/core/step.js';
 import {findDrill} from '../source/rehearsal/drills.js';
 import {prepareRehearsal} from '../source/rehearsal/rehearse.js';
+import {sessionFor} from '../source/session.js';
 import {App} from '../source/ui/app.js';
-import {InteractiveOperator} from '../source/ui/interactive-operator.js';
 import {canRun} from './helpers/availability.js';
 import {BIN} from './helpers/cli.js';
 import {KEY, plain, waitForText} from './helpers/ink.js';
 import {startProduction, writeConfigFile, type Production} from './helpers/production.js';
 import {startSshd, type Sshd} from './helpers/sshd.js';
-
-const flags: RunFlags = {yes: false, acceptNewHostKey: false, takeOverStaleLock: false};
+import {renderTui, tuiSessions} from './helpers/tui.js';
 
 describe.runIf(canRun('TUI safety', ['sshd']))('TUI safety against a real server', () => {
 	let sshd: Sshd;
@@ -42,10 +38,8 @@ describe.runIf(canRun('TUI safety', ['sshd']))('TUI safety against a real server
 	it('Ctrl+C asks first, then stops safely: nothing reset, lock released, exit 130', async () => {
 		production = await startProduction(sshd);
 		const before = execFileSync('git', ['rev-parse', 'HEAD'], {cwd: production.app.dir, encoding: 'utf8'}).trim();
-		const operator = new InteractiveOperator();
-		const engine = new Engine({config: production.config(), configPath: null, kind: 'rollback', operator, flags, runsDir: production.runsDir});
-		let exitCode: number | undefined;
-		const ui = render(<App session={{engine, operator}} onExit={code => (exitCode = code)} />);
+		const {session} = tuiSessions(production.config(), production.runsDir);
+		const {ui, exitCode} = renderTui(<App session={session} />);
 		unmount = ui.unmount;
 		const frame = () => ui.lastFrame();
 		await waitForText(frame, 'HEAD (live now)');
@@ -69,7 +63,7 @@ describe.runIf(canRun('TUI safety', ['sshd']))('TUI safety against a real server
 		expect(existsSync(path.join(production.app.dir, '.git', 'rewind.lock'))).toBe(false);
 		expect(execFileSync('git', ['rev-parse', 'HEAD'], {cwd: production.app.dir, encoding: 'utf8'}).trim()).toBe(before);
 		ui.stdin.write('q');
-		await waitForText(() => String(exitCode), '130');
+		await waitForText(() => String(exitCode()), '130');
 	});
 
 	it('in a real terminal, Ctrl+C → stop → quit leaves the terminal as it was (cooked mode, cursor shown)', async () => {
@@ -111,20 +105,13 @@ describe.runIf(canRun('TUI reconnect', ['mariadb']))('TUI: a dropped connection'
 	it('marks the step failed, offers to reconnect, and the retried backup and the rest succeed', async () => {
 		const drill = findDrill('ssh-drop-during-backup');
 		const {sandbox, request} = await prepareRehearsal(parseCli(['rehearse', '--drill', drill.id]), drill, () => {});
-		let ui: ReturnType<typeof render> | undefined;
+		let ui: ReturnType<typeof renderTui>['ui'] | undefined;
 		try {
-			const operator = new InteractiveOperator();
-			const engine = new Engine({
-				config: request.config,
-				configPath: null,
-				kind: 'rehearsal',
-				operator,
-				flags: request.flags,
-				runsDir: path.join(sandbox.dir, 'runs'),
-				hintContext: request.engineExtras!.hintContext!,
-			});
-			let exitCode: number | undefined;
-			ui = render(<App session={{engine, operator}} onExit={code => (exitCode = code)} />);
+			const session = sessionFor({...request, runsDir: path.join(sandbox.dir, 'runs')});
+			const {engine} = session;
+			const rendered = renderTui(<App session={session} />);
+			ui = rendered.ui;
+			const exitCode = rendered.exitCode;
 			const frame = () => ui!.lastFrame();
 			await waitForText(frame, 'HEAD (live now)');
 			ui.stdin.write(KEY.down);
@@ -134,7 +121,7 @@ describe.runIf(canRun('TUI reconnect', ['mariadb']))('TUI: a dropped connection'
 			const recover = await waitForText(frame, 'What now?', 20_000);
 			expect(recover).toContain('the SSH connection was lost');
 			expect(recover).toMatch(/❯ Reconnect and retry this step/);
-			expect(recover).toContain('A partial backup stays as .partial and is never counted');
+			expect(recover).toContain('A half-written backup is removed, never counted');
 			ui.stdin.write(KEY.enter);
 
 			await waitForText(frame, 'git reset --hard', 20_000);
@@ -146,7 +133,7 @@ describe.runIf(canRun('TUI reconnect', ['mariadb']))('TUI: a dropped connection'
 			expect(final).toMatch(/✓ Database backed up and verified/);
 			expect(engine.facts.sshConnections).toBe(2);
 			ui.stdin.write('q');
-			await waitForText(() => String(exitCode), '0');
+			await waitForText(() => String(exitCode()), '0');
 		} finally {
 			ui?.unmount();
 			await sandbox.teardown();

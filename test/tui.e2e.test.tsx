@@ -3,19 +3,14 @@
  * and a git "production" checkout served over HTTP on 127.0.0.1.
  */
 import {execFileSync} from 'node:child_process';
-import {render} from 'ink-testing-library';
 import {afterAll, afterEach, beforeAll, describe, expect, it} from 'vitest';
-import {Engine, type RunResult} from '../source/core/engine.js';
-import type {RunFlags} from '../source/core/step.js';
 import {MARKER} from '../source/rehearsal/app-repo.js';
 import {App} from '../source/ui/app.js';
-import {InteractiveOperator} from '../source/ui/interactive-operator.js';
 import {canRun} from './helpers/availability.js';
 import {KEY, waitForText} from './helpers/ink.js';
 import {startProduction, type Production} from './helpers/production.js';
 import {startSshd, type Sshd} from './helpers/sshd.js';
-
-const flags: RunFlags = {yes: false, acceptNewHostKey: false, takeOverStaleLock: false};
+import {renderTui, tuiSessions} from './helpers/tui.js';
 
 describe.runIf(canRun('TUI end to end', ['sshd']))('the TUI against a real server', () => {
 	let sshd: Sshd;
@@ -35,19 +30,11 @@ describe.runIf(canRun('TUI end to end', ['sshd']))('the TUI against a real serve
 	});
 
 	function start(overrides: Record<string, unknown>) {
-		const config = production.config(overrides);
-		const operator = new InteractiveOperator();
-		const engine = new Engine({config, configPath: null, kind: 'rollback', operator, flags, runsDir: production.runsDir});
-		let exitCode: number | undefined;
-		// The `u` key's run: back to where the rollback started, through the same steps.
-		const createUndo = (result: RunResult) => {
-			const undoOperator = new InteractiveOperator();
-			const undoFlags = {...flags, target: result.facts.fromHead!};
-			return {engine: new Engine({config, configPath: null, kind: 'undo', operator: undoOperator, flags: undoFlags, runsDir: production.runsDir}), operator: undoOperator};
-		};
-		const ui = render(<App session={{engine, operator}} createUndo={createUndo} onExit={code => (exitCode = code)} />);
+		// The `u` key's run goes back to where the rollback started, through the same steps.
+		const {session, createUndo} = tuiSessions(production.config(overrides), production.runsDir);
+		const {ui, exitCode} = renderTui(<App session={session} createUndo={createUndo} />);
 		cleanup = () => ui.unmount();
-		return {ui, exitCode: () => exitCode};
+		return {ui, exitCode};
 	}
 
 	const reloadByCommand = () => ({reload: {method: 'command', command: `touch ${production.wsgiPath}`}});
@@ -87,6 +74,7 @@ describe.runIf(canRun('TUI end to end', ['sshd']))('the TUI against a real serve
 		ui.stdin.write('u');
 		await waitForText(frame, 're-applies 1 commit');
 		const bad = production.app.bad.slice(0, 7);
+		await waitForText(frame, `Type ${bad} and press Enter`);
 		ui.stdin.write(bad);
 		await waitForText(frame, `› ${bad}`);
 		ui.stdin.write(KEY.enter);

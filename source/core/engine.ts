@@ -1,63 +1,49 @@
 /**
- * The runbook engine: runs step descriptions in order over one SSH connection, asks the operator
+ * The runbook engine: runs the runbook's steps in order over one connection, asks the operator
  * where a step needs a person, offers recovery when a step fails, and emits a typed event for
- * everything it does. It imports nothing from the UI.
+ * everything. It knows no step by name. Every event is redacted, journaled as it was, then made
+ * inert (inert.ts) before the fold and the listeners see it: that is the boundary between text from
+ * outside and every screen and report. It imports nothing from the UI.
  */
+import {writeFileSync} from 'node:fs';
+import path from 'node:path';
 import type {Config} from './config/schema.js';
-import {computeCriteria, outcomeOf} from './criteria.js';
-import {CommandFailedError, ConnectionLostError, errorMessage, OperatorAborted, StopRequestedError, UserError} from './errors.js';
-import {applyFix, FIX_RERUN_FROM} from './fixes.js';
-import {FIX_LABELS, matchHints, type HintContext} from './hints.js';
-import {Journal, newRunId, readJournal, REPORT_FILE} from './journal.js';
-import {LineBatcher} from './line-batcher.js';
+import {Cleanups} from './engine/cleanups.js';
+import {CommandRunner} from './engine/command-runner.js';
+import {Connection, type ConnectHelpers, type Connector} from './engine/connection.js';
+import {stepContext, type EngineServices} from './engine/context.js';
+import {Recovery} from './engine/recovery.js';
+import {ConnectionLostError, errorMessage, OperatorAborted, StopRequestedError, UserError} from './errors.js';
+import type {EventListener, LogLevel, RunEvent} from './events.js';
+import type {HintContext} from './hints.js';
+import {inertDeep, journalLine} from './inert.js';
+import {Journal, newRunId, REPORT_FILE} from './journal.js';
+import {collectCriteria, exitCodeFor, outcomeOf, summaryFor} from './outcome.js';
+import {describeAnswer, inertQuestion, type Answer, type Operator, type Question} from './questions.js';
 import {Redactor} from './redact.js';
-import {connectToServer} from './remote/connect.js';
-import type {ExecResult, Remote} from './remote/ssh.js';
-import {writeReport} from './report.js';
-import {GoBack, VerificationFailed, type PlanView, type RunCommandOptions, type RunFlags, type StepContext, type StepDefinition} from './step.js';
-import {ROLLBACK_STEPS} from './steps/index.js';
-import {
-	EXIT,
-	type Answer,
-	type EventListener,
-	type Hint,
-	type LogLevel,
-	type Outcome,
-	type PlannedCommand,
-	type Question,
-	type RecoveryChoice,
-	type RunEvent,
-	type RunFacts,
-	type RunKind,
-	type StepId,
-} from './types.js';
+import {initialRunState, reduceRun, type RunState} from './run-state.js';
+import {GoBack, VerificationFailed, type PlanView, type RunFlags, type StepDefinition} from './step.js';
+import {commandView, EXIT, type Outcome, type PlannedCommand, type RunFacts, type RunKind, type StepId} from './types.js';
 
 export type EngineOptions = {
 	readonly config: Config;
 	readonly configPath: string | null;
 	readonly kind: RunKind;
-	readonly operator: import('./types.js').Operator;
+	readonly operator: Operator;
 	readonly flags: RunFlags;
+	/** The runbook: the steps in order. */
+	readonly steps: readonly StepDefinition[];
+	/** Opens the connection to the server. */
+	readonly connect: Connector;
 	/** Where the journal and report go; null keeps nothing on disk (dry runs, some tests). */
 	readonly runsDir: string | null;
-	readonly steps?: readonly StepDefinition[];
 	readonly initialFacts?: Partial<RunFacts>;
 	readonly hintContext?: HintContext;
-	readonly env?: NodeJS.ProcessEnv;
-	/** Opens the SSH connection; the default reads the config's ssh section. */
-	readonly connect?: (context: {ask: (question: Question) => Promise<unknown>; note: (text: string) => void; addSecret: (secret: string) => void}) => Promise<Remote>;
 	readonly runId?: string;
 	/** Secrets known before the run starts (passwords and tokens read from env or files). */
 	readonly secrets?: readonly string[];
-	/** The rehearsal's scorecard: lines shown at the end and a section appended to the report. */
-	readonly scorecard?: (input: ScorecardInput) => {notes: string[]; markdown: string};
-};
-
-export type ScorecardInput = {
-	readonly events: readonly RunEvent[];
-	readonly criteria: readonly import('./types.js').Criterion[];
-	readonly outcome: Outcome;
-	readonly totalMs: number;
+	/** Renders the Markdown report from the final state (written next to the journal). */
+	readonly renderReport?: (state: RunState) => string;
 };
 
 export type RunResult = {
@@ -70,8 +56,7 @@ export type RunResult = {
 	readonly message: string;
 };
 
-type StepRecord = {state: 'pending' | 'succeeded' | 'failed' | 'skipped'; summary?: string; durationMs?: number; skipReason?: string};
-
+/** Ends the run with an outcome (an abort at a recovery question). */
 class AbortRun extends Error {
 	readonly outcome: Outcome;
 	constructor(outcome: Outcome, message: string) {
@@ -80,51 +65,86 @@ class AbortRun extends Error {
 	}
 }
 
+const now = () => new Date().toISOString();
+
 export class Engine {
 	readonly runId: string;
 	readonly redactor = new Redactor();
 	readonly steps: readonly StepDefinition[];
 	#config: Config;
 	readonly #options: EngineOptions;
-	readonly #listeners = new Set<EventListener>();
 	readonly #facts: RunFacts;
-	readonly #records = new Map<StepId, StepRecord>();
 	readonly #stamp: string;
 	readonly #startedAt = Date.now();
+	readonly #listeners = new Set<EventListener>();
+	readonly #journalListeners = new Set<(line: string) => void>();
+	#state: RunState = initialRunState;
 	#journal: Journal | null = null;
-	#remote: Remote | null = null;
-	#currentStep: StepDefinition | null = null;
+	#current: StepDefinition | null = null;
 	#stepAbort = new AbortController();
 	#stopRequested = false;
-	#commandCounter = 0;
-	/** SSH connections this run opened (one, unless a lost link forced a reconnect). */
-	#connections = 0;
-	/** Server commands that must run before the run ends (see StepContext.deferCleanup). */
-	readonly #cleanups = new Map<string, {stepId: StepId; planned: PlannedCommand}>();
 	#finished = false;
+	readonly #connection: Connection;
+	readonly #runner: CommandRunner;
+	readonly #cleanups: Cleanups;
+	readonly #recovery: Recovery;
+	readonly #services: EngineServices;
 
 	constructor(options: EngineOptions) {
 		this.#options = options;
 		this.#config = options.config;
-		this.steps = options.steps ?? ROLLBACK_STEPS;
+		this.steps = options.steps;
 		this.runId = options.runId ?? newRunId();
 		this.#stamp = new Date(this.#startedAt).toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
 		this.#facts = {...options.initialFacts};
 		for (const secret of options.secrets ?? []) this.redactor.add(secret);
-		for (const step of this.steps) this.#records.set(step.id, {state: 'pending'});
+		const emit = (event: RunEvent) => this.#emit(event);
+		this.#connection = new Connection(options.connect);
+		this.#runner = new CommandRunner({emit, host: () => this.#connection.host, signal: () => this.#stepAbort.signal, stopRequested: () => this.#stopRequested});
+		this.#cleanups = new Cleanups(this.#runner, this.#connection, (level, text, stepId) => this.#note(level, text, stepId));
+		const ask = <Q extends Question>(stepId: StepId, question: Q) => this.#ask(stepId, question);
+		this.#recovery = new Recovery({config: () => this.#config, hintContext: options.hintContext ?? {}, emit, ask, wrongTurn: text => this.wrongTurn(text)});
+		this.#services = {
+			view: () => this.#view(),
+			config: () => this.#config,
+			facts: () => this.#facts,
+			signal: () => this.#stepAbort.signal,
+			hintContext: options.hintContext ?? {},
+			connection: this.#connection,
+			connectHelpers: () => this.#connectHelpers(),
+			runner: this.#runner,
+			cleanups: this.#cleanups,
+			setFacts: facts => this.#setFacts(facts),
+			ask,
+			note: (level, text, stepId) => this.#note(level, text, stepId),
+			emit,
+			secret: value => this.redactor.add(value),
+		};
 	}
 
 	get config(): Config {
 		return this.#config;
 	}
 
+	/** The facts as established (the original text, for steps and callers; screens read `state`). */
 	get facts(): RunFacts {
 		return this.#facts;
+	}
+
+	/** The fold of the run's (inert) events: what every view reads. */
+	get state(): RunState {
+		return this.#state;
 	}
 
 	subscribe(listener: EventListener): () => void {
 		this.#listeners.add(listener);
 		return () => this.#listeners.delete(listener);
+	}
+
+	/** The journal's lines as they are written (redacted, JSON-escaped): the `--json` stream. */
+	subscribeJournal(listener: (line: string) => void): () => void {
+		this.#journalListeners.add(listener);
+		return () => this.#journalListeners.delete(listener);
 	}
 
 	/** The plan: every step's commands in order, as far as they are known before connecting. */
@@ -136,328 +156,140 @@ export class Engine {
 	/** Records a wrong turn (the UI reports the operator's slips; the engine its own). */
 	wrongTurn(text: string): void {
 		if (this.#finished) return;
-		this.#emit({type: 'wrong-turn', at: now(), ...(this.#currentStep ? {stepId: this.#currentStep.id} : {}), text});
+		this.#emit({type: 'wrong-turn', at: now(), ...(this.#current ? {stepId: this.#current.id} : {}), text});
 	}
 
-	/**
-	 * Asks the run to stop. A step that may be cut short is aborted now; the reset is allowed to
-	 * finish, and the run stops right after it.
-	 */
-	requestStop(): void {
+	/** Asks the run to stop: a step that may be cut short is aborted now; the reset is let finish first. */
+	requestStop(reason?: string): void {
 		if (this.#finished) return;
 		const first = !this.#stopRequested;
 		this.#stopRequested = true;
-		if (first) this.#emit({type: 'stop-requested', at: now(), ...(this.#currentStep ? {stepId: this.#currentStep.id} : {})});
-		if (!this.#currentStep || this.#currentStep.interruptible) {
-			this.#stepAbort.abort(new StopRequestedError());
-		} else if (first) {
-			this.#note('warning', `${this.#currentStep.title} is running and must not be cut in half: rewind stops as soon as it ends.`, this.#currentStep.id);
-		}
+		if (first) this.#emit({type: 'stop-requested', at: now(), ...(this.#current ? {stepId: this.#current.id} : {}), ...(reason ? {reason} : {})});
+		if (!this.#current || this.#current.interruptible) this.#stepAbort.abort(new StopRequestedError());
+		else if (first) this.#note('warning', `${this.#current.title} is running and must not be cut in half: rewind stops as soon as it ends.`, this.#current.id);
 	}
 
 	async run(): Promise<RunResult> {
-		if (this.#options.runsDir !== null) this.#journal = new Journal(this.#options.runsDir, this.runId, this.redactor);
+		if (this.#options.runsDir !== null) this.#journal = new Journal(this.#options.runsDir, this.runId);
 		const view = this.#view();
 		this.#emit({
 			type: 'run-started',
 			at: now(),
 			runId: this.runId,
 			kind: this.#options.kind,
-			steps: this.steps.map(step => ({id: step.id, title: step.title})),
-			plan: this.steps.map(step => ({stepId: step.id, commands: step.commands(view)})),
+			steps: this.steps.map(step => ({id: step.id, title: step.title, purpose: step.purpose})),
+			plan: this.steps.map(step => ({stepId: step.id, commands: step.commands(view).map(commandView)})),
 			configPath: this.#options.configPath,
 			appName: this.#config.app.name,
 		});
 		if (Object.keys(this.#facts).length > 0) this.#emit({type: 'fact', at: now(), facts: this.#facts});
-		let outcome: Outcome = 'succeeded';
-		let message = '';
 		try {
 			await this.#runSteps();
+			return await this.#finish('succeeded', '');
 		} catch (error) {
-			if (error instanceof AbortRun) {
-				outcome = error.outcome;
-				message = error.message;
-			} else if (error instanceof StopRequestedError) {
-				outcome = 'interrupted';
-				message = error.message;
-			} else if (error instanceof UserError && (error.exitCode === EXIT.refused || error.exitCode === EXIT.usage)) {
-				outcome = error.exitCode === EXIT.refused ? 'refused' : 'bad-input';
-				message = error.message;
-			} else {
-				outcome = 'failed';
-				message = errorMessage(error);
-			}
+			if (error instanceof AbortRun) return this.#finish(error.outcome, error.message);
+			if (error instanceof StopRequestedError) return this.#finish('interrupted', error.message);
+			if (error instanceof UserError && error.exitCode === EXIT.refused) return this.#finish('refused', error.message);
+			if (error instanceof UserError && error.exitCode === EXIT.usage) return this.#finish('bad-input', error.message);
+			return this.#finish('failed', errorMessage(error));
 		}
-		return this.#finish(outcome, message);
 	}
 
 	async #runSteps(): Promise<void> {
 		for (let index = 0; index < this.steps.length; index++) {
 			const step = this.steps[index]!;
 			if (this.#stopRequested) throw new StopRequestedError(`Stopped before ${step.title}.`);
-			const next = await this.#runStep(step);
-			if (next !== undefined) {
-				const target = this.steps.findIndex(candidate => candidate.id === next);
-				if (target === -1) throw new Error(`no step ${next} in this run`);
-				for (const later of this.steps.slice(target)) this.#records.set(later.id, {state: 'pending'});
-				index = target - 1;
-			}
+			const back = await this.#runStep(step);
+			if (back === undefined) continue;
+			const target = this.steps.findIndex(candidate => candidate.id === back.to);
+			if (target === -1) throw new Error(`no step ${back.to} in this run`);
+			this.#emit({type: 'steps-reset', at: now(), to: back.to, steps: this.steps.slice(target).map(later => later.id), reason: back.reason});
+			index = target - 1;
 		}
 	}
 
-	/** Runs one step to success or skip; returns a step id to continue from instead of the next. */
-	async #runStep(step: StepDefinition): Promise<StepId | undefined> {
-		this.#currentStep = step;
+	/** Runs one step to success or skip; returns where to go back to instead of the next step. */
+	async #runStep(step: StepDefinition): Promise<{to: StepId; reason: string} | undefined> {
+		this.#current = step;
 		this.#stepAbort = new AbortController();
-		const context = this.#context(step);
+		this.#recovery.reset();
+		const context = stepContext(step, this.#services);
 		const skipReason = await step.skip?.(context);
 		if (skipReason !== undefined) {
-			this.#records.set(step.id, {state: 'skipped', skipReason});
 			this.#emit({type: 'step-skipped', at: now(), stepId: step.id, reason: skipReason});
 			return undefined;
 		}
-		let retriedWithoutFix: string | undefined;
-		for (let attempt = 1; ; attempt++) {
+		for (;;) {
 			const started = Date.now();
 			this.#emit({type: 'step-started', at: now(), stepId: step.id});
 			try {
 				const summary = await step.run(context);
-				const durationMs = Date.now() - started;
-				this.#records.set(step.id, {state: 'succeeded', summary, durationMs});
-				this.#emit({type: 'step-succeeded', at: now(), stepId: step.id, durationMs, summary});
+				this.#emit({type: 'step-succeeded', at: now(), stepId: step.id, durationMs: Date.now() - started, summary});
 				if (this.#stopRequested) throw new StopRequestedError(`Stopped after ${step.title}.`);
 				return undefined;
 			} catch (error) {
-				if (error instanceof GoBack) {
-					this.#emit({type: 'step-skipped', at: now(), stepId: step.id, reason: `back to ${error.to}`});
-					return error.to;
-				}
-				const durationMs = Date.now() - started;
-				const stopped = error instanceof StopRequestedError || (this.#stopRequested && this.#stepAbort.signal.aborted);
-				const connectionLost = error instanceof ConnectionLostError || (this.#remote?.closed === true && step.id !== 'connect');
-				const text = describeFailure(error);
-				this.#records.set(step.id, {state: 'failed', durationMs});
-				this.#emit({type: 'step-failed', at: now(), stepId: step.id, durationMs, error: this.redactor.redact(text), ...(connectionLost ? {connectionLost} : {})});
-				if (connectionLost && !step.interruptible) {
-					this.#note(
-						'error',
-						`The connection was lost while ${step.title} was running: it may have finished on the server or not. ` +
-							'rewind resume checks the server (its HEAD) before doing anything else.',
-						step.id,
-					);
-				}
-				if (stopped) throw new StopRequestedError(`Stopped during ${step.title}.`);
-				if (error instanceof OperatorAborted) throw new AbortRun('aborted', `${step.title}: ${error.message}`);
-				// Refusals and bad input are not fixed by retrying: they end the run.
-				if (error instanceof UserError && (error.exitCode === EXIT.refused || error.exitCode === EXIT.usage)) throw error;
-				const hints = this.#hintsFor(step.id, error, text, connectionLost);
-				if (retriedWithoutFix !== undefined && retriedWithoutFix === hints.map(hint => hint.id).join(',')) {
-					this.wrongTurn(`retried ${step.title} without the suggested fix, and it failed the same way`);
-				}
-				retriedWithoutFix = undefined;
-				for (const hint of hints) this.#emit({type: 'hint', at: now(), stepId: step.id, hint});
-				const choice = await this.#askRecovery(step, text, hints, connectionLost, error);
-				if (choice.choice === 'abort') {
-					const outcome: Outcome = error instanceof VerificationFailed ? 'verification-failed' : 'failed';
-					throw new AbortRun(outcome, `${step.title} failed: ${firstLine(this.redactor.redact(text))}`);
-				}
-				if (choice.choice === 'override-backup') {
-					if (hints.some(hint => hint.fix !== undefined)) this.wrongTurn('reset without a verified backup although rewind offered a fix');
-					return undefined;
-				}
-				if (choice.choice === 'retry' && hints.some(hint => hint.fix !== undefined)) retriedWithoutFix = hints.map(hint => hint.id).join(',');
-				if (choice.choice === 'reconnect' || connectionLost) await this.#reconnect();
-				if (choice.choice === 'fix' && choice.fix) {
-					this.#config = applyFix(this.#config, choice.fix, this.#options.hintContext ?? {});
-					this.#note('info', `Applied: ${FIX_LABELS[choice.fix]}.`, step.id);
-					const from = FIX_RERUN_FROM[choice.fix];
-					if (from !== step.id && this.steps.some(candidate => candidate.id === from)) return from;
-				}
-				this.#note('info', `Retrying ${step.title} (attempt ${attempt + 1}).`, step.id);
+				if (error instanceof GoBack) return {to: error.to, reason: error.message};
+				const next = await this.#failed(step, error, started);
+				if (next === 'continue') return undefined;
+				if (next !== 'retry') return {to: next, reason: 'a fix was applied'};
 			}
 		}
 	}
 
-	#hintsFor(stepId: StepId, error: unknown, text: string, connectionLost: boolean): Hint[] {
-		const output = error instanceof CommandFailedError ? `${text}\n${error.output}` : text;
-		const context: HintContext = {
-			...this.#options.hintContext,
-			buildConfigured: this.#config.build.commands.length > 0,
-			...(this.#config.reload.method === 'pythonanywhere-api' && this.#config.reload.tokenEnv ? {tokenEnv: this.#config.reload.tokenEnv} : {}),
-		};
-		const hints = matchHints(connectionLost ? `SSH connection lost\n${output}` : output, stepId, context);
-		return hints;
-	}
-
-	async #askRecovery(step: StepDefinition, text: string, hints: readonly Hint[], connectionLost: boolean, error: unknown): Promise<{choice: RecoveryChoice; fix?: import('./types.js').FixId}> {
-		const choices: RecoveryChoice[] = [];
-		if (connectionLost) choices.push('reconnect');
-		else if (step.id !== 'connect' || !(error instanceof UserError) || error.exitCode !== EXIT.usage) choices.push('retry');
-		if (hints.some(hint => hint.fix !== undefined)) choices.push('fix');
-		if (step.id === 'backup') choices.push('override-backup');
-		choices.push('abort');
-		const question = {kind: 'recover', stepId: step.id, error: this.redactor.redact(text), hints, choices} as const;
-		const answer = await this.#ask(step.id, question);
-		if (answer.choice === 'override-backup') {
-			const reason = await this.#ask(step.id, {kind: 'override-reason'});
-			if (reason === null || reason.trim() === '') return {choice: 'abort'};
-			this.#recordBackupOverride(reason.trim(), step.id);
-			return {choice: 'override-backup'};
+	/** A failed attempt: recorded, then the operator's recovery decides the next move. */
+	async #failed(step: StepDefinition, error: unknown, started: number): Promise<'retry' | 'continue' | StepId> {
+		if (error instanceof StopRequestedError || (this.#stopRequested && this.#stepAbort.signal.aborted)) {
+			this.#emit({type: 'step-failed', at: now(), stepId: step.id, durationMs: Date.now() - started, error: 'stopped at the operator’s request'});
+			throw new StopRequestedError(`Stopped during ${step.title}.`);
 		}
-		if (answer.choice === 'fix' && answer.fix === undefined) {
-			const fix = hints.find(hint => hint.fix !== undefined)?.fix;
-			return fix === undefined ? {choice: 'retry'} : {choice: 'fix', fix};
+		const host = this.#connection.host;
+		const connectionLost = error instanceof ConnectionLostError || (!step.opensConnection && host !== null && host.closed);
+		const text = errorMessage(error);
+		this.#emit({type: 'step-failed', at: now(), stepId: step.id, durationMs: Date.now() - started, error: text, ...(connectionLost ? {connectionLost} : {})});
+		if (connectionLost && !step.interruptible) {
+			this.#note('error', `The connection was lost while ${step.title} was running: it may have finished on the server or not. rewind resume checks the server (its HEAD) before doing anything else.`, step.id);
 		}
-		return answer;
+		if (error instanceof OperatorAborted) throw new AbortRun('aborted', `${step.title}: ${error.message}`);
+		if (error instanceof UserError && (error.exitCode === EXIT.refused || error.exitCode === EXIT.usage)) throw error;
+		const decision = await this.#recovery.decide(step, error, text, connectionLost);
+		switch (decision.next) {
+			case 'abort':
+				throw new AbortRun(error instanceof VerificationFailed ? 'verification-failed' : 'failed', `${step.title} failed: ${text.split('\n')[0]}`);
+			case 'override':
+				step.override!.apply(stepContext(step, this.#services), decision.reason);
+				this.#emit({type: 'step-skipped', at: now(), stepId: step.id, reason: `overridden by the operator: ${decision.reason}`});
+				return 'continue';
+			case 'fix':
+				this.#config = decision.fix.apply(this.#config);
+				this.#note('info', `Applied: ${decision.fix.label}.`, step.id);
+				if (decision.fix.rerunFrom !== step.id && this.steps.some(candidate => candidate.id === decision.fix.rerunFrom)) return decision.fix.rerunFrom;
+				break;
+			case 'retry':
+				if (decision.reconnect) {
+					this.#note('info', 'Reconnecting.');
+					await this.#connection.open(this.#connectHelpers());
+					this.#setFacts({sshConnections: this.#connection.opened});
+				}
+		}
+		this.#note('info', `Retrying ${step.title}.`, step.id);
+		return 'retry';
 	}
 
-	/** Records an explicit, logged decision to reset without a verified backup. */
-	#recordBackupOverride(reason: string, stepId: StepId): void {
-		this.#setFacts({backupOverride: {reason, at: now()}});
-		this.#records.set(stepId, {state: 'skipped', skipReason: `overridden: ${reason}`});
-		this.#emit({type: 'step-skipped', at: now(), stepId, reason: `overridden by the operator: ${reason}`});
-		this.#note('warning', `Backup overridden by the operator: "${reason}". The reset will run without a verified backup.`, stepId);
-	}
-
-	async #reconnect(): Promise<void> {
-		const old = this.#remote;
-		this.#remote = null;
-		if (old && !old.closed) await old.close().catch(() => {});
-		this.#note('info', 'Reconnecting over SSH.');
-		this.#remote = await this.#openConnection();
-		this.#setFacts({sshConnections: this.#connections});
-	}
-
-	async #openConnection(): Promise<Remote> {
-		this.#connections++;
-		const helpers = {
-			ask: (question: Question) => this.#ask(this.#currentStep?.id ?? 'connect', question),
-			note: (text: string) => this.#note('info', text),
-			addSecret: (secret: string) => this.redactor.add(secret),
+	#connectHelpers(): ConnectHelpers {
+		return {
+			ask: question => this.#ask(this.#current?.id ?? this.steps[0]?.id ?? 'run', question),
+			note: text => this.#note('info', text),
+			addSecret: secret => this.redactor.add(secret),
 		};
-		if (this.#options.connect) return this.#options.connect(helpers);
-		const {session} = await connectToServer(this.#config.ssh, {...helpers, ...(this.#options.env ? {env: this.#options.env} : {})});
-		return session;
 	}
 
+	/** Questions cross the same boundary as events: the screens get inert text. */
 	async #ask<Q extends Question>(stepId: StepId, question: Q): Promise<Answer<Q>> {
 		this.#emit({type: 'step-waiting', at: now(), stepId, question: question.kind});
-		const answer = await this.#options.operator.ask(question, this.#stepAbort.signal);
+		const answer = await this.#options.operator.ask(inertQuestion(question), this.#stepAbort.signal);
 		this.#emit({type: 'operator', at: now(), stepId, question: question.kind, answer: describeAnswer(question, answer)});
 		this.#emit({type: 'step-resumed', at: now(), stepId});
 		return answer;
-	}
-
-	#context(step: StepDefinition): StepContext {
-		const engine = this;
-		const view = this.#view();
-		return {
-			...view,
-			get config() {
-				return engine.#config;
-			},
-			get facts() {
-				return engine.#facts;
-			},
-			stepId: step.id,
-			redactor: this.redactor,
-			hintContext: this.#options.hintContext ?? {},
-			get signal() {
-				return engine.#stepAbort.signal;
-			},
-			remote: () => {
-				if (!this.#remote) throw new ConnectionLostError('not connected');
-				return this.#remote;
-			},
-			connect: async () => {
-				this.#remote = await this.#openConnection();
-				this.#setFacts({sshConnections: this.#connections});
-				return this.#remote;
-			},
-			setFacts: facts => this.#setFacts(facts),
-			commands: () => step.commands(this.#view()),
-			run: (commandId, options) => {
-				const planned = step.commands(this.#view()).find(command => command.id === commandId);
-				if (!planned) throw new Error(`step ${step.id} declares no command ${commandId}`);
-				return this.runPlanned(step.id, planned, options);
-			},
-			runPlanned: (planned, options) => this.runPlanned(step.id, planned, options),
-			record: (commandId, work) => {
-				const planned = step.commands(this.#view()).find(command => command.id === commandId);
-				if (!planned) throw new Error(`step ${step.id} declares no command ${commandId}`);
-				return this.recordPlanned(step.id, planned, work);
-			},
-			ask: question => this.#ask(step.id, question),
-			note: (level, text) => this.#note(level, text, step.id),
-			progress: (label, values) => this.#emit({type: 'progress', at: now(), stepId: step.id, label, ...values}),
-			hint: hint => this.#emit({type: 'hint', at: now(), stepId: step.id, hint}),
-			deferCleanup: (key, planned) => this.#cleanups.set(key, {stepId: step.id, planned}),
-			runCleanup: key => this.#runCleanup(key),
-			cancelCleanup: key => void this.#cleanups.delete(key),
-		};
-	}
-
-	/** Runs a planned server command: records it, streams its output in batches, throws on failure. */
-	async runPlanned(stepId: StepId, planned: PlannedCommand, options: RunCommandOptions = {}): Promise<ExecResult> {
-		const remote = this.#remote;
-		if (!remote) throw new ConnectionLostError('not connected');
-		const commandId = `${planned.id}#${++this.#commandCounter}`;
-		const startedAt = now();
-		const started = Date.now();
-		this.#emit({type: 'command-started', at: startedAt, stepId, commandId, where: planned.where, display: this.redactor.redact(planned.display), ...(options.quiet ? {quiet: true} : {})});
-		const stream = options.stream ?? true;
-		const batcher = new LineBatcher(lines => this.#emit({type: 'output', at: now(), stepId, commandId, lines: lines.map(line => this.redactor.redact(line))}));
-		const lineReader = options.onStdoutLine ? new LineBatcher(lines => lines.forEach(line => options.onStdoutLine!(line) && batcher.push('out', `${line}\n`)), 0) : undefined;
-		const onStdout = lineReader
-			? (chunk: Buffer) => {
-					lineReader.push('out', chunk);
-					lineReader.flush();
-				}
-			: stream
-				? (chunk: Buffer) => batcher.push('out', chunk)
-				: undefined;
-		try {
-			const result = await remote.exec(planned.display, {
-				signal: this.#stepAbort.signal,
-				...(options.stdin === undefined ? {} : {stdin: options.stdin}),
-				...(options.captureLimit === undefined ? {} : {captureLimit: options.captureLimit}),
-				...(options.stdoutTo === undefined ? {} : {stdoutTo: options.stdoutTo}),
-				...(onStdout ? {onStdout} : {}),
-				...(stream ? {onStderr: (chunk: Buffer) => batcher.push('err', chunk)} : {}),
-			});
-			lineReader?.flush(true);
-			batcher.flush(true);
-			this.#emit({type: 'command-finished', at: now(), stepId, commandId, startedAt, exitCode: result.exitCode, durationMs: Date.now() - started});
-			if (result.aborted && this.#stopRequested) throw new StopRequestedError();
-			if (result.exitCode !== 0 && !options.allowFailure) {
-				const output = `${result.stderr}\n${result.stdout}`.trim();
-				const code = result.exitCode === null ? `was killed (${result.exitSignal ?? 'no exit status'})` : `exited ${result.exitCode}`;
-				throw new CommandFailedError(`${planned.purpose}: the command ${code}${output ? `: ${lastLines(output, 3)}` : ''}`, result.exitCode, output);
-			}
-			return result;
-		} catch (error) {
-			batcher.flush(true);
-			if (!(error instanceof CommandFailedError) && !(error instanceof StopRequestedError)) {
-				this.#emit({type: 'command-finished', at: now(), stepId, commandId, startedAt, exitCode: null, durationMs: Date.now() - started, error: this.redactor.redact(errorMessage(error))});
-			}
-			throw error;
-		}
-	}
-
-	/** Records a non-shell command (HTTP, database, local) with its timing and outcome. */
-	async recordPlanned<T>(stepId: StepId, planned: PlannedCommand, work: () => Promise<T>): Promise<T> {
-		const commandId = `${planned.id}#${++this.#commandCounter}`;
-		const startedAt = now();
-		const started = Date.now();
-		this.#emit({type: 'command-started', at: startedAt, stepId, commandId, where: planned.where, display: this.redactor.redact(planned.display)});
-		try {
-			const result = await work();
-			this.#emit({type: 'command-finished', at: now(), stepId, commandId, startedAt, exitCode: 0, durationMs: Date.now() - started});
-			return result;
-		} catch (error) {
-			this.#emit({type: 'command-finished', at: now(), stepId, commandId, startedAt, exitCode: 1, durationMs: Date.now() - started, error: this.redactor.redact(errorMessage(error))});
-			throw error;
-		}
 	}
 
 	#view(): PlanView {
@@ -470,154 +302,37 @@ export class Engine {
 	}
 
 	#note(level: LogLevel, text: string, stepId?: StepId): void {
-		this.#emit({type: 'note', at: now(), level, text: this.redactor.redact(text), ...(stepId ? {stepId} : {})});
+		this.#emit({type: 'note', at: now(), level, text, ...(stepId ? {stepId} : {})});
 	}
 
 	#emit(event: RunEvent): void {
-		this.#journal?.write(event);
-		for (const listener of this.#listeners) listener(event);
+		const redacted = this.redactor.redactValue(event);
+		const line = this.#journal ? this.#journal.write(redacted) : this.#journalListeners.size > 0 ? journalLine(redacted) : '';
+		for (const listener of this.#journalListeners) listener(line);
+		const shown = inertDeep(redacted);
+		this.#state = reduceRun(this.#state, shown);
+		for (const listener of this.#listeners) listener(shown);
 	}
 
 	async #finish(outcome: Outcome, message: string): Promise<RunResult> {
-		this.#currentStep = null;
-		await this.#runPendingCleanups();
-		if (this.#remote && !this.#remote.closed) await this.#remote.close().catch(() => {});
-		const criteria = computeCriteria(this.#config, this.#facts, this.#records);
+		this.#current = null;
+		// Cleanups run whatever stopped the run: they get a signal of their own.
+		this.#stepAbort = new AbortController();
+		await this.#cleanups.runAll(this.#connectHelpers());
+		await this.#connection.close();
+		this.#setFacts({sshConnections: this.#connection.opened, shellStarts: this.#connection.shellStarts});
+		const criteria = collectCriteria(this.steps, this.#config, this.#state);
 		const finalOutcome = outcomeOf(outcome, criteria);
-		const totalMs = Date.now() - this.#startedAt;
-		const rollbackMs =
-			this.#facts.rollbackStartedAt && this.#facts.rollbackFinishedAt
-				? Date.parse(this.#facts.rollbackFinishedAt) - Date.parse(this.#facts.rollbackStartedAt)
-				: null;
+		const {rollbackStartedAt, rollbackFinishedAt} = this.#facts;
+		const rollbackMs = rollbackStartedAt && rollbackFinishedAt ? Date.parse(rollbackFinishedAt) - Date.parse(rollbackStartedAt) : null;
 		const exitCode = exitCodeFor(finalOutcome);
-		const finalMessage = message || summaryFor(finalOutcome, this.#facts, this.#options.kind);
+		const finalMessage = this.redactor.redact(message || summaryFor(finalOutcome, this.#facts, this.#options.kind));
 		const journalPath = this.#journal?.file ?? null;
-		let extras = '';
-		if (this.#options.scorecard && this.#journal) {
-			const card = this.#options.scorecard({events: readJournal(this.#journal.file).events, criteria, outcome: finalOutcome, totalMs});
-			for (const note of card.notes) this.#note('info', note);
-			extras = card.markdown;
-		}
-		let reportPath: string | null = null;
-		if (this.#journal) {
-			reportPath = `${this.#journal.dir}/${REPORT_FILE}`;
-			writeReport(reportPath, {
-				runId: this.runId,
-				kind: this.#options.kind,
-				config: this.#config,
-				facts: this.#facts,
-				criteria,
-				outcome: finalOutcome,
-				message: finalMessage,
-				totalMs,
-				rollbackMs,
-				journalFile: this.#journal.file,
-				redactor: this.redactor,
-				extras,
-			});
-		}
+		const reportPath = this.#journal && this.#options.renderReport ? path.join(this.#journal.dir, REPORT_FILE) : null;
+		const totalMs = Date.now() - this.#startedAt;
+		this.#emit({type: 'run-finished', at: now(), outcome: finalOutcome, exitCode, criteria, totalMs, rollbackMs, reportPath, journalPath, message: finalMessage});
 		this.#finished = true;
-		this.#emit({type: 'run-finished', at: now(), outcome: finalOutcome, exitCode, criteria, totalMs, rollbackMs, reportPath, journalPath, message: this.redactor.redact(finalMessage)});
+		if (reportPath) writeFileSync(reportPath, this.redactor.redact(this.#options.renderReport!(this.#state)), {mode: 0o600});
 		return {runId: this.runId, outcome: finalOutcome, exitCode, facts: this.#facts, reportPath, journalPath, message: finalMessage};
-	}
-
-	async #runCleanup(key: string): Promise<boolean> {
-		const cleanup = this.#cleanups.get(key);
-		if (!cleanup) return true;
-		if (!this.#remote || this.#remote.closed) return false;
-		// At the end of a run (no current step) the stop signal may be spent: cleanups get a fresh one.
-		if (!this.#currentStep) this.#stepAbort = new AbortController();
-		await this.runPlanned(cleanup.stepId, cleanup.planned, {stream: false});
-		this.#cleanups.delete(key);
-		return true;
-	}
-
-	/** Runs every cleanup still registered, reconnecting once if the connection was lost. */
-	async #runPendingCleanups(): Promise<void> {
-		if (this.#cleanups.size === 0) return;
-		if (!this.#remote || this.#remote.closed) {
-			try {
-				this.#note('info', `Reconnecting to clean up on the server (${[...this.#cleanups.values()].map(cleanup => cleanup.planned.purpose).join(', ')}).`);
-				this.#remote = await this.#openConnection();
-				this.#setFacts({sshConnections: this.#connections});
-			} catch (error) {
-				this.#note('error', `Could not reconnect to clean up (${errorMessage(error)}). Left on the server: ${[...this.#cleanups.values()].map(cleanup => cleanup.planned.purpose).join('; ')}.`);
-				return;
-			}
-		}
-		for (const key of [...this.#cleanups.keys()]) {
-			const cleanup = this.#cleanups.get(key)!;
-			try {
-				await this.#runCleanup(key);
-			} catch (error) {
-				this.#note('error', `Could not ${cleanup.planned.purpose} (${errorMessage(error)}).`, cleanup.stepId);
-			}
-		}
-	}
-}
-
-function now(): string {
-	return new Date().toISOString();
-}
-
-function firstLine(text: string): string {
-	return text.split('\n')[0] ?? text;
-}
-
-function lastLines(text: string, count: number): string {
-	return text.split('\n').filter(line => line.trim() !== '').slice(-count).join(' | ');
-}
-
-function describeFailure(error: unknown): string {
-	if (error instanceof CommandFailedError) return error.message;
-	return errorMessage(error);
-}
-
-function describeAnswer(question: Question, answer: unknown): string {
-	switch (question.kind) {
-		case 'passphrase':
-			return answer === null ? 'none given' : 'given';
-		case 'pick-target':
-			return answer === null ? 'aborted' : (answer as {hash: string}).hash;
-		case 'recover':
-			return JSON.stringify(answer);
-		default:
-			return typeof answer === 'string' ? answer : JSON.stringify(answer);
-	}
-}
-
-export function exitCodeFor(outcome: Outcome): number {
-	switch (outcome) {
-		case 'succeeded':
-			return EXIT.ok;
-		case 'interrupted':
-			return EXIT.interrupted;
-		case 'refused':
-			return EXIT.refused;
-		case 'bad-input':
-			return EXIT.usage;
-		default:
-			return EXIT.failed;
-	}
-}
-
-function summaryFor(outcome: Outcome, facts: RunFacts, kind: RunKind): string {
-	const target = facts.target?.shortHash ?? 'the target';
-	const moved = kind === 'undo' ? 'Rolled forward' : 'Rolled back';
-	switch (outcome) {
-		case 'succeeded':
-			return `${moved} to ${target} and verified.`;
-		case 'verification-failed':
-			return `${moved} to ${target}, but verification failed.`;
-		case 'interrupted':
-			return 'Stopped at the operator’s request.';
-		case 'aborted':
-			return 'Aborted by the operator.';
-		case 'refused':
-			return 'Refused.';
-		case 'bad-input':
-			return 'Stopped: the input needs fixing.';
-		default:
-			return 'The rollback failed.';
 	}
 }

@@ -1,12 +1,15 @@
 /**
  * The run journal: one JSON object a line, every event of the run, appended as it happens (a
- * crash loses nothing already written), secrets redacted. `rewind resume` and `rewind undo` read it.
+ * crash loses nothing already written). The engine hands it events already redacted; text from
+ * the server is kept as it was, JSON-escaped (controls included). `rewind resume` and `rewind undo`
+ * read it.
  */
 import {appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type {Redactor} from './redact.js';
-import type {RunEvent, RunFacts, Outcome, RunKind} from './types.js';
+import type {RunEvent} from './events.js';
+import {journalLine} from './inert.js';
+import type {Outcome, RunFacts, RunKind} from './types.js';
 
 export const JOURNAL_FILE = 'journal.jsonl';
 export const REPORT_FILE = 'report.md';
@@ -25,17 +28,18 @@ export function newRunId(now = new Date()): string {
 export class Journal {
 	readonly dir: string;
 	readonly file: string;
-	readonly #redactor: Redactor;
 
-	constructor(runsDir: string, runId: string, redactor: Redactor) {
+	constructor(runsDir: string, runId: string) {
 		this.dir = path.join(runsDir, runId);
 		this.file = path.join(this.dir, JOURNAL_FILE);
-		this.#redactor = redactor;
 		mkdirSync(this.dir, {recursive: true, mode: 0o700});
 	}
 
-	write(event: RunEvent): void {
-		appendFileSync(this.file, `${JSON.stringify(this.#redactor.redactValue(event))}\n`, {mode: 0o600});
+	/** Appends one (redacted) event as a line; returns the line written. */
+	write(event: RunEvent): string {
+		const line = journalLine(event);
+		appendFileSync(this.file, `${line}\n`, {mode: 0o600});
+		return line;
 	}
 }
 

@@ -4,8 +4,9 @@
  * names the flag.
  */
 import {StopRequestedError, UserError} from './errors.js';
+import type {Answer, Operator, Question} from './questions.js';
 import type {RunFlags} from './step.js';
-import {EXIT, type Answer, type Operator, type Question} from './types.js';
+import {EXIT} from './types.js';
 
 export class FlagOperator implements Operator {
 	readonly #flags: RunFlags;
@@ -28,12 +29,12 @@ export class FlagOperator implements Operator {
 			case 'pick-target':
 				throw new UserError('No commit to roll back to: without a terminal to pick one in, pass --target <commit>.', EXIT.usage);
 			case 'confirm-reset':
-				if (this.#flags.yes) return 'confirm';
+				if (this.#flags.yes) return {decision: 'confirm', ...(this.#flags.reason ? {reason: this.#flags.reason} : {})};
 				throw new UserError('The reset needs confirmation: without a terminal, pass --yes to confirm it.', EXIT.usage);
 			case 'dirty-tree':
 				// Saving never loses anything; with --yes it is the answer.
 				if (this.#flags.yes) return 'save';
-				throw new UserError(`The server has uncommitted changes (${question.files.slice(0, 3).join(', ')}). Pass --yes to save them (patch + stash) and continue.`, EXIT.refused);
+				throw new UserError(`The server has uncommitted changes (${question.files.slice(0, 3).join(', ')}). Pass --yes to save them (patch, stash and an archive of untracked files) and continue.`, EXIT.refused);
 			case 'stale-lock':
 				if (this.#flags.takeOverStaleLock) return 'take-over';
 				throw new UserError('A stale lock is on the server. Check nobody is rolling back, then pass --take-over-stale-lock (the takeover is logged).', EXIT.refused);

@@ -1,8 +1,13 @@
 /**
- * Keeps secrets off the screen, the journal and the report: every registered secret is replaced
- * by `***`, and so is anything that looks like a credential in a header or option.
+ * Keeps secrets off the screen, the journal and the report: every registered secret is replaced by
+ * `***` — as written, each of its lines, and the forms it takes when escaped (JSON, shell-quoted,
+ * URL-encoded, option-file quoted) — and so is anything that looks like a credential in a header or
+ * an option.
  */
 export const REDACTED = '***';
+
+/** Shorter pieces would redact ordinary text (a secret's line of two characters, say). */
+const MIN_PIECE = 4;
 
 const CREDENTIAL_PATTERNS: readonly RegExp[] = [
 	/(Authorization:\s*(?:Token|Bearer|Basic)\s+)\S+/gi,
@@ -11,39 +16,47 @@ const CREDENTIAL_PATTERNS: readonly RegExp[] = [
 	/(\bIDENTIFIED BY\s+)'[^']*'/gi,
 ];
 
-export class Redactor {
-	readonly #secrets = new Set<string>();
+/** The forms a secret can take once something has escaped it. */
+export function secretForms(secret: string): string[] {
+	const forms = new Set<string>([secret, secret.trim()]);
+	for (const line of secret.split(/\r?\n|\r/)) forms.add(line.trim());
+	forms.add(JSON.stringify(secret).slice(1, -1));
+	forms.add(secret.replaceAll("'", `'\\''`));
+	forms.add(encodeURIComponent(secret));
+	forms.add(secret.replaceAll('\\', '\\\\').replaceAll('"', '\\"'));
+	return [...forms].filter(form => form.length >= MIN_PIECE || (form === secret && form.length >= 3));
+}
 
-	/** Registers a secret; values shorter than 3 characters would redact ordinary text and are refused. */
+export class Redactor {
+	#pieces: string[] = [];
+
+	/** Registers a secret (every form of it); a value shorter than 3 characters would redact ordinary text and is refused. */
 	add(secret: string | undefined | null): void {
-		if (secret === undefined || secret === null) return;
-		const trimmed = secret.trim();
-		if (trimmed.length >= 3) this.#secrets.add(trimmed);
-		if (secret.length >= 3) this.#secrets.add(secret);
+		if (secret === undefined || secret === null || secret.length < 3) return;
+		const pieces = new Set([...this.#pieces, ...secretForms(secret)]);
+		// Longest first, so a secret containing another is replaced whole.
+		this.#pieces = [...pieces].sort((a, b) => b.length - a.length);
 	}
 
 	get size(): number {
-		return this.#secrets.size;
+		return this.#pieces.length;
 	}
 
 	redact(text: string): string {
 		let result = text;
-		// Longest first, so a secret containing another is replaced whole.
-		for (const secret of [...this.#secrets].sort((a, b) => b.length - a.length)) {
-			if (result.includes(secret)) result = result.split(secret).join(REDACTED);
-		}
+		for (const piece of this.#pieces) if (result.includes(piece)) result = result.split(piece).join(REDACTED);
 		for (const pattern of CREDENTIAL_PATTERNS) result = result.replace(pattern, `$1${REDACTED}`);
 		return result;
 	}
 
-	/** Redacts every string inside a JSON-able value. */
+	/** Redacts every string inside a JSON-able value; functions (live objects) are dropped. */
 	redactValue<T>(value: T): T {
 		if (typeof value === 'string') return this.redact(value) as T;
 		if (Array.isArray(value)) return value.map(item => this.redactValue(item)) as T;
 		if (value !== null && typeof value === 'object') {
+			if (typeof (value as {toJSON?: unknown}).toJSON === 'function') return this.redactValue((value as unknown as {toJSON: () => unknown}).toJSON()) as T;
 			const result: Record<string, unknown> = {};
 			for (const [key, child] of Object.entries(value)) {
-				// Live objects (the commit browser of a question) are not data: they are dropped.
 				if (typeof child === 'function') continue;
 				result[key] = this.redactValue(child);
 			}

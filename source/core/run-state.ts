@@ -1,35 +1,66 @@
 /**
- * The state of a run as the screen shows it, derived from events by a pure reducer: the step
- * list with states and durations, the finished log (for <Static> or plain lines), the live tail of
- * the running command, progress, and the final result. No React here: the Ink UI and the plain
- * renderer both use it.
+ * The one fold of a run's events: the state the screen, the plain renderer, the criteria, the
+ * report and the scorecard all read. A pure reducer, no React and no view text (icons and words are
+ * the renderers'). The engine feeds it the inert events (see inert.ts), so everything here is safe
+ * to print.
  */
-import {formatDuration} from './criteria.js';
-import type {Hint, LogLevel, Question, RunEvent, RunFacts, RunKind, StepId, StepState} from './types.js';
+import type {RunEvent, LogLevel, StepSummary} from './events.js';
+import type {Question} from './questions.js';
+import type {CommandWhere, Hint, RunFacts, RunKind, StepId, StepState} from './types.js';
 
 export const TAIL_LINES = 200;
 const FAILED_OUTPUT_LINES = 15;
 
-export type StepView = {
-	readonly id: StepId;
-	readonly title: string;
+export type StepView = StepSummary & {
 	readonly state: StepState;
 	readonly startedAt?: number;
 	readonly durationMs?: number;
 	readonly summary?: string;
+	/** Time spent in the step over all attempts, and how many attempts ended. */
+	readonly totalMs: number;
+	readonly attempts: number;
 };
 
-export type LogEntry = {
-	readonly id: number;
-	readonly level: LogLevel | 'command' | 'output' | 'hint';
-	readonly text: string;
-	readonly stepId?: StepId;
+type Entry<K extends string, T> = {readonly id: number; readonly kind: K; readonly stepId?: StepId} & T;
+
+/** A finished line of the run's log, as data; the renderers word it. */
+export type LogEntry =
+	| Entry<'step-succeeded', {readonly title: string; readonly summary: string; readonly durationMs: number}>
+	| Entry<'step-failed', {readonly title: string; readonly error: string}>
+	| Entry<'step-skipped', {readonly title: string; readonly reason: string}>
+	| Entry<'steps-reset', {readonly title: string; readonly reason: string}>
+	| Entry<'command', {readonly display: string}>
+	| Entry<'output', {readonly text: string}>
+	| Entry<'command-failed', {readonly error: string | undefined; readonly exitCode: number | null; readonly durationMs: number}>
+	| Entry<'hint', {readonly hint: Hint}>
+	| Entry<'note', {readonly level: LogLevel; readonly text: string}>
+	| Entry<'operator', {readonly question: string; readonly answer: string}>
+	| Entry<'stop-requested', {readonly reason?: string}>
+	| Entry<'wrong-turn', {readonly text: string}>;
+
+type NewEntry = LogEntry extends infer E ? (E extends LogEntry ? Omit<E, 'id'> : never) : never;
+
+export type CommandRecord = {
+	readonly commandId: string;
+	readonly stepId: StepId;
+	readonly where: CommandWhere;
+	readonly display: string;
+	readonly startedAt: string;
+	readonly quiet: boolean;
+	readonly exitCode?: number | null;
+	readonly durationMs?: number;
+	readonly error?: string;
 };
+
+/** What the report's timeline lists: step endings, the operator's answers, stops. */
+export type TimelineEntry = {readonly at: string; readonly stepId?: StepId; readonly kind: string; readonly text: string; readonly durationMs?: number};
 
 export type RunState = {
 	readonly runId: string | null;
 	readonly kind: RunKind | null;
 	readonly appName: string;
+	readonly configPath: string | null;
+	readonly startedAt: string | null;
 	readonly steps: readonly StepView[];
 	readonly current: StepId | null;
 	readonly log: readonly LogEntry[];
@@ -37,14 +68,17 @@ export type RunState = {
 	readonly tail: readonly string[];
 	readonly command: {readonly display: string; readonly startedAt: number} | null;
 	readonly progress: {readonly label: string; readonly bytes?: number; readonly elapsedMs: number; readonly fraction?: number} | null;
+	/** Every hint met, newest last, each once. */
 	readonly hints: readonly Hint[];
 	readonly facts: RunFacts;
 	readonly waiting: Question['kind'] | null;
 	readonly stopRequested: boolean;
 	readonly finished: Extract<RunEvent, {type: 'run-finished'}> | null;
+	/** Every command of the run, as the report lists them. */
+	readonly commands: readonly CommandRecord[];
+	readonly timeline: readonly TimelineEntry[];
 	/** Output lines per running command, kept until it finishes (to show a failure's output). */
 	readonly commandOutput: Readonly<Record<string, readonly string[]>>;
-	readonly quietCommands: readonly string[];
 	readonly nextLogId: number;
 };
 
@@ -52,6 +86,8 @@ export const initialRunState: RunState = {
 	runId: null,
 	kind: null,
 	appName: '',
+	configPath: null,
+	startedAt: null,
 	steps: [],
 	current: null,
 	log: [],
@@ -63,24 +99,28 @@ export const initialRunState: RunState = {
 	waiting: null,
 	stopRequested: false,
 	finished: null,
+	commands: [],
+	timeline: [],
 	commandOutput: {},
-	quietCommands: [],
 	nextLogId: 1,
 };
 
-const ICON: Record<'succeeded' | 'failed' | 'skipped', string> = {succeeded: '✓', failed: '✗', skipped: '–'};
-
-function append(state: RunState, entries: ReadonlyArray<Omit<LogEntry, 'id'>>): Pick<RunState, 'log' | 'nextLogId'> {
+function append(state: RunState, entries: readonly NewEntry[]): Pick<RunState, 'log' | 'nextLogId'> {
 	let id = state.nextLogId;
-	const added = entries.map(entry => ({...entry, id: id++}));
+	const added = entries.map(entry => ({...entry, id: id++}) as LogEntry);
 	return {log: [...state.log, ...added], nextLogId: id};
 }
 
-function updateStep(steps: readonly StepView[], id: StepId, change: Partial<StepView>): StepView[] {
-	return steps.map(step => (step.id === id ? {...step, ...change} : step));
+function updateStep(steps: readonly StepView[], id: StepId, change: (step: StepView) => Partial<StepView>): StepView[] {
+	return steps.map(step => (step.id === id ? {...step, ...change(step)} : step));
 }
 
-function title(state: RunState, id: StepId): string {
+function ended(step: StepView, at: string, state: StepState, extra: Partial<StepView> = {}): Partial<StepView> {
+	const spent = step.startedAt === undefined ? 0 : Math.max(0, Date.parse(at) - step.startedAt);
+	return {state, totalMs: step.totalMs + (step.state === 'running' || step.state === 'waiting-for-operator' ? spent : 0), attempts: step.attempts + 1, ...extra};
+}
+
+export function titleOf(state: RunState, id: StepId): string {
 	return state.steps.find(step => step.id === id)?.title ?? id;
 }
 
@@ -91,6 +131,7 @@ export function commandHeadline(display: string): string {
 }
 
 export function reduceRun(state: RunState, event: RunEvent): RunState {
+	const timeline = (kind: string, text: string, extra: Partial<TimelineEntry> = {}) => [...state.timeline, {at: event.at, kind, text, ...extra}];
 	switch (event.type) {
 		case 'run-started':
 			return {
@@ -100,92 +141,133 @@ export function reduceRun(state: RunState, event: RunEvent): RunState {
 				runId: event.runId,
 				kind: event.kind,
 				appName: event.appName,
-				steps: event.steps.map(step => ({id: step.id, title: step.title, state: 'pending'})),
+				configPath: event.configPath,
+				startedAt: event.at,
+				steps: event.steps.map(step => ({...step, state: 'pending', totalMs: 0, attempts: 0})),
 			};
 		case 'step-started':
 			return {
 				...state,
 				current: event.stepId,
-				steps: updateStep(state.steps, event.stepId, {state: 'running', startedAt: Date.parse(event.at), durationMs: undefined, summary: undefined}),
+				steps: updateStep(state.steps, event.stepId, () => ({state: 'running', startedAt: Date.parse(event.at), durationMs: undefined, summary: undefined})),
 				tail: [],
 				progress: null,
 			};
 		case 'step-waiting':
-			return {...state, waiting: event.question, steps: updateStep(state.steps, event.stepId, {state: 'waiting-for-operator'})};
+			return {...state, waiting: event.question, steps: updateStep(state.steps, event.stepId, () => ({state: 'waiting-for-operator'}))};
 		case 'step-resumed':
-			return {...state, waiting: null, steps: updateStep(state.steps, event.stepId, {state: 'running'})};
+			return {...state, waiting: null, steps: updateStep(state.steps, event.stepId, () => ({state: 'running'}))};
 		case 'step-succeeded':
 			return {
 				...state,
-				steps: updateStep(state.steps, event.stepId, {state: 'succeeded', durationMs: event.durationMs, summary: event.summary}),
+				steps: updateStep(state.steps, event.stepId, step => ended(step, event.at, 'succeeded', {durationMs: event.durationMs, summary: event.summary})),
 				progress: null,
 				tail: [],
 				command: null,
-				...append(state, [{level: 'success', stepId: event.stepId, text: `${ICON.succeeded} ${title(state, event.stepId)}: ${event.summary} (${formatDuration(event.durationMs)})`}]),
+				timeline: timeline('succeeded', event.summary, {stepId: event.stepId, durationMs: event.durationMs}),
+				...append(state, [{kind: 'step-succeeded', stepId: event.stepId, title: titleOf(state, event.stepId), summary: event.summary, durationMs: event.durationMs}]),
 			};
 		case 'step-failed':
 			return {
 				...state,
 				waiting: null,
-				steps: updateStep(state.steps, event.stepId, {state: 'failed', durationMs: event.durationMs, summary: event.error}),
+				steps: updateStep(state.steps, event.stepId, step => ended(step, event.at, 'failed', {durationMs: event.durationMs, summary: event.error})),
 				progress: null,
 				command: null,
-				...append(state, [{level: 'error', stepId: event.stepId, text: `${ICON.failed} ${title(state, event.stepId)} failed: ${event.error}`}]),
+				timeline: timeline('failed', event.error.split('\n')[0] ?? '', {stepId: event.stepId, durationMs: event.durationMs}),
+				...append(state, [{kind: 'step-failed', stepId: event.stepId, title: titleOf(state, event.stepId), error: event.error}]),
 			};
 		case 'step-skipped':
 			return {
 				...state,
-				steps: updateStep(state.steps, event.stepId, {state: 'skipped', summary: event.reason}),
-				...append(state, [{level: 'info', stepId: event.stepId, text: `${ICON.skipped} ${title(state, event.stepId)} skipped: ${event.reason}`}]),
+				steps: updateStep(state.steps, event.stepId, step => ({...ended(step, event.at, 'skipped'), summary: event.reason, attempts: step.attempts + (step.startedAt === undefined ? 0 : 1)})),
+				timeline: timeline('skipped', event.reason, {stepId: event.stepId}),
+				...append(state, [{kind: 'step-skipped', stepId: event.stepId, title: titleOf(state, event.stepId), reason: event.reason}]),
 			};
-		case 'command-started':
-			if (event.quiet) return {...state, quietCommands: [...state.quietCommands, event.commandId]};
+		case 'steps-reset':
 			return {
 				...state,
-				command: {display: event.display, startedAt: Date.parse(event.at)},
-				commandOutput: {...state.commandOutput, [event.commandId]: []},
-				...append(state, [{level: 'command', stepId: event.stepId, text: `$ ${commandHeadline(event.display)}`}]),
+				steps: state.steps.map(step => (event.steps.includes(step.id) ? {...step, state: 'pending', summary: undefined, durationMs: undefined} : step)),
+				timeline: timeline('back', `back to ${titleOf(state, event.to)}: ${event.reason}`, {stepId: event.to}),
+				...append(state, [{kind: 'steps-reset', stepId: event.to, title: titleOf(state, event.to), reason: event.reason}]),
 			};
+		case 'command-started': {
+			const record: CommandRecord = {commandId: event.commandId, stepId: event.stepId, where: event.where, display: event.display, startedAt: event.at, quiet: event.quiet === true};
+			if (event.quiet) return {...state, commands: [...state.commands, record]};
+			return {
+				...state,
+				command: {display: event.headline ?? event.display, startedAt: Date.parse(event.at)},
+				commands: [...state.commands, record],
+				commandOutput: {...state.commandOutput, [event.commandId]: []},
+				...append(state, [{kind: 'command', stepId: event.stepId, display: event.headline ?? event.display}]),
+			};
+		}
 		case 'output': {
 			const previous = state.commandOutput[event.commandId] ?? [];
-			const kept = [...previous, ...event.lines].slice(-FAILED_OUTPUT_LINES);
 			return {
 				...state,
 				tail: [...state.tail, ...event.lines].slice(-TAIL_LINES),
-				commandOutput: {...state.commandOutput, [event.commandId]: kept},
+				commandOutput: {...state.commandOutput, [event.commandId]: [...previous, ...event.lines].slice(-FAILED_OUTPUT_LINES)},
 			};
 		}
 		case 'command-finished': {
-			if (state.quietCommands.includes(event.commandId)) return {...state, quietCommands: state.quietCommands.filter(id => id !== event.commandId)};
+			const commands = state.commands.map(command =>
+				command.commandId === event.commandId ? {...command, exitCode: event.exitCode, durationMs: event.durationMs, ...(event.error ? {error: event.error} : {})} : command,
+			);
+			if (commands.find(command => command.commandId === event.commandId)?.quiet) return {...state, commands};
 			const {[event.commandId]: output = [], ...rest} = state.commandOutput;
-			const failed = event.exitCode !== 0;
-			const entries: Array<Omit<LogEntry, 'id'>> = [];
-			if (failed && output.length > 0) for (const line of output) entries.push({level: 'output', stepId: event.stepId, text: `  │ ${line}`});
-			if (failed) entries.push({level: 'error', stepId: event.stepId, text: `  └ ${event.error ?? `exit ${event.exitCode ?? 'unknown'}`} after ${formatDuration(event.durationMs)}`});
-			return {...state, command: null, commandOutput: rest, ...append(state, entries)};
+			const entries: NewEntry[] = [];
+			if (event.exitCode !== 0) {
+				for (const line of output) entries.push({kind: 'output', stepId: event.stepId, text: line});
+				entries.push({kind: 'command-failed', stepId: event.stepId, error: event.error, exitCode: event.exitCode, durationMs: event.durationMs});
+			}
+			return {...state, command: null, commands, commandOutput: rest, ...append(state, entries)};
 		}
 		case 'progress':
-			return {...state, progress: {label: event.label, elapsedMs: event.elapsedMs, ...(event.bytes === undefined ? {} : {bytes: event.bytes}), ...(event.fraction === undefined ? {} : {fraction: event.fraction})}};
-		case 'hint':
 			return {
 				...state,
-				hints: [...state.hints.filter(hint => hint.id !== event.hint.id), event.hint],
-				...append(state, [{level: 'hint', stepId: event.stepId, text: `${event.hint.severity === 'warning' ? '⚠' : '💡'} ${event.hint.title}: ${event.hint.advice}`}]),
+				progress: {label: event.label, elapsedMs: event.elapsedMs, ...(event.bytes === undefined ? {} : {bytes: event.bytes}), ...(event.fraction === undefined ? {} : {fraction: event.fraction})},
 			};
+		case 'hint':
+			return {...state, hints: [...state.hints.filter(hint => hint.id !== event.hint.id), event.hint], ...append(state, [{kind: 'hint', stepId: event.stepId, hint: event.hint}])};
 		case 'note':
-			return {...state, ...append(state, [{level: event.level, ...(event.stepId ? {stepId: event.stepId} : {}), text: event.text}])};
+			return {...state, ...append(state, [{kind: 'note', level: event.level, text: event.text, ...(event.stepId ? {stepId: event.stepId} : {})}])};
 		case 'fact':
 			return {...state, facts: {...state.facts, ...event.facts}};
 		case 'operator':
 			return {
 				...state,
-				...append(state, [{level: 'info', stepId: event.stepId, text: `  operator: ${event.question} → ${event.answer}`}]),
+				timeline: timeline('operator', `${event.question}: ${event.answer}`, {stepId: event.stepId}),
+				...append(state, [{kind: 'operator', stepId: event.stepId, question: event.question, answer: event.answer}]),
 			};
 		case 'stop-requested':
-			return {...state, stopRequested: true, ...append(state, [{level: 'warning', text: 'Stop requested: rewind stops at the next safe point.'}])};
+			return {
+				...state,
+				stopRequested: true,
+				timeline: timeline('stop', event.reason ?? 'stop requested'),
+				...append(state, [{kind: 'stop-requested', ...(event.reason ? {reason: event.reason} : {})}]),
+			};
 		case 'wrong-turn':
-			return {...state, ...append(state, [{level: 'warning', ...(event.stepId ? {stepId: event.stepId} : {}), text: `Wrong turn: ${event.text}`}])};
+			return {...state, ...append(state, [{kind: 'wrong-turn', text: event.text, ...(event.stepId ? {stepId: event.stepId} : {})}])};
 		case 'run-finished':
-			return {...state, current: null, waiting: null, command: null, progress: null, tail: [], finished: event};
+			return {
+				...state,
+				current: null,
+				waiting: null,
+				command: null,
+				progress: null,
+				tail: [],
+				finished: event,
+				// A step still open when the run ends (stopped, aborted at a question) is not running any more.
+				steps: state.steps.map(step =>
+					step.state !== 'running' && step.state !== 'waiting-for-operator' ? step : step.attempts > 0 ? {...step, state: 'failed'} : {...step, ...ended(step, event.at, 'failed')},
+				),
+			};
 	}
+}
+
+/** Every step's state, for criteria (`CriteriaView.stateOf`). */
+export function stepStateOf(state: RunState, stepId: StepId): {state: StepState; summary?: string} {
+	const step = state.steps.find(candidate => candidate.id === stepId);
+	return step ? {state: step.state, ...(step.summary === undefined ? {} : {summary: step.summary})} : {state: 'pending'};
 }

@@ -1,11 +1,13 @@
-/** What a run needs from its config besides the steps: secrets to redact, hint context, where runs go. */
+/** What a run needs from its config besides the steps: secrets to redact (and refuse), hint context, where runs go. */
 import type {Config} from './config/schema.js';
 import {pythonAnywhereFacts} from './config/presets.js';
+import {configuredPassword, OPTION_FILE_UNSAFE} from './database.js';
+import {UserError} from './errors.js';
 import type {HintContext} from './hints.js';
 import {defaultRunsDir} from './journal.js';
-import {configuredPassword} from './remote/database.js';
 import {expandTilde} from './remote/ssh-config.js';
-import {readToken} from './steps/reload.js';
+import {readToken} from './secrets.js';
+import {EXIT} from './types.js';
 
 /** Secrets the config points at (env vars, files): redacted everywhere from the first event on. */
 export function knownSecrets(config: Config, env: NodeJS.ProcessEnv = process.env): string[] {
@@ -19,6 +21,29 @@ export function knownSecrets(config: Config, env: NodeJS.ProcessEnv = process.en
 		if (token) secrets.push(token);
 	}
 	return secrets;
+}
+
+/**
+ * Refuses (bad input, exit 2) a secret that cannot travel where it must: a database password with
+ * a line break or NUL (a MySQL option file cannot carry it), an API token with one (an HTTP header
+ * cannot). Checked when the config is loaded, before anything connects.
+ */
+export function checkSecrets(config: Config, env: NodeJS.ProcessEnv = process.env): void {
+	const database = config.database;
+	const password = database ? configuredPassword(database, env)?.password : undefined;
+	if (database && password !== undefined && OPTION_FILE_UNSAFE.test(password)) {
+		const field = database.passwordEnv && env[database.passwordEnv] !== undefined ? `database.passwordEnv (${database.passwordEnv})` : `database.passwordFile (${database.passwordFile})`;
+		throw new UserError(
+			`${field}: the database password contains a line break or NUL, which a MySQL option file cannot carry (mysqldump would read a cut password and print the rest). Use a password without line breaks.`,
+			EXIT.usage,
+		);
+	}
+	if (config.reload.method === 'pythonanywhere-api') {
+		const token = readToken(config.reload, env);
+		if (token !== undefined && /[\r\n\0]/.test(token)) {
+			throw new UserError(`reload.${config.reload.tokenEnv ? `tokenEnv (${config.reload.tokenEnv})` : `tokenFile (${config.reload.tokenFile})`}: the API token contains a line break or NUL. Put the token alone on one line.`, EXIT.usage);
+		}
+	}
 }
 
 /** What the hints may suggest for this config: PythonAnywhere's own database host and WSGI file. */

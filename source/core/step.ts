@@ -1,12 +1,15 @@
 /**
- * What a step is: a title, the commands it declares (so the dry-run plan, the live screen, the
- * journal and the report all come from one description) and the code that runs them.
+ * What a step is: one file declaring its commands, the facts it reads and writes, its success
+ * criteria, its recovery choices and hints, and the code that runs it. The plan, the live screen,
+ * the journal, the criteria and the report all come from these declarations; the engine only
+ * sequences steps, records what they do and emits events.
  */
 import type {Config} from './config/schema.js';
-import type {HintContext} from './hints.js';
-import type {Redactor} from './redact.js';
-import type {ExecResult, Remote} from './remote/ssh.js';
-import type {Answer, Hint, LogLevel, PlannedCommand, Question, RunFacts, RunKind, StepId} from './types.js';
+import type {LogLevel} from './events.js';
+import type {ExecResult, Host, RunOptions} from './host.js';
+import type {HintContext, HintRule} from './hints.js';
+import type {Answer, Question} from './questions.js';
+import type {Criterion, FactKey, Hint, PlannedCommand, RunFacts, RunKind, StepId, StepState} from './types.js';
 
 export type RunFlags = {
 	/** Commit (hash or ref) to roll back to without the picker. */
@@ -19,6 +22,8 @@ export type RunFlags = {
 	readonly takeOverStaleLock: boolean;
 	/** The run being resumed: its own lock is taken over without asking. */
 	readonly resumeOf?: string;
+	/** Why the operator rolls back (one line, recorded in the release history and the report). */
+	readonly reason?: string;
 };
 
 /** What a step's commands are rendered from; unknown facts show as `<placeholders>`. */
@@ -32,35 +37,37 @@ export type PlanView = {
 	readonly stamp: string;
 };
 
-export type RunCommandOptions = {
+export type RunCommandOptions = Pick<RunOptions, 'stdin' | 'captureLimit' | 'stdoutTo' | 'stallMs'> & {
 	/** Do not throw when the command exits non-zero. */
 	readonly allowFailure?: boolean;
-	readonly stdin?: string;
 	/** Show the output in the live tail and the journal (default true). */
 	readonly stream?: boolean;
 	/** A read-only lookup, kept out of the run's on-screen log (still journaled). */
 	readonly quiet?: boolean;
-	readonly captureLimit?: number;
-	readonly stdoutTo?: import('node:stream').Writable;
 	/** Called with each whole stdout line (for progress reports); a line it returns true for is also shown and journaled. */
 	readonly onStdoutLine?: (line: string) => boolean;
+	/** The same for stderr. */
+	readonly onStderrLine?: (line: string) => boolean;
 };
 
 export type StepContext = PlanView & {
 	readonly stepId: StepId;
-	readonly redactor: Redactor;
 	readonly hintContext: HintContext;
 	/** Aborted when the operator stops the run (never during a step that must not be cut short). */
 	readonly signal: AbortSignal;
-	remote(): Remote;
-	/** Opens the run's one SSH connection (the connect step) or a new one after a loss. */
-	connect(): Promise<Remote>;
+	/** The run's connection to the server. */
+	host(): Host;
+	/** Opens the run's one connection (a step that `opensConnection`). */
+	connect(): Promise<Host>;
+	/** Records facts; only those the step declares in `writes`. */
 	setFacts(facts: Partial<RunFacts>): void;
+	/** Never shown, journaled or reported: every form of it is redacted from here on. */
+	secret(value: string | undefined): void;
 	/** The step's declared commands, rendered with what is known now. */
 	commands(): PlannedCommand[];
 	/** Runs one of the step's declared server commands by id; records and streams it. */
 	run(commandId: string, options?: RunCommandOptions): Promise<ExecResult>;
-	/** Runs a server command built by one of the step's own command builders (paged or parameterised). */
+	/** Runs a server command the step built for this moment (a page of history, a search). */
 	runPlanned(planned: PlannedCommand, options?: RunCommandOptions): Promise<ExecResult>;
 	/** Records a declared non-shell command (HTTP, database, local) around `work`. */
 	record<T>(commandId: string, work: () => Promise<T>): Promise<T>;
@@ -70,26 +77,51 @@ export type StepContext = PlanView & {
 	hint(hint: Hint): void;
 	/**
 	 * Registers a server command that must run before the run ends, whatever happens (release the
-	 * lock, remove a password file, stop a dump orphaned by a lost connection). The engine runs what
-	 * is still registered at the end, reconnecting if the connection was lost.
+	 * lock, stop a dump orphaned by a lost connection). The engine runs what is still registered at
+	 * the end, reconnecting if the connection was lost.
 	 */
 	deferCleanup(key: string, planned: PlannedCommand): void;
 	/** Runs a registered cleanup now (if the connection is up) and forgets it; false if it could not run. */
 	runCleanup(key: string): Promise<boolean>;
-	/** Forgets a registered cleanup that is no longer needed. */
 	cancelCleanup(key: string): void;
+};
+
+/** What a step's success criteria are computed from: the fold's view of the run. */
+export type CriteriaView = {
+	readonly config: Config;
+	readonly facts: RunFacts;
+	readonly kind: RunKind | null;
+	/** The state (and skip reason) of any step of the run. */
+	stateOf(stepId: StepId): {readonly state: StepState; readonly summary?: string};
 };
 
 export type StepDefinition = {
 	readonly id: StepId;
 	readonly title: string;
+	/** What the step is for, in one sentence (the help overlay, the plan). */
+	readonly purpose: string;
 	/** False for steps that must finish once started (the reset): a stop waits for them. */
 	readonly interruptible: boolean;
+	/** The step that opens the connection: a failure there is not a lost connection. */
+	readonly opensConnection?: boolean;
+	/** Facts the step needs from earlier steps (or from the journal of a resumed run). */
+	readonly reads: readonly FactKey[];
+	/** Facts the step records; recording any other is a bug the engine refuses. */
+	readonly writes: readonly FactKey[];
 	commands(view: PlanView): PlannedCommand[];
 	/** A reason to skip the step, decided when its turn comes. */
 	skip?(context: StepContext): Promise<string | undefined> | string | undefined;
 	/** Runs the step; returns a one-line summary. */
 	run(context: StepContext): Promise<string>;
+	/** The success criteria this step proves (or fails), in the order shown. */
+	criteria?(view: CriteriaView): Criterion[];
+	/**
+	 * A way past a failure of this step that the operator may take with a typed, logged reason (the
+	 * backup's "reset without a verified backup"): offered among the recovery choices.
+	 */
+	readonly override?: {readonly label: string; apply(context: StepContext, reason: string): void};
+	/** Known failures of this step and their fixes. */
+	readonly hints?: readonly HintRule[];
 };
 
 /** Thrown by a step to send the run back to an earlier step (the operator chose another commit). */
@@ -103,7 +135,7 @@ export class GoBack extends Error {
 	}
 }
 
-/** Thrown by the verify step: checks ran, and some failed. */
+/** Thrown by a verifying step: checks ran, and some failed. */
 export class VerificationFailed extends Error {
 	constructor(message: string) {
 		super(message);
@@ -111,7 +143,9 @@ export class VerificationFailed extends Error {
 	}
 }
 
-/** Renders a possibly unknown value for a plan: the value, or `<name>`. */
-export function known(value: string | undefined, placeholder: string): string {
-	return value === undefined || value === '' ? `<${placeholder}>` : value;
+/** A step's declared command by id (an unknown id is a bug in the step). */
+export function declared(commands: readonly PlannedCommand[], id: string): PlannedCommand {
+	const found = commands.find(command => command.id === id);
+	if (!found) throw new Error(`no command ${id} among ${commands.map(command => command.id).join(', ')}`);
+	return found;
 }

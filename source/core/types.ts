@@ -1,35 +1,47 @@
 /**
- * Types shared by the runbook engine, its steps, the journal and every renderer.
- * Nothing here imports React or any I/O library.
+ * Data shared by the runbook engine, its steps, the journal and every renderer: commands, commits,
+ * facts, criteria. Nothing here imports React or any I/O library.
  */
+import type {ShellCommand} from './command.js';
 
 export const STEP_STATES = ['pending', 'running', 'waiting-for-operator', 'succeeded', 'failed', 'skipped'] as const;
 export type StepState = (typeof STEP_STATES)[number];
 
-export type StepId =
-	| 'connect'
-	| 'lock'
-	| 'preflight'
-	| 'pick-target'
-	| 'backup'
-	| 'confirm'
-	| 'reset'
-	| 'build'
-	| 'reload'
-	| 'verify';
+/** A step's id: the runbook decides which steps exist; the engine knows none by name. */
+export type StepId = string;
 
 /** Where a planned command runs. */
 export type CommandWhere = 'server' | 'local' | 'http' | 'database';
 
-/** One command as the plan, the live screen, the journal and the report show it. */
-export type PlannedCommand = {
+/** One command as the plan, the journal and the report show it (plain data). */
+export type CommandView = {
 	readonly id: string;
 	readonly where: CommandWhere;
-	/** The literal command (placeholders such as `<target>` where a value is not known yet). */
+	/** The literal command (`<placeholders>` where a value is not known yet). */
 	readonly display: string;
 	/** Why the step runs it, in a few words. */
 	readonly purpose: string;
+	/** One line for the log when the command is long (the guarded reset, the backup script). */
+	readonly headline?: string;
 };
+
+/** A step's command: a server command carries the built command object it runs; the rest describe what they do. */
+export type PlannedCommand =
+	| (CommandView & {readonly where: 'server'; readonly command: ShellCommand})
+	| (CommandView & {readonly where: 'local' | 'http' | 'database'});
+
+export function serverCommand(id: string, purpose: string, command: ShellCommand, headline?: string): PlannedCommand {
+	return {id, where: 'server', purpose, command, display: command.display, ...(headline ? {headline} : {})};
+}
+
+export function describedCommand(id: string, where: 'local' | 'http' | 'database', purpose: string, display: string): PlannedCommand {
+	return {id, where, purpose, display};
+}
+
+/** The plain-data view of a planned command (what events carry). */
+export function commandView(planned: PlannedCommand): CommandView {
+	return {id: planned.id, where: planned.where, display: planned.display, purpose: planned.purpose, ...(planned.headline ? {headline: planned.headline} : {})};
+}
 
 export type Commit = {
 	readonly hash: string;
@@ -61,10 +73,16 @@ export type RollbackImpact = {
 	readonly targetIsAncestor: boolean;
 };
 
+export type ColumnShape = {readonly name: string; readonly type: string; readonly nullable: boolean; readonly key: string};
+
 export type TableFingerprint = {
 	readonly name: string;
 	readonly rows: number;
 	readonly checksum: string | null;
+	/** Columns with their types, in order (schema comparison). */
+	readonly columns?: readonly ColumnShape[];
+	/** Indexes as `name(col1,col2) unique?`. */
+	readonly indexes?: readonly string[];
 };
 
 export type DatabaseFingerprint = {
@@ -75,7 +93,7 @@ export type DatabaseFingerprint = {
 
 export type FingerprintDifference = {
 	readonly table: string;
-	readonly kind: 'missing' | 'added' | 'rows' | 'checksum';
+	readonly kind: 'missing' | 'added' | 'rows' | 'checksum' | 'schema';
 	readonly before?: string;
 	readonly after?: string;
 };
@@ -86,11 +104,16 @@ export type BackupRecord = {
 	readonly sha256: string;
 	readonly verified: boolean;
 	readonly restoreCommand: string;
+	/** The server HEAD and the database's migration revision when it was taken. */
+	readonly head?: string;
+	readonly revision?: string | null;
+	readonly takenAt?: string;
 	readonly localCopy?: {readonly path: string; readonly sha256: string};
 };
 
 export type BackupOverride = {readonly reason: string; readonly at: string};
 
+/** What preflight saved before the reset could touch it. */
 export type DirtySave = {
 	readonly files: readonly string[];
 	readonly patchPath?: string;
@@ -98,6 +121,14 @@ export type DirtySave = {
 	readonly stashCommit?: string;
 	/** Hash of `git status --porcelain` at the time of saving; the reset refuses if it changed. */
 	readonly statusDigest: string;
+};
+
+/** Untracked or ignored files the target commit tracks: the reset would overwrite (or its undo delete) them. */
+export type AtRiskSave = {
+	readonly files: readonly string[];
+	readonly archive: string;
+	/** sha256 over the files' sha256 lines; the reset refuses if they changed since the save. */
+	readonly digest: string;
 };
 
 export type LockHolder = {
@@ -118,20 +149,28 @@ export type HttpObservation = {
 	readonly note: string;
 };
 
-/** Facts a run establishes; the report and a resumed run are built from them. */
+/** Facts a run establishes; steps declare which they read and write, and the report is built from them. */
 export type RunFacts = {
 	sshTarget?: string;
+	transport?: {readonly kind: string; readonly note?: string};
 	appDir?: string;
 	fromHead?: string;
 	fromBranch?: string;
+	/** `git status` digest at preflight, before anything was saved (undo restores to it). */
+	statusDigestBefore?: string;
 	target?: Commit;
 	impact?: RollbackImpact;
+	/** Why the operator rolled back (typed at the confirmation or given with --reason). */
+	reason?: string;
 	dirty?: DirtySave;
+	atRisk?: AtRiskSave;
 	backup?: BackupRecord;
 	backupOverride?: BackupOverride;
 	fingerprintBefore?: DatabaseFingerprint;
 	fingerprintAfter?: DatabaseFingerprint;
 	lock?: {readonly path: string; readonly takenOver?: LockHolder};
+	/** The backup space check of preflight: free bytes where backups go, and the estimate of the dump. */
+	backupSpace?: {readonly freeBytes: number; readonly estimateBytes: number; readonly filesystem: string};
 	remoteHeadAfter?: string;
 	http?: {
 		readonly url: string;
@@ -140,10 +179,17 @@ export type RunFacts = {
 		readonly checks: readonly TextCheck[];
 	};
 	reloadWarning?: string;
+	/** The rollback an undo returns from: what it saved before its reset, and the status it saw. */
+	undoOf?: {readonly runId: string; readonly dirty?: DirtySave; readonly atRisk?: AtRiskSave; readonly statusDigestBefore?: string};
+	/** What undo restored of the changes the rollback had saved. */
+	restored?: {readonly from: string; readonly items: readonly string[]; readonly verified: boolean};
 	rollbackStartedAt?: string;
 	rollbackFinishedAt?: string;
 	sshConnections?: number;
+	shellStarts?: number;
 };
+
+export type FactKey = keyof RunFacts;
 
 export type CriterionStatus = 'pass' | 'fail' | 'warn' | 'skip';
 
@@ -154,159 +200,21 @@ export type Criterion = {
 	readonly detail: string;
 };
 
+/** A fix a hint can offer: a change to this run's config, then the step to run again from. */
+export type FixOffer = {readonly id: string; readonly label: string};
+
 export type Hint = {
 	readonly id: string;
 	readonly title: string;
 	readonly advice: string;
 	/** Only a warning: the step still succeeded. */
 	readonly severity: 'error' | 'warning';
-	readonly fix?: FixId;
+	readonly fix?: FixOffer;
 };
-
-/** Changes an operator can apply after a failure, then retry. */
-export type FixId = 'use-managed-db-host' | 'add-no-tablespaces' | 'clean-install' | 'restore-build-commands' | 'reload-by-touch';
 
 export type Outcome = 'succeeded' | 'verification-failed' | 'failed' | 'aborted' | 'interrupted' | 'refused' | 'bad-input';
 
-// ---------------------------------------------------------------------------------------------
-// Operator questions: a step that needs a person asks one and waits for the answer.
-
-export type CommitPage = {readonly commits: readonly Commit[]; readonly hasMore: boolean};
-
-/** What the commit picker needs from the server, paged so a huge history opens at once. */
-export type CommitSource = {
-	readonly head: string;
-	page(offset: number, count: number): Promise<CommitPage>;
-	search(query: string, limit: number): Promise<readonly Commit[]>;
-	impact(target: string): Promise<RollbackImpact>;
-};
-
-export type RecoveryChoice = 'retry' | 'fix' | 'reconnect' | 'override-backup' | 'abort';
-
-export type Question =
-	| {readonly kind: 'host-key'; readonly host: string; readonly keyType: string; readonly fingerprint: string}
-	| {readonly kind: 'passphrase'; readonly keyPath: string}
-	| {readonly kind: 'pick-target'; readonly source: CommitSource; readonly preselect?: string}
-	| {
-			readonly kind: 'confirm-reset';
-			readonly command: string;
-			readonly appDir: string;
-			readonly from: string;
-			readonly target: Commit;
-			readonly impact?: RollbackImpact;
-			readonly backupSummary: string;
-	  }
-	| {readonly kind: 'dirty-tree'; readonly files: readonly string[]}
-	| {readonly kind: 'stale-lock'; readonly holder: LockHolder; readonly ageMinutes: number}
-	| {
-			readonly kind: 'recover';
-			readonly stepId: StepId;
-			readonly error: string;
-			readonly hints: readonly Hint[];
-			readonly choices: readonly RecoveryChoice[];
-	  }
-	| {readonly kind: 'override-reason'}
-	| {readonly kind: 'manual-reload'; readonly instructions: string};
-
-export type Answer<Q extends Question> = Q extends {kind: 'host-key'}
-	? boolean
-	: Q extends {kind: 'passphrase'}
-		? string | null
-		: Q extends {kind: 'pick-target'}
-			? Commit | null
-			: Q extends {kind: 'confirm-reset'}
-				? 'confirm' | 'back' | 'abort'
-				: Q extends {kind: 'dirty-tree'}
-					? 'save' | 'abort'
-					: Q extends {kind: 'stale-lock'}
-						? 'take-over' | 'abort'
-						: Q extends {kind: 'recover'}
-							? {choice: RecoveryChoice; fix?: FixId}
-							: Q extends {kind: 'override-reason'}
-								? string | null
-								: Q extends {kind: 'manual-reload'}
-									? 'done' | 'abort'
-									: never;
-
-/** Whoever answers questions: the TUI, or the flags of a non-interactive run. */
-export type Operator = {
-	ask<Q extends Question>(question: Q, signal: AbortSignal): Promise<Answer<Q>>;
-};
-
-// ---------------------------------------------------------------------------------------------
-// Events: everything the engine does is an event; renderers and the journal subscribe.
-
-export type LogLevel = 'info' | 'success' | 'warning' | 'error';
-
-export type RunEvent =
-	| {
-			readonly type: 'run-started';
-			readonly at: string;
-			readonly runId: string;
-			readonly kind: RunKind;
-			readonly steps: ReadonlyArray<{readonly id: StepId; readonly title: string}>;
-			readonly plan: ReadonlyArray<{readonly stepId: StepId; readonly commands: readonly PlannedCommand[]}>;
-			readonly configPath: string | null;
-			readonly appName: string;
-	  }
-	| {readonly type: 'step-started'; readonly at: string; readonly stepId: StepId}
-	| {readonly type: 'step-waiting'; readonly at: string; readonly stepId: StepId; readonly question: Question['kind']}
-	| {readonly type: 'step-resumed'; readonly at: string; readonly stepId: StepId}
-	| {readonly type: 'step-succeeded'; readonly at: string; readonly stepId: StepId; readonly durationMs: number; readonly summary: string}
-	| {
-			readonly type: 'step-failed';
-			readonly at: string;
-			readonly stepId: StepId;
-			readonly durationMs: number;
-			readonly error: string;
-			readonly connectionLost?: boolean;
-	  }
-	| {readonly type: 'step-skipped'; readonly at: string; readonly stepId: StepId; readonly reason: string}
-	| {
-			readonly type: 'command-started';
-			readonly at: string;
-			readonly stepId: StepId;
-			readonly commandId: string;
-			readonly where: CommandWhere;
-			readonly display: string;
-			/** A read-only lookup (the picker browsing history): journaled, not shown in the run's log. */
-			readonly quiet?: boolean;
-	  }
-	| {readonly type: 'output'; readonly at: string; readonly stepId: StepId; readonly commandId: string; readonly lines: readonly string[]}
-	| {
-			readonly type: 'command-finished';
-			readonly at: string;
-			readonly stepId: StepId;
-			readonly commandId: string;
-			readonly startedAt: string;
-			readonly exitCode: number | null;
-			readonly durationMs: number;
-			readonly error?: string;
-	  }
-	| {readonly type: 'progress'; readonly at: string; readonly stepId: StepId; readonly label: string; readonly bytes?: number; readonly elapsedMs: number; readonly fraction?: number}
-	| {readonly type: 'hint'; readonly at: string; readonly stepId: StepId; readonly hint: Hint}
-	| {readonly type: 'note'; readonly at: string; readonly stepId?: StepId; readonly level: LogLevel; readonly text: string}
-	| {readonly type: 'fact'; readonly at: string; readonly facts: Partial<RunFacts>}
-	| {readonly type: 'operator'; readonly at: string; readonly stepId: StepId; readonly question: Question['kind']; readonly answer: string}
-	| {readonly type: 'stop-requested'; readonly at: string; readonly stepId?: StepId}
-	/** Something a trainee (or a tired operator) did that the procedure does not want: counted in the scorecard. */
-	| {readonly type: 'wrong-turn'; readonly at: string; readonly stepId?: StepId; readonly text: string}
-	| {
-			readonly type: 'run-finished';
-			readonly at: string;
-			readonly outcome: Outcome;
-			readonly exitCode: number;
-			readonly criteria: readonly Criterion[];
-			readonly totalMs: number;
-			readonly rollbackMs: number | null;
-			readonly reportPath: string | null;
-			readonly journalPath: string | null;
-			readonly message: string;
-	  };
-
 export type RunKind = 'rollback' | 'undo' | 'resume' | 'rehearsal';
-
-export type EventListener = (event: RunEvent) => void;
 
 export const EXIT = {
 	ok: 0,

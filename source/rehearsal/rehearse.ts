@@ -1,22 +1,23 @@
 /**
  * `rewind rehearse` (and `npm start`): builds the sandbox production, runs the same TUI, engine and
- * SSH code path against it, scores the run, and tears everything down however the run ends.
+ * SSH code path against it through the session root, scores the run, and tears everything down
+ * however the run ends.
  */
-import {execute, interactiveSessions, isInteractive, prepareTerminalUi, type CliOptions, type RunRequest} from '../cli.js';
+import {outputMode, type CliOptions} from '../cli.js';
 import {UserError} from '../core/errors.js';
-import type {ScorecardInput} from '../core/engine.js';
 import {EXIT} from '../core/types.js';
+import {runSession, type RunRequest} from '../session.js';
 import {findDrill, loadDrills, type Drill} from './drills.js';
 import {buildSandbox, DrillNeedsDatabase, type Sandbox} from './sandbox.js';
-import {computeScorecard, scorecardMarkdown, scorecardNotes} from './scorecard.js';
+import {computeScorecard, scorecardLines, scorecardMarkdown} from './scorecard.js';
 
 export type PreparedRehearsal = {readonly sandbox: Sandbox; readonly request: RunRequest};
 
 /** Builds the sandbox for `drill` and the run request that rehearses on it. */
-export async function prepareRehearsal(options: CliOptions, drill: Drill | undefined, onStatus: (text: string) => void): Promise<PreparedRehearsal> {
+export async function prepareRehearsal(options: Pick<CliOptions, 'flags'>, drill: Drill | undefined, onStatus: (text: string) => void, extra: {runsDir?: string} = {}): Promise<PreparedRehearsal> {
 	let sandbox: Sandbox;
 	try {
-		sandbox = await buildSandbox({...(drill ? {drill} : {}), onStatus});
+		sandbox = await buildSandbox({...(drill ? {drill} : {}), onStatus, ...(extra.runsDir ? {runsDir: extra.runsDir} : {})});
 	} catch (error) {
 		if (error instanceof DrillNeedsDatabase) throw new UserError(`${error.message} Install mariadb-server and mariadb-client, or pick another drill.`);
 		throw error;
@@ -26,15 +27,12 @@ export async function prepareRehearsal(options: CliOptions, drill: Drill | undef
 		config: sandbox.config,
 		configPath: null,
 		kind: 'rehearsal',
-		// Non-interactive rehearsals roll back to the last good deploy.
+		// Unattended rehearsals roll back to the last good deploy.
 		flags: {...options.flags, ...(options.flags.yes && !options.flags.target ? {target: sandbox.app.good} : {})},
-		engineExtras: {
-			hintContext: sandbox.hintContext,
-			scorecard: (input: ScorecardInput) => {
-				const card = computeScorecard(input, drill);
-				return {notes: scorecardNotes(card, drill), markdown: scorecardMarkdown(card, drill)};
-			},
-		},
+		hintContext: sandbox.hintContext,
+		secrets: sandbox.secrets,
+		reportExtra: state => scorecardMarkdown(computeScorecard(state, drill), drill),
+		finalLines: state => scorecardLines(computeScorecard(state, drill), drill),
 	};
 	return {sandbox, request};
 }
@@ -47,9 +45,10 @@ export async function rehearse(options: CliOptions): Promise<number> {
 	const onExit = () => sandbox?.teardownSync();
 	process.on('exit', onExit);
 	try {
-		if (isInteractive(options) && !options.flags.yes) {
-			prepareTerminalUi();
-			const [{renderRehearsal}, sessionFor] = await Promise.all([import('../ui/rehearsal.js'), interactiveSessions()]);
+		if (outputMode(options) === 'tui' && !options.flags.yes) {
+			const {prepareTerminalUi} = await import('../terminal.js');
+			prepareTerminalUi(options);
+			const {renderRehearsal} = await import('../ui/rehearsal.js');
 			return await renderRehearsal({
 				drills,
 				...(drill ? {initialDrill: drill} : {}),
@@ -58,14 +57,16 @@ export async function rehearse(options: CliOptions): Promise<number> {
 					sandbox = prepared.sandbox;
 					return prepared.request;
 				},
-				sessionFor,
 			});
 		}
-		const prepared = await prepareRehearsal(options, drill, text => process.stdout.write(`rehearsal: ${text}\n`));
+		const say = (text: string) => {
+			if (!options.json) process.stdout.write(`rehearsal: ${text}\n`);
+		};
+		const prepared = await prepareRehearsal(options, drill, say);
 		sandbox = prepared.sandbox;
-		process.stdout.write(`rehearsal: sandbox production at ${sandbox.dir}; the bad deploy is ${sandbox.app.bad.slice(0, 7)}, the last good one ${sandbox.app.good.slice(0, 7)}.\n`);
-		if (drill) process.stdout.write(`rehearsal: drill ${drill.id}: ${drill.title}\n`);
-		return await execute(prepared.request, true);
+		say(`sandbox production at ${sandbox.dir}; the bad deploy is ${sandbox.app.bad.slice(0, 7)}, the last good one ${sandbox.app.good.slice(0, 7)}.`);
+		if (drill) say(`drill ${drill.id}: ${drill.title}`);
+		return await runSession(prepared.request, options.json ? 'json' : 'plain');
 	} catch (error) {
 		if (error instanceof UserError) throw error;
 		throw new UserError(`The rehearsal could not start: ${(error as Error).message}`, EXIT.failed);
@@ -77,5 +78,3 @@ export async function rehearse(options: CliOptions): Promise<number> {
 		process.off('exit', onExit);
 	}
 }
-
-

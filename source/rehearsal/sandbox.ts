@@ -14,8 +14,8 @@ import {validateConfig} from '../core/config/load.js';
 import type {Config} from '../core/config/schema.js';
 import {mergeDefaults} from '../core/config/presets.js';
 import type {HintContext} from '../core/hints.js';
-import {loadSsh2} from '../core/remote/ssh.js';
-import {shq} from '../core/shell.js';
+import {quoteWord} from '../core/command.js';
+import {loadSsh2} from '../core/remote/ssh-host.js';
 import {createAppRepository, MARKER, SITE_TITLE, type AppRepository} from './app-repo.js';
 import type {Drill} from './drills.js';
 import {findMariaDb, startMariaDb, type MariaDb} from './mariadb.js';
@@ -59,22 +59,22 @@ function fill(text: string, places: Record<string, string>): string {
 }
 
 function realCommand(name: string, pathValue: string): string | undefined {
-	const found = spawnSync('sh', ['-c', `command -v ${shq(name)}`], {encoding: 'utf8', env: {...process.env, PATH: pathValue}}).stdout.trim();
+	const found = spawnSync('sh', ['-c', `command -v ${quoteWord(name)}`], {encoding: 'utf8', env: {...process.env, PATH: pathValue}}).stdout.trim();
 	return found === '' ? undefined : found;
 }
 
 /** A shell script standing in front of a real command on the sandbox server's PATH. */
 function shimScript(shim: Drill['server']['shims'][number], real: string, places: Record<string, string>): string {
 	const conditions: string[] = [];
-	if (shim.when?.argMissing) conditions.push(`case " $* " in *${shq(` ${shim.when.argMissing} `)}*) false;; *) true;; esac`);
-	if (shim.when?.fileExists) conditions.push(`[ -e ${shq(fill(shim.when.fileExists, places))} ]`);
+	if (shim.when?.argMissing) conditions.push(`case " $* " in *${quoteWord(` ${shim.when.argMissing} `)}*) false;; *) true;; esac`);
+	if (shim.when?.fileExists) conditions.push(`[ -e ${quoteWord(fill(shim.when.fileExists, places))} ]`);
 	const misbehave = [
 		...(shim.sleepSeconds > 0 ? [`sleep ${shim.sleepSeconds}`] : []),
-		...(shim.stderr ? [`printf '%s\\n' ${shq(fill(shim.stderr, places))} >&2`] : []),
-		shim.exit === 'passthrough' ? `exec ${shq(real)} "$@"` : `exit ${shim.exit}`,
+		...(shim.stderr ? [`printf '%s\\n' ${quoteWord(fill(shim.stderr, places))} >&2`] : []),
+		shim.exit === 'passthrough' ? `exec ${quoteWord(real)} "$@"` : `exit ${shim.exit}`,
 	].join('\n\t');
 	const test = conditions.length > 0 ? conditions.join(' && ') : 'true';
-	return `#!/bin/sh\n# rewind rehearsal drill shim for ${shim.command}\nif ${test}; then\n\t${misbehave}\nfi\nexec ${shq(real)} "$@"\n`;
+	return `#!/bin/sh\n# rewind rehearsal drill shim for ${shim.command}\nif ${test}; then\n\t${misbehave}\nfi\nexec ${quoteWord(real)} "$@"\n`;
 }
 
 export async function buildSandbox(options: SandboxOptions = {}): Promise<Sandbox> {

@@ -3,7 +3,7 @@
  * renders; the screen's answer resolves the engine's promise. A stop aborts a pending question.
  */
 import {StopRequestedError} from '../core/errors.js';
-import type {Answer, Operator, Question} from '../core/types.js';
+import type {Answer, Operator, Question} from '../core/questions.js';
 
 export type PendingQuestion = {
 	readonly id: number;

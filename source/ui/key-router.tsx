@@ -1,41 +1,105 @@
 /**
- * One keyboard input for the whole app: Ctrl+C and other global keys first, then the screen on
- * top. Screens register handlers with useKeys; only the newest active one receives keys.
+ * One keyboard input for the whole app. Every key goes to the global handler first (Ctrl+C, `?`),
+ * then to the screen on top; widgets never read stdin themselves (text fields and choice lists are
+ * state the screen drives, see text-field.tsx and choice-list.tsx).
+ *
+ * Keys typed while a screen is loading are kept for that screen and applied, in order, once it is
+ * ready; keys typed while no screen waits for input are discarded and the operator is told. A key
+ * is never applied to a screen it was not typed at.
  */
 import {useInput, type Key} from 'ink';
 import {createContext, useContext, useEffect, useRef, type ReactNode} from 'react';
+import type {Binding} from './keys.js';
 
-export type KeyHandler = (input: string, key: Key) => boolean | void;
+export type KeyHandler = (input: string, key: Key) => void;
 
-type Router = {register(handler: KeyHandler): () => void};
+/** What the global handler knows of the screen on top. */
+export type Focus = {readonly typing: boolean; readonly bindings: readonly Binding[]} | null;
+
+export type GlobalHandler = (input: string, key: Key, focus: Focus) => boolean;
+
+type Registration = {
+	readonly handler: {current: KeyHandler};
+	ready: boolean;
+	typing: boolean;
+	bindings: readonly Binding[];
+	readonly queue: Array<[string, Key]>;
+};
+
+type Router = {
+	register(registration: Registration): () => void;
+	flush(registration: Registration): void;
+};
+
 const RouterContext = createContext<Router | null>(null);
 
-export function KeyRouter({global, children}: {readonly global: KeyHandler; readonly children: ReactNode}) {
-	const stack = useRef<KeyHandler[]>([]);
+export function KeyRouter({global, onDiscarded, children}: {readonly global: GlobalHandler; readonly onDiscarded?: (input: string) => void; readonly children: ReactNode}) {
+	const stack = useRef<Registration[]>([]);
 	const globalRef = useRef(global);
 	globalRef.current = global;
+	const discardedRef = useRef(onDiscarded);
+	discardedRef.current = onDiscarded;
 	useInput((input, key) => {
-		if (globalRef.current(input, key) === true) return;
-		stack.current.at(-1)?.(input, key);
+		const top = stack.current.at(-1);
+		if (globalRef.current(input, key, top ? {typing: top.typing, bindings: top.bindings} : null)) return;
+		if (!top) {
+			discardedRef.current?.(input);
+			return;
+		}
+		if (!top.ready) top.queue.push([input, key]);
+		else top.handler.current(input, key);
 	});
 	const router = useRef<Router>({
-		register(handler) {
-			stack.current.push(handler);
+		register(registration) {
+			stack.current.push(registration);
 			return () => {
-				stack.current = stack.current.filter(candidate => candidate !== handler);
+				stack.current = stack.current.filter(candidate => candidate !== registration);
 			};
+		},
+		flush(registration) {
+			// Keys typed ahead go to the screen they were typed at, in order, once it is ready.
+			while (registration.ready && registration.queue.length > 0 && stack.current.includes(registration)) {
+				const [input, key] = registration.queue.shift()!;
+				registration.handler.current(input, key);
+			}
 		},
 	});
 	return <RouterContext.Provider value={router.current}>{children}</RouterContext.Provider>;
 }
 
-/** Receives keys while `active` and while no screen registered after it is active. */
-export function useKeys(handler: KeyHandler, active = true): void {
+export type KeyOptions = {
+	/** False: keys are held for this screen until it is ready. */
+	readonly ready?: boolean;
+	/** The screen edits text: printable keys (`?` too) are its own. */
+	readonly typing?: boolean;
+	/** The keys the help overlay lists for this screen. */
+	readonly bindings?: readonly Binding[];
+	/** False: the screen does not take keys at all (another is on top). */
+	readonly active?: boolean;
+};
+
+/** Registers the screen's key handler while it is mounted (and `active`). */
+export function useKeys(handler: KeyHandler, {ready = true, typing = false, bindings = [], active = true}: KeyOptions = {}): void {
 	const router = useContext(RouterContext);
-	const ref = useRef(handler);
-	ref.current = handler;
+	const handlerRef = useRef(handler);
+	handlerRef.current = handler;
+	const registration = useRef<Registration | null>(null);
 	useEffect(() => {
 		if (!router || !active) return;
-		return router.register((input, key) => ref.current(input, key));
+		const entry: Registration = {handler: handlerRef, ready, typing, bindings, queue: []};
+		registration.current = entry;
+		const unregister = router.register(entry);
+		return () => {
+			registration.current = null;
+			unregister();
+		};
 	}, [router, active]);
+	useEffect(() => {
+		const entry = registration.current;
+		if (!entry || !router) return;
+		entry.typing = typing;
+		entry.bindings = bindings;
+		entry.ready = ready;
+		router.flush(entry);
+	});
 }

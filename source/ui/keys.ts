@@ -1,6 +1,7 @@
 /**
  * Every key rewind answers to, in one place. Screens match keys through these bindings and build
- * their help lines from the same records, so what the footer says is what the keys do.
+ * their help lines (and the `?` overlay) from the same records, so what the screen says is what the
+ * keys do.
  */
 import type {Key} from 'ink';
 
@@ -16,13 +17,19 @@ export const KEYS = {
 	top: binding('g', 'newest', input => input === 'g'),
 	bottom: binding('G', 'oldest loaded', input => input === 'G'),
 	pick: binding('Enter', 'roll back to this commit', (_input, key) => key.return),
-	filter: binding('/', 'filter', input => input === '/'),
+	filter: binding('/', 'filter the whole history', input => input === '/'),
 	clearFilter: binding('Esc', 'clear the filter', (_input, key) => key.escape),
 	back: binding('Esc', 'pick another commit', (_input, key) => key.escape),
+	confirmHash: binding('Enter', 'reset, once the short hash is typed', (_input, key) => key.return),
+	choose: binding('Enter', 'choose', (_input, key) => key.return),
 	abort: binding('q', 'abort', input => input === 'q'),
 	quit: binding('q', 'quit', (input, key) => input === 'q' || key.return),
 	undo: binding('u', 'undo: return the server to where it was', input => input === 'u'),
 	stop: binding('Ctrl+C', 'stop safely', (input, key) => key.ctrl && input === 'c'),
+	help: binding('?', 'help: keys and what this step is for', input => input === '?'),
+	closeHelp: binding('Esc/?', 'close the help', (input, key) => key.escape || input === '?' || key.return),
+	yes: binding('y', 'yes', input => input === 'y' || input === 'Y'),
+	no: binding('n/Esc', 'no', (input, key) => input === 'n' || input === 'N' || key.escape),
 	filterDone: binding('Enter', 'back to the list', (_input, key) => key.return),
 	readBriefing: binding('Enter', 'read the briefing', (_input, key) => key.return),
 	startRehearsal: binding('Enter', 'build the sandbox and start', (_input, key) => key.return),

@@ -1,127 +1,125 @@
 /**
  * The rehearsal's screens before the run: pick a drill, read its briefing, watch the sandbox being
- * built. Then the same App as a real rollback takes over.
+ * built. Then the same App as a real rollback takes over, under the same lifecycle root.
  */
-import {Select, Spinner, StatusMessage} from '@inkjs/ui';
-import {Box, Text, useApp, useInput} from 'ink';
+import {Spinner, StatusMessage} from '@inkjs/ui';
+import {Box, Text} from 'ink';
 import {useState} from 'react';
-import {undoRequest, type RunRequest} from '../cli.js';
 import {errorMessage} from '../core/errors.js';
+import {EXIT} from '../core/types.js';
 import type {Drill} from '../rehearsal/drills.js';
-import {App, type Session} from './app.js';
+import {sessionFor, undoRequest, type RunRequest} from '../session.js';
+import {App} from './app.js';
+import {ChoiceList, useChoices} from './components/choice-list.js';
+import {KeyRouter, useKeys} from './key-router.js';
 import {helpLine, KEYS} from './keys.js';
+import {useLifecycle} from './lifecycle-root.js';
 import {runInk} from './render.js';
+import type {Session} from './session-run.js';
+import {useTheme} from './theme.js';
 
 const NO_DRILL = '-';
 const CLEAN_BRIEFING =
-	'The sandbox production runs a bad deploy: its page shows "ROLLBACK TEST". Roll it back to the commit before it, with a verified backup first, and prove the site is clean. The seed team needed 42 minutes; the target is under 5.';
+	'The sandbox production runs a bad deploy: its page shows "ROLLBACK TEST". Roll it back to the commit before it, with a verified backup first, and prove the site is clean. The original drill took 42 minutes; the target is under 5.';
 
-type Phase = {name: 'pick'} | {name: 'brief'; drill: Drill | undefined} | {name: 'building'; status: string} | {name: 'failed'; message: string} | {name: 'run'; session: Session};
+type Phase = {name: 'pick'} | {name: 'brief'; drill: Drill | undefined} | {name: 'building'; status: string} | {name: 'failed'; message: string} | {name: 'run'; session: Session; request: RunRequest};
 
 export type RehearsalProps = {
 	readonly drills: readonly Drill[];
 	readonly initialDrill?: Drill;
 	readonly prepare: (drill: Drill | undefined, onStatus: (text: string) => void) => Promise<RunRequest>;
-	readonly sessionFor: (request: RunRequest) => Session;
 };
 
-function RehearsalApp({drills, initialDrill, prepare, sessionFor, onExit}: RehearsalProps & {readonly onExit: (code: number) => void}) {
+function DrillPicker({drills, onPick}: {readonly drills: readonly Drill[]; readonly onPick: (drill: Drill | undefined) => void}) {
+	const choices = [{label: 'A clean rollback (no fault)', value: NO_DRILL}, ...drills.map(drill => ({label: `${drill.title}${drill.needs.includes('database') ? '  (needs MariaDB)' : ''}`, value: drill.id}))];
+	const state = useChoices(choices);
+	useKeys(
+		(input, key) => {
+			const chosen = state.handle(input, key);
+			if (typeof chosen === 'string') onPick(drills.find(drill => drill.id === chosen));
+		},
+		{bindings: [KEYS.up, KEYS.down, KEYS.readBriefing, KEYS.leave]},
+	);
+	return <ChoiceList choices={choices} state={state} />;
+}
+
+function RehearsalFlow({drills, initialDrill, prepare, onSession}: RehearsalProps & {readonly onSession: (session: Session) => void}) {
+	const theme = useTheme();
+	const lifecycle = useLifecycle();
 	const [phase, setPhase] = useState<Phase>(initialDrill ? {name: 'brief', drill: initialDrill} : {name: 'pick'});
-	const [request, setRequest] = useState<RunRequest | null>(null);
-	const {exit} = useApp();
-	const quit = () => {
-		onExit(0);
-		exit();
-	};
 
 	const start = (drill: Drill | undefined) => {
 		setPhase({name: 'building', status: 'Building the sandbox production…'});
 		prepare(drill, status => setPhase(current => (current.name === 'building' ? {name: 'building', status} : current))).then(
-			prepared => {
-				setRequest(prepared);
-				setPhase({name: 'run', session: sessionFor(prepared)});
+			request => {
+				const session = sessionFor(request);
+				onSession(session);
+				setPhase({name: 'run', session, request});
 			},
 			(error: unknown) => setPhase({name: 'failed', message: errorMessage(error)}),
 		);
 	};
 
-	useInput(
-		(input, key) => {
-			if (KEYS.stop.match(input, key) || (phase.name !== 'building' && KEYS.leave.match(input, key))) quit();
-			else if (phase.name === 'brief' && KEYS.startRehearsal.match(input, key)) start(phase.drill);
-			else if ((phase.name === 'brief' || phase.name === 'failed') && KEYS.chooseAnother.match(input, key)) setPhase({name: 'pick'});
-		},
-		{isActive: phase.name !== 'run'},
-	);
-
-	if (phase.name === 'run' && request) {
+	if (phase.name === 'run') {
 		return (
 			<App
 				session={phase.session}
+				onSession={onSession}
 				createUndo={result => {
-					const next = undoRequest(request, result.facts);
+					const next = undoRequest(phase.request, result);
 					return next ? sessionFor(next) : null;
 				}}
-				onExit={onExit}
 			/>
 		);
 	}
 	return (
-		<Box flexDirection="column" gap={1}>
-			<Text>
-				<Text bold color="cyan">
-					rewind rehearsal
-				</Text>{' '}
-				— practise a rollback on a sandbox production on this machine. Nothing outside a temp dir is touched.
-			</Text>
-			{phase.name === 'pick' && (
-				<Box flexDirection="column">
-					<Text bold>Choose a drill: each injects one of the real failures of the seed report.</Text>
-					<Select
-						visibleOptionCount={Math.min(12, drills.length + 1)}
-						options={[
-							{label: 'A clean rollback (no fault)', value: NO_DRILL},
-							...drills.map(drill => ({label: `${drill.title}${drill.needs.includes('database') ? '  (needs MariaDB)' : ''}`, value: drill.id})),
-						]}
-						onChange={value => setPhase({name: 'brief', drill: drills.find(drill => drill.id === value)})}
-					/>
-					<Text dimColor>{helpLine(KEYS.up, KEYS.down, KEYS.readBriefing, KEYS.leave)}</Text>
-				</Box>
-			)}
-			{phase.name === 'brief' && (
-				<Box flexDirection="column" gap={1}>
-					<Text bold>{phase.drill ? `Drill: ${phase.drill.title}` : 'A clean rollback'}</Text>
-					<Text wrap="wrap">{phase.drill ? phase.drill.briefing.trim() : CLEAN_BRIEFING}</Text>
-					<Text dimColor>{helpLine(KEYS.startRehearsal, KEYS.chooseAnother, KEYS.leave)}</Text>
-				</Box>
-			)}
-			{phase.name === 'building' && <Spinner label={phase.status} />}
-			{phase.name === 'failed' && (
-				<Box flexDirection="column">
-					<StatusMessage variant="error">{phase.message}</StatusMessage>
-					<Text dimColor>{helpLine(KEYS.chooseAnother, KEYS.leave)}</Text>
-				</Box>
-			)}
-		</Box>
+		<KeyRouter
+			global={(input, key) => {
+				if (KEYS.stop.match(input, key) || (phase.name !== 'building' && KEYS.leave.match(input, key))) {
+					lifecycle.complete(EXIT.ok);
+					return true;
+				}
+				if (phase.name === 'brief' && KEYS.startRehearsal.match(input, key)) start(phase.drill);
+				else if ((phase.name === 'brief' || phase.name === 'failed') && KEYS.chooseAnother.match(input, key)) setPhase({name: 'pick'});
+				else return false;
+				return true;
+			}}
+		>
+			<Box flexDirection="column" gap={1}>
+				<Text>
+					<Text bold color={theme.color('accent')}>
+						rewind rehearsal
+					</Text>{' '}
+					— practise a rollback on a sandbox production on this machine. Nothing outside a temp dir is touched.
+				</Text>
+				{phase.name === 'pick' && (
+					<Box flexDirection="column">
+						<Text bold>Choose a drill: each injects one of the real failures of the original 42-minute drill.</Text>
+						<DrillPicker drills={drills} onPick={drill => setPhase({name: 'brief', drill})} />
+						<Text color={theme.color('muted')}>{helpLine(KEYS.up, KEYS.down, KEYS.readBriefing, KEYS.leave)}</Text>
+					</Box>
+				)}
+				{phase.name === 'brief' && (
+					<Box flexDirection="column" gap={1}>
+						<Text bold>{phase.drill ? `Drill: ${phase.drill.title}` : 'A clean rollback'}</Text>
+						<Text wrap="wrap">{phase.drill ? phase.drill.briefing.trim() : CLEAN_BRIEFING}</Text>
+						<Text color={theme.color('muted')}>{helpLine(KEYS.startRehearsal, KEYS.chooseAnother, KEYS.leave)}</Text>
+					</Box>
+				)}
+				{phase.name === 'building' && (theme.reducedMotion ? <Text>{phase.status}</Text> : <Spinner label={phase.status} />)}
+				{phase.name === 'failed' && (
+					<Box flexDirection="column">
+						<StatusMessage variant="error">{phase.message}</StatusMessage>
+						<Text color={theme.color('muted')}>{helpLine(KEYS.chooseAnother, KEYS.leave)}</Text>
+					</Box>
+				)}
+			</Box>
+		</KeyRouter>
 	);
 }
 
 /** Runs the rehearsal's TUI; resolves with the exit code when the trainee leaves. */
 export async function renderRehearsal(props: RehearsalProps): Promise<number> {
-	let exitCode = 0;
 	let current: Session | undefined;
-	await runInk(
-		<RehearsalApp
-			{...props}
-			sessionFor={request => {
-				current = props.sessionFor(request);
-				return current;
-			}}
-			onExit={code => {
-				exitCode = code;
-			}}
-		/>,
-		() => current?.engine.requestStop(),
-	);
-	return exitCode;
+	return runInk(<RehearsalFlow {...props} onSession={session => (current = session)} />, {current: () => current});
 }

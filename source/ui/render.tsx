@@ -1,49 +1,63 @@
 /**
  * Starts the TUI (this chunk holds Ink and React, loaded only when a terminal is attached) and
- * resolves with the exit code once the operator leaves. The terminal is always restored.
+ * resolves with the exit code the lifecycle root was given. Signals from outside ask for the same
+ * safe stop as Ctrl+C; on SIGHUP (the terminal closed) the screen is let go and the run still
+ * finishes its stop: lock released, journal closed, report written. The terminal is always restored.
  */
 import type {ReactElement} from 'react';
 import {render} from 'ink';
-import {App, type AppProps, type Session} from './app.js';
+import {signalReason, STOP_SIGNALS} from '../lifecycle.js';
+import {EXIT} from '../core/types.js';
+import {App, type AppProps} from './app.js';
+import {LifecycleRoot, type LifecycleControl} from './lifecycle-root.js';
+import {runOf, type Session} from './session-run.js';
+import {ThemeProvider, themeFromEnvironment, type Theme} from './theme.js';
 
-/**
- * Renders `element` until the app exits. A SIGINT or SIGTERM from outside (kill -INT) asks for
- * the same safe stop as Ctrl+C; the terminal is restored (cursor shown) on every way out.
- */
-export async function runInk(element: ReactElement, requestStop: () => void): Promise<void> {
-	const instance = render(element, {exitOnCtrlC: false, patchConsole: true, maxFps: 30});
-	process.on('SIGINT', requestStop);
-	process.on('SIGTERM', requestStop);
+export type InkOptions = {readonly theme?: Theme; readonly current?: () => Session | undefined};
+
+export async function runInk(element: ReactElement, options: InkOptions = {}): Promise<number> {
+	let exitCode: number = EXIT.failed;
+	const control: LifecycleControl = {stop: null, unattended: false};
+	const instance = render(
+		<ThemeProvider value={options.theme ?? themeFromEnvironment()}>
+			<LifecycleRoot control={control} onExit={code => (exitCode = code)}>
+				{element}
+			</LifecycleRoot>
+		</ThemeProvider>,
+		{exitOnCtrlC: false, patchConsole: true, maxFps: 30},
+	);
+	let hungUp = false;
+	const onSignal = (signal: NodeJS.Signals) => {
+		if (signal === 'SIGHUP' && !hungUp) {
+			hungUp = true;
+			control.unattended = true;
+			// Nobody can read the screen any more: writing to the closed terminal must not crash the stop.
+			for (const stream of [process.stdout, process.stderr, process.stdin]) stream.on('error', () => {});
+			control.stop?.(signalReason(signal));
+			instance.unmount();
+			return;
+		}
+		if (control.stop) control.stop(signalReason(signal));
+		else {
+			exitCode = EXIT.interrupted;
+			instance.unmount();
+		}
+	};
+	for (const signal of STOP_SIGNALS) process.on(signal, onSignal);
 	try {
 		await instance.waitUntilExit();
+		const session = options.current?.();
+		// After a hang-up the run finishes its stop without a screen, then its exit code counts.
+		if (hungUp && session) exitCode = (await runOf(session)).exitCode;
 	} finally {
-		process.off('SIGINT', requestStop);
-		process.off('SIGTERM', requestStop);
+		for (const signal of STOP_SIGNALS) process.off(signal, onSignal);
 		instance.cleanup();
-		process.stdout.write('\u001B[?25h');
+		if (!hungUp) process.stdout.write('\u001B[?25h');
 	}
+	return exitCode;
 }
 
-export async function renderApp(props: Omit<AppProps, 'onExit'>): Promise<number> {
-	let exitCode = 1;
+export async function renderApp(props: Omit<AppProps, 'onSession'>, options: InkOptions = {}): Promise<number> {
 	let current: Session = props.session;
-	await runInk(
-		<App
-			session={props.session}
-			{...(props.createUndo
-				? {
-						createUndo: result => {
-							const next = props.createUndo!(result);
-							if (next) current = next;
-							return next;
-						},
-					}
-				: {})}
-			onExit={code => {
-				exitCode = code;
-			}}
-		/>,
-		() => current.engine.requestStop(),
-	);
-	return exitCode;
+	return runInk(<App {...props} onSession={session => (current = session)} />, {...options, current: () => current});
 }

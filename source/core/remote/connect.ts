@@ -7,10 +7,11 @@ import os from 'node:os';
 import path from 'node:path';
 import type {SshConfig} from '../config/schema.js';
 import {UserError} from '../errors.js';
-import {EXIT, type Question} from '../types.js';
-import {appendKnownHost, checkHostKey, fingerprintOf, hostToken, keyTypeOf, knownKeyTypes, readKnownHosts} from './known-hosts.js';
+import type {Question} from '../questions.js';
+import {EXIT} from '../types.js';
+import {appendKnownHost, checkHostKey, fingerprintOf, hostKeyAlgorithmsFor, hostToken, keyTypeOf, knownKeyTypes, readKnownHosts} from './known-hosts.js';
 import {expandSshTokens, expandTilde, readSshConfig} from './ssh-config.js';
-import {loadSsh2, openSsh, type PrivateKeySource, type SshSession} from './ssh.js';
+import {loadSsh2, openSsh, type PrivateKeySource, type SshSession} from './ssh-host.js';
 
 export type ConnectTarget = {readonly host: string; readonly port: number; readonly user: string; readonly knownHostsFile: string};
 
@@ -75,11 +76,17 @@ export async function connectToServer(config: SshConfig, helpers: ConnectHelpers
 					`rewind will not connect. If you have confirmed the new key with the server's owner, remove the old one with ` +
 					`ssh-keygen -R '${token}' -f ${resolved.knownHostsFile} and run again.`
 				);
+			case 'cert-authority':
+				return (
+					`${resolved.knownHostsFile} line ${verdict.line} trusts host certificates from a certificate authority for ${token}; rewind does not verify host certificates. ` +
+					`Add the server's own host key (check it with its owner: ssh-keyscan -p ${resolved.port} ${resolved.host}) to known_hosts, or to a file named by ssh.knownHostsFile.`
+				);
 			case 'unknown': {
-				const accepted = (await helpers.ask({kind: 'host-key', host: token, keyType: keyTypeOf(blob), fingerprint})) === true;
+				const others = verdict.otherTypes.length > 0 ? ` (${resolved.knownHostsFile} has only ${verdict.otherTypes.join(', ')} keys for it)` : '';
+				const accepted = (await helpers.ask({kind: 'host-key', host: token, keyType: keyTypeOf(blob), fingerprint, ...(verdict.otherTypes.length > 0 ? {otherTypes: verdict.otherTypes} : {})})) === true;
 				if (!accepted) {
 					return (
-						`The host key of ${token} is not in ${resolved.knownHostsFile} (${keyTypeOf(blob)} ${fingerprint}) and was not accepted. ` +
+						`The host key of ${token} is not in ${resolved.knownHostsFile} (${keyTypeOf(blob)} ${fingerprint})${others} and was not accepted. ` +
 						'Check the fingerprint with the server’s owner, then run again and accept it (non-interactive: --accept-new-host-key).'
 					);
 				}
@@ -97,7 +104,7 @@ export async function connectToServer(config: SshConfig, helpers: ConnectHelpers
 		privateKeys: keys,
 		...(resolved.useAgent ? {agentSocket: env['SSH_AUTH_SOCK']!} : {}),
 		verifyHostKey,
-		hostKeyAlgorithms: knownTypes,
+		hostKeyAlgorithms: hostKeyAlgorithmsFor(knownTypes),
 		keepaliveMs: config.keepaliveSeconds * 1000,
 		readyTimeoutMs: knownTypes.length === 0 ? Math.max(HOST_KEY_QUESTION_TIMEOUT_MS, config.connectTimeoutSeconds * 1000) : config.connectTimeoutSeconds * 1000,
 	});

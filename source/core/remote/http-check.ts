@@ -25,19 +25,24 @@ function sameResource(a: URL, b: URL): boolean {
 	return normalise(a) === normalise(b);
 }
 
-async function readBody(response: Response): Promise<string> {
-	if (!response.body) return '';
+/** The body, up to a size; a body that does not arrive in time is reported, not thrown. */
+async function readBody(response: Response): Promise<{body: string; error?: string}> {
+	if (!response.body) return {body: ''};
 	const reader = response.body.getReader();
 	const chunks: Uint8Array[] = [];
 	let total = 0;
-	while (total < MAX_BODY_BYTES) {
-		const {done, value} = await reader.read();
-		if (done) break;
-		chunks.push(value);
-		total += value.length;
+	try {
+		while (total < MAX_BODY_BYTES) {
+			const {done, value} = await reader.read();
+			if (done) break;
+			chunks.push(value);
+			total += value.length;
+		}
+	} catch (error) {
+		return {body: Buffer.concat(chunks).toString('utf8'), error: `${total} bytes of the page arrived before ${(error as Error).name === 'TimeoutError' ? 'the request timed out' : (error as Error).message}`};
 	}
 	await reader.cancel().catch(() => {});
-	return Buffer.concat(chunks).toString('utf8');
+	return {body: Buffer.concat(chunks).toString('utf8')};
 }
 
 async function getOnce(url: string, timeoutMs: number, signal: AbortSignal): Promise<Answer> {
@@ -49,7 +54,8 @@ async function getOnce(url: string, timeoutMs: number, signal: AbortSignal): Pro
 		} catch (error) {
 			if (signal.aborted) throw error;
 			const cause = (error as {cause?: {code?: string; message?: string}}).cause;
-			return {status: null, body: '', note: `no answer (${cause?.code ?? cause?.message ?? (error as Error).message})`, reloading: false};
+			const reason = (error as Error).name === 'TimeoutError' ? `no answer within ${timeoutMs / 1000} s` : `no answer (${cause?.code ?? cause?.message ?? (error as Error).message})`;
+			return {status: null, body: '', note: reason, reloading: false};
 		}
 		if (response.status >= 300 && response.status < 400 && response.headers.get('location')) {
 			await response.body?.cancel().catch(() => {});
@@ -58,7 +64,10 @@ async function getOnce(url: string, timeoutMs: number, signal: AbortSignal): Pro
 			current = next;
 			continue;
 		}
-		return {status: response.status, body: await readBody(response), note: hop > 0 ? `after ${hop} redirect${hop === 1 ? '' : 's'}` : '', reloading: false};
+		const {body, error} = await readBody(response);
+		if (signal.aborted) throw signal.reason instanceof Error ? signal.reason : new Error('aborted');
+		if (error !== undefined) return {status: null, body: '', note: `answered ${response.status} but the page did not arrive within ${timeoutMs / 1000} s (${error})`, reloading: false};
+		return {status: response.status, body, note: hop > 0 ? `after ${hop} redirect${hop === 1 ? '' : 's'}` : '', reloading: false};
 	}
 	return {status: null, body: '', note: `more than ${MAX_REDIRECTS} redirects`, reloading: false};
 }
@@ -71,7 +80,7 @@ export function textChecks(site: Pick<SiteConfig, 'mustContain' | 'mustNotContai
 }
 
 export function describeFailures(status: number | null, checks: readonly TextCheck[], note: string): string[] {
-	if (status !== 200) return [status === null ? `the site gave ${note}` : `the site answered ${status}${note ? ` (${note})` : ''}`];
+	if (status !== 200) return [status === null ? `the site ${note.startsWith('answered') ? '' : 'gave '}${note}` : `the site answered ${status}${note ? ` (${note})` : ''}`];
 	return checks
 		.filter(check => !check.ok)
 		.map(check => (check.kind === 'contains' ? `expected text "${check.text}" missing from the page` : `forbidden text "${check.text}" still present on the page`));

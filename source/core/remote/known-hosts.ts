@@ -17,9 +17,12 @@ export type KnownHostEntry = {
 
 export type HostKeyVerdict =
 	| {readonly status: 'known'; readonly line: number}
-	| {readonly status: 'unknown'}
+	/** No key of the presented type is recorded; `otherTypes` are the types that are (OpenSSH asks, as for a new host). */
+	| {readonly status: 'unknown'; readonly otherTypes: readonly string[]}
 	| {readonly status: 'changed'; readonly line: number; readonly knownType: string}
-	| {readonly status: 'revoked'; readonly line: number};
+	| {readonly status: 'revoked'; readonly line: number}
+	/** Only a `@cert-authority` line names the host: host certificates, which rewind does not verify. */
+	| {readonly status: 'cert-authority'; readonly line: number};
 
 export function parseKnownHosts(text: string): KnownHostEntry[] {
 	const entries: KnownHostEntry[] = [];
@@ -65,24 +68,38 @@ export function fingerprintOf(blob: Buffer): string {
 	return `SHA256:${createHash('sha256').update(blob).digest('base64').replace(/=+$/, '')}`;
 }
 
+/**
+ * OpenSSH's verdict: `changed` only when a key of the presented type is recorded for the host and
+ * differs; a type not recorded is a new key (with the recorded types named), as OpenSSH treats it.
+ */
 export function checkHostKey(entries: readonly KnownHostEntry[], host: string, port: number, blob: Buffer): HostKeyVerdict {
 	const token = hostToken(host, port);
 	const keyType = keyTypeOf(blob);
 	const keyBase64 = blob.toString('base64');
-	const forHost = entries.filter(entry => entry.marker !== '@cert-authority' && hostFieldMatches(entry.hosts, token));
+	const forHost = entries.filter(entry => entry.marker === '' && hostFieldMatches(entry.hosts, token));
 	const revoked = entries.find(entry => entry.marker === '@revoked' && entry.keyBase64 === keyBase64);
 	if (revoked) return {status: 'revoked', line: revoked.line};
-	const same = forHost.find(entry => entry.marker === '' && entry.keyType === keyType && entry.keyBase64 === keyBase64);
+	const sameType = forHost.filter(entry => entry.keyType === keyType);
+	const same = sameType.find(entry => entry.keyBase64 === keyBase64);
 	if (same) return {status: 'known', line: same.line};
-	const other = forHost.find(entry => entry.marker === '');
-	if (other) return {status: 'changed', line: other.line, knownType: other.keyType};
-	return {status: 'unknown'};
+	if (sameType.length > 0) return {status: 'changed', line: sameType[0]!.line, knownType: keyType};
+	const authority = entries.find(entry => entry.marker === '@cert-authority' && hostFieldMatches(entry.hosts, token));
+	if (forHost.length === 0 && authority) return {status: 'cert-authority', line: authority.line};
+	return {status: 'unknown', otherTypes: [...new Set(forHost.map(entry => entry.keyType))]};
 }
 
 /** Key types already recorded for the host, to ask the server for one of them first. */
 export function knownKeyTypes(entries: readonly KnownHostEntry[], host: string, port: number): string[] {
 	const token = hostToken(host, port);
 	return [...new Set(entries.filter(entry => entry.marker === '' && hostFieldMatches(entry.hosts, token)).map(entry => entry.keyType))];
+}
+
+/**
+ * The host key algorithms to ask for first: those of the recorded keys. An RSA key is verified with
+ * rsa-sha2-512 or rsa-sha2-256 (OpenSSH 8.8 and later no longer offer ssh-rsa signatures).
+ */
+export function hostKeyAlgorithmsFor(types: readonly string[]): string[] {
+	return [...new Set(types.flatMap(type => (type === 'ssh-rsa' ? ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'] : [type])))];
 }
 
 export function readKnownHosts(file: string): KnownHostEntry[] {

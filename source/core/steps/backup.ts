@@ -1,221 +1,95 @@
 /**
- * The database backup, made and verified before anything is reset. mysqldump runs on the server
- * (with the flags managed hosts need), piped through gzip into a timestamped file; the password
- * reaches it through an option file written over stdin, never argv. The backup counts only when
- * mysqldump exited 0, printed no error, the gzip stream is whole, the dump trailer is present and
- * the file is not empty; until then it is a `.partial` file and never counted.
+ * Back up the database, verified, before anything is reset (backup-script.ts has the command).
+ * The backup counts only when mysqldump exited 0 and printed no error, the gzip stream is whole,
+ * the dump trailer is present and the file is not empty; only then is it kept under its final
+ * name. A failed or interrupted dump is removed, never kept or counted.
  */
 import {createHash} from 'node:crypto';
-import {createWriteStream, mkdirSync, renameSync} from 'node:fs';
+import {createWriteStream, mkdirSync, renameSync, rmSync} from 'node:fs';
 import path from 'node:path';
 import {Transform} from 'node:stream';
 import {finished} from 'node:stream/promises';
-import type {DatabaseConfig} from '../config/schema.js';
-import {formatBytes} from '../criteria.js';
+import {backupCommand, backupPath, discardCommand, keepCommand, parseVerification, restoreCommand, stopDumpCommand, verificationProblems} from '../backup-script.js';
+import {remotePath, sh} from '../command.js';
+import {configuredPassword, databaseCredentials, loadMysql2, optionFileText, takeFingerprint} from '../database.js';
 import {CommandFailedError} from '../errors.js';
-import {configuredPassword, loadMysql2, optionFileText, passwordFromMyCnf, takeFingerprint, type DatabaseCredentials} from '../remote/database.js';
+import {formatBytes} from '../format.js';
 import {expandTilde} from '../remote/ssh-config.js';
-import {joinRemote, remotePath, shq} from '../shell.js';
-import {known, type PlanView, type StepContext, type StepDefinition} from '../step.js';
-import type {BackupRecord, PlannedCommand} from '../types.js';
+import type {PlanView, StepContext, StepDefinition} from '../step.js';
+import {describedCommand, serverCommand, type BackupRecord, type PlannedCommand} from '../types.js';
+import {BACKUP_HINTS} from './backup-hints.js';
 
-/** mysqldump prints these on stderr and may still exit 0: any such line fails the backup (here and on the server). */
-const STDERR_ERROR_WORDS = "error|denied|can't|cannot|unknown|failed|fatal";
-const STDERR_ERROR = new RegExp(STDERR_ERROR_WORDS, 'i');
+const BACKUP_HEADLINE = (database: NonNullable<PlanView['config']['database']>) =>
+	`mysqldump ${database.name} | gzip → ${database.backupDir} (checked as written: gzip -dc, trailer, sha256${database.download ? '; streamed here' : ''})`;
 
-export function backupFileName(view: PlanView): string {
-	const database = view.config.database!;
-	const safeName = database.name.replace(/[^A-Za-z0-9._-]+/g, '_');
-	return `${safeName}-${view.stamp}-pre-rollback-${known(view.facts.fromHead?.slice(0, 7), 'head')}.sql.gz`;
-}
-
-export function backupPath(view: PlanView): string {
-	return joinRemote(view.config.database!.backupDir, backupFileName(view));
-}
-
-export function restoreCommand(database: DatabaseConfig, file: string): string {
-	return `gunzip -c ${remotePath(file)} | mysql -h ${shq(database.host)} -P ${database.port} -u ${shq(database.user)} -p ${shq(database.name)}`;
-}
-
-function dumpFlags(database: DatabaseConfig): string[] {
-	return [
-		...(database.noTablespaces ? ['--no-tablespaces'] : []),
-		...(database.singleTransaction ? ['--single-transaction'] : []),
-		...(database.routinesAndTriggers ? ['--routines', '--triggers'] : []),
-		...database.extraDumpArgs.map(arg => shq(arg)),
-	];
-}
-
-/** `-h host` and, unless it is the default 3306, `-P port` (with localhost and no port the client uses the socket). */
-function serverArgs(database: DatabaseConfig): string {
-	return `-h ${shq(database.host)}${database.port === 3306 ? '' : ` -P ${database.port}`} -u ${shq(database.user)}`;
-}
-
-/**
- * The backup as one server command: password file from stdin (0600, removed on every exit), then
- * `mysqldump | gzip` into `<file>.partial.<pid>`, with the compressed bytes checked as they are
- * written, on the server's spare cores: tee feeds them to the file, to `gzip -dc` (the whole
- * stream decompressed with its CRC and length checked, as `gzip -t` does, and its last 512 bytes
- * kept for the dump trailer) and to sha256. So verification adds no pass over the file after the
- * dump. Progress lines every second; the final name only for a dump that passed every check.
- */
-export function backupCommand(view: PlanView): PlannedCommand {
-	const database = view.config.database!;
-	const usesOptionFile = configuredPassword(database) !== undefined;
-	const file = backupPath(view);
-	const cleanup = `rm -f ${usesOptionFile ? '"$t" ' : ''}"$p.check" "$p.hash"`;
-	const script = [
-		`umask 077 && mkdir -p ${remotePath(database.backupDir)} && f=${remotePath(file)} && p="$f.partial.$$" && echo "partial=$p" || exit 5`,
-		...(usesOptionFile ? ['t=$(mktemp "${TMPDIR:-/tmp}/rewind-my.XXXXXX") && echo "option_file=$t" && cat > "$t" || exit 5'] : []),
-		`trap '${cleanup}' EXIT; trap 'exit 143' HUP INT TERM`,
-		'help=$(mysqldump --help 2>/dev/null </dev/null); extra=""',
-		'case "$help" in *--set-gtid-purged*) extra="$extra --set-gtid-purged=OFF";; esac',
-		'case "$help" in *--column-statistics*) extra="$extra --column-statistics=0";; esac',
-		'if command -v sha256sum >/dev/null 2>&1; then hash=sha256sum; else hash="shasum -a 256"; fi',
-		'mkfifo "$p.check" "$p.hash" || exit 5',
-		'{ gzip -dc < "$p.check"; echo $? > "$p.gzrc"; } | tail -c 512 > "$p.tail" & checker=$!',
-		'$hash < "$p.hash" | cut -c1-64 > "$p.sha" & hasher=$!',
-		// Its sleep must not hold the channel's stdout open nor outlive the loop (a TERM stops both at once).
-		'( trap \'kill $s 2>/dev/null; exit 0\' TERM; while :; do printf \'bytes=%s\\n\' "$(stat -c %s "$p" 2>/dev/null || echo 0)"; sleep 1 >/dev/null 2>&1 & s=$!; wait $s; done ) & progress=$!',
-		`{ mysqldump ${usesOptionFile ? '--defaults-extra-file="$t" ' : ''}${serverArgs(database)} ${dumpFlags(database).join(' ')} $extra ${shq(database.name)} 2>"$p.err" </dev/null; echo $? > "$p.rc"; } | gzip -c | { tee "$p.check" "$p.hash" > "$p"; echo $? > "$p.teerc"; }`,
-		'kill $progress 2>/dev/null; wait $progress 2>/dev/null; wait $checker 2>/dev/null; wait $hasher 2>/dev/null',
-		...(usesOptionFile ? ['rm -f "$t"'] : []),
-		'read_status() { cat "$1" 2>/dev/null || echo missing; }',
-		'size=$(stat -c %s "$p" 2>/dev/null || wc -c < "$p"); rc=$(read_status "$p.rc"); gz=$(read_status "$p.gzrc"); written=$(read_status "$p.teerc")',
-		'printf \'bytes=%s\\n\' "$size"; echo "dump_exit=$rc"; echo "size=$size"; echo "write_exit=$written"; echo "sha256=$(cat "$p.sha" 2>/dev/null)"; echo "gzip_exit=$gz"',
-		'if grep -q -- "-- Dump completed" "$p.tail" 2>/dev/null; then trailer=yes; else trailer=no; fi; echo "trailer=$trailer"',
-		`if [ "$rc" = 0 ] && [ "$gz" = 0 ] && [ "$written" = 0 ] && [ "$trailer" = yes ] && [ "$size" -gt 0 ] && ! grep -Eqi ${shq(STDERR_ERROR_WORDS)} "$p.err"; then mv "$p" "$f" && kept=yes; fi; echo "kept=\${kept:-no}"; rm -f "$p.rc" "$p.gzrc" "$p.teerc" "$p.sha" "$p.tail"`,
-		// mysqldump's stderr goes last; it stays beside a rejected dump, to read later.
-		'echo "--stderr--"; cat "$p.err" 2>/dev/null; if [ "$kept" = yes ]; then rm -f "$p.err"; fi; true',
-	].join('\n');
-	return {id: 'backup', where: 'server', purpose: 'dump the database through gzip, verify it as it is written, keep it under its final name', display: script};
-}
-
-/** The commands of the backup step; the partial file's pid is known only while it runs. */
-export function backupCommands(view: PlanView, partial?: string): PlannedCommand[] {
+function backupCommands(view: PlanView): PlannedCommand[] {
 	const database = view.config.database;
 	if (!database) return [];
-	const file = backupPath(view);
-	const pid = partial ? partial.slice(partial.lastIndexOf('.') + 1) : '<pid>';
-	const commands: PlannedCommand[] = [
-		backupCommand(view),
-		{
-			id: 'quarantine',
-			where: 'server',
-			purpose: 'put a kept dump back under its .partial name (only if this side disagrees with the server’s checks)',
-			display: `mv ${remotePath(file)} ${shq(partial ?? `${file}.partial.<pid>`)}`,
-		},
-		{
-			id: 'stop-dump',
-			where: 'server',
-			purpose: 'stop a dump whose connection was lost',
-			display: `kill -TERM -- -${pid} 2>/dev/null || kill -TERM ${pid} 2>/dev/null; true`,
-		},
+	const passwordOnStdin = configuredPassword(database) !== undefined || database.passwordEnv !== undefined || database.passwordFile !== undefined;
+	return [
+		serverCommand('backup', 'dump the database through gzip, verifying it as it is written', backupCommand(view, {passwordOnStdin, download: database.download}), BACKUP_HEADLINE(database)),
+		serverCommand('keep', 'keep the verified dump under its final name', keepCommand(view, undefined, undefined)),
+		serverCommand('discard', 'remove a dump that failed verification', discardCommand(undefined)),
+		serverCommand('stop-dump', 'stop a dump orphaned by a lost connection and remove it', stopDumpCommand(undefined, undefined)),
+		...(database.fingerprint
+			? [describedCommand('fingerprint', 'database', 'fingerprint the database before the reset', `mysql ${database.user}@${database.host}:${database.port}/${database.name} through the SSH tunnel: tables, columns and indexes, row counts, CHECKSUM TABLE`)]
+			: []),
 	];
-	if (database.download) {
-		commands.push({id: 'download', where: 'server', purpose: 'stream a copy of the backup to this machine', display: `cat ${remotePath(file)}`});
-	}
-	if (database.fingerprint) {
-		commands.push({
-			id: 'fingerprint',
-			where: 'database',
-			purpose: 'fingerprint the database before the reset',
-			display: `mysql ${database.user}@${database.host}:${database.port}/${database.name} through the SSH tunnel: row counts and CHECKSUM TABLE of every table`,
-		});
-	}
-	return commands;
 }
 
-export function myCnfCommand(): PlannedCommand {
-	return {id: 'read-my-cnf', where: 'server', purpose: 'read the database password from the server’s ~/.my.cnf', display: 'cat "$HOME/.my.cnf" 2>/dev/null; true'};
-}
-
-/** The database password: from the config's env var or file, else the server's ~/.my.cnf. */
-export async function databaseCredentials(context: StepContext): Promise<DatabaseCredentials> {
-	const database = context.config.database!;
-	const configured = configuredPassword(database);
-	if (configured) {
-		context.redactor.add(configured.password);
-		return configured;
-	}
-	const text = (await context.runPlanned(myCnfCommand(), {stream: false})).stdout;
-	const password = passwordFromMyCnf(text);
-	if (password !== undefined) {
-		context.redactor.add(password);
-		return {password, source: 'my.cnf'};
-	}
-	return {password: undefined, source: 'none'};
-}
-
-type Verification = {exit: string; size: number; writeExit: string; gzipExit: string; trailer: boolean; sha256: string; kept: boolean; stderr: string};
-
-export function parseVerification(stdout: string): Verification {
-	const [head = '', stderr = ''] = stdout.split('--stderr--\n');
-	const value = (key: string) => new RegExp(`^${key}=(.*)$`, 'm').exec(head)?.[1]?.trim() ?? '';
-	return {
-		exit: value('dump_exit'),
-		size: Number(value('size')) || 0,
-		writeExit: value('write_exit'),
-		gzipExit: value('gzip_exit'),
-		trailer: value('trailer') === 'yes',
-		sha256: value('sha256'),
-		kept: value('kept') === 'yes',
-		stderr: stderr.trim(),
-	};
-}
-
-/** Why a dump is not a backup; empty when it is one. Root causes first: a failed mysqldump explains the rest. */
-export function verificationProblems(verification: Verification): string[] {
-	const problems: string[] = [];
-	const errorLines = verification.stderr.split('\n').filter(line => STDERR_ERROR.test(line));
-	if (verification.exit !== '0') problems.push(`mysqldump exited ${verification.exit || 'without a status'}`);
-	if (errorLines.length > 0) problems.push(`mysqldump printed errors: ${errorLines.slice(0, 3).join(' | ')}`);
-	if (problems.length > 0) return problems;
-	if (verification.writeExit !== '0') problems.push(`writing the file on the server failed (tee exited ${verification.writeExit || 'without a status'}: disk full?)`);
-	if (verification.gzipExit !== '0') problems.push('gzip -t failed: unexpected end of file or crc error');
-	if (!verification.trailer) problems.push('the dump has no "-- Dump completed" trailer (cut short?)');
-	if (verification.size <= 0) problems.push('the file is empty');
-	if (!/^[0-9a-f]{64}$/.test(verification.sha256)) problems.push('no sha256');
-	return problems;
-}
-
-async function download(context: StepContext, record: BackupRecord): Promise<BackupRecord> {
-	const database = context.config.database!;
-	const dir = path.resolve(expandTilde(database.downloadDir));
+/** A local copy of the compressed bytes as they stream in: hashed as written, renamed when whole. */
+function localCopy(context: StepContext, remote: string) {
+	const dir = path.resolve(expandTilde(context.config.database!.downloadDir));
 	mkdirSync(dir, {recursive: true, mode: 0o700});
-	const target = path.join(dir, path.basename(record.path));
+	const target = path.join(dir, path.basename(remote));
 	const partial = `${target}.partial`;
 	const hash = createHash('sha256');
 	let bytes = 0;
-	const started = Date.now();
-	let lastProgress = 0;
-	const counter = new Transform({
+	const sink = new Transform({
 		transform(chunk: Buffer, _encoding, callback) {
 			hash.update(chunk);
 			bytes += chunk.length;
-			if (Date.now() - lastProgress > 500) {
-				lastProgress = Date.now();
-				context.progress('downloading the backup', {bytes, elapsedMs: Date.now() - started, fraction: bytes / record.bytes});
-			}
 			callback(null, chunk);
 		},
 	});
 	const file = createWriteStream(partial, {mode: 0o600});
-	counter.pipe(file);
-	await context.run('download', {stream: false, stdoutTo: counter});
-	counter.end();
-	await finished(file);
-	const sha256 = hash.digest('hex');
-	if (sha256 !== record.sha256) throw new Error(`the downloaded copy's sha256 ${sha256.slice(0, 12)}… differs from the server's ${record.sha256.slice(0, 12)}…; kept as ${partial}`);
-	renameSync(partial, target);
-	return {...record, localCopy: {path: target, sha256}};
+	sink.pipe(file);
+	return {
+		sink,
+		get bytes() {
+			return bytes;
+		},
+		/** Ends the copy; keeps it under its name only when its sha256 is the server's. */
+		async finish(expected: string | undefined): Promise<{path: string; sha256: string} | undefined> {
+			sink.end();
+			await finished(file);
+			const sha256 = hash.digest('hex');
+			if (expected === undefined || sha256 !== expected) {
+				rmSync(partial, {force: true});
+				return undefined;
+			}
+			renameSync(partial, target);
+			return {path: target, sha256};
+		},
+	};
 }
 
 export const backupStep: StepDefinition = {
 	id: 'backup',
 	title: 'Back up database',
+	purpose: 'Dumps the database on the server and verifies the dump before anything is reset: no reset without a verified backup or a logged override.',
 	interruptible: true,
-	commands: view => backupCommands(view),
+	reads: ['fromHead', 'backup'],
+	writes: ['backup', 'backupOverride', 'fingerprintBefore'],
+	commands: backupCommands,
+	hints: BACKUP_HINTS,
+	override: {
+		label: 'Reset WITHOUT a verified backup (asks for a reason, logged)',
+		apply(context, reason) {
+			context.setFacts({backupOverride: {reason, at: new Date().toISOString()}});
+			context.note('warning', `Backup overridden by the operator: "${reason}". The reset will run without a verified backup.`);
+		},
+	},
 	async skip(context) {
 		if (!context.config.database) return 'no database in the config';
 		if (context.flags.skipBackupReason !== undefined) {
@@ -226,7 +100,7 @@ export const backupStep: StepDefinition = {
 		}
 		const previous = context.facts.backup;
 		if (context.kind === 'resume' && previous?.verified) {
-			const recheck: PlannedCommand = {id: 'recheck', where: 'server', purpose: 'check the earlier backup is intact', display: `sha256sum ${remotePath(previous.path)} | cut -c1-64`};
+			const recheck = serverCommand('recheck', 'check the earlier backup is intact', sh`sha256sum ${remotePath(previous.path)} | cut -c1-64`);
 			const result = await context.runPlanned(recheck, {stream: false, allowFailure: true});
 			if (result.exitCode === 0 && result.stdout.trim() === previous.sha256) return `the backup of the interrupted run is intact (sha256 matches): ${previous.path}`;
 			context.note('warning', `The backup of the interrupted run (${previous.path}) is missing or changed: making a new one.`);
@@ -241,56 +115,73 @@ export const backupStep: StepDefinition = {
 		// A dump orphaned by a lost connection goes before a new attempt.
 		await context.runCleanup('backup-dump');
 		const configured = configuredPassword(database);
-		if (configured?.password) context.redactor.add(configured.password);
-		let partial: string | undefined;
-		const planned = (id: string) => backupCommands(context, partial).find(command => command.id === id)!;
+		context.secret(configured?.password);
+		const file = backupPath(context);
+		const copy = database.download ? localCopy(context, file.toString()) : undefined;
+		let work: string | undefined;
+		let pgid: string | undefined;
+		const report: string[] = [];
 		const started = Date.now();
-		const result = await context.runPlanned(planned('backup'), {
+		const planned = serverCommand('backup', 'dump the database through gzip, verifying it as it is written', backupCommand(context, {passwordOnStdin: configured !== undefined, download: copy !== undefined}), BACKUP_HEADLINE(database));
+		const result = await context.runPlanned(planned, {
 			stream: false,
 			allowFailure: true,
 			...(configured ? {stdin: optionFileText(configured.password ?? '')} : {}),
-			onStdoutLine: line => {
-				const reported = /^partial=(.*)$/.exec(line)?.[1];
-				if (reported) {
-					partial = reported;
-					context.deferCleanup('backup-dump', planned('stop-dump'));
-				}
-				const bytes = /^bytes=(\d+)$/.exec(line)?.[1];
-				if (bytes === undefined) return true; // the checks' results: journaled
-				context.progress('writing the backup on the server', {bytes: Number(bytes), elapsedMs: Date.now() - started});
+			...(copy ? {stdoutTo: copy.sink} : {}),
+			onStderrLine: line => {
+				if (!line.startsWith('rewind: ')) return true;
+				report.push(line);
+				work ??= /^rewind: work=(.+)$/.exec(line)?.[1];
+				pgid ??= /^rewind: pgid=(\d+)$/.exec(line)?.[1];
+				if (line.startsWith('rewind: pgid=')) context.deferCleanup('backup-dump', serverCommand('stop-dump', 'stop a dump orphaned by a lost connection and remove it', stopDumpCommand(work, pgid)));
+				const bytes = /^rewind: bytes=(\d+)$/.exec(line)?.[1];
+				if (bytes === undefined) return !line.startsWith('rewind: stderr: ') && !line.startsWith('rewind: sha256=');
+				context.progress(copy ? 'writing the backup on the server and copying it here' : 'writing the backup on the server', {bytes: Number(bytes), elapsedMs: Date.now() - started});
 				return false;
 			},
 		});
-		context.cancelCleanup('backup-dump');
-		if (!partial) throw new CommandFailedError(`the backup command failed before the dump started (exit ${result.exitCode})`, result.exitCode, `${result.stderr}\n${result.stdout}`);
-		const verification = parseVerification(result.stdout);
+		const verification = parseVerification(report);
 		const problems = verificationProblems(verification);
-		if (problems.length > 0 || !verification.kept) {
-			if (verification.kept) await context.runPlanned(planned('quarantine'), {stream: false});
-			context.note('error', `Incomplete backup kept as ${partial} (never counted as a backup).`);
-			const reasons = problems.length > 0 ? problems : ['the server did not keep the dump'];
-			throw new CommandFailedError(`the backup failed verification: ${reasons.join('; ')}`, null, verification.stderr);
+		if (result.exitCode !== 0 && verification.done) problems.push(`the backup command exited ${result.exitCode}`);
+		if (!verification.done) problems.unshift(`the backup command did not finish (${result.lost ?? (result.exitCode === null ? `killed: ${result.exitSignal ?? 'no exit status'}` : `exit ${result.exitCode}`)})`);
+		const localCopyDone = await copy?.finish(problems.length === 0 ? verification.sha256 : undefined);
+		if (problems.length > 0 || !work) {
+			if (work) await context.runPlanned(serverCommand('discard', 'remove a dump that failed verification', discardCommand(work)), {stream: false, allowFailure: true});
+			context.cancelCleanup('backup-dump');
+			if (work) context.note('error', `The failed dump was removed (${work}); nothing of it is counted as a backup.`);
+			throw new CommandFailedError(`the backup failed verification: ${(problems.length > 0 ? problems : ['the server did not report a work dir']).join('; ')}`, null, `${verification.stderr}\n${result.stderr}`);
 		}
-		let record: BackupRecord = {
-			path: backupPath(context),
+		const takenAt = new Date().toISOString();
+		const head = context.facts.fromHead;
+		await context.runPlanned(serverCommand('keep', 'keep the verified dump under its final name', keepCommand(context, work, JSON.stringify({sha256: verification.sha256, bytes: verification.size, head, takenAt, runId: context.runId}))), {stream: false});
+		context.cancelCleanup('backup-dump');
+		const record: BackupRecord = {
+			path: file.toString(),
 			bytes: verification.size,
 			sha256: verification.sha256,
 			verified: true,
-			restoreCommand: restoreCommand(database, backupPath(context)),
+			restoreCommand: restoreCommand(database, file).display,
+			takenAt,
+			...(head ? {head} : {}),
+			...(localCopyDone ? {localCopy: localCopyDone} : {}),
 		};
 		context.setFacts({backup: record});
 		context.note('success', `Backup ${record.path}: ${formatBytes(record.bytes)}, sha256 ${record.sha256}.`);
 		context.note('info', `Restore it with (this replaces the database's contents): ${record.restoreCommand}`);
-		if (database.download) {
-			record = await download(context, record);
-			context.setFacts({backup: record});
-		}
+		if (copy && !localCopyDone) context.note('warning', 'The copy streamed to this machine does not match the server’s sha256: it was removed. The server’s copy is verified.');
 		if (database.fingerprint) {
 			const credentials = await databaseCredentials(context);
-			const fingerprint = await context.record('fingerprint', () => takeFingerprint(context.remote(), database, credentials.password));
-			context.setFacts({fingerprintBefore: fingerprint});
+			context.setFacts({fingerprintBefore: await context.record('fingerprint', () => takeFingerprint(context.host(), database, credentials.password))});
 		}
 		const seconds = ((Date.now() - started) / 1000).toFixed(1);
-		return `verified ${record.path} (${formatBytes(record.bytes)}, sha256 ${record.sha256.slice(0, 12)}…) in ${seconds} s`;
+		return `verified ${record.path} (${formatBytes(record.bytes)}, sha256 ${record.sha256.slice(0, 12)}…)${localCopyDone ? `, copied to ${localCopyDone.path}` : ''} in ${seconds} s`;
+	},
+	criteria({config, facts, stateOf}) {
+		const label = 'Database backed up and verified';
+		if (!config.database) return [{id: 'backup', label, status: 'skip', detail: 'no database in the config'}];
+		if (facts.backup?.verified) return [{id: 'backup', label, status: 'pass', detail: `${facts.backup.path} (${formatBytes(facts.backup.bytes)}, sha256 ${facts.backup.sha256.slice(0, 12)}…)`}];
+		if (facts.backupOverride) return [{id: 'backup', label, status: 'warn', detail: `overridden by the operator: ${facts.backupOverride.reason}`}];
+		const pending = stateOf('backup').state === 'pending';
+		return [{id: 'backup', label, status: pending ? 'skip' : 'fail', detail: pending ? 'not reached' : 'no verified backup'}];
 	},
 };

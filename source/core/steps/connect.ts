@@ -1,23 +1,36 @@
 /** Connect: the run's one SSH connection, host key verified against known_hosts. */
 import type {StepContext, StepDefinition} from '../step.js';
+import {describedCommand} from '../types.js';
 
 export const connectStep: StepDefinition = {
 	id: 'connect',
 	title: 'Connect',
+	purpose: 'Opens the run’s one SSH connection; the server’s host key is checked against known_hosts first.',
 	interruptible: true,
-	commands: view => [
-		{
-			id: 'ssh',
-			where: 'local',
-			purpose: 'open the one SSH connection of this run',
-			display:
-				`ssh ${view.config.ssh.user ? `${view.config.ssh.user}@` : ''}${view.config.ssh.host}${view.config.ssh.port ? ` -p ${view.config.ssh.port}` : ''}` +
-				` (host key checked against ${view.config.ssh.knownHostsFile}, keepalive every ${view.config.ssh.keepaliveSeconds} s)`,
-		},
+	opensConnection: true,
+	reads: [],
+	writes: ['sshTarget'],
+	commands: ({config: {ssh}}) => [
+		describedCommand(
+			'ssh',
+			'local',
+			'open the one SSH connection of this run',
+			`ssh ${ssh.user ? `${ssh.user}@` : ''}${ssh.host}${ssh.port ? ` -p ${ssh.port}` : ''} (host key checked against ${ssh.knownHostsFile}, keepalive every ${ssh.keepaliveSeconds} s)`,
+		),
 	],
 	async run(context: StepContext) {
-		const remote = await context.record('ssh', () => context.connect());
-		context.setFacts({sshTarget: remote.description});
-		return `connected to ${remote.description}`;
+		const host = await context.record('ssh', () => context.connect());
+		context.setFacts({sshTarget: host.description});
+		const transport = host.transport === 'exec-per-command' ? ' (no long-lived shell on the server: one channel per command)' : '';
+		return `connected to ${host.description}${transport}`;
 	},
+	hints: [
+		{
+			id: 'ssh-auth-failed',
+			title: 'SSH authentication failed',
+			pattern: /All configured authentication methods failed/i,
+			severity: 'error',
+			advice: () => 'Check ssh.user and ssh.identityFile (or load the key into ssh-agent). `ssh -v user@host` shows what the server accepts.',
+		},
+	],
 };

@@ -1,17 +1,16 @@
 /**
  * The server-side lock: a directory made with `mkdir` (atomic), holding who took it, when and why.
  * A second operator sees the holder and cannot proceed; a stale lock is taken over only by an
- * explicit, logged choice; the engine releases it on every way out of a run.
+ * explicit, logged choice; the engine releases it on every way out of a run. Its first command also
+ * checks that app.dir is the top of a git work tree (bad input, exit 2, otherwise).
  */
 import os from 'node:os';
+import {joinCommands, remotePath, sh, type ShellCommand} from '../command.js';
 import {OperatorAborted, UserError} from '../errors.js';
-import {inDir, remotePath, shq} from '../shell.js';
-import {known, type PlanView, type StepContext, type StepDefinition} from '../step.js';
-import {EXIT, type LockHolder, type PlannedCommand} from '../types.js';
-
-function lockVariable(view: PlanView): string {
-	return view.config.lock.path === undefined ? 'lock="$(git rev-parse --absolute-git-dir)/rewind.lock"' : `lock=${remotePath(view.config.lock.path)}`;
-}
+import {describeHolder} from '../format.js';
+import {appDir} from '../paths.js';
+import type {PlanView, StepContext, StepDefinition} from '../step.js';
+import {EXIT, serverCommand, type LockHolder, type PlannedCommand} from '../types.js';
 
 export function ownerRecord(view: PlanView): LockHolder {
 	const user = os.userInfo().username;
@@ -26,40 +25,46 @@ export function ownerRecord(view: PlanView): LockHolder {
 	};
 }
 
-function lockCommands(view: PlanView): PlannedCommand[] {
+/** Exit 4 with `message` on stderr: the app dir is not what the config says. */
+const badAppDir = (message: string) => sh`{ printf '%s\\n' ${`rewind: ${message}`} >&2; exit 4; }`;
+
+/** Into app.dir, which must be the top of a git work tree; then `$lock` names the lock directory. */
+function inCheckout(view: PlanView, command: ShellCommand): ShellCommand {
 	const dir = view.config.app.dir;
-	const owner = shq(JSON.stringify(ownerRecord(view)));
-	const preamble = `${lockVariable(view)} || exit 4`;
-	const notGit = `{ echo "rewind: ${dir} is not a git checkout on the server (app.dir)" >&2; exit 4; }`;
-	const cd = (command: string) => `cd ${remotePath(dir)} 2>/dev/null || { echo "rewind: ${dir} does not exist on the server (app.dir)" >&2; exit 4; }; git rev-parse --git-dir >/dev/null 2>&1 || ${notGit}; ${command}`;
+	const lock = view.config.lock.path === undefined ? sh`lock="$(git rev-parse --absolute-git-dir)/rewind.lock"` : sh`lock=${remotePath(view.config.lock.path)}`;
+	return joinCommands(
+		[
+			sh`cd ${appDir(view)} 2>/dev/null || ${badAppDir(`${dir} does not exist on the server (app.dir)`)}`,
+			sh`top=$(git rev-parse --show-toplevel 2>/dev/null) || ${badAppDir(`${dir} is not a git checkout on the server (app.dir)`)}`,
+			sh`[ "$top" = "$(pwd -P)" ] || { printf '%s %s\\n' ${`rewind: ${dir} is inside the git checkout`} "$top, not the top of one: point app.dir at the checkout itself" >&2; exit 4; }`,
+			sh`${lock} || exit 4`,
+			command,
+		],
+		'\n',
+	);
+}
+
+function lockCommands(view: PlanView): PlannedCommand[] {
+	const owner = JSON.stringify(ownerRecord(view));
 	return [
-		{
-			id: 'acquire',
-			where: 'server',
-			purpose: 'take the rollback lock',
-			display: cd(
-				`${preamble}; if mkdir "$lock" 2>/dev/null; then printf '%s\\n' ${owner} > "$lock/owner.json" && echo "acquired $lock"; ` +
-					`else echo "held $lock"; echo "mtime $(stat -c %Y "$lock" 2>/dev/null || echo 0)"; cat "$lock/owner.json" 2>/dev/null; fi`,
+		serverCommand(
+			'acquire',
+			'take the rollback lock',
+			inCheckout(
+				view,
+				sh`if mkdir "$lock" 2>/dev/null; then printf '%s\\n' ${owner} > "$lock/owner.json" && echo "acquired $lock"; else echo "held $lock"; echo "mtime $(stat -c %Y "$lock" 2>/dev/null || echo 0)"; cat "$lock/owner.json" 2>/dev/null; fi`,
 			),
-		},
-		{
-			id: 'take-over',
-			where: 'server',
-			purpose: 'take over a stale lock (only after the operator agrees)',
-			display: cd(
-				`${preamble}; mv "$lock" "$lock.stale-${view.runId}" && mkdir "$lock" && printf '%s\\n' ${owner} > "$lock/owner.json" && ` +
-					`rm -rf "$lock.stale-${view.runId}" && echo "acquired $lock"`,
-			),
-		},
-		{
-			id: 'release',
-			where: 'server',
-			purpose: 'release the rollback lock',
-			display: inDir(
-				dir,
-				`${preamble}; if grep -q ${shq(`"runId":"${view.runId}"`)} "$lock/owner.json" 2>/dev/null; then rm -rf "$lock" && echo released; else echo "not held by ${known(view.runId, 'run')}"; fi`,
-			),
-		},
+		),
+		serverCommand(
+			'take-over',
+			'take over a stale lock (only after the operator agrees)',
+			inCheckout(view, sh`stale="$lock".${`stale-${view.runId}`} && mv "$lock" "$stale" && mkdir "$lock" && printf '%s\\n' ${owner} > "$lock/owner.json" && rm -rf "$stale" && echo "acquired $lock"`),
+		),
+		serverCommand(
+			'release',
+			'release the rollback lock',
+			inCheckout(view, sh`if grep -q -F ${`"runId":"${view.runId}"`} "$lock/owner.json" 2>/dev/null; then rm -rf "$lock" && echo released; else echo ${`not held by ${view.runId}`}; fi`),
+		),
 	];
 }
 
@@ -73,7 +78,15 @@ function parseLockOutput(stdout: string): LockState {
 	const mtime = Number(/^mtime (\d+)/.exec(lines[1] ?? '')?.[1] ?? 0);
 	let holder: LockHolder | null = null;
 	try {
-		holder = JSON.parse(lines.slice(2).join('\n')) as LockHolder;
+		const parsed = JSON.parse(lines.slice(2).join('\n')) as Record<string, unknown>;
+		holder = {
+			runId: String(parsed['runId'] ?? 'unknown'),
+			operator: String(parsed['operator'] ?? 'unknown'),
+			localHost: String(parsed['localHost'] ?? 'unknown'),
+			pid: Number(parsed['pid'] ?? 0),
+			startedAt: String(parsed['startedAt'] ?? ''),
+			reason: String(parsed['reason'] ?? ''),
+		};
 	} catch {
 		holder = null;
 	}
@@ -89,18 +102,25 @@ function isProcessAlive(pid: number): boolean {
 	}
 }
 
-export function describeHolder(holder: LockHolder | null, ageMinutes: number): string {
-	if (!holder) return `an unknown run (no owner record), ${Math.round(ageMinutes)} min old`;
-	return `${holder.operator} (pid ${holder.pid}, run ${holder.runId}) since ${holder.startedAt.slice(0, 16).replace('T', ' ')} UTC, ${Math.round(ageMinutes)} min ago, for "${holder.reason}"`;
+/** The lock command's own refusals (app.dir wrong) are bad input: exit 2 with what was found. */
+async function runLockCommand(context: StepContext, id: 'acquire' | 'take-over') {
+	const result = await context.run(id, {stream: false, allowFailure: true});
+	if (result.exitCode === 4) throw new UserError(`${result.stderr.replace(/^rewind: /, '').trim() || 'app.dir is not usable'}.`, EXIT.usage);
+	return result;
 }
 
 export const lockStep: StepDefinition = {
 	id: 'lock',
 	title: 'Lock',
+	purpose: 'Takes the server-side lock so that no second operator rolls back at the same time; it is released however the run ends.',
 	interruptible: true,
+	reads: [],
+	writes: ['lock'],
 	commands: lockCommands,
 	async run(context: StepContext) {
-		const state = parseLockOutput((await context.run('acquire', {stream: false})).stdout);
+		const result = await runLockCommand(context, 'acquire');
+		if (result.exitCode !== 0) throw new Error(`could not take the lock (exit ${result.exitCode}): ${result.stderr.trim()}`);
+		const state = parseLockOutput(result.stdout);
 		const release = lockCommands(context).find(command => command.id === 'release')!;
 		if (state.acquired) {
 			context.setFacts({lock: {path: state.path}});
@@ -132,9 +152,9 @@ export const lockStep: StepDefinition = {
 			});
 			if (answer !== 'take-over') throw new OperatorAborted('the stale lock was left in place');
 		}
-		const result = await context.run('take-over', {allowFailure: true, stream: false});
-		const after = parseLockOutput(result.stdout);
-		if (result.exitCode !== 0 || !after.acquired) {
+		const takeOver = await runLockCommand(context, 'take-over');
+		const after = parseLockOutput(takeOver.stdout);
+		if (takeOver.exitCode !== 0 || !after.acquired) {
 			throw new UserError('The lock changed while rewind was taking it over (another operator?). Run again to see who holds it.', EXIT.refused);
 		}
 		context.setFacts({lock: {path: after.path, ...(state.holder ? {takenOver: state.holder} : {})}});

@@ -1,64 +1,52 @@
 /**
  * Picking the commit to roll back to, from the server's own git log (paged, so a repository of
- * 100 000 commits opens as fast as one of 50), with what each choice would undo.
+ * 100 000 commits opens as fast as one of 50), with what each choice would undo. The picker's
+ * detail pane and the pick share one answer per commit: nothing is asked of the server twice.
  */
+import {GIT_LOG, inDir, placeholder, sh, word} from '../command.js';
 import {OperatorAborted, UserError} from '../errors.js';
-import {LOG_FORMAT, parseGitLog, parseNumstatZ, FLAG_LABELS} from '../git.js';
-import {GIT_LOG, inDir, shq} from '../shell.js';
-import {known, type PlanView, type StepContext, type StepDefinition} from '../step.js';
-import type {ChangeFlag, Commit, CommitSource, PlannedCommand, RollbackImpact} from '../types.js';
+import {FLAG_LABELS, LOG_FORMAT, parseGitLog, parseNumstatZ} from '../git.js';
+import {appDir} from '../paths.js';
+import type {CommitSource} from '../questions.js';
+import type {PlanView, StepContext, StepDefinition} from '../step.js';
+import {serverCommand, type ChangeFlag, type Commit, type PlannedCommand, type RollbackImpact} from '../types.js';
 
 const SECTION = '\u001D\u001D';
+const PAGE_LIMIT = 500;
+export const FIRST_PAGE = 50;
 
-export function logPageCommand(view: PlanView, offset: number | string, count: number | string): PlannedCommand {
-	return {
-		id: 'log-page',
-		where: 'server',
-		purpose: 'list commits for the picker',
-		display: inDir(view.config.app.dir, `${GIT_LOG} --format=${shq(LOG_FORMAT)} -n ${count} --skip=${offset} HEAD --`),
-	};
+export function logPageCommand(view: PlanView, offset: number | undefined, count: number): PlannedCommand {
+	return serverCommand(
+		'log-page',
+		'list commits for the picker',
+		inDir(appDir(view), sh`${GIT_LOG} --format=${LOG_FORMAT} -n ${count} --skip=${offset ?? placeholder('offset')} HEAD --`),
+	);
 }
 
-export function searchCommand(view: PlanView, query: string, limit: number | string): PlannedCommand {
-	return {
-		id: 'search',
-		where: 'server',
-		purpose: 'search the history',
-		display: inDir(view.config.app.dir, `${GIT_LOG} --format=${shq(LOG_FORMAT)} HEAD -- | grep -i -F -e ${shq(query)} | head -n ${limit}`),
-	};
+export function searchCommand(view: PlanView, query: string, limit: number): PlannedCommand {
+	return serverCommand('search', 'search the history', inDir(appDir(view), sh`${GIT_LOG} --format=${LOG_FORMAT} HEAD -- | grep -i -F -e ${query} | head -n ${limit}`));
 }
 
-export function impactCommand(view: PlanView, target: string): PlannedCommand {
-	const t = shq(target);
-	return {
-		id: 'impact',
-		where: 'server',
-		purpose: 'what the rollback would undo',
-		display: inDir(
-			view.config.app.dir,
-			`${GIT_LOG} --format=${shq(LOG_FORMAT)} ${t}..HEAD -- ; printf '${'\\035\\035'}'; ${GIT_LOG} --format=${shq(LOG_FORMAT)} HEAD..${t} -- ; printf '${'\\035\\035'}'; ` +
-				`git diff --numstat -z ${t} HEAD -- ; printf '${'\\035\\035'}'; git merge-base --is-ancestor ${t} HEAD && echo ancestor || echo not-ancestor`,
-		),
-	};
+/** The target (`$t`) and what moving to it undoes, adds and changes, and whether it is an ancestor. */
+const TARGET_AND_IMPACT = sh`${GIT_LOG} -1 --format=${LOG_FORMAT} "$t" --; printf '\\035\\035'; ${GIT_LOG} --format=${LOG_FORMAT} "$t"..HEAD --; printf '\\035\\035'; ${GIT_LOG} --format=${LOG_FORMAT} HEAD.."$t" --; printf '\\035\\035'; git diff --numstat -z "$t" HEAD --; printf '\\035\\035'; git merge-base --is-ancestor "$t" HEAD && echo ancestor || echo not-ancestor`;
+
+/** Resolves `ref` on the server and reads its impact, in one round trip (exit 5: no such commit). */
+export function resolveCommand(view: PlanView, ref: string | undefined): PlannedCommand {
+	const spec = ref === undefined ? placeholder('target') : word(ref, '^{commit}');
+	return serverCommand(
+		'resolve',
+		'resolve the target commit and read what the rollback would undo',
+		inDir(appDir(view), sh`t=$(git rev-parse --verify --quiet ${spec}) || exit 5; ${TARGET_AND_IMPACT}`),
+	);
 }
 
-export function resolveCommand(view: PlanView, ref: string): PlannedCommand {
+export function parseImpact(stdout: string): {commit: Commit | undefined; impact: RollbackImpact | undefined} {
+	const [target = '', undone = '', added = '', numstat = '', ancestry = ''] = stdout.split(SECTION);
+	const [commit] = parseGitLog(target);
+	if (!commit) return {commit: undefined, impact: undefined};
 	return {
-		id: 'resolve',
-		where: 'server',
-		purpose: 'resolve the target commit',
-		display: inDir(view.config.app.dir, `${GIT_LOG} -1 --format=${shq(LOG_FORMAT)} ${shq(`${ref}^{commit}`)} --`),
-	};
-}
-
-export function parseImpact(target: string, stdout: string): RollbackImpact {
-	const [undone = '', added = '', numstat = '', ancestry = ''] = stdout.split(SECTION);
-	return {
-		target,
-		commitsUndone: parseGitLog(undone),
-		commitsAdded: parseGitLog(added),
-		files: parseNumstatZ(numstat),
-		targetIsAncestor: ancestry.trim() === 'ancestor',
+		commit,
+		impact: {target: commit.hash, commitsUndone: parseGitLog(undone), commitsAdded: parseGitLog(added), files: parseNumstatZ(numstat), targetIsAncestor: ancestry.trim() === 'ancestor'},
 	};
 }
 
@@ -67,47 +55,47 @@ export function impactWarnings(impact: RollbackImpact): string[] {
 	return [...flags].map(flag => FLAG_LABELS[flag]);
 }
 
-const PAGE_LIMIT = 500;
-
-/** The picker's view of the server's history; every call runs a declared command over the one connection. */
-function commitSource(context: StepContext, head: string): CommitSource {
-	const run = (planned: PlannedCommand) => context.runPlanned(planned, {stream: false, quiet: true});
+/** The picker's view of the server's history; every call runs a command over the one connection. */
+function commitSource(context: StepContext, head: string, known: Map<string, {commit: Commit; impact?: RollbackImpact}>): CommitSource {
+	const run = async (planned: PlannedCommand) => (await context.runPlanned(planned, {stream: false, quiet: true})).stdout;
+	const remember = (commits: readonly Commit[]) => {
+		for (const commit of commits) if (!known.has(commit.hash)) known.set(commit.hash, {commit});
+		return commits;
+	};
+	const preselect = context.facts.target?.hash;
 	return {
 		head,
+		...(preselect ? {preselect} : {}),
 		async page(offset, count) {
 			const safeCount = Math.min(Math.max(1, Math.floor(count)), PAGE_LIMIT);
-			const commits = parseGitLog((await run(logPageCommand(context, Math.max(0, Math.floor(offset)), safeCount + 1))).stdout);
+			const commits = remember(parseGitLog(await run(logPageCommand(context, Math.max(0, Math.floor(offset)), safeCount + 1))));
 			return {commits: commits.slice(0, safeCount), hasMore: commits.length > safeCount};
 		},
 		async search(query, limit) {
 			if (query.trim() === '') return [];
-			return parseGitLog((await run(searchCommand(context, query, Math.min(Math.max(1, limit), PAGE_LIMIT)))).stdout);
+			return remember(parseGitLog(await run(searchCommand(context, query, Math.min(Math.max(1, limit), PAGE_LIMIT)))));
 		},
-		async impact(target) {
-			return parseImpact(target, (await run(impactCommand(context, target))).stdout);
+		async impact(hash) {
+			const cached = known.get(hash);
+			if (cached?.impact) return cached.impact;
+			const {commit, impact} = parseImpact(await run(resolveCommand(context, hash)));
+			if (!commit || !impact) throw new Error(`the server does not know ${hash.slice(0, 12)}`);
+			known.set(commit.hash, {commit, impact});
+			return impact;
 		},
 	};
-}
-
-async function resolveTarget(context: StepContext, ref: string): Promise<Commit> {
-	const result = await context.runPlanned(resolveCommand(context, ref), {stream: false, allowFailure: true});
-	const [commit] = parseGitLog(result.stdout);
-	if (result.exitCode !== 0 || !commit) {
-		throw new UserError(`The server's repository has no commit "${ref}". Check --target (a hash, tag or branch the server knows; run git fetch there if it is new).`);
-	}
-	return commit;
 }
 
 export const pickTargetStep: StepDefinition = {
 	id: 'pick-target',
 	title: 'Pick target',
+	purpose: 'Chooses the commit to roll back to from the server’s own history, showing what rolling back to it would undo.',
 	interruptible: true,
+	reads: ['fromHead', 'target'],
+	writes: ['target', 'impact'],
 	commands: view => {
-		const target = view.facts.target?.hash ?? view.flags.target;
-		return [
-			...(target === undefined ? [logPageCommand(view, '<offset>', 50)] : [resolveCommand(view, target)]),
-			impactCommand(view, known(view.facts.target?.hash, 'target')),
-		];
+		const ref = view.flags.target ?? view.facts.target?.hash;
+		return [...(ref === undefined ? [logPageCommand(view, undefined, FIRST_PAGE + 1)] : []), resolveCommand(view, ref)];
 	},
 	skip(context) {
 		const target = context.facts.target;
@@ -116,19 +104,24 @@ export const pickTargetStep: StepDefinition = {
 	async run(context: StepContext) {
 		const head = context.facts.fromHead;
 		if (!head) throw new Error('preflight did not record HEAD');
-		const ref = context.facts.target?.hash ?? context.flags.target;
-		let target: Commit;
-		if (ref !== undefined) {
-			target = await resolveTarget(context, ref);
-		} else {
-			const picked = await context.ask({kind: 'pick-target', source: commitSource(context, head)});
+		const known = new Map<string, {commit: Commit; impact?: RollbackImpact}>();
+		let hash = context.flags.target;
+		if (hash === undefined) {
+			const picked = await context.ask({kind: 'pick-target', source: commitSource(context, head, known)});
 			if (picked === null) throw new OperatorAborted('no commit was picked');
-			target = picked;
+			hash = picked.hash;
 		}
-		if (target.hash === head) {
-			throw new UserError(`${target.shortHash} is already the server's HEAD: there is nothing to roll back. Pick an older commit.`);
+		let entry = known.get(hash);
+		if (!entry?.impact) {
+			const result = await context.runPlanned(resolveCommand(context, hash), {stream: false, allowFailure: true});
+			const parsed = parseImpact(result.stdout);
+			if (result.exitCode !== 0 || !parsed.commit || !parsed.impact) {
+				throw new UserError(`The server's repository has no commit "${hash}". Check --target (a hash, tag or branch the server knows; run git fetch there if it is new).`);
+			}
+			entry = {commit: parsed.commit, impact: parsed.impact};
 		}
-		const impact = parseImpact(target.hash, (await context.runPlanned(impactCommand(context, target.hash), {stream: false})).stdout);
+		const {commit: target, impact} = entry as {commit: Commit; impact: RollbackImpact};
+		if (target.hash === head) throw new UserError(`${target.shortHash} is already the server's HEAD: there is nothing to roll back. Pick an older commit.`);
 		context.setFacts({target, impact});
 		for (const warning of impactWarnings(impact)) context.note('warning', warning);
 		if (!impact.targetIsAncestor) context.note('warning', `${target.shortHash} is not an ancestor of the current HEAD: the reset moves sideways or forward.`);

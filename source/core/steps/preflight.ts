@@ -1,67 +1,53 @@
 /**
- * Preflight: where the server is now (HEAD, branch, working tree, disk, build setup) in one round
- * trip, and, if the working tree has changes, saving them before anything can destroy them.
+ * Preflight: where the server is now (HEAD, branch, working tree, free space where the backup
+ * goes, the build setup) in one round trip, and whether the backup will fit: the database's size
+ * (information_schema) against the free space of the backup dir's filesystem, before anything starts.
  */
-import {createHash} from 'node:crypto';
-import {OperatorAborted, UserError} from '../errors.js';
+import {inDir, joinCommands, remotePath, sh} from '../command.js';
+import {configuredPassword, dataBytes, databaseCredentials} from '../database.js';
+import {UserError} from '../errors.js';
+import {STATUS, statusDigest} from '../git-commands.js';
+import {appDir, backupDir} from '../paths.js';
 import {parseStatusZ} from '../git.js';
-import {DIRTY_TREE_HINT} from '../hints.js';
-import {inDir, joinRemote, remotePath, shq} from '../shell.js';
 import type {PlanView, StepContext, StepDefinition} from '../step.js';
-import {EXIT, type PlannedCommand} from '../types.js';
+import {describedCommand, EXIT, serverCommand, type PlannedCommand} from '../types.js';
+import {formatBytes} from '../format.js';
 
-const STATUS = `git status --porcelain=v1 -z --untracked-files=all`;
-/** sha256 of the status output, as the server computes it; the reset refuses if it changed. */
-export const STATUS_DIGEST = `${STATUS} | sha256sum | cut -c1-64`;
 const LOW_DISK_KB = 200 * 1024;
-
-export function savesDir(view: PlanView): string {
-	return view.config.database?.backupDir ?? '~/backups';
-}
-
-function saveNames(view: PlanView) {
-	const base = joinRemote(savesDir(view), `${view.config.app.name}-${view.stamp}-uncommitted`);
-	return {patch: `${base}.patch`, untracked: `${base}-untracked.tar.gz`};
-}
+/** A gzipped dump is about this share of the data's size (SQL text compresses 2–5×; be pessimistic). */
+const COMPRESSED_SHARE = 0.6;
+/** Room to leave on the filesystem besides the dump (the app lives there too on shared hosting). */
+const HEADROOM_BYTES = 64 * 1024 * 1024;
 
 function preflightCommands(view: PlanView): PlannedCommand[] {
-	const dir = view.config.app.dir;
-	const names = saveNames(view);
+	const value = (name: string, command: ReturnType<typeof sh>) => sh`printf '%s=%s\\n' ${name} "$(${command})"`;
+	const df = (field: number) => sh`df -Pk "$d" 2>/dev/null | awk ${`NR==2 {print $${field}}`}`;
 	return [
-		{
-			id: 'inspect',
-			where: 'server',
-			purpose: 'read HEAD, branch, working tree and disk space',
-			display: inDir(
-				dir,
-				[
-					`printf 'head=%s\\n' "$(git rev-parse HEAD)"`,
-					`printf 'branch=%s\\n' "$(git rev-parse --abbrev-ref HEAD)"`,
-					`printf 'disk_kb=%s\\n' "$(df -Pk . | awk 'NR==2 {print $4}')"`,
-					`printf 'build_script=%s\\n' "$(grep -qs '"build"[[:space:]]*:' package.json && echo yes || echo no)"`,
-					`printf 'dist_ignored=%s\\n' "$(git check-ignore -q dist && echo yes || echo no)"`,
-					`printf 'status\\n'`,
-					STATUS,
-				].join(' && '),
+		serverCommand(
+			'inspect',
+			'read HEAD, branch, working tree and free space',
+			inDir(
+				appDir(view),
+				joinCommands(
+					[
+						value('head', sh`git rev-parse HEAD`),
+						value('branch', sh`git rev-parse --abbrev-ref HEAD`),
+						sh`d=.`,
+						value('disk_kb', df(4)),
+						// The backup dir may not exist yet: its nearest existing parent's filesystem.
+						sh`d=${remotePath(backupDir(view))}; while [ ! -d "$d" ] && [ "$d" != / ] && [ "$d" != . ]; do d=$(dirname "$d"); done`,
+						value('backup_free_kb', df(4)),
+						value('backup_fs', df(6)),
+						value('build_script', sh`grep -qs '"build"[[:space:]]*:' package.json && echo yes || echo no`),
+						value('dist_ignored', sh`git check-ignore -q dist && echo yes || echo no`),
+						sh`printf 'status\\n'`,
+						STATUS,
+					],
+					'; ',
+				),
 			),
-		},
-		{
-			id: 'save-dirty',
-			where: 'server',
-			purpose: 'save uncommitted changes before the reset (patch, untracked files, stash commit)',
-			display: inDir(
-				dir,
-				[
-					`umask 077 && mkdir -p ${remotePath(savesDir(view))}`,
-					`git diff HEAD --binary > ${remotePath(names.patch)}`,
-					`if [ -n "$(git ls-files --others --exclude-standard)" ]; then git ls-files --others --exclude-standard -z | tar --null -T - -czf ${remotePath(names.untracked)} && echo untracked=${shq(names.untracked)}; fi`,
-					`stash=$(git stash create ${shq(`rewind ${view.runId}: uncommitted changes before rollback`)})`,
-					`if [ -n "$stash" ]; then git stash store -m ${shq(`rewind ${view.runId}: before rollback`)} "$stash" && echo stash=$stash; fi`,
-					`echo patch=${shq(names.patch)}`,
-					`echo digest=$(${STATUS_DIGEST})`,
-				].join(' && '),
-			),
-		},
+		),
+		...(view.config.database ? [describedCommand('estimate', 'database', 'estimate the size of the dump', `SELECT SUM(DATA_LENGTH) FROM information_schema.TABLES WHERE TABLE_SCHEMA = '${view.config.database.name}' (through the SSH tunnel)`)] : []),
 	];
 }
 
@@ -69,6 +55,8 @@ export type ServerState = {
 	readonly head: string;
 	readonly branch: string;
 	readonly diskKb: number | null;
+	readonly backupFreeKb: number | null;
+	readonly backupFilesystem: string;
 	readonly buildScript: boolean;
 	readonly distIgnored: boolean;
 	readonly statusRaw: string;
@@ -82,25 +70,53 @@ export function parseInspect(stdout: string): ServerState {
 		const equals = line.indexOf('=');
 		if (equals > 0) values.set(line.slice(0, equals), line.slice(equals + 1));
 	}
-	const disk = Number(values.get('disk_kb'));
+	const number = (key: string) => (values.get(key) && Number.isFinite(Number(values.get(key))) ? Number(values.get(key)) : null);
 	return {
 		head: values.get('head') ?? '',
 		branch: values.get('branch') ?? '',
-		diskKb: Number.isFinite(disk) && values.get('disk_kb') !== '' ? disk : null,
+		diskKb: number('disk_kb'),
+		backupFreeKb: number('backup_free_kb'),
+		backupFilesystem: values.get('backup_fs') ?? '',
 		buildScript: values.get('build_script') === 'yes',
 		distIgnored: values.get('dist_ignored') === 'yes',
 		statusRaw: marker === -1 ? '' : stdout.slice(marker + 'status\n'.length),
 	};
 }
 
-export function statusDigest(statusRaw: string): string {
-	return createHash('sha256').update(statusRaw, 'utf8').digest('hex');
+/** Checks the backup will fit: refuses (exit 3) when it cannot, warns when it is tight. */
+async function checkBackupSpace(context: StepContext, state: ServerState): Promise<string> {
+	const database = context.config.database;
+	if (!database || state.backupFreeKb === null || context.flags.skipBackupReason !== undefined) return '';
+	const credentials = configuredPassword(database) ?? (await databaseCredentials(context));
+	let data: number;
+	try {
+		data = await context.record('estimate', () => dataBytes(context.host(), database, credentials.password));
+	} catch (error) {
+		context.note('warning', `Could not estimate the database's size (${(error as Error).message}); the backup's space is checked as it is written.`);
+		return '';
+	}
+	const free = state.backupFreeKb * 1024;
+	const estimate = Math.round(data * COMPRESSED_SHARE);
+	const where = `${database.backupDir} (filesystem ${state.backupFilesystem || 'unknown'})`;
+	context.setFacts({backupSpace: {freeBytes: free, estimateBytes: estimate, filesystem: state.backupFilesystem}});
+	if (free < estimate + HEADROOM_BYTES / 4) {
+		throw new UserError(
+			`The backup will not fit: about ${formatBytes(estimate)} of compressed dump is expected and ${formatBytes(free)} is free in ${where}. ` +
+				'Free space there or point database.backupDir at a filesystem with room; nothing was changed.',
+			EXIT.refused,
+		);
+	}
+	if (free < estimate * 2 + HEADROOM_BYTES) context.note('warning', `The backup is expected to take about ${formatBytes(estimate)} of the ${formatBytes(free)} free in ${where}: little room is left.`);
+	return `, backup ~${formatBytes(estimate)} of ${formatBytes(free)} free`;
 }
 
 export const preflightStep: StepDefinition = {
 	id: 'preflight',
 	title: 'Preflight',
+	purpose: 'Reads where the server is now (HEAD, branch, working tree, free space) and checks the backup will fit, before anything changes.',
 	interruptible: true,
+	reads: ['fromHead', 'target'],
+	writes: ['fromHead', 'fromBranch', 'appDir', 'statusDigestBefore', 'backupSpace'],
 	commands: preflightCommands,
 	async run(context: StepContext) {
 		const state = parseInspect((await context.run('inspect', {stream: false})).stdout);
@@ -117,46 +133,23 @@ export const preflightStep: StepDefinition = {
 				);
 			}
 		} else {
-			context.setFacts({fromHead: state.head, fromBranch: state.branch});
+			context.setFacts({fromHead: state.head, fromBranch: state.branch, statusDigestBefore: statusDigest(state.statusRaw)});
 		}
 		context.setFacts({appDir: context.config.app.dir});
-		const atTarget = context.kind === 'resume' && state.head === context.facts.target?.hash;
 		if (state.branch === 'HEAD') context.note('warning', 'The server checkout is on a detached HEAD: the reset will move it, but no branch follows.');
 		else if (context.config.app.branch && context.config.app.branch !== state.branch) {
 			context.note('warning', `The server is on branch ${state.branch}, the config says ${context.config.app.branch}.`);
 		}
-		if (state.diskKb !== null && state.diskKb < LOW_DISK_KB) context.note('warning', `Only ${Math.round(state.diskKb / 1024)} MiB free on the server: the backup may not fit.`);
+		if (state.diskKb !== null && state.diskKb < LOW_DISK_KB) context.note('warning', `Only ${Math.round(state.diskKb / 1024)} MiB free where the app is.`);
 		if (state.buildScript && state.distIgnored && context.config.build.commands.length === 0) {
-			context.note(
-				'warning',
-				'package.json has a build script and dist/ is gitignored, but no build commands are configured: the reset will not update the built assets.',
-			);
+			context.note('warning', 'package.json has a build script and dist/ is gitignored, but no build commands are configured: the reset will not update the built assets.');
 		}
+		const space = await checkBackupSpace(context, state);
 		const entries = parseStatusZ(state.statusRaw);
-		let dirtyNote = 'working tree clean';
-		if (entries.length > 0 && !atTarget) {
-			const files = entries.map(entry => `${entry.code.trim() || '??'} ${entry.path}`);
-			context.hint(DIRTY_TREE_HINT);
-			context.note('warning', `The server has ${entries.length} uncommitted change${entries.length === 1 ? '' : 's'}: ${files.slice(0, 5).join(', ')}${files.length > 5 ? ', …' : ''}. git reset --hard would destroy them.`);
-			const answer = await context.ask({kind: 'dirty-tree', files});
-			if (answer !== 'save') throw new OperatorAborted('the uncommitted changes were left untouched');
-			const saved = (await context.run('save-dirty', {stream: false})).stdout;
-			const value = (key: string) => new RegExp(`^${key}=(.*)$`, 'm').exec(saved)?.[1];
-			const digest = value('digest') ?? statusDigest(state.statusRaw);
-			const stash = value('stash');
-			const untracked = value('untracked');
-			context.setFacts({
-				dirty: {
-					files,
-					patchPath: value('patch') ?? saveNames(context).patch,
-					...(untracked ? {untrackedArchive: untracked} : {}),
-					...(stash ? {stashCommit: stash} : {}),
-					statusDigest: digest,
-				},
-			});
-			dirtyNote = `${entries.length} uncommitted change${entries.length === 1 ? '' : 's'} saved`;
-		}
+		const tracked = entries.filter(entry => !entry.untracked).length;
+		const untracked = entries.length - tracked;
+		const tree = entries.length === 0 ? 'working tree clean' : `${tracked} uncommitted change${tracked === 1 ? '' : 's'}, ${untracked} untracked file${untracked === 1 ? '' : 's'}`;
 		const disk = state.diskKb === null ? '' : `, ${(state.diskKb / 1024 / 1024).toFixed(1)} GiB free`;
-		return `HEAD ${state.head.slice(0, 7)} on ${state.branch}, ${dirtyNote}${disk}`;
+		return `HEAD ${state.head.slice(0, 7)} on ${state.branch}, ${tree}${disk}${space}`;
 	},
 };

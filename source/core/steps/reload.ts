@@ -1,14 +1,14 @@
 /**
- * Reload the web app: PythonAnywhere's API, touching the WSGI file, a shell command, or a manual
- * step the operator confirms.
+ * Reload the web app: PythonAnywhere's API, touching the WSGI file, the operator's own command, or a
+ * manual step the operator confirms.
  */
-import {readFileSync} from 'node:fs';
+import {inDir, operatorShell, remotePath, sh} from '../command.js';
 import {OperatorAborted} from '../errors.js';
-import {matchHints} from '../hints.js';
-import {expandTilde} from '../remote/ssh-config.js';
-import {inDir, remotePath} from '../shell.js';
+import {hintFor, type HintRule} from '../hints.js';
+import {appDir} from '../paths.js';
+import {readToken} from '../secrets.js';
 import type {PlanView, StepContext, StepDefinition} from '../step.js';
-import type {PlannedCommand} from '../types.js';
+import {describedCommand, serverCommand, type PlannedCommand} from '../types.js';
 
 const API_TIMEOUT_MS = 30_000;
 
@@ -16,65 +16,76 @@ function reloadCommands(view: PlanView): PlannedCommand[] {
 	const reload = view.config.reload;
 	switch (reload.method) {
 		case 'pythonanywhere-api':
-			return [{id: 'api', where: 'http', purpose: 'reload through the PythonAnywhere API', display: `POST ${reload.url} (Authorization: Token ***)`}];
+			return [describedCommand('api', 'http', 'reload through the PythonAnywhere API', `POST ${reload.url} (Authorization: Token ***)`)];
 		case 'touch':
-			return [{id: 'touch', where: 'server', purpose: 'reload by touching the WSGI file', display: `touch ${remotePath(reload.path)}`}];
+			return [serverCommand('touch', 'reload by touching the WSGI file', sh`touch ${remotePath(reload.path)}`)];
 		case 'command':
-			return [{id: 'command', where: 'server', purpose: 'reload with the configured command', display: inDir(view.config.app.dir, reload.command)}];
+			return [serverCommand('command', 'reload with the configured command', inDir(appDir(view), operatorShell(reload.command)))];
 		case 'manual':
-			return [{id: 'manual', where: 'local', purpose: 'the operator reloads the app by hand', display: `(by hand) ${reload.instructions}`}];
+			return [describedCommand('manual', 'local', 'the operator reloads the app by hand', `(by hand) ${reload.instructions}`)];
 		case 'none':
 			return [];
 	}
 }
 
-/** The API token from the environment variable or file the config names; never from the config itself. */
-export function readToken(source: {tokenEnv?: string | undefined; tokenFile?: string | undefined}, env: NodeJS.ProcessEnv = process.env): string | undefined {
-	if (source.tokenEnv && env[source.tokenEnv]) return env[source.tokenEnv]!.trim();
-	if (source.tokenFile) {
-		try {
-			return readFileSync(expandTilde(source.tokenFile), 'utf8').trim();
-		} catch {
-			return undefined;
-		}
+const RELOAD_HINTS: readonly HintRule[] = [
+	{
+		id: 'reload-unauthorized',
+		title: 'the reload API refused the token',
+		pattern: /reload API answered 40[13]|\b401 Unauthorized\b|no API token/i,
+		severity: 'error',
+		advice: config =>
+			`The API token is missing or wrong. Set ${config.reload.method === 'pythonanywhere-api' && config.reload.tokenEnv ? config.reload.tokenEnv : 'the token environment variable'} to the token from Account → API token, ` +
+			'or reload by touching the WSGI file instead.',
+		fix: (_config, context) =>
+			context.wsgiPath
+				? {id: 'reload-by-touch', label: 'Reload by touching the WSGI file instead, and retry', rerunFrom: 'reload', apply: config => ({...config, reload: {method: 'touch', path: context.wsgiPath!}})}
+				: undefined,
+	},
+	{
+		id: 'reload-cname-warning',
+		title: 'reloaded, but PythonAnywhere found no CNAME for the domain',
+		pattern: /cname_error/,
+		severity: 'warning',
+		advice: () => 'The app was reloaded. PythonAnywhere warns that the domain’s DNS CNAME does not point at it: check DNS if the site is not reachable.',
+	},
+];
+
+async function reloadThroughApi(context: StepContext, reload: Extract<PlanView['config']['reload'], {method: 'pythonanywhere-api'}>): Promise<string> {
+	const token = readToken(reload);
+	if (!token) throw new Error(`no API token: ${reload.tokenEnv ? `${reload.tokenEnv} is not set` : ''}${reload.tokenFile ? ` and ${reload.tokenFile} cannot be read` : ''}`);
+	context.secret(token);
+	const response = await context.record('api', async () => {
+		const answer = await fetch(reload.url, {method: 'POST', headers: {Authorization: `Token ${token}`}, signal: AbortSignal.any([context.signal, AbortSignal.timeout(API_TIMEOUT_MS)])}).catch((error: unknown) => {
+			throw new Error(`the reload API could not be reached: ${(error as Error).cause ? String((error as {cause: unknown}).cause) : (error as Error).message}`);
+		});
+		return {status: answer.status, statusText: answer.statusText, body: (await answer.text()).slice(0, 2000)};
+	});
+	if (response.status === 200) return 'reloaded through the PythonAnywhere API';
+	if (response.status === 409 && response.body.includes('cname_error')) {
+		const hint = hintFor(RELOAD_HINTS, 'reload-cname-warning', context.config, context.hintContext);
+		if (hint) context.hint(hint);
+		context.setFacts({reloadWarning: 'reloaded; PythonAnywhere reported cname_error (no CNAME for the domain)'});
+		return 'reloaded (warning: cname_error)';
 	}
-	return undefined;
+	throw new Error(`the reload API answered ${response.status} ${response.statusText}: ${response.body.replace(/\s+/g, ' ').slice(0, 200)}`);
 }
 
 export const reloadStep: StepDefinition = {
 	id: 'reload',
 	title: 'Reload app',
+	purpose: 'Reloads the web app so that it serves the old code (PythonAnywhere’s API, the WSGI file, a command, or by hand).',
 	interruptible: true,
+	reads: [],
+	writes: ['reloadWarning'],
 	commands: reloadCommands,
+	hints: RELOAD_HINTS,
 	skip: context => (context.config.reload.method === 'none' ? 'reload.method is none' : undefined),
 	async run(context: StepContext) {
 		const reload = context.config.reload;
 		switch (reload.method) {
-			case 'pythonanywhere-api': {
-				const token = readToken(reload);
-				if (!token) {
-					throw new Error(`no API token: ${reload.tokenEnv ? `${reload.tokenEnv} is not set` : ''}${reload.tokenFile ? ` and ${reload.tokenFile} cannot be read` : ''}`);
-				}
-				context.redactor.add(token);
-				const response = await context.record('api', async () => {
-					const answer = await fetch(reload.url, {
-						method: 'POST',
-						headers: {Authorization: `Token ${token}`},
-						signal: AbortSignal.any([context.signal, AbortSignal.timeout(API_TIMEOUT_MS)]),
-					}).catch((error: unknown) => {
-						throw new Error(`the reload API could not be reached: ${(error as Error).cause ? String((error as {cause: unknown}).cause) : (error as Error).message}`);
-					});
-					return {status: answer.status, statusText: answer.statusText, body: (await answer.text()).slice(0, 2000)};
-				});
-				if (response.status === 200) return 'reloaded through the PythonAnywhere API';
-				if (response.status === 409 && response.body.includes('cname_error')) {
-					const [hint] = matchHints('cname_error', 'reload');
-					if (hint) context.hint(hint);
-					context.setFacts({reloadWarning: 'reloaded; PythonAnywhere reported cname_error (no CNAME for the domain)'});
-					return 'reloaded (warning: cname_error)';
-				}
-				throw new Error(`the reload API answered ${response.status} ${response.statusText}: ${response.body.replace(/\s+/g, ' ').slice(0, 200)}`);
-			}
+			case 'pythonanywhere-api':
+				return reloadThroughApi(context, reload);
 			case 'touch':
 				await context.run('touch');
 				return `touched ${reload.path}`;
@@ -89,5 +100,12 @@ export const reloadStep: StepDefinition = {
 			case 'none':
 				return 'no reload';
 		}
+	},
+	criteria({config, facts, stateOf}) {
+		const {state, summary} = stateOf('reload');
+		const label = 'Web app reloaded';
+		if (state === 'succeeded') return [{id: 'reloaded', label, status: facts.reloadWarning ? 'warn' : 'pass', detail: facts.reloadWarning ?? `by ${config.reload.method}`}];
+		if (state === 'failed') return [{id: 'reloaded', label, status: 'fail', detail: 'the reload failed'}];
+		return [{id: 'reloaded', label, status: 'skip', detail: summary ?? 'not reached'}];
 	},
 };

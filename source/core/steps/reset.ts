@@ -1,53 +1,23 @@
 /**
- * The reset: `git reset --hard <target>`, guarded on the server so it runs only if HEAD and the
- * working tree are still what preflight saw (and saved). It is never cut in half by a stop.
+ * The reset: `git reset --hard <target>`, guarded on the server so it runs only if HEAD, the
+ * working tree and the saved files are still what was seen and saved (git-commands.ts). It is never
+ * cut in half by a stop.
  */
 import {CommandFailedError, UserError} from '../errors.js';
-import {inDir, shq} from '../shell.js';
-import {known, type PlanView, type StepContext, type StepDefinition} from '../step.js';
-import {EXIT, type PlannedCommand} from '../types.js';
-import {STATUS_DIGEST, statusDigest} from './preflight.js';
-
-const CLEAN_DIGEST = statusDigest('');
-
-export function resetCommand(view: PlanView): PlannedCommand {
-	const target = known(view.facts.target?.hash, 'target');
-	const from = known(view.facts.fromHead, 'current HEAD');
-	const digest = view.facts.dirty?.statusDigest ?? CLEAN_DIGEST;
-	return {
-		id: 'reset',
-		where: 'server',
-		purpose: 'reset the checkout to the target commit',
-		display: inDir(
-			view.config.app.dir,
-			[
-				`[ "$(git rev-parse HEAD)" = ${shq(from)} ] || { echo "rewind: HEAD moved since preflight (now $(git rev-parse --short HEAD)); nothing was reset" >&2; exit 3; }`,
-				`[ "$(${STATUS_DIGEST})" = ${digest} ] || { echo "rewind: the working tree changed since preflight; nothing was reset" >&2; exit 3; }`,
-				`git reset --hard ${shq(target)}`,
-			].join(' && '),
-		),
-	};
-}
-
-function headCommand(view: PlanView): PlannedCommand {
-	return {id: 'head', where: 'server', purpose: 'read the server HEAD', display: inDir(view.config.app.dir, `git rev-parse HEAD`)};
-}
-
-/** True when the server's HEAD already is the target (a resumed run whose reset had finished). */
-export async function resetAlreadyDone(context: StepContext): Promise<boolean> {
-	const target = context.facts.target?.hash;
-	if (!target || context.kind !== 'resume') return false;
-	const head = (await context.runPlanned(headCommand(context), {stream: false})).stdout.trim();
-	return head === target;
-}
+import {headCommand, resetCommand, serverAtTarget} from '../git-commands.js';
+import type {PlanView, StepContext, StepDefinition} from '../step.js';
+import {EXIT} from '../types.js';
 
 export const resetStep: StepDefinition = {
 	id: 'reset',
 	title: 'Reset',
+	purpose: 'Runs git reset --hard to the target on the server — only with a verified backup or a logged override, and never cut in half by a stop.',
 	interruptible: false,
-	commands: view => [resetCommand(view), headCommand(view)],
+	reads: ['target', 'fromHead', 'backup', 'backupOverride', 'dirty', 'atRisk', 'statusDigestBefore'],
+	writes: ['remoteHeadAfter', 'rollbackStartedAt'],
+	commands: (view: PlanView) => [resetCommand(view), headCommand(view)],
 	async skip(context) {
-		if (await resetAlreadyDone(context)) {
+		if (await serverAtTarget(context)) {
 			context.setFacts({remoteHeadAfter: context.facts.target!.hash, rollbackStartedAt: context.facts.rollbackStartedAt ?? new Date().toISOString()});
 			return 'the server is already at the target (checked: HEAD equals it)';
 		}
@@ -63,10 +33,20 @@ export const resetStep: StepDefinition = {
 		context.setFacts({rollbackStartedAt: new Date().toISOString()});
 		const result = await context.run('reset', {allowFailure: true});
 		if (result.exitCode === 3) throw new UserError(`Refusing to reset: ${result.stderr.replace(/^rewind: /, '').trim()}. Run rewind again to see the new state.`, EXIT.refused);
-		if (result.exitCode !== 0) throw new CommandFailedError(`git reset --hard failed (exit ${result.exitCode})`, result.exitCode, `${result.stderr}\n${result.stdout}`);
+		if (result.exitCode !== 0) throw new CommandFailedError(`git reset --hard failed (exit ${result.exitCode ?? result.exitSignal})`, result.exitCode, `${result.stderr}\n${result.stdout}`);
 		const head = (await context.run('head', {stream: false})).stdout.trim();
 		context.setFacts({remoteHeadAfter: head});
 		if (head !== facts.target.hash) throw new Error(`after the reset HEAD is ${head.slice(0, 12)}, not ${facts.target.shortHash}`);
 		return `HEAD is now ${facts.target.shortHash} (was ${facts.fromHead.slice(0, 7)})`;
+	},
+	criteria({facts, stateOf}) {
+		const label = 'Server HEAD is the target commit';
+		const target = facts.target;
+		if (target && facts.remoteHeadAfter) {
+			const ok = facts.remoteHeadAfter === target.hash;
+			return [{id: 'rolled-back', label, status: ok ? 'pass' : 'fail', detail: ok ? `${target.shortHash} ${target.subject}` : `HEAD is ${facts.remoteHeadAfter.slice(0, 12)}, expected ${target.shortHash}`}];
+		}
+		const reached = stateOf('reset').state !== 'pending';
+		return [{id: 'rolled-back', label, status: reached ? 'fail' : 'skip', detail: reached ? 'not confirmed' : 'the reset did not run'}];
 	},
 };

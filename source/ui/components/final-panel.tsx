@@ -1,39 +1,57 @@
-/** The final verification panel: each success criterion with ✓/✗ and its proof, totals, report. */
+/** The final verification panel: each success criterion with ✓/✗ and its proof, totals, and the paths to copy. */
 import {Box, Text} from 'ink';
-import {formatDuration} from '../../core/criteria.js';
-import {STATUS_MARK} from '../../core/report.js';
-import type {Criterion, RunEvent, RunKind} from '../../core/types.js';
+import type {RunEvent} from '../../core/events.js';
+import {formatDuration} from '../../core/format.js';
+import type {RunFacts, RunKind} from '../../core/types.js';
 import {helpLine, KEYS} from '../keys.js';
+import {STATUS_MARK, STATUS_TONE} from '../log-text.js';
+import {useTheme, type Tone} from '../theme.js';
 
-const STATUS_COLOR: Record<Criterion['status'], string | undefined> = {pass: 'green', fail: 'red', warn: 'yellow', skip: 'gray'};
-
-const HEADLINE: Record<Extract<RunEvent, {type: 'run-finished'}>['outcome'], {text: string; color: string}> = {
-	succeeded: {text: 'Rolled back and verified', color: 'green'},
-	'verification-failed': {text: 'Rolled back, but verification FAILED', color: 'red'},
-	failed: {text: 'The rollback FAILED', color: 'red'},
-	aborted: {text: 'Aborted by the operator', color: 'yellow'},
-	interrupted: {text: 'Stopped safely at your request', color: 'yellow'},
-	refused: {text: 'Refused', color: 'red'},
-	'bad-input': {text: 'Stopped: the input needs fixing', color: 'red'},
+const HEADLINE: Record<Extract<RunEvent, {type: 'run-finished'}>['outcome'], {text: string; tone: Tone}> = {
+	succeeded: {text: 'Rolled back and verified', tone: 'success'},
+	'verification-failed': {text: 'Rolled back, but verification FAILED', tone: 'danger'},
+	failed: {text: 'The rollback FAILED', tone: 'danger'},
+	aborted: {text: 'Aborted by the operator', tone: 'warning'},
+	interrupted: {text: 'Stopped safely at your request', tone: 'warning'},
+	refused: {text: 'Refused', tone: 'danger'},
+	'bad-input': {text: 'Stopped: the input needs fixing', tone: 'danger'},
 };
+
+/** Paths an operator must be able to copy: shown whole, never cut with `…`. */
+function pathsToCopy(facts: RunFacts): Array<[string, string]> {
+	const paths: Array<[string, string]> = [];
+	if (facts.backup?.verified) paths.push(['Backup', facts.backup.path]);
+	if (facts.backup?.localCopy) paths.push(['Backup copy here', facts.backup.localCopy.path]);
+	if (facts.dirty?.patchPath) paths.push(['Saved changes', facts.dirty.patchPath]);
+	if (facts.dirty?.untrackedArchive) paths.push(['Saved untracked files', facts.dirty.untrackedArchive]);
+	if (facts.dirty?.stashCommit) paths.push(['Stash commit', facts.dirty.stashCommit]);
+	if (facts.atRisk?.archive) paths.push(['Saved files the target tracks', facts.atRisk.archive]);
+	return paths;
+}
 
 export function FinalPanel({
 	result,
+	facts,
 	kind,
 	canUndo,
+	extraLines,
 	width,
 }: {
 	readonly result: Extract<RunEvent, {type: 'run-finished'}>;
+	readonly facts: RunFacts;
 	readonly kind: RunKind | null;
 	readonly canUndo: boolean;
+	readonly extraLines: readonly string[];
 	readonly width: number;
 }) {
-	const headline = kind === 'undo' ? {...HEADLINE[result.outcome], text: HEADLINE[result.outcome].text.replace('Rolled back', 'Rolled forward')} : HEADLINE[result.outcome];
-	const labelWidth = Math.min(36, Math.max(...result.criteria.map(criterion => criterion.label.length)));
+	const theme = useTheme();
+	const base = HEADLINE[result.outcome];
+	const headline = kind === 'undo' ? {...base, text: base.text.replace('Rolled back', 'Rolled forward')} : base;
+	const labelWidth = Math.min(36, Math.max(0, ...result.criteria.map(criterion => criterion.label.length)));
 	return (
 		<Box flexDirection="column" width={width}>
-			<Box borderStyle="round" borderColor={headline.color} flexDirection="column" paddingX={1}>
-				<Text bold color={headline.color}>
+			<Box borderStyle="round" borderColor={theme.color(headline.tone)} flexDirection="column" paddingX={1}>
+				<Text bold color={theme.color(headline.tone)}>
 					{headline.text}
 				</Text>
 				<Text wrap="wrap">{result.message}</Text>
@@ -41,13 +59,13 @@ export function FinalPanel({
 					{result.criteria.map(criterion => (
 						<Box key={criterion.id}>
 							<Box width={2} flexShrink={0}>
-								<Text color={STATUS_COLOR[criterion.status]}>{STATUS_MARK[criterion.status]}</Text>
+								<Text color={theme.color(STATUS_TONE[criterion.status])}>{STATUS_MARK[criterion.status]}</Text>
 							</Box>
 							<Box width={labelWidth + 1} flexShrink={0}>
 								<Text wrap="truncate">{criterion.label}</Text>
 							</Box>
 							<Box flexGrow={1} flexShrink={1} minWidth={0}>
-								<Text dimColor wrap="truncate">
+								<Text color={theme.color('muted')} wrap="truncate">
 									{criterion.detail}
 								</Text>
 							</Box>
@@ -58,10 +76,20 @@ export function FinalPanel({
 					Total {formatDuration(result.totalMs)}
 					{result.rollbackMs === null ? '' : ` · rollback ${formatDuration(result.rollbackMs)} (target under 5 min)`}
 				</Text>
-				{result.reportPath && <Text dimColor>Report: {result.reportPath}</Text>}
-				{result.journalPath && <Text dimColor>Journal: {result.journalPath}</Text>}
+				{pathsToCopy(facts).map(([label, path]) => (
+					<Text key={label} wrap="wrap">
+						{label}: {path}
+					</Text>
+				))}
+				{result.reportPath && <Text wrap="wrap">Report: {result.reportPath}</Text>}
+				{result.journalPath && <Text wrap="wrap">Journal: {result.journalPath}</Text>}
+				{extraLines.map((line, index) => (
+					<Text key={index} wrap="wrap">
+						{line}
+					</Text>
+				))}
 			</Box>
-			<Text dimColor>{canUndo ? helpLine(KEYS.undo, KEYS.quit) : helpLine(KEYS.quit)}</Text>
+			<Text color={theme.color('muted')}>{canUndo ? helpLine(KEYS.undo, KEYS.quit, KEYS.help) : helpLine(KEYS.quit, KEYS.help)}</Text>
 		</Box>
 	);
 }

@@ -1,26 +1,22 @@
 import {Static, Text} from 'ink';
 import type {LogEntry} from '../../core/run-state.js';
-
-const COLOR: Record<LogEntry['level'], string | undefined> = {
-	info: undefined,
-	success: 'green',
-	warning: 'yellow',
-	error: 'red',
-	command: 'gray',
-	output: 'gray',
-	hint: 'cyan',
-};
+import {logLine} from '../log-text.js';
+import {useTheme} from '../theme.js';
 
 /** Finished lines, printed once above the live area and never redrawn. */
 export function RunLog({entries}: {readonly entries: readonly LogEntry[]}) {
+	const theme = useTheme();
 	return (
 		<Static items={[...entries]}>
-			{entry => (
+			{entry => {
+				const {text, tone} = logLine(entry);
 				// Commands stay on one line here; the journal and the report keep them whole.
-				<Text key={entry.id} color={COLOR[entry.level]} wrap={entry.level === 'command' ? 'truncate-end' : 'wrap'}>
-					{entry.text}
-				</Text>
-			)}
+				return (
+					<Text key={entry.id} color={theme.color(tone)} wrap={entry.kind === 'command' ? 'truncate-end' : 'wrap'}>
+						{text}
+					</Text>
+				);
+			}}
 		</Static>
 	);
 }

@@ -1,28 +1,25 @@
 /**
  * The commit picker: the server's own history, newest first, paged as the cursor moves (a huge
  * repository opens as fast as a small one), with what rolling back to the highlighted commit would
- * undo.
+ * undo. Keys pressed while the first page loads are kept and applied once it is on screen.
  */
 import {Spinner} from '@inkjs/ui';
 import {Box, Text} from 'ink';
 import {useEffect, useReducer, useRef, useState} from 'react';
 import {errorMessage} from '../../core/errors.js';
 import {FLAG_LABELS, isMerge} from '../../core/git.js';
-import type {ChangeFlag, Commit, CommitSource, RollbackImpact} from '../../core/types.js';
-import {LineInput} from '../components/line-input.js';
+import type {CommitSource} from '../../core/questions.js';
+import type {ChangeFlag, Commit, RollbackImpact} from '../../core/types.js';
+import {TextField, useTextField} from '../components/text-field.js';
 import {useKeys} from '../key-router.js';
 import {helpLine, KEYS} from '../keys.js';
+import {useTheme} from '../theme.js';
 import {initialPickerState, PAGE_SIZE, pickerReducer, PREFETCH_MARGIN, visibleCommits, windowStart} from './picker-state.js';
 
 const IMPACT_DELAY_MS = 150;
 const FILTER_DELAY_MS = 250;
 const SEARCH_LIMIT = 200;
-const FLAG_SHORT: Record<ChangeFlag, string> = {
-	migration: 'migration',
-	lockfile: 'lockfile',
-	'dependency-manifest': 'dependencies',
-	'frontend-config': 'front-end config',
-};
+const FLAG_SHORT: Record<ChangeFlag, string> = {migration: 'migration', lockfile: 'lockfile', 'dependency-manifest': 'dependencies', 'frontend-config': 'front-end config'};
 
 type ImpactEntry = {status: 'loading'} | {status: 'ready'; impact: RollbackImpact} | {status: 'error'; message: string};
 
@@ -32,23 +29,25 @@ function pad(text: string, width: number): string {
 }
 
 function CommitRow({commit, selected, isHead, width}: {readonly commit: Commit; readonly selected: boolean; readonly isHead: boolean; readonly width: number}) {
+	const theme = useTheme();
 	const suffix = isHead ? ' ← HEAD (live now)' : isMerge(commit) ? ' (merge)' : '';
 	const subjectWidth = Math.max(10, width - 2 - 9 - 11 - 15 - suffix.length);
 	return (
-		<Text color={selected ? 'cyan' : undefined} bold={selected} wrap="truncate">
+		<Text color={selected ? theme.color('accent') : undefined} bold={selected} wrap="truncate">
 			{selected ? '▸ ' : '  '}
-			<Text color={selected ? 'cyan' : 'yellow'}>{pad(commit.shortHash, 8)}</Text> <Text dimColor={!selected}>{commit.date.slice(0, 10)}</Text>{' '}
+			<Text color={selected ? theme.color('accent') : theme.color('warning')}>{pad(commit.shortHash, 8)}</Text> <Text dimColor={!selected}>{commit.date.slice(0, 10)}</Text>{' '}
 			{pad(commit.author, 14)} {pad(commit.subject, subjectWidth)}
-			<Text color="magenta">{suffix}</Text>
+			<Text color={theme.color('accent')}>{suffix}</Text>
 		</Text>
 	);
 }
 
 function ImpactPane({entry, commit, isHead, width}: {readonly entry: ImpactEntry | undefined; readonly commit: Commit | undefined; readonly isHead: boolean; readonly width: number}) {
+	const theme = useTheme();
 	if (!commit) return null;
-	if (isHead) return <Text dimColor>This is what the server runs now: pick an older commit.</Text>;
-	if (!entry || entry.status === 'loading') return <Spinner label={`Reading what rolling back to ${commit.shortHash} would undo…`} />;
-	if (entry.status === 'error') return <Text color="red">Could not read the changes: {entry.message}</Text>;
+	if (isHead) return <Text color={theme.color('muted')}>This is what the server runs now: pick an older commit.</Text>;
+	if (!entry || entry.status === 'loading') return theme.reducedMotion ? <Text>Reading what rolling back to {commit.shortHash} would undo…</Text> : <Spinner label={`Reading what rolling back to ${commit.shortHash} would undo…`} />;
+	if (entry.status === 'error') return <Text color={theme.color('danger')}>Could not read the changes: {entry.message}</Text>;
 	const {impact} = entry;
 	const flags = [...new Set(impact.files.flatMap(file => file.flags))];
 	const added = impact.files.reduce((sum, file) => sum + (file.added ?? 0), 0);
@@ -56,18 +55,17 @@ function ImpactPane({entry, commit, isHead, width}: {readonly entry: ImpactEntry
 	return (
 		<Box flexDirection="column" width={width}>
 			<Text>
-				Rolling back to <Text bold>{commit.shortHash}</Text> undoes <Text bold>{impact.commitsUndone.length}</Text> commit
-				{impact.commitsUndone.length === 1 ? '' : 's'} and changes {impact.files.length} file{impact.files.length === 1 ? '' : 's'} (+{added} −{removed})
-				{impact.targetIsAncestor ? '' : ' — not an ancestor of HEAD!'}
+				Rolling back to <Text bold>{commit.shortHash}</Text> undoes <Text bold>{impact.commitsUndone.length}</Text> commit{impact.commitsUndone.length === 1 ? '' : 's'} and changes {impact.files.length} file
+				{impact.files.length === 1 ? '' : 's'} (+{added} −{removed}){impact.targetIsAncestor ? '' : ' — not an ancestor of HEAD!'}
 			</Text>
 			{impact.commitsUndone.slice(0, 3).map(undone => (
-				<Text key={undone.hash} dimColor wrap="truncate">
+				<Text key={undone.hash} color={theme.color('muted')} wrap="truncate">
 					{'  • '}
 					{undone.shortHash} {undone.subject}
 				</Text>
 			))}
-			{impact.commitsUndone.length > 3 && <Text dimColor>{`  … and ${impact.commitsUndone.length - 3} more`}</Text>}
-			<Text dimColor wrap="truncate">
+			{impact.commitsUndone.length > 3 && <Text color={theme.color('muted')}>{`  … and ${impact.commitsUndone.length - 3} more`}</Text>}
+			<Text color={theme.color('muted')} wrap="truncate">
 				{'  files: '}
 				{impact.files
 					.slice(0, 6)
@@ -76,7 +74,7 @@ function ImpactPane({entry, commit, isHead, width}: {readonly entry: ImpactEntry
 				{impact.files.length > 6 ? ', …' : ''}
 			</Text>
 			{flags.map(flag => (
-				<Text key={flag} color="yellow" wrap="wrap">
+				<Text key={flag} color={theme.color('warning')} wrap="wrap">
 					⚠ {FLAG_LABELS[flag]}
 				</Text>
 			))}
@@ -99,9 +97,11 @@ export function CommitPicker({
 	readonly height: number;
 	readonly width: number;
 }) {
+	const theme = useTheme();
 	const [state, dispatch] = useReducer(pickerReducer, initialPickerState);
 	const [impacts, setImpacts] = useState<ReadonlyMap<string, ImpactEntry>>(new Map());
 	const loadingOffset = useRef<number | null>(null);
+	const filter = useTextField('', query => dispatch({type: 'filter-query', query}));
 	const list = visibleCommits(state);
 	const selected = list[state.cursor];
 
@@ -112,7 +112,7 @@ export function CommitPicker({
 		source.page(offset, PAGE_SIZE).then(
 			page => {
 				loadingOffset.current = null;
-				dispatch({type: 'page-loaded', offset, commits: page.commits, hasMore: page.hasMore});
+				dispatch({type: 'page-loaded', offset, commits: page.commits, hasMore: page.hasMore, ...(source.preselect ? {preselect: source.preselect} : {})});
 			},
 			(error: unknown) => {
 				loadingOffset.current = null;
@@ -158,74 +158,73 @@ export function CommitPicker({
 
 	const editing = state.filter?.editing === true;
 	const listHeight = Math.max(3, height - 8);
-	useKeys((input, key) => {
-		if (editing) {
-			if (KEYS.clearFilter.match(input, key)) dispatch({type: 'filter-clear'});
-			else if (key.return) dispatch({type: 'filter-commit'});
-			else if (key.upArrow) dispatch({type: 'move', delta: -1});
-			else if (key.downArrow) dispatch({type: 'move', delta: 1});
-			return;
-		}
-		if (KEYS.up.match(input, key)) dispatch({type: 'move', delta: -1});
-		else if (KEYS.down.match(input, key)) dispatch({type: 'move', delta: 1});
-		else if (KEYS.pageUp.match(input, key)) dispatch({type: 'move', delta: -listHeight});
-		else if (KEYS.pageDown.match(input, key)) dispatch({type: 'move', delta: listHeight});
-		else if (KEYS.top.match(input, key)) dispatch({type: 'move-to', index: 0});
-		else if (KEYS.bottom.match(input, key)) dispatch({type: 'move-to', index: list.length - 1});
-		else if (KEYS.filter.match(input, key)) dispatch({type: 'filter-open'});
-		else if (state.filter && KEYS.clearFilter.match(input, key)) dispatch({type: 'filter-clear'});
-		else if (KEYS.abort.match(input, key)) onAbort();
-		else if (KEYS.pick.match(input, key) && selected) {
-			if (selected.hash === source.head) {
-				dispatch({type: 'message', text: `${selected.shortHash} is what the server runs now: pick an older commit.`});
-				onWrongTurn?.(`tried to roll back to ${selected.shortHash}, the commit that is already live`);
+	const ready = state.commits.length > 0 || state.error !== null || (!state.loading && !state.hasMore);
+	const bindings = editing ? [KEYS.clearFilter, KEYS.filterDone] : [KEYS.up, KEYS.down, KEYS.pageUp, KEYS.pageDown, KEYS.top, KEYS.bottom, KEYS.pick, KEYS.filter, KEYS.abort];
+	useKeys(
+		(input, key) => {
+			if (editing) {
+				if (KEYS.clearFilter.match(input, key)) {
+					filter.clear();
+					dispatch({type: 'filter-clear'});
+				} else if (key.return) dispatch({type: 'filter-commit'});
+				else if (key.upArrow) dispatch({type: 'move', delta: -1});
+				else if (key.downArrow) dispatch({type: 'move', delta: 1});
+				else filter.handle(input, key);
+				return;
 			}
-			else onPick(selected);
-		}
-	});
+			if (KEYS.up.match(input, key)) dispatch({type: 'move', delta: -1});
+			else if (KEYS.down.match(input, key)) dispatch({type: 'move', delta: 1});
+			else if (KEYS.pageUp.match(input, key)) dispatch({type: 'move', delta: -listHeight});
+			else if (KEYS.pageDown.match(input, key)) dispatch({type: 'move', delta: listHeight});
+			else if (KEYS.top.match(input, key)) dispatch({type: 'move-to', index: 0});
+			else if (KEYS.bottom.match(input, key)) dispatch({type: 'move-to', index: list.length - 1});
+			else if (KEYS.filter.match(input, key)) dispatch({type: 'filter-open'});
+			else if (state.filter && KEYS.clearFilter.match(input, key)) {
+				filter.clear();
+				dispatch({type: 'filter-clear'});
+			} else if (KEYS.abort.match(input, key)) onAbort();
+			else if (KEYS.pick.match(input, key) && selected) {
+				if (selected.hash === source.head) {
+					dispatch({type: 'message', text: `${selected.shortHash} is what the server runs now: pick an older commit.`});
+					onWrongTurn?.(`tried to roll back to ${selected.shortHash}, the commit that is already live`);
+				} else onPick(selected);
+			}
+		},
+		{ready, typing: editing, bindings},
+	);
 
 	const start = windowStart(state.cursor, list.length, listHeight);
 	const shown = list.slice(start, start + listHeight);
 	const impactEntry = selected ? impacts.get(selected.hash) : undefined;
+	const loading = (label: string) => (theme.reducedMotion ? <Text>{label}</Text> : <Spinner label={label} />);
 	return (
 		<Box flexDirection="column" width={width}>
 			<Text bold>
 				Pick the commit to roll back to{' '}
-				<Text dimColor>
+				<Text color={theme.color('muted')}>
 					(server history, newest first · {state.filter?.results ? `${list.length} match${list.length === 1 ? '' : 'es'}` : `${state.commits.length}${state.hasMore ? '+' : ''} loaded`})
 				</Text>
 			</Text>
 			{state.filter && (
 				<Box gap={1}>
-					<Text color="cyan">/</Text>
-					{state.filter.editing ? (
-						<LineInput
-							placeholder="filter by hash, author or subject (whole history)"
-							defaultValue={state.filter.query}
-							onChange={value => dispatch({type: 'filter-query', query: value})}
-							onSubmit={() => dispatch({type: 'filter-commit'})}
-						/>
-					) : (
-						<Text>{state.filter.query}</Text>
-					)}
-					{state.filter.loading && <Spinner />}
+					<Text color={theme.color('accent')}>/</Text>
+					{editing ? <TextField field={filter} placeholder="filter by hash, author or subject (whole history)" /> : <Text>{state.filter.query}</Text>}
+					{state.filter.loading && !theme.reducedMotion && <Spinner />}
 				</Box>
 			)}
-			{state.error && <Text color="red">Could not read the history: {state.error}</Text>}
-			{list.length === 0 && state.loading && <Spinner label="Reading the server's git log…" />}
-			{list.length === 0 && !state.loading && state.filter?.results && <Text dimColor>No commit matches "{state.filter.query}".</Text>}
+			{state.error && <Text color={theme.color('danger')}>Could not read the history: {state.error}</Text>}
+			{list.length === 0 && state.loading && loading("Reading the server's git log… (keys typed now are applied when it is shown)")}
+			{list.length === 0 && !state.loading && state.filter?.results && <Text color={theme.color('muted')}>No commit matches "{state.filter.query}".</Text>}
 			{shown.map((commit, index) => (
 				<CommitRow key={commit.hash} commit={commit} selected={start + index === state.cursor} isHead={commit.hash === source.head} width={width} />
 			))}
-			{state.loading && list.length > 0 && <Spinner label="loading older commits…" />}
+			{state.loading && list.length > 0 && loading('loading older commits…')}
 			<Box marginTop={1}>
 				<ImpactPane entry={impactEntry} commit={selected} isHead={selected?.hash === source.head} width={width} />
 			</Box>
-			{state.message && <Text color="yellow">{state.message}</Text>}
-			<Text dimColor wrap="truncate">
-				{editing
-					? helpLine(KEYS.clearFilter, KEYS.filterDone)
-					: helpLine(KEYS.up, KEYS.down, KEYS.pick, KEYS.filter, KEYS.abort)}
+			{state.message && <Text color={theme.color('warning')}>{state.message}</Text>}
+			<Text color={theme.color('muted')} wrap="truncate">
+				{editing ? helpLine(KEYS.clearFilter, KEYS.filterDone) : helpLine(KEYS.up, KEYS.down, KEYS.pick, KEYS.filter, KEYS.abort, KEYS.help)}
 			</Text>
 		</Box>
 	);

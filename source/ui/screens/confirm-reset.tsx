@@ -1,15 +1,18 @@
 /**
- * The last gate before `git reset --hard`: the literal command, what it undoes, the backup, and a
- * typed short hash to go ahead.
+ * The last gate before `git reset --hard`: the very command the reset step will run, what it
+ * undoes, the backup and what was saved, and a typed short hash to go ahead (optionally followed by
+ * the reason, for the release history and the report).
  */
 import {StatusMessage} from '@inkjs/ui';
 import {Box, Text} from 'ink';
 import {useState} from 'react';
-import {impactWarnings} from '../../core/steps/pick-target.js';
-import type {Question} from '../../core/types.js';
-import {LineInput} from '../components/line-input.js';
+import {FLAG_LABELS} from '../../core/git.js';
+import type {Question} from '../../core/questions.js';
+import type {ChangeFlag} from '../../core/types.js';
+import {TextField, useTextField} from '../components/text-field.js';
 import {useKeys} from '../key-router.js';
 import {helpLine, KEYS} from '../keys.js';
+import {useTheme} from '../theme.js';
 
 type ConfirmQuestion = Extract<Question, {kind: 'confirm-reset'}>;
 
@@ -22,6 +25,8 @@ export function describeMove(impact: NonNullable<ConfirmQuestion['impact']>): st
 	return `This undoes ${count(impact.commitsUndone)}${added} and changes ${files}.`;
 }
 
+export type ConfirmAnswer = {readonly answer: 'confirm' | 'back' | 'abort'; readonly reason?: string};
+
 export function ConfirmReset({
 	question,
 	onAnswer,
@@ -29,60 +34,70 @@ export function ConfirmReset({
 	width,
 }: {
 	readonly question: ConfirmQuestion;
-	readonly onAnswer: (answer: 'confirm' | 'back' | 'abort') => void;
+	readonly onAnswer: (answer: ConfirmAnswer) => void;
 	readonly onWrongTurn?: (text: string) => void;
 	readonly width: number;
 }) {
+	const theme = useTheme();
 	const [mismatch, setMismatch] = useState<string | null>(null);
+	const field = useTextField('', () => setMismatch(null));
 	const {target, impact} = question;
-	useKeys((input, key) => {
-		if (KEYS.back.match(input, key)) onAnswer('back');
-	});
+	useKeys(
+		(input, key) => {
+			if (KEYS.back.match(input, key)) {
+				onAnswer({answer: 'back'});
+				return;
+			}
+			const result = field.handle(input, key);
+			if (typeof result !== 'string') return;
+			const [typed = '', ...why] = result.trim().split(/\s+/);
+			if (typed.toLowerCase() === target.shortHash.toLowerCase()) {
+				onAnswer({answer: 'confirm', ...(why.length > 0 ? {reason: why.join(' ')} : {})});
+				return;
+			}
+			setMismatch(typed);
+			onWrongTurn?.(`typed "${typed}" at the reset confirmation instead of ${target.shortHash}`);
+		},
+		{typing: true, bindings: [KEYS.confirmHash, KEYS.back]},
+	);
 	const noBackup = question.backupSummary.startsWith('NO BACKUP');
+	const flags = [...new Set<ChangeFlag>(impact?.files.flatMap(file => file.flags) ?? [])];
+	const lines = question.command.display.split('\n');
 	return (
 		<Box flexDirection="column" width={width} gap={1}>
 			<Box flexDirection="column">
 				<Text bold>
-					Reset the server from <Text color="yellow">{question.from.slice(0, 7)}</Text> to <Text color="green">{target.shortHash}</Text> “{target.subject}”?
+					Reset the server from <Text color={theme.color('warning')}>{question.from.slice(0, 7)}</Text> to <Text color={theme.color('success')}>{target.shortHash}</Text> “{target.subject}”?
 				</Text>
 				{impact && <Text>{describeMove(impact)}</Text>}
-				{impact && impactWarnings(impact).map(warning => (
-					<Text key={warning} color="yellow">
-						⚠ {warning}
+				{flags.map(flag => (
+					<Text key={flag} color={theme.color('warning')}>
+						⚠ {FLAG_LABELS[flag]}
 					</Text>
 				))}
-				<Text color={noBackup ? 'red' : 'green'}>Backup: {question.backupSummary}</Text>
+				<Text color={theme.color(noBackup ? 'danger' : 'success')}>Backup: {question.backupSummary}</Text>
+				{question.savedSummary && <Text color={theme.color('success')}>Saved: {question.savedSummary}</Text>}
 			</Box>
 			<Box flexDirection="column">
-				<Text dimColor>The command rewind will run on the server (in {question.appDir}):</Text>
-				<Text color="red" bold>
-					{'  '}git reset --hard {target.hash}
-				</Text>
-				<Text dimColor wrap="wrap">
-					{'  '}guarded: it runs only if HEAD is still {question.from.slice(0, 7)} and the working tree is as preflight saw it (the whole command is in the plan
-					and the journal)
-				</Text>
+				<Text color={theme.color('muted')}>The command rewind will run on the server, exactly:</Text>
+				{lines.map((line, index) => (
+					<Text key={index} color={theme.color(line.startsWith('git reset --hard') ? 'danger' : 'muted')} bold={line.startsWith('git reset --hard')} wrap="wrap">
+						{'  '}
+						{line}
+					</Text>
+				))}
 			</Box>
 			<Box flexDirection="column">
 				<Text>
-					Type <Text bold color="green">{target.shortHash}</Text> and press Enter to reset:
+					Type <Text bold color={theme.color('success')}>{target.shortHash}</Text> and press Enter to reset <Text color={theme.color('muted')}>(a reason may follow the hash, for the history)</Text>:
 				</Text>
 				<Box gap={1}>
-					<Text color="cyan">›</Text>
-					<LineInput
-						placeholder="type the short hash"
-						onSubmit={value => {
-							if (value.trim().toLowerCase() === target.shortHash.toLowerCase()) onAnswer('confirm');
-							else {
-								setMismatch(value.trim());
-								onWrongTurn?.(`typed "${value.trim()}" at the reset confirmation instead of ${target.shortHash}`);
-							}
-						}}
-					/>
+					<Text color={theme.color('accent')}>›</Text>
+					<TextField field={field} placeholder="type the short hash" />
 				</Box>
 				{mismatch !== null && <StatusMessage variant="error">“{mismatch}” is not {target.shortHash}: nothing was reset. Type the short hash exactly.</StatusMessage>}
 			</Box>
-			<Text dimColor>{helpLine(KEYS.back, KEYS.stop)}</Text>
+			<Text color={theme.color('muted')}>{helpLine(KEYS.confirmHash, KEYS.back, KEYS.stop, KEYS.help)}</Text>
 		</Box>
 	);
 }

@@ -19,7 +19,7 @@ export const initialPickerState: PickerState = {commits: [], hasMore: true, load
 
 export type PickerAction =
 	| {type: 'load-started'}
-	| {type: 'page-loaded'; offset: number; commits: readonly Commit[]; hasMore: boolean}
+	| {type: 'page-loaded'; offset: number; commits: readonly Commit[]; hasMore: boolean; preselect?: string}
 	| {type: 'load-failed'; error: string}
 	| {type: 'move'; delta: number}
 	| {type: 'move-to'; index: number}
@@ -46,7 +46,9 @@ export function pickerReducer(state: PickerState, action: PickerAction): PickerS
 		case 'page-loaded': {
 			// A page that arrives out of order (or twice) is placed by its offset, never duplicated.
 			const commits = [...state.commits.slice(0, action.offset), ...action.commits];
-			return {...state, commits, hasMore: action.hasMore, loading: false};
+			// Back from the confirmation: the previous target is highlighted again.
+			const preselected = action.offset === 0 && action.preselect ? commits.findIndex(commit => commit.hash === action.preselect) : -1;
+			return {...state, commits, hasMore: action.hasMore, loading: false, ...(preselected > 0 ? {cursor: preselected} : {})};
 		}
 		case 'load-failed':
 			return {...state, loading: false, error: action.error};

@@ -1,32 +1,63 @@
 /**
- * The operator's other decisions: each question kind as a short explanation and an @inkjs/ui
- * Select (or a text prompt). Every choice is logged by the engine.
+ * The operator's other decisions: each question as a short explanation and a choice list (or a
+ * text prompt), driven by the one key router. Every answer is logged by the engine.
  */
-import {PasswordInput, Select, StatusMessage} from '@inkjs/ui';
+import {StatusMessage} from '@inkjs/ui';
 import {Box, Text} from 'ink';
-import {FIX_LABELS} from '../../core/hints.js';
-import {describeHolder} from '../../core/steps/lock.js';
-import type {FixId, Question, RecoveryChoice} from '../../core/types.js';
-import {LineInput} from '../components/line-input.js';
+import {describeHolder} from '../../core/format.js';
+import type {Question, RecoveryChoice} from '../../core/questions.js';
+import {ChoiceList, useChoices, type Choice} from '../components/choice-list.js';
+import {TextField, useTextField} from '../components/text-field.js';
+import {useKeys} from '../key-router.js';
+import {helpLine, KEYS} from '../keys.js';
+import {useTheme} from '../theme.js';
 
 type Props<K extends Question['kind']> = {readonly question: Extract<Question, {kind: K}>; readonly onAnswer: (value: unknown) => void; readonly width: number};
 
-function Choices({options, onAnswer}: {readonly options: ReadonlyArray<{label: string; value: string}>; readonly onAnswer: (value: string) => void}) {
-	return <Select options={[...options]} visibleOptionCount={options.length} onChange={onAnswer} />;
+/** A choice list that answers the question when one is chosen. */
+function Choices<T extends string>({choices, onAnswer}: {readonly choices: readonly Choice<T>[]; readonly onAnswer: (value: T) => void}) {
+	const state = useChoices(choices);
+	useKeys(
+		(input, key) => {
+			const chosen = state.handle(input, key);
+			if (typeof chosen === 'string') onAnswer(chosen);
+		},
+		{bindings: [KEYS.up, KEYS.down, KEYS.choose]},
+	);
+	return (
+		<Box flexDirection="column">
+			<ChoiceList choices={choices} state={state} />
+			<Text color={useTheme().color('muted')}>{helpLine(KEYS.up, KEYS.down, KEYS.choose, KEYS.help)}</Text>
+		</Box>
+	);
+}
+
+/** A one-line text prompt. */
+function Prompt({placeholder, mask, onSubmit}: {readonly placeholder: string; readonly mask?: boolean; readonly onSubmit: (value: string) => void}) {
+	const field = useTextField();
+	useKeys(
+		(input, key) => {
+			const result = field.handle(input, key);
+			if (typeof result === 'string') onSubmit(result);
+		},
+		{typing: true, bindings: [KEYS.choose]},
+	);
+	return <TextField field={field} placeholder={placeholder} mask={mask === true} />;
 }
 
 export function HostKeyQuestion({question, onAnswer}: Props<'host-key'>) {
+	const theme = useTheme();
 	return (
 		<Box flexDirection="column" gap={1}>
-			<StatusMessage variant="warning">The server {question.host} is not in known_hosts yet.</StatusMessage>
+			<StatusMessage variant="warning">The server {question.host} is not in known_hosts yet{question.otherTypes ? ` under ${question.keyType} (known_hosts has its ${question.otherTypes.join(', ')} key)` : ''}.</StatusMessage>
 			<Box flexDirection="column">
 				<Text>
 					Its {question.keyType} key fingerprint is <Text bold>{question.fingerprint}</Text>.
 				</Text>
-				<Text dimColor>Check it with the server’s owner (PythonAnywhere publishes theirs) before trusting it.</Text>
+				<Text color={theme.color('muted')}>Check it with the server’s owner (PythonAnywhere publishes theirs) before trusting it.</Text>
 			</Box>
 			<Choices
-				options={[
+				choices={[
 					{label: 'Trust this key and continue (adds it to known_hosts)', value: 'yes'},
 					{label: 'Do not connect', value: 'no'},
 				]}
@@ -42,27 +73,31 @@ export function PassphraseQuestion({question, onAnswer}: Props<'passphrase'>) {
 			<Text>
 				Passphrase for <Text bold>{question.keyPath}</Text> (empty to skip this key):
 			</Text>
-			<PasswordInput onSubmit={value => onAnswer(value === '' ? null : value)} />
+			<Prompt placeholder="" mask onSubmit={value => onAnswer(value === '' ? null : value)} />
 		</Box>
 	);
 }
 
 export function DirtyTreeQuestion({question, onAnswer}: Props<'dirty-tree'>) {
+	const theme = useTheme();
+	const tracked = question.files.filter(file => !file.startsWith('?? ')).length;
 	return (
 		<Box flexDirection="column" gap={1}>
-			<StatusMessage variant="warning">The server’s checkout has {question.files.length} uncommitted change{question.files.length === 1 ? '' : 's'}: git reset --hard would destroy them.</StatusMessage>
+			<StatusMessage variant="warning">
+				The server’s checkout has {tracked > 0 ? `${tracked} uncommitted change${tracked === 1 ? '' : 's'} that git reset --hard would destroy` : 'untracked files (the reset keeps them)'}.
+			</StatusMessage>
 			<Box flexDirection="column">
 				{question.files.slice(0, 8).map(file => (
-					<Text key={file} dimColor>
+					<Text key={file} color={theme.color('muted')}>
 						{'  '}
 						{file}
 					</Text>
 				))}
-				{question.files.length > 8 && <Text dimColor>{`  … and ${question.files.length - 8} more`}</Text>}
+				{question.files.length > 8 && <Text color={theme.color('muted')}>{`  … and ${question.files.length - 8} more`}</Text>}
 			</Box>
 			<Choices
-				options={[
-					{label: 'Save them first (patch + untracked-files archive + stash commit), then continue', value: 'save'},
+				choices={[
+					{label: 'Save them first (patch, stash commit, archive of untracked files), then continue', value: 'save'},
 					{label: 'Abort: leave the server untouched', value: 'abort'},
 				]}
 				onAnswer={onAnswer}
@@ -77,7 +112,7 @@ export function StaleLockQuestion({question, onAnswer}: Props<'stale-lock'>) {
 			<StatusMessage variant="warning">A stale rollback lock is on the server.</StatusMessage>
 			<Text>Held by {describeHolder(question.holder.runId === 'unknown' ? null : question.holder, question.ageMinutes)}.</Text>
 			<Choices
-				options={[
+				choices={[
 					{label: 'Take over the lock (logged in the journal and the report)', value: 'take-over'},
 					{label: 'Abort: somebody may still be working', value: 'abort'},
 				]}
@@ -87,34 +122,33 @@ export function StaleLockQuestion({question, onAnswer}: Props<'stale-lock'>) {
 	);
 }
 
-const CHOICE_LABEL: Record<Exclude<RecoveryChoice, 'fix'>, string> = {
+const CHOICE_LABEL: Record<Exclude<RecoveryChoice, 'fix' | 'override'>, string> = {
 	retry: 'Retry this step',
 	reconnect: 'Reconnect and retry this step',
-	'override-backup': 'Reset WITHOUT a verified backup (asks for a reason, logged)',
 	abort: 'Abort the run (the lock is released; nothing else changes)',
 };
 
 export function RecoverQuestion({question, onAnswer, width}: Props<'recover'>) {
+	const theme = useTheme();
 	const fixes = question.hints.filter(hint => hint.fix !== undefined);
-	const options = question.choices.flatMap(choice =>
-		choice === 'fix' ? fixes.map(hint => ({label: FIX_LABELS[hint.fix!], value: `fix:${hint.fix}`})) : [{label: CHOICE_LABEL[choice], value: choice}],
-	);
+	const choices = question.choices.flatMap((choice): Array<Choice<string>> => {
+		if (choice === 'fix') return fixes.map(hint => ({label: hint.fix!.label, value: `fix:${hint.fix!.id}`}));
+		if (choice === 'override') return [{label: question.overrideLabel ?? 'Override', value: 'override'}];
+		return [{label: CHOICE_LABEL[choice], value: choice}];
+	});
 	return (
 		<Box flexDirection="column" gap={1} width={width}>
 			<StatusMessage variant="error">{question.error}</StatusMessage>
 			{question.hints.map(hint => (
 				<Box key={hint.id} flexDirection="column">
-					<Text color="cyan" bold>
+					<Text color={theme.color('accent')} bold>
 						💡 {hint.title}
 					</Text>
 					<Text wrap="wrap">{hint.advice}</Text>
 				</Box>
 			))}
 			<Text>What now?</Text>
-			<Choices
-				options={options}
-				onAnswer={value => (value.startsWith('fix:') ? onAnswer({choice: 'fix', fix: value.slice(4) as FixId}) : onAnswer({choice: value as RecoveryChoice}))}
-			/>
+			<Choices choices={choices} onAnswer={value => (value.startsWith('fix:') ? onAnswer({choice: 'fix', fix: value.slice(4)}) : onAnswer({choice: value as RecoveryChoice}))} />
 		</Box>
 	);
 }
@@ -124,7 +158,7 @@ export function OverrideReasonQuestion({onAnswer}: Props<'override-reason'>) {
 		<Box flexDirection="column">
 			<StatusMessage variant="warning">Resetting without a verified backup: nothing can restore the database if this goes wrong.</StatusMessage>
 			<Text>Why? (written to the journal and the report; empty to abort)</Text>
-			<LineInput placeholder="e.g. the database was not touched by the bad deploy" onSubmit={value => onAnswer(value.trim() === '' ? null : value.trim())} />
+			<Prompt placeholder="e.g. the database was not touched by the bad deploy" onSubmit={value => onAnswer(value.trim() === '' ? null : value.trim())} />
 		</Box>
 	);
 }
@@ -135,7 +169,7 @@ export function ManualReloadQuestion({question, onAnswer}: Props<'manual-reload'
 			<Text bold>Reload the web app by hand:</Text>
 			<Text wrap="wrap">{question.instructions}</Text>
 			<Choices
-				options={[
+				choices={[
 					{label: 'Done: I reloaded the app', value: 'done'},
 					{label: 'Abort', value: 'abort'},
 				]}

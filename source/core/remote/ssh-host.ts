@@ -1,45 +1,16 @@
 /**
- * One SSH connection for a whole run: commands, streamed output, stdin, signals and TCP tunnels
- * all go over it as channels. ssh2 is loaded only when the first connection is opened.
+ * The SSH implementation of Host: one connection for a whole run; commands, streamed output, stdin,
+ * signals and TCP tunnels all go over it as channels. This module and the transports it uses are
+ * the only code that touches ssh2; ssh2 is loaded only when the first connection is opened.
  */
 import net, {type Socket} from 'node:net';
-import type {Writable} from 'node:stream';
-import type {Client, ClientChannel, ConnectConfig} from 'ssh2';
+import type {Duplex} from 'node:stream';
+import type {Client, ConnectConfig} from 'ssh2';
+import {sh, type RemotePath, type ShellCommand} from '../command.js';
 import {ConnectionLostError, UserError} from '../errors.js';
+import type {ExecResult, Host, HostTransport, RunOptions} from '../host.js';
 import {EXIT} from '../types.js';
-
-export type ExecOptions = {
-	/** Written to the command's stdin, then EOF. Keeps secrets off the command line. */
-	readonly stdin?: string | Buffer;
-	readonly onStdout?: (chunk: Buffer) => void;
-	readonly onStderr?: (chunk: Buffer) => void;
-	/** Stdout is piped here (with backpressure) instead of being captured. */
-	readonly stdoutTo?: Writable;
-	/** Aborting sends TERM to the remote command, then closes its channel. */
-	readonly signal?: AbortSignal;
-	/** Most bytes of stdout/stderr kept in the result (default 4 MiB each). */
-	readonly captureLimit?: number;
-};
-
-export type ExecResult = {
-	readonly exitCode: number | null;
-	readonly exitSignal: string | null;
-	readonly stdout: string;
-	readonly stderr: string;
-	readonly truncated: boolean;
-	readonly aborted: boolean;
-};
-
-/** What steps need from a server; the SSH session implements it. */
-export type Remote = {
-	readonly description: string;
-	readonly closed: boolean;
-	exec(command: string, options?: ExecOptions): Promise<ExecResult>;
-	/** A TCP stream to `host:port` as seen from the server (ssh2 forwardOut). */
-	forwardOut(host: string, port: number): Promise<ClientChannel>;
-	onClose(listener: (reason: string) => void): () => void;
-	close(): Promise<void>;
-};
+import {execOnChannel} from './exec-channel.js';
 
 export type PrivateKeySource = {readonly path: string; readonly key: Buffer; readonly passphrase?: string};
 
@@ -60,7 +31,6 @@ export type SshConnectOptions = {
 export const sshStats = {connectionsOpened: 0};
 
 const MAX_PARALLEL_CHANNELS = 6;
-const DEFAULT_CAPTURE = 4 * 1024 * 1024;
 
 let ssh2Module: Promise<typeof import('ssh2')> | undefined;
 export function loadSsh2(): Promise<typeof import('ssh2')> {
@@ -180,14 +150,16 @@ function describeConnectError(
 	return new UserError(`SSH connection to ${where} failed: ${error.message}`, EXIT.failed);
 }
 
-export class SshSession implements Remote {
+export class SshSession implements Host {
 	readonly description: string;
+	readonly transport: HostTransport = 'exec-per-command';
 	#client: Client;
 	#closed = false;
 	#closeReason = 'the SSH connection was lost';
 	#closeListeners = new Set<(reason: string) => void>();
 	#active = 0;
 	#queue: Array<() => void> = [];
+	#shellStarts = 0;
 
 	constructor(client: Client, description: string) {
 		this.#client = client;
@@ -203,6 +175,10 @@ export class SshSession implements Remote {
 
 	get closed(): boolean {
 		return this.#closed;
+	}
+
+	get shellStarts(): number {
+		return this.#shellStarts;
 	}
 
 	onClose(listener: (reason: string) => void): () => void {
@@ -231,101 +207,22 @@ export class SshSession implements Remote {
 		}
 	}
 
-	exec(command: string, options: ExecOptions = {}): Promise<ExecResult> {
-		return this.#slot(() => this.#exec(command, options));
-	}
-
-	#exec(command: string, options: ExecOptions): Promise<ExecResult> {
-		if (this.#closed) return Promise.reject(new ConnectionLostError(this.#closeReason));
-		const limit = options.captureLimit ?? DEFAULT_CAPTURE;
-		return new Promise<ExecResult>((resolve, reject) => {
-			let settled = false;
-			const offClose = this.onClose(reason => finish(new ConnectionLostError(reason)));
-			let channel: ClientChannel | undefined;
-			let exitCode: number | null = null;
-			let exitSignal: string | null = null;
-			let aborted = false;
-			let truncated = false;
-			const stdout: Buffer[] = [];
-			const stderr: Buffer[] = [];
-			let stdoutBytes = 0;
-			let stderrBytes = 0;
-			let killTimer: NodeJS.Timeout | undefined;
-
-			const onAbort = () => {
-				aborted = true;
-				if (!channel) return;
-				try {
-					channel.signal('TERM');
-				} catch {}
-				killTimer = setTimeout(() => channel?.close(), 2000);
-			};
-
-			const finish = (error?: Error) => {
-				if (settled) return;
-				settled = true;
-				offClose();
-				options.signal?.removeEventListener('abort', onAbort);
-				if (killTimer) clearTimeout(killTimer);
-				if (error) {
-					reject(error);
-					return;
-				}
-				resolve({
-					exitCode,
-					exitSignal,
-					stdout: Buffer.concat(stdout).toString('utf8'),
-					stderr: Buffer.concat(stderr).toString('utf8'),
-					truncated,
-					aborted,
-				});
-			};
-
-			options.signal?.addEventListener('abort', onAbort, {once: true});
-			this.#client.exec(command, (error, opened) => {
-				if (error) {
-					finish(this.#closed ? new ConnectionLostError(this.#closeReason) : error);
-					return;
-				}
-				channel = opened;
-				if (options.signal?.aborted) onAbort();
-				opened.on('exit', (code: number | null, signalName?: string) => {
-					exitCode = typeof code === 'number' ? code : null;
-					exitSignal = signalName ?? null;
-				});
-				opened.on('close', () => {
-					// A channel closed by a dying connection is not a finished command.
-					setImmediate(() => (this.#closed && exitCode === null && exitSignal === null ? finish(new ConnectionLostError(this.#closeReason)) : finish()));
-				});
-				if (options.stdoutTo) {
-					opened.pipe(options.stdoutTo, {end: false});
-				} else {
-					opened.on('data', (chunk: Buffer) => {
-						options.onStdout?.(chunk);
-						if (stdoutBytes < limit) {
-							stdout.push(chunk.subarray(0, limit - stdoutBytes));
-							stdoutBytes += chunk.length;
-						} else {
-							truncated = true;
-						}
-					});
-				}
-				opened.stderr.on('data', (chunk: Buffer) => {
-					options.onStderr?.(chunk);
-					if (stderrBytes < limit) {
-						stderr.push(chunk.subarray(0, limit - stderrBytes));
-						stderrBytes += chunk.length;
-					} else {
-						truncated = true;
-					}
-				});
-				if (options.stdin !== undefined) opened.end(options.stdin);
-				else opened.end();
-			});
+	run(command: ShellCommand, options: RunOptions = {}): Promise<ExecResult> {
+		const script = command.script();
+		return this.#slot(() => {
+			if (this.#closed) return Promise.reject(new ConnectionLostError(this.#closeReason));
+			this.#shellStarts++;
+			return execOnChannel(this.#client, script, options, {closed: () => this.#closed, closeReason: () => this.#closeReason, onClose: listener => this.onClose(listener)});
 		});
 	}
 
-	forwardOut(host: string, port: number): Promise<ClientChannel> {
+	async writeFile(path: RemotePath, data: string, options: {readonly append?: boolean} = {}): Promise<void> {
+		const command = options.append ? sh`umask 077 && cat >> ${path}` : sh`umask 077 && cat > ${path}`;
+		const result = await this.run(command, {stdin: data});
+		if (result.exitCode !== 0) throw new Error(`could not write ${path.toString()}: ${result.stderr.trim() || `exit ${result.exitCode}`}`);
+	}
+
+	tunnel(host: string, port: number): Promise<Duplex> {
 		if (this.#closed) return Promise.reject(new ConnectionLostError(this.#closeReason));
 		return new Promise((resolve, reject) => {
 			this.#client.forwardOut('127.0.0.1', 0, host, port, (error, stream) => {

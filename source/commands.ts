@@ -1,0 +1,102 @@
+/** Each command of the CLI, built on the session root. */
+import path from 'node:path';
+import {checkUnattended, loadConfig, outputMode, type CliOptions} from './cli.js';
+import {loadConfigFile} from './core/config/load.js';
+import {errorMessage, UserError} from './core/errors.js';
+import {defaultRunsDir, listJournals, readJournal, type JournalSummary} from './core/journal.js';
+import {loadSsh2} from './core/remote/ssh-host.js';
+import {runsDirFor} from './core/setup.js';
+import {EXIT} from './core/types.js';
+import {createFlagEngine, runSession, type RunRequest} from './session.js';
+
+/** The journal `resume` or `undo` works from: the one named, or the newest that fits. */
+function pickJournal(options: CliOptions, runsDir: string, fits: (journal: JournalSummary) => boolean, what: string): JournalSummary {
+	if (options.journal) {
+		const file = path.resolve(options.journal);
+		try {
+			return readJournal(file.endsWith('.jsonl') ? file : path.join(file, 'journal.jsonl'));
+		} catch (error) {
+			throw new UserError(`Cannot read the journal ${file}: ${errorMessage(error)}.`);
+		}
+	}
+	for (const file of listJournals(runsDir)) {
+		try {
+			const journal = readJournal(file);
+			if (fits(journal)) return journal;
+		} catch {
+			// Not a journal: skip it.
+		}
+	}
+	throw new UserError(`No run to ${what} in ${runsDir}. Name one with --journal PATH.`);
+}
+
+const FITS = {
+	resume: (journal: JournalSummary) => journal.kind !== 'rehearsal' && journal.outcome !== 'succeeded' && journal.facts.target !== undefined,
+	undo: (journal: JournalSummary) =>
+		journal.kind !== 'rehearsal' && journal.kind !== 'undo' && journal.facts.remoteHeadAfter !== undefined && journal.facts.fromHead !== undefined && journal.facts.remoteHeadAfter !== journal.facts.fromHead,
+};
+
+/** The request that resumes an interrupted run, or undoes the last rollback, from its journal. */
+export function requestFromJournal(options: CliOptions, kind: 'resume' | 'undo'): RunRequest {
+	const probe = options.config ? loadConfig(options) : undefined;
+	const runsDir = probe ? runsDirFor(probe.config) : defaultRunsDir();
+	const journal = pickJournal(options, runsDir, FITS[kind], kind);
+	if (kind === 'resume' && journal.outcome === 'succeeded') throw new UserError(`Run ${journal.runId} finished successfully: there is nothing to resume.`);
+	if (kind === 'resume' && !journal.facts.target) throw new UserError(`Run ${journal.runId} stopped before a target was picked: start a new rollback instead.`);
+	if (kind === 'undo' && !journal.facts.fromHead) throw new UserError(`Run ${journal.runId} has no record of where it started: it cannot be undone.`);
+	const loaded = probe ?? (journal.configPath ? {config: loadConfigFile(journal.configPath).config, path: journal.configPath} : undefined);
+	if (!loaded) throw new UserError(`Run ${journal.runId} has no config file on record: pass --config PATH.`);
+	const {fromHead, fromBranch, target, impact, backup, backupOverride, dirty, atRisk, fingerprintBefore, statusDigestBefore, rollbackStartedAt} = journal.facts;
+	if (kind === 'resume') {
+		const initialFacts = {fromHead, fromBranch, target, impact, backup, backupOverride, dirty, atRisk, fingerprintBefore, statusDigestBefore, rollbackStartedAt};
+		return {config: loaded.config, configPath: loaded.path, kind, flags: {...options.flags, resumeOf: journal.runId}, initialFacts: JSON.parse(JSON.stringify(initialFacts)) as typeof initialFacts};
+	}
+	const undoOf = {runId: journal.runId, ...(dirty ? {dirty} : {}), ...(atRisk?.archive ? {atRisk} : {}), ...(statusDigestBefore ? {statusDigestBefore} : {})};
+	return {config: loaded.config, configPath: loaded.path, kind, flags: {...options.flags, target: fromHead!}, initialFacts: {undoOf}};
+}
+
+/**
+ * Without a terminal, starts loading ssh2 while the config is read (a failure shows when the
+ * connection is opened). With one, the first frame comes first: the load would delay it.
+ */
+function warmUpSsh(options: CliOptions): void {
+	if (outputMode(options) !== 'tui') void loadSsh2().catch(() => {});
+}
+
+export async function runCommand(options: CliOptions): Promise<number> {
+	switch (options.command) {
+		case 'drills': {
+			const {listDrillsText} = await import('./rehearsal/drills.js');
+			process.stdout.write(listDrillsText(options.drillsDir));
+			return EXIT.ok;
+		}
+		case 'rehearse': {
+			const {rehearse} = await import('./rehearsal/rehearse.js');
+			return rehearse(options);
+		}
+		case 'init': {
+			const {init} = await import('./init/init.js');
+			return init(options);
+		}
+		case 'resume':
+		case 'undo': {
+			checkUnattended(options, undefined, options.command);
+			warmUpSsh(options);
+			const request = requestFromJournal(options, options.command);
+			checkUnattended(options, request.config, options.command);
+			return runSession(request, outputMode(options), options);
+		}
+		case 'plan': {
+			const {config, path: file} = loadConfig(options);
+			const {printPlan} = await import('./ui/plan.js');
+			printPlan(createFlagEngine({config, configPath: file, kind: 'rollback', flags: options.flags, runsDir: null}), file);
+			return EXIT.ok;
+		}
+		case 'rollback': {
+			warmUpSsh(options);
+			const {config, path: file} = loadConfig(options);
+			checkUnattended(options, config, 'rollback');
+			return runSession({config, configPath: file, kind: 'rollback', flags: options.flags}, outputMode(options), options);
+		}
+	}
+}

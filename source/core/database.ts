@@ -1,0 +1,163 @@
+/**
+ * The database as rewind sees it: where the password comes from (never the command line), and
+ * queries (the fingerprint, the size estimate, the migration revision) made with mysql2 through the
+ * host's own tunnel. mysql2 is loaded only when a query is made.
+ */
+import {readFileSync} from 'node:fs';
+import {sh} from './command.js';
+import type {DatabaseConfig} from './config/schema.js';
+import type {Host} from './host.js';
+import {expandTilde} from './remote/ssh-config.js';
+import type {StepContext} from './step.js';
+import {serverCommand, type ColumnShape, type DatabaseFingerprint, type PlannedCommand, type TableFingerprint} from './types.js';
+
+export type PasswordSource = 'env' | 'file' | 'my.cnf' | 'none';
+export type DatabaseCredentials = {readonly password: string | undefined; readonly source: PasswordSource};
+
+const MAX_TABLES = 2000;
+const QUERY_TIMEOUT_MS = 10 * 60 * 1000;
+
+/** The password from the config's env var or file; undefined when the config names neither. */
+export function configuredPassword(database: DatabaseConfig, env: NodeJS.ProcessEnv = process.env): DatabaseCredentials | undefined {
+	if (database.passwordEnv) {
+		const value = env[database.passwordEnv];
+		if (value !== undefined) return {password: value, source: 'env'};
+	}
+	if (database.passwordFile) {
+		try {
+			return {password: readFileSync(expandTilde(database.passwordFile), 'utf8').replace(/\r?\n$/, ''), source: 'file'};
+		} catch {
+			return undefined;
+		}
+	}
+	return undefined;
+}
+
+/** The `password` of the `[client]` (or `[mysqldump]`/`[mysql]`) group of a my.cnf. */
+export function passwordFromMyCnf(text: string): string | undefined {
+	let group = '';
+	let found: string | undefined;
+	for (const rawLine of text.split(/\r?\n/)) {
+		const line = rawLine.trim();
+		if (line === '' || line.startsWith('#') || line.startsWith(';')) continue;
+		const header = /^\[(.+)\]$/.exec(line);
+		if (header) {
+			group = header[1]!.trim().toLowerCase();
+			continue;
+		}
+		if (!['client', 'mysql', 'mysqldump'].includes(group)) continue;
+		const match = /^password\s*=\s*(.*)$/i.exec(line);
+		if (!match) continue;
+		let value = match[1]!.trim();
+		if ((value.startsWith('"') && value.endsWith('"')) || (value.startsWith("'") && value.endsWith("'"))) {
+			value = value.slice(1, -1).replace(/\\(.)/g, '$1');
+		}
+		if (group === 'client' || found === undefined) found = value;
+	}
+	return found;
+}
+
+/** Characters a MySQL option file cannot carry in a value: the password would be cut or mangled. */
+export const OPTION_FILE_UNSAFE = /[\r\n\0]/;
+
+/** An option file holding the password, read by mysqldump from a pipe (`--defaults-extra-file=/dev/fd/3`). */
+export function optionFileText(password: string): string {
+	if (OPTION_FILE_UNSAFE.test(password)) throw new Error('the password holds a line break or NUL, which an option file cannot carry');
+	return `[client]\npassword="${password.replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"\n`;
+}
+
+export function myCnfCommand(): PlannedCommand {
+	return serverCommand('read-my-cnf', 'read the database password from the server’s ~/.my.cnf', sh`cat "$HOME/.my.cnf" 2>/dev/null; true`);
+}
+
+/** The database password: from the config's env var or file, else the server's ~/.my.cnf. */
+export async function databaseCredentials(context: StepContext): Promise<DatabaseCredentials> {
+	const database = context.config.database!;
+	const configured = configuredPassword(database);
+	if (configured) {
+		context.secret(configured.password);
+		return configured;
+	}
+	const text = (await context.runPlanned(myCnfCommand(), {stream: false})).stdout;
+	const password = passwordFromMyCnf(text);
+	if (password !== undefined) {
+		context.secret(password);
+		return {password, source: 'my.cnf'};
+	}
+	return {password: undefined, source: 'none'};
+}
+
+type Mysql2 = {default?: typeof import('mysql2/promise')} & typeof import('mysql2/promise');
+let mysql2Module: Promise<Mysql2> | undefined;
+/** mysql2, loaded once; call early (without waiting) to have it ready when a query is due. */
+export function loadMysql2(): Promise<Mysql2> {
+	mysql2Module ??= import('mysql2/promise') as unknown as Promise<Mysql2>;
+	return mysql2Module;
+}
+
+type Query = (sql: string, values?: readonly unknown[]) => Promise<Array<Record<string, unknown>>>;
+
+/** Runs `work` with a connection through the host's tunnel; always closed after. */
+export async function withDatabase<T>(host: Host, database: DatabaseConfig, password: string | undefined, work: (query: Query) => Promise<T>): Promise<T> {
+	const mysql = await loadMysql2();
+	const createConnection = mysql.default?.createConnection ?? mysql.createConnection;
+	const stream = await host.tunnel(database.host, database.port);
+	const connection = await createConnection({
+		stream: stream as never,
+		user: database.user,
+		...(password === undefined ? {} : {password}),
+		database: database.name,
+		connectTimeout: 20_000,
+		supportBigNumbers: true,
+		bigNumberStrings: true,
+	});
+	try {
+		return await work(async (sql, values = []) => (await connection.query({sql, values: [...values], timeout: QUERY_TIMEOUT_MS}))[0] as Array<Record<string, unknown>>);
+	} finally {
+		await connection.end().catch(() => {});
+		stream.destroy();
+	}
+}
+
+function quoteIdentifier(name: string): string {
+	return `\`${name.replaceAll('`', '``')}\``;
+}
+
+/** Tables with row counts, CHECKSUM TABLE, columns (with types) and indexes. */
+export async function takeFingerprint(host: Host, database: DatabaseConfig, password: string | undefined): Promise<DatabaseFingerprint> {
+	return withDatabase(host, database, password, async query => {
+		const names = (
+			await query("SELECT TABLE_NAME AS name FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_TYPE = 'BASE TABLE' ORDER BY TABLE_NAME LIMIT ?", [database.name, MAX_TABLES])
+		).map(row => String(row['name']));
+		const columns = await query(
+			'SELECT TABLE_NAME AS t, COLUMN_NAME AS name, COLUMN_TYPE AS type, IS_NULLABLE AS nullable, COLUMN_KEY AS k FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? ORDER BY TABLE_NAME, ORDINAL_POSITION',
+			[database.name],
+		);
+		const indexes = await query(
+			"SELECT TABLE_NAME AS t, INDEX_NAME AS name, NON_UNIQUE AS nonUnique, GROUP_CONCAT(COLUMN_NAME ORDER BY SEQ_IN_INDEX) AS cols FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = ? GROUP BY TABLE_NAME, INDEX_NAME, NON_UNIQUE ORDER BY TABLE_NAME, INDEX_NAME",
+			[database.name],
+		);
+		const tables: TableFingerprint[] = [];
+		for (const name of names) {
+			const [count] = await query(`SELECT COUNT(*) AS n FROM ${quoteIdentifier(name)}`);
+			const [sum] = await query(`CHECKSUM TABLE ${quoteIdentifier(name)}`);
+			const checksum = sum?.['Checksum'];
+			tables.push({
+				name,
+				rows: Number(count?.['n'] ?? 0),
+				checksum: checksum === null || checksum === undefined ? null : String(checksum),
+				columns: columns.filter(row => row['t'] === name).map((row): ColumnShape => ({name: String(row['name']), type: String(row['type']), nullable: row['nullable'] === 'YES', key: String(row['k'] ?? '')})),
+				indexes: indexes.filter(row => row['t'] === name).map(row => `${String(row['name'])}(${String(row['cols'])})${Number(row['nonUnique']) === 0 ? ' unique' : ''}`),
+			});
+		}
+		return {database: database.name, takenAt: new Date().toISOString(), tables};
+	});
+}
+
+/** The data's size in bytes (information_schema), for the backup space estimate. */
+export async function dataBytes(host: Host, database: DatabaseConfig, password: string | undefined): Promise<number> {
+	return withDatabase(host, database, password, async query => {
+		const [row] = await query('SELECT COALESCE(SUM(DATA_LENGTH), 0) AS bytes FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?', [database.name]);
+		return Number(row?.['bytes'] ?? 0);
+	});
+}

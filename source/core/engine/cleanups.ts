@@ -1,0 +1,65 @@
+/**
+ * Server commands that must run before the run ends, whatever happens: release the lock, stop a
+ * dump orphaned by a lost connection. What is still registered at the end runs then, over a new
+ * connection if the old one was lost.
+ */
+import {errorMessage} from '../errors.js';
+import type {PlannedCommand, StepId} from '../types.js';
+import type {CommandRunner} from './command-runner.js';
+import type {Connection, ConnectHelpers} from './connection.js';
+
+export class Cleanups {
+	readonly #pending = new Map<string, {stepId: StepId; planned: PlannedCommand}>();
+	readonly #runner: CommandRunner;
+	readonly #connection: Connection;
+	readonly #note: (level: 'info' | 'error', text: string, stepId?: StepId) => void;
+
+	constructor(runner: CommandRunner, connection: Connection, note: (level: 'info' | 'error', text: string, stepId?: StepId) => void) {
+		this.#runner = runner;
+		this.#connection = connection;
+		this.#note = note;
+	}
+
+	defer(stepId: StepId, key: string, planned: PlannedCommand): void {
+		this.#pending.set(key, {stepId, planned});
+	}
+
+	cancel(key: string): void {
+		this.#pending.delete(key);
+	}
+
+	/** Runs one now (if the connection is up) and forgets it; false if it could not run. */
+	async runNow(key: string): Promise<boolean> {
+		const cleanup = this.#pending.get(key);
+		if (!cleanup) return true;
+		const host = this.#connection.host;
+		if (!host || host.closed) return false;
+		await this.#runner.run(cleanup.stepId, cleanup.planned, {stream: false});
+		this.#pending.delete(key);
+		return true;
+	}
+
+	/** Runs every cleanup still registered, reconnecting once if the connection was lost. */
+	async runAll(helpers: ConnectHelpers): Promise<void> {
+		if (this.#pending.size === 0) return;
+		const what = () => [...this.#pending.values()].map(cleanup => cleanup.planned.purpose).join('; ');
+		if (!this.#connection.host || this.#connection.host.closed) {
+			try {
+				this.#note('info', `Reconnecting to clean up on the server (${what()}).`);
+				await this.#connection.open(helpers);
+			} catch (error) {
+				this.#note('error', `Could not reconnect to clean up (${errorMessage(error)}). Left on the server: ${what()}.`);
+				return;
+			}
+		}
+		for (const key of [...this.#pending.keys()]) {
+			const cleanup = this.#pending.get(key)!;
+			try {
+				await this.runNow(key);
+			} catch (error) {
+				this.#note('error', `Could not ${cleanup.planned.purpose} (${errorMessage(error)}).`, cleanup.stepId);
+				this.#pending.delete(key);
+			}
+		}
+	}
+}

@@ -1,0 +1,70 @@
+/**
+ * Server commands about the checkout that more than one step runs: where the app is, its status
+ * and digest, HEAD, and the guarded reset (the confirm screen shows the very command the reset
+ * step runs).
+ */
+import {createHash} from 'node:crypto';
+import {inDir, joinCommands, placeholder, sh, type ShellCommand} from './command.js';
+import {appDir} from './paths.js';
+import type {PlanView, StepContext} from './step.js';
+import {serverCommand, type PlannedCommand} from './types.js';
+
+/** Every path git reports, NUL-separated: tracked changes and untracked files. */
+export const STATUS = sh`git status --porcelain=v1 -z --untracked-files=all`;
+
+/** sha256 of the status output, as the server computes it; the reset refuses if it changed. */
+export const STATUS_DIGEST = sh`${STATUS} | sha256sum | cut -c1-64`;
+
+export function statusDigest(statusRaw: string): string {
+	return createHash('sha256').update(statusRaw, 'utf8').digest('hex');
+}
+
+export const CLEAN_DIGEST = statusDigest('');
+
+/** The sha256 of each listed file (NUL-separated on stdin), then the sha256 of those lines. */
+export const FILES_DIGEST = sh`xargs -0 -r sha256sum -- | sha256sum | cut -c1-64`;
+
+/** The paths NUL-separated, each as `./path` (never an option), a directory as the files in it. */
+export function expandedPaths(paths: readonly string[]): ShellCommand {
+	return sh`for p in ${paths}; do if [ -d "./$p" ]; then find "./$p" -type f -print0; else printf '%s\\0' "./$p"; fi; done`;
+}
+
+export function headCommand(view: PlanView): PlannedCommand {
+	return serverCommand('head', 'read the server HEAD', inDir(appDir(view), sh`git rev-parse HEAD`));
+}
+
+/** Fails the command with exit 3 and `message` unless `test` holds. */
+function guard(test: ShellCommand, message: string): ShellCommand {
+	return sh`${test} || { printf '%s\\n' ${`rewind: ${message}; nothing was reset`} >&2; exit 3; }`;
+}
+
+/**
+ * `git reset --hard <target>`, guarded: it runs only if HEAD, the working tree and the saved
+ * untracked/ignored files are still what preflight saw (and saved). Exit 3 when they are not.
+ */
+export function resetCommand(view: PlanView): PlannedCommand {
+	const {facts} = view;
+	const target = facts.target?.hash ?? placeholder('target');
+	const from = facts.fromHead ?? placeholder('current HEAD');
+	const digest = facts.dirty?.statusDigest ?? facts.statusDigestBefore ?? CLEAN_DIGEST;
+	const lines = [
+		sh`cd ${appDir(view)} || exit 4`,
+		guard(sh`[ "$(git rev-parse HEAD)" = ${from} ]`, 'HEAD moved since preflight'),
+		guard(sh`[ "$(${STATUS_DIGEST})" = ${digest} ]`, 'the working tree changed since preflight'),
+	];
+	if (facts.atRisk && facts.atRisk.files.length > 0) {
+		const saved = sh`${expandedPaths(facts.atRisk.files)} | ${FILES_DIGEST}`;
+		lines.push(guard(sh`[ "$(${saved})" = ${facts.atRisk.digest} ]`, 'files saved before the reset changed since'));
+	}
+	lines.push(sh`git reset --hard ${target}`);
+	const headline = `cd ${appDir(view).toString()} && git reset --hard ${typeof target === 'string' ? target : '<target>'} (guarded: HEAD, working tree${facts.atRisk?.files.length ? ', saved files' : ''} unchanged)`;
+	return serverCommand('reset', 'reset the checkout to the target commit', joinCommands(lines, '\n'), headline);
+}
+
+/** True when a resumed run finds the server already at its target (the interrupted reset had finished). */
+export async function serverAtTarget(context: StepContext): Promise<boolean> {
+	const target = context.facts.target?.hash;
+	if (!target || context.kind !== 'resume') return false;
+	const head = (await context.runPlanned(headCommand(context), {stream: false})).stdout.trim();
+	return head === target;
+}

@@ -1,0 +1,107 @@
+/**
+ * Operator questions: a step that needs a person asks one and waits for the answer. The TUI
+ * answers them on screen; a run without a terminal answers from its flags.
+ */
+import {inertDeep} from './inert.js';
+import type {Commit, Hint, LockHolder, PlannedCommand, RollbackImpact, StepId} from './types.js';
+
+export type CommitPage = {readonly commits: readonly Commit[]; readonly hasMore: boolean};
+
+/** What the commit picker needs from the server, paged so a huge history opens at once. */
+export type CommitSource = {
+	readonly head: string;
+	/** The commit to highlight first (the previous pick, when the operator went back). */
+	readonly preselect?: string;
+	page(offset: number, count: number): Promise<CommitPage>;
+	search(query: string, limit: number): Promise<readonly Commit[]>;
+	impact(target: string): Promise<RollbackImpact>;
+};
+
+export type RecoveryChoice = 'retry' | 'fix' | 'reconnect' | 'override' | 'abort';
+
+export type Question =
+	| {readonly kind: 'host-key'; readonly host: string; readonly keyType: string; readonly fingerprint: string; readonly otherTypes?: readonly string[]}
+	| {readonly kind: 'passphrase'; readonly keyPath: string}
+	| {readonly kind: 'pick-target'; readonly source: CommitSource}
+	| {
+			readonly kind: 'confirm-reset';
+			/** The very command the reset step will run. */
+			readonly command: PlannedCommand;
+			readonly appDir: string;
+			readonly from: string;
+			readonly target: Commit;
+			readonly impact?: RollbackImpact;
+			readonly backupSummary: string;
+			/** Where untracked/ignored files the reset would overwrite were saved. */
+			readonly savedSummary?: string;
+	  }
+	| {readonly kind: 'dirty-tree'; readonly files: readonly string[]}
+	| {readonly kind: 'stale-lock'; readonly holder: LockHolder; readonly ageMinutes: number}
+	| {
+			readonly kind: 'recover';
+			readonly stepId: StepId;
+			readonly error: string;
+			readonly hints: readonly Hint[];
+			readonly choices: readonly RecoveryChoice[];
+			/** What the step's override does, when `choices` offers it. */
+			readonly overrideLabel?: string;
+	  }
+	| {readonly kind: 'override-reason'}
+	| {readonly kind: 'manual-reload'; readonly instructions: string};
+
+export type Answer<Q extends Question> = Q extends {kind: 'host-key'}
+	? boolean
+	: Q extends {kind: 'passphrase'}
+		? string | null
+		: Q extends {kind: 'pick-target'}
+			? Commit | null
+			: Q extends {kind: 'confirm-reset'}
+				? {readonly decision: 'confirm' | 'back' | 'abort'; readonly reason?: string}
+				: Q extends {kind: 'dirty-tree'}
+					? 'save' | 'abort'
+					: Q extends {kind: 'stale-lock'}
+						? 'take-over' | 'abort'
+						: Q extends {kind: 'recover'}
+							? {choice: RecoveryChoice; fix?: string}
+							: Q extends {kind: 'override-reason'}
+								? string | null
+								: Q extends {kind: 'manual-reload'}
+									? 'done' | 'abort'
+									: never;
+
+/** Whoever answers questions: the TUI, or the flags of a non-interactive run. */
+export type Operator = {
+	ask<Q extends Question>(question: Q, signal: AbortSignal): Promise<Answer<Q>>;
+};
+
+/** A question as the screens may show it: every text inert, the commit browser's answers too. */
+export function inertQuestion<Q extends Question>(question: Q): Q {
+	if (question.kind !== 'pick-target') return inertDeep(question);
+	const {source} = question;
+	const inertSource: CommitSource = {
+		head: source.head,
+		...(source.preselect === undefined ? {} : {preselect: source.preselect}),
+		page: async (offset, count) => inertDeep(await source.page(offset, count)),
+		search: async (query, limit) => inertDeep(await source.search(query, limit)),
+		impact: async target => inertDeep(await source.impact(target)),
+	};
+	return {...question, source: inertSource};
+}
+
+/** The answer as the journal records it (never a passphrase). */
+export function describeAnswer(question: Question, answer: unknown): string {
+	switch (question.kind) {
+		case 'passphrase':
+			return answer === null ? 'none given' : 'given';
+		case 'pick-target':
+			return answer === null ? 'aborted' : (answer as {hash: string}).hash;
+		case 'recover':
+			return JSON.stringify(answer);
+		case 'confirm-reset': {
+			const {decision, reason} = answer as {decision: string; reason?: string};
+			return reason ? `${decision} (reason: ${reason})` : decision;
+		}
+		default:
+			return typeof answer === 'string' ? answer : JSON.stringify(answer);
+	}
+}
