@@ -1,6 +1,6 @@
 import {createHmac, randomBytes} from 'node:crypto';
 import {describe, expect, it} from 'vitest';
-import {checkHostKey, fingerprintOf, hostToken, knownKeyTypes, parseKnownHosts} from '../source/core/remote/known-hosts.js';
+import {checkHostKey, fingerprintOf, hostKeyAlgorithmsFor, hostToken, knownKeyTypes, parseKnownHosts} from '../source/core/remote/known-hosts.js';
 import {expandSshTokens, resolveSshHost} from '../source/core/remote/ssh-config.js';
 
 function keyBlob(type: string, body: string): Buffer {
@@ -12,6 +12,7 @@ function keyBlob(type: string, body: string): Buffer {
 
 const KEY_A = keyBlob('ssh-ed25519', 'key-a');
 const KEY_B = keyBlob('ssh-ed25519', 'key-b');
+const RSA = keyBlob('ssh-rsa', 'rsa-key');
 
 function hashed(token: string): string {
 	const salt = randomBytes(20);
@@ -47,6 +48,23 @@ describe('known_hosts', () => {
 		expect(checkHostKey(entries, 'example.com', 22, KEY_B).status).toBe('revoked');
 		expect(checkHostKey(entries, 'evil.com', 22, KEY_A).status).toBe('unknown');
 		expect(knownKeyTypes(entries, 'example.com', 22)).toEqual(['ssh-ed25519']);
+	});
+
+	it('says "changed" only for a different key of the type the server presented; another type is a new key, as OpenSSH treats it', () => {
+		const entries = parseKnownHosts(`example.com ssh-rsa ${RSA.toString('base64')}\n`);
+		expect(checkHostKey(entries, 'example.com', 22, KEY_A)).toEqual({status: 'unknown', otherTypes: ['ssh-rsa']});
+		expect(checkHostKey(entries, 'example.com', 22, RSA)).toEqual({status: 'known', line: 1});
+		expect(checkHostKey(entries, 'example.com', 22, keyBlob('ssh-rsa', 'other'))).toEqual({status: 'changed', line: 1, knownType: 'ssh-rsa'});
+	});
+
+	it('asks for the recorded key types first, an RSA key with rsa-sha2 signatures', () => {
+		expect(hostKeyAlgorithmsFor(['ssh-rsa'])).toEqual(['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa']);
+		expect(hostKeyAlgorithmsFor(['ssh-ed25519', 'ssh-rsa'])).toEqual(['ssh-ed25519', 'rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa']);
+	});
+
+	it('names @cert-authority lines as not supported rather than taking them for a plain key', () => {
+		const entries = parseKnownHosts(`@cert-authority *.example.com ssh-ed25519 ${KEY_B.toString('base64')}\n`);
+		expect(checkHostKey(entries, 'db.example.com', 22, KEY_A)).toEqual({status: 'cert-authority', line: 1});
 	});
 
 	it('prints fingerprints as ssh-keygen does', () => {

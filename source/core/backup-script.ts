@@ -15,14 +15,14 @@
  */
 import {joinCommands, placeholder, remotePath, sh, word, type RemotePath, type ShellCommand} from './command.js';
 import type {DatabaseConfig} from './config/schema.js';
+import {fileNamePart} from './paths.js';
 import type {PlanView} from './step.js';
 
 /** mysqldump prints these on stderr and may still exit 0: any such line fails the backup. */
 export const STDERR_ERROR = /error|denied|can't|cannot|unknown|failed|fatal/i;
 
 export function backupFileName(view: PlanView): ReturnType<typeof word> {
-	const safeName = view.config.database!.name.replace(/[^A-Za-z0-9._-]+/g, '_');
-	return word(`${safeName}-${view.stamp}-${view.runId.slice(-4)}-pre-rollback-`, view.facts.fromHead?.slice(0, 7) ?? placeholder('head'), '.sql.gz');
+	return word(`${fileNamePart(view.config.database!.name)}-${view.stamp}-${view.runId.slice(-4)}-pre-rollback-`, view.facts.fromHead?.slice(0, 7) ?? placeholder('head'), '.sql.gz');
 }
 
 export function backupPath(view: PlanView): RemotePath {

@@ -45,6 +45,8 @@ export interface Host {
 	readonly closed: boolean;
 	/** How commands travel: one long-lived shell, or one exec channel each (the fallback). */
 	readonly transport: HostTransport;
+	/** Why the fallback was taken (said in the journal), when it was. */
+	readonly transportNote?: string;
 	/** Shell start-ups this host caused on the server (one per exec channel). */
 	readonly shellStarts: number;
 	run(command: ShellCommand, options?: RunOptions): Promise<ExecResult>;

@@ -12,7 +12,12 @@ export function backupDir(view: Pick<PlanView, 'config'>): string {
 	return view.config.database?.backupDir ?? '~/backups';
 }
 
+/** A name as one safe file-name part (app and database names are labels, not paths). */
+export function fileNamePart(name: string): string {
+	return name.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^[.-]+/, '_') || '_';
+}
+
 /** A file of this run in the backup dir: `<app>-<stamp>-<run>-<suffix>`. */
 export function savePath(view: Pick<PlanView, 'config' | 'stamp' | 'runId'>, suffix: string): RemotePath {
-	return remotePath(backupDir(view)).join(`${view.config.app.name}-${view.stamp}-${view.runId.slice(-4)}-${suffix}`);
+	return remotePath(backupDir(view)).join(`${fileNamePart(view.config.app.name)}-${view.stamp}-${view.runId.slice(-4)}-${suffix}`);
 }

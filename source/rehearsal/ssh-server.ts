@@ -52,6 +52,18 @@ export async function startSandboxSsh(options: SandboxSshOptions): Promise<Sandb
 		children.add(child);
 		child.stdout.pipe(channel, {end: false});
 		child.stderr.pipe(channel.stderr, {end: false});
+		// A command may also arrive on stdin (rewind's one long-lived shell): each request line carries it in base64.
+		let pendingLine = '';
+		channel.on('data', (chunk: Buffer) => {
+			if (!dropPending) return;
+			pendingLine += chunk.toString('latin1');
+			const lines = pendingLine.split('\n');
+			pendingLine = lines.pop() ?? '';
+			for (const line of lines) {
+				const script = Buffer.from(line.split(' ')[1] ?? '', 'base64').toString('utf8');
+				if (dropPending && options.dropOnCommand?.test(script)) drop();
+			}
+		});
 		channel.pipe(child.stdin);
 		child.stdin.on('error', () => {});
 		channel.on('error', () => {});
@@ -70,11 +82,12 @@ export async function startSandboxSsh(options: SandboxSshOptions): Promise<Sandb
 		};
 		child.on('close', finish);
 		child.on('error', () => finish(127, null));
-		if (dropPending && options.dropOnCommand?.test(command)) {
+		function drop() {
 			dropPending = false;
 			// A real link failure: the socket goes away, the command keeps running on the "server".
 			setTimeout(() => (client as unknown as {_sock?: net.Socket})._sock?.destroy(), DROP_DELAY_MS);
 		}
+		if (dropPending && options.dropOnCommand?.test(command)) drop();
 		return child;
 	};
 

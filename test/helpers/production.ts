@@ -25,10 +25,10 @@ export type Production = {
 	stop(): Promise<void>;
 };
 
-export async function startProduction(sshd: Sshd, options: {extraHistory?: number} = {}): Promise<Production> {
+export async function startProduction(sshd: Sshd, options: {extraHistory?: number; appDirName?: string; wsgiName?: string} = {}): Promise<Production> {
 	const root = mkdtempSync(path.join(os.tmpdir(), 'rewind-prod-'));
-	const app = await createAppRepository(path.join(root, 'app'), options);
-	const wsgiPath = path.join(root, 'var', 'www', 'trainee_pythonanywhere_com_wsgi.py');
+	const app = await createAppRepository(path.join(root, options.appDirName ?? 'app'), options.extraHistory === undefined ? {} : {extraHistory: options.extraHistory});
+	const wsgiPath = path.join(root, 'var', 'www', options.wsgiName ?? 'trainee_pythonanywhere_com_wsgi.py');
 	mkdirSync(path.dirname(wsgiPath), {recursive: true});
 	writeFileSync(wsgiPath, '# WSGI entry point\n');
 	const backupDir = path.join(root, 'backups');

@@ -25,6 +25,8 @@ export type Sshd = {
 	readonly identityFile: string;
 	readonly knownHostsFile: string;
 	readonly hostPublicKey: string;
+	/** Every host key the server has, by type (`ssh-ed25519`, `ssh-rsa`, …), as `type base64`. */
+	readonly hostKeys: Readonly<Record<string, string>>;
 	readonly logFile: string;
 	/** Per-connection sshd processes (children of the listener). */
 	sessionPids(): number[];
@@ -75,13 +77,19 @@ function childrenOf(pid: number): number[] {
 	return children;
 }
 
-export async function startSshd(options: {hostKeyType?: string; pathPrefix?: string} = {}): Promise<Sshd> {
+export async function startSshd(options: {hostKeyType?: string; extraHostKeyTypes?: readonly string[]; pathPrefix?: string} = {}): Promise<Sshd> {
 	const binary = sshdPath();
 	if (!binary) throw new Error('sshd is not installed (Debian: apt-get install openssh-server)');
 	if (process.getuid?.() === 0) mkdirSync('/run/sshd', {recursive: true, mode: 0o755});
 	const dir = mkdtempSync(path.join(os.tmpdir(), 'rewind-sshd-'));
 	const hostKey = path.join(dir, 'host_key');
 	const hostPublicKey = keygen(hostKey, options.hostKeyType);
+	const extraKeys = (options.extraHostKeyTypes ?? []).map(type => ({file: path.join(dir, `host_key_${type}`), type}));
+	const hostKeys: Record<string, string> = {[hostPublicKey.split(' ')[0]!]: hostPublicKey.split(' ').slice(0, 2).join(' ')};
+	for (const extra of extraKeys) {
+		const pub = keygen(extra.file, extra.type);
+		hostKeys[pub.split(' ')[0]!] = pub.split(' ').slice(0, 2).join(' ');
+	}
 	const identityFile = path.join(dir, 'client_key');
 	writeFileSync(path.join(dir, 'authorized_keys'), `${keygen(identityFile)}\n`, {mode: 0o600});
 	const logFile = path.join(dir, 'sshd.log');
@@ -95,6 +103,7 @@ export async function startSshd(options: {hostKeyType?: string; pathPrefix?: str
 				`Port ${port}`,
 				'ListenAddress 127.0.0.1',
 				`HostKey ${hostKey}`,
+				...extraKeys.map(extra => `HostKey ${extra.file}`),
 				`PidFile ${path.join(dir, 'sshd.pid')}`,
 				`AuthorizedKeysFile ${path.join(dir, 'authorized_keys')}`,
 				'StrictModes no',
@@ -131,6 +140,7 @@ export async function startSshd(options: {hostKeyType?: string; pathPrefix?: str
 			identityFile,
 			knownHostsFile,
 			hostPublicKey,
+			hostKeys,
 			logFile,
 			sessionPids: () => (child.pid ? childrenOf(child.pid) : []),
 			killSessions(signal = 'SIGKILL') {

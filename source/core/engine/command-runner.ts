@@ -76,6 +76,8 @@ export class CommandRunner {
 				...(onStderr ? {onStderr} : {}),
 			});
 		} catch (error) {
+			// Whatever arrived before the failure still reaches the step (a dump's cleanup is registered from it).
+			for (const lines of readers) lines.flush(true);
 			batcher.flush(true);
 			finished(null, errorMessage(error));
 			throw error;

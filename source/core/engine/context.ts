@@ -51,7 +51,7 @@ export function stepContext(step: StepDefinition, services: EngineServices): Ste
 		},
 		connect: async () => {
 			const host = await services.connection.open(services.connectHelpers());
-			services.setFacts({sshConnections: services.connection.opened, transport: {kind: host.transport}});
+			services.setFacts({sshConnections: services.connection.opened, transport: {kind: host.transport, ...(host.transportNote ? {note: host.transportNote} : {})}});
 			return host;
 		},
 		setFacts: facts => {

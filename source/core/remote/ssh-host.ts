@@ -10,7 +10,8 @@ import {sh, type RemotePath, type ShellCommand} from '../command.js';
 import {ConnectionLostError, UserError} from '../errors.js';
 import type {ExecResult, Host, HostTransport, RunOptions} from '../host.js';
 import {EXIT} from '../types.js';
-import {execOnChannel} from './exec-channel.js';
+import {execOnChannel, type ConnectionState} from './exec-channel.js';
+import {OneShell} from './one-shell.js';
 
 export type PrivateKeySource = {readonly path: string; readonly key: Buffer; readonly passphrase?: string};
 
@@ -83,8 +84,9 @@ export async function openSsh(options: SshConnectOptions): Promise<SshSession> {
 			keepaliveInterval: options.keepaliveMs,
 			keepaliveCountMax: 3,
 			readyTimeout: options.readyTimeoutMs,
+			// ssh2's `prepend` skips what its default list already has: remove first, then prepend, to really ask for these first.
 			...(options.hostKeyAlgorithms && options.hostKeyAlgorithms.length > 0
-				? {algorithms: {serverHostKey: {prepend: [...options.hostKeyAlgorithms]} as never}}
+				? {algorithms: {serverHostKey: {remove: [...options.hostKeyAlgorithms], prepend: [...options.hostKeyAlgorithms]} as never}}
 				: {}),
 			hostVerifier: (key: Buffer, verify: (valid: boolean) => void) => {
 				options.verifyHostKey(key).then(
@@ -100,7 +102,9 @@ export async function openSsh(options: SshConnectOptions): Promise<SshSession> {
 			},
 		} as ConnectConfig);
 	});
-	return new SshSession(client, where);
+	const session = new SshSession(client, where);
+	await session.startShell();
+	return session;
 }
 
 /**
@@ -152,8 +156,9 @@ function describeConnectError(
 
 export class SshSession implements Host {
 	readonly description: string;
-	readonly transport: HostTransport = 'exec-per-command';
 	#client: Client;
+	#shell: OneShell | undefined;
+	#transportNote: string | undefined;
 	#closed = false;
 	#closeReason = 'the SSH connection was lost';
 	#closeListeners = new Set<(reason: string) => void>();
@@ -178,7 +183,32 @@ export class SshSession implements Host {
 	}
 
 	get shellStarts(): number {
-		return this.#shellStarts;
+		return this.#shellStarts + (this.#shell?.extraShells ?? 0);
+	}
+
+	get transport(): HostTransport {
+		return this.#shell ? 'one-shell' : 'exec-per-command';
+	}
+
+	get transportNote(): string | undefined {
+		return this.#transportNote;
+	}
+
+	#connectionState(): ConnectionState {
+		return {closed: () => this.#closed, closeReason: () => this.#closeReason, onClose: listener => this.onClose(listener)};
+	}
+
+	/** Starts the one shell of this connection; without one (no bash, no base64), one channel per command. */
+	async startShell(): Promise<void> {
+		if (this.#closed) return;
+		this.#shellStarts++;
+		const opened = await OneShell.open(this.#client, this.#connectionState());
+		if (opened instanceof OneShell) {
+			this.#shell = opened;
+			return;
+		}
+		this.#shell = undefined;
+		this.#transportNote = `one channel per command: ${opened.fallback}`;
 	}
 
 	onClose(listener: (reason: string) => void): () => void {
@@ -188,6 +218,7 @@ export class SshSession implements Host {
 
 	async close(): Promise<void> {
 		if (this.#closed) return;
+		await this.#shell?.close();
 		this.#closeReason = 'closed by rewind';
 		await new Promise<void>(resolve => {
 			this.#client.once('close', () => resolve());
@@ -207,12 +238,19 @@ export class SshSession implements Host {
 		}
 	}
 
-	run(command: ShellCommand, options: RunOptions = {}): Promise<ExecResult> {
+	async run(command: ShellCommand, options: RunOptions = {}): Promise<ExecResult> {
 		const script = command.script();
+		if (this.#closed) throw new ConnectionLostError(this.#closeReason);
+		// A driver that stopped reporting is replaced once; without one, the fallback.
+		if (this.#shell?.closed) {
+			this.#shellStarts += this.#shell.extraShells;
+			this.#shell = undefined;
+			await this.startShell();
+		}
+		if (this.#shell) return this.#shell.run(script, options);
 		return this.#slot(() => {
-			if (this.#closed) return Promise.reject(new ConnectionLostError(this.#closeReason));
 			this.#shellStarts++;
-			return execOnChannel(this.#client, script, options, {closed: () => this.#closed, closeReason: () => this.#closeReason, onClose: listener => this.onClose(listener)});
+			return execOnChannel(this.#client, script, options, this.#connectionState());
 		});
 	}
 

@@ -38,6 +38,7 @@ function inCheckout(view: PlanView, command: ShellCommand): ShellCommand {
 			sh`top=$(git rev-parse --show-toplevel 2>/dev/null) || ${badAppDir(`${dir} is not a git checkout on the server (app.dir)`)}`,
 			sh`[ "$top" = "$(pwd -P)" ] || { printf '%s %s\\n' ${`rewind: ${dir} is inside the git checkout`} "$top, not the top of one: point app.dir at the checkout itself" >&2; exit 4; }`,
 			sh`${lock} || exit 4`,
+			sh`[ -d "$(dirname "$lock")" ] || { printf '%s %s\\n' 'rewind: the folder of the lock does not exist on the server:' "$(dirname "$lock") (lock.path)" >&2; exit 4; }`,
 			command,
 		],
 		'\n',

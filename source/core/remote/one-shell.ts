@@ -1,0 +1,335 @@
+/**
+ * One long-lived shell for a whole run (the default transport). sshd starts the user's login shell
+ * once — so a `.bashrc` with pyenv or nvm is read once, not once a command — and that shell runs a
+ * small driver that reads requests from its stdin and runs each command:
+ *
+ * - in a subshell of its own (no `cd` or `export` leaks into the next command),
+ * - as a job in its own process group (a stop signals exactly that command's group; a command
+ *   whose leader dies takes its leftovers with it),
+ * - with its stdin given in the request (base64) or empty, never the protocol's,
+ * - framed on stdout and stderr by markers (two RS bytes, a per-connection nonce, the kind, the
+ *   command's id and a value such as the exit status), so output is never held back waiting to
+ *   tell a line break from a marker.
+ *
+ * Requests are written as they are issued, so several (a prefetch) travel in one round trip; the
+ * driver runs them in order. A stop and a liveness check use a separate, short exec channel.
+ */
+import {randomBytes} from 'node:crypto';
+import type {Client, ClientChannel} from 'ssh2';
+import {sh} from '../command.js';
+import {ConnectionLostError} from '../errors.js';
+import type {ExecResult, RunOptions} from '../host.js';
+import {execOnChannel, type ConnectionState} from './exec-channel.js';
+
+const DEFAULT_CAPTURE = 4 * 1024 * 1024;
+const READY_TIMEOUT_MS = 15_000;
+const DEFAULT_STALL_MS = 30_000;
+const KILL_AFTER_MS = 3000;
+
+/** The driver, in POSIX sh; under a shell other than bash it re-runs itself in bash (for job control). */
+function driverScript(nonce: string): string {
+	const driver = [
+		`n=${nonce}`,
+		'exec 3<&0 4>&1 5>&2 2>/dev/null </dev/null',
+		'set -m',
+		"command -v base64 >/dev/null || { printf '\\036\\036%s:fallback:no base64 on the server\\n' \"$n\" >&4; exit 0; }",
+		"printf '\\036\\036%s:ready:%s\\n' \"$n\" \"$BASH_VERSION\" >&4",
+		"while IFS=' ' read -r id s i <&3; do",
+		'  [ "$id" = bye ] && break',
+		"  s=$(printf '%s' \"$s\" | base64 -d)",
+		"  printf '\\036\\036%s:start:%s\\n' \"$n\" \"$id\" >&4",
+		'  if [ "$i" = - ]; then ( eval "$s" ) 3<&- >&4 2>&5 </dev/null &',
+		"  else ( printf '%s' \"$i\" | base64 -d | { eval \"$s\"; } ) 3<&- >&4 2>&5 &",
+		'  fi',
+		'  p=$!',
+		"  printf '\\036\\036%s:pid:%s:%s\\n' \"$n\" \"$id\" \"$p\" >&4",
+		'  wait "$p"; r=$?',
+		'  [ "$r" -gt 128 ] && kill -KILL -"$p" 2>/dev/null',
+		"  printf '\\036\\036%s:end:%s:%s\\n' \"$n\" \"$id\" \"$r\" >&5",
+		"  printf '\\036\\036%s:end:%s:%s\\n' \"$n\" \"$id\" \"$r\" >&4",
+		'done',
+	].join('\n');
+	return sh`REWIND_DRIVER=${driver}
+if [ -z "\${BASH_VERSION:-}" ]; then if command -v bash >/dev/null 2>&1; then exec bash -c "$REWIND_DRIVER"; fi; printf '\\036\\036%s:fallback:no bash on the server (job control)\\n' ${nonce}; exit 0; fi
+eval "$REWIND_DRIVER"`.script();
+}
+
+type Job = {
+	readonly id: number;
+	readonly options: RunOptions;
+	readonly resolve: (result: ExecResult) => void;
+	readonly reject: (error: Error) => void;
+	started: boolean;
+	pid?: number;
+	exit?: number;
+	ends: number;
+	stdout: Buffer[];
+	stderr: Buffer[];
+	stdoutBytes: number;
+	stderrBytes: number;
+	truncated: boolean;
+	aborted: boolean;
+	lastOutput: number;
+	timers: NodeJS.Timeout[];
+};
+
+const SIGNALS: Record<number, string> = {1: 'HUP', 2: 'INT', 9: 'KILL', 13: 'PIPE', 15: 'TERM', 6: 'ABRT', 11: 'SEGV', 24: 'XCPU', 25: 'XFSZ'};
+
+/** Reads one framed stream: data goes to `onData`, markers (`<nonce>:kind:id[:value]`) to `onMarker`. */
+class Deframer {
+	#buffer: Buffer = Buffer.alloc(0);
+	readonly #prefix: Buffer;
+	readonly #onData: (chunk: Buffer) => void;
+	readonly #onMarker: (kind: string, id: string, value: string) => void;
+
+	constructor(nonce: string, onData: (chunk: Buffer) => void, onMarker: (kind: string, id: string, value: string) => void) {
+		this.#prefix = Buffer.from(`\u001e\u001e${nonce}:`);
+		this.#onData = onData;
+		this.#onMarker = onMarker;
+	}
+
+	push(chunk: Buffer): void {
+		this.#buffer = this.#buffer.length === 0 ? chunk : Buffer.concat([this.#buffer, chunk]);
+		for (;;) {
+			const at = this.#buffer.indexOf(this.#prefix);
+			if (at === -1) {
+				// Keep what could be the start of a marker split across chunks.
+				const keep = this.#partialPrefixLength();
+				if (this.#buffer.length > keep) this.#onData(this.#buffer.subarray(0, this.#buffer.length - keep));
+				this.#buffer = this.#buffer.subarray(this.#buffer.length - keep);
+				return;
+			}
+			const end = this.#buffer.indexOf(0x0a, at + this.#prefix.length);
+			if (end === -1) {
+				if (at > 0) this.#onData(this.#buffer.subarray(0, at));
+				this.#buffer = this.#buffer.subarray(at);
+				return;
+			}
+			if (at > 0) this.#onData(this.#buffer.subarray(0, at));
+			const [kind = '', id = '', ...value] = this.#buffer.subarray(at + this.#prefix.length, end).toString('utf8').split(':');
+			this.#buffer = this.#buffer.subarray(end + 1);
+			this.#onMarker(kind, id, value.join(':'));
+		}
+	}
+
+	#partialPrefixLength(): number {
+		for (let length = Math.min(this.#prefix.length - 1, this.#buffer.length); length > 0; length--) {
+			if (this.#buffer.subarray(this.#buffer.length - length).equals(this.#prefix.subarray(0, length))) return length;
+		}
+		return 0;
+	}
+}
+
+export class OneShell {
+	readonly #client: Client;
+	readonly #channel: ClientChannel;
+	readonly #connection: ConnectionState;
+	readonly #jobs = new Map<number, Job>();
+	#current: Job | undefined;
+	#nextId = 1;
+	#closed = false;
+	#closeReason = 'the remote shell ended';
+	/** Extra exec channels (stop, liveness): each is a shell start-up on the server. */
+	extraShells = 0;
+
+	private constructor(client: Client, channel: ClientChannel, nonce: string, connection: ConnectionState) {
+		this.#client = client;
+		this.#channel = channel;
+		this.#connection = connection;
+		const out = new Deframer(nonce, chunk => this.#data('out', chunk), (kind, id, value) => this.#marker('out', kind, Number(id), value));
+		const err = new Deframer(nonce, chunk => this.#data('err', chunk), (kind, id, value) => this.#marker('err', kind, Number(id), value));
+		channel.on('data', (chunk: Buffer) => out.push(chunk));
+		channel.stderr.on('data', (chunk: Buffer) => err.push(chunk));
+		channel.on('close', () => this.#fail(connection.closed() ? new ConnectionLostError(connection.closeReason()) : new Error(this.#closeReason)));
+		connection.onClose(reason => this.#fail(new ConnectionLostError(reason)));
+	}
+
+	/** Starts the driver; resolves with the shell, or with why this server needs one channel per command. */
+	static open(client: Client, connection: ConnectionState): Promise<OneShell | {fallback: string}> {
+		const nonce = randomBytes(12).toString('hex');
+		return new Promise(resolve => {
+			client.exec(driverScript(nonce), (error, channel) => {
+				if (error) {
+					resolve({fallback: `the server would not start a shell for commands (${error.message})`});
+					return;
+				}
+				let seen = '';
+				const timer = setTimeout(() => finish({fallback: `the server’s shell did not answer within ${READY_TIMEOUT_MS / 1000} s`}), READY_TIMEOUT_MS);
+				const onData = (chunk: Buffer) => {
+					seen += chunk.toString('utf8');
+					const ready = new RegExp(`\u001e\u001e${nonce}:ready:`).exec(seen);
+					const fallback = new RegExp(`\u001e\u001e${nonce}:fallback:([^\\n]*)\\n`).exec(seen);
+					if (fallback) finish({fallback: fallback[1]!});
+					else if (ready && seen.indexOf('\n', ready.index + 1) !== -1) finish(new OneShell(client, channel, nonce, connection));
+				};
+				const onClose = () => finish({fallback: `the server’s shell ended at once${seen.trim() ? ` (${seen.trim().slice(0, 120)})` : ''}`});
+				const finish = (result: OneShell | {fallback: string}) => {
+					clearTimeout(timer);
+					channel.removeListener('data', onData);
+					channel.removeListener('close', onClose);
+					if (!(result instanceof OneShell)) channel.close();
+					resolve(result);
+				};
+				channel.on('data', onData);
+				channel.on('close', onClose);
+			});
+		});
+	}
+
+	get closed(): boolean {
+		return this.#closed;
+	}
+
+	run(script: string, options: RunOptions = {}): Promise<ExecResult> {
+		if (this.#closed) return Promise.reject(this.#connection.closed() ? new ConnectionLostError(this.#connection.closeReason()) : new Error(this.#closeReason));
+		return new Promise<ExecResult>((resolve, reject) => {
+			const timers: NodeJS.Timeout[] = [];
+			const onAbort = () => this.#stop(job);
+			const settle = () => {
+				options.signal?.removeEventListener('abort', onAbort);
+				for (const timer of timers) clearTimeout(timer);
+			};
+			const job: Job = {
+				id: this.#nextId++,
+				options,
+				resolve: result => {
+					settle();
+					resolve(result);
+				},
+				reject: error => {
+					settle();
+					reject(error);
+				},
+				started: false,
+				ends: 0,
+				stdout: [],
+				stderr: [],
+				stdoutBytes: 0,
+				stderrBytes: 0,
+				truncated: false,
+				aborted: false,
+				lastOutput: Date.now(),
+				timers,
+			};
+			this.#jobs.set(job.id, job);
+			// Empty stdin and no stdin are the same to the command: EOF at once.
+			const stdin = options.stdin === undefined ? '-' : Buffer.from(options.stdin).toString('base64') || '-';
+			this.#channel.write(`${job.id} ${Buffer.from(script).toString('base64')} ${stdin}\n`);
+			if (options.signal?.aborted) onAbort();
+			else options.signal?.addEventListener('abort', onAbort, {once: true});
+			timers.push(setInterval(() => void this.#checkStall(job), Math.min(options.stallMs ?? DEFAULT_STALL_MS, 5000)));
+		});
+	}
+
+	/** Ends the driver; a command still running is stopped. */
+	async close(): Promise<void> {
+		if (this.#closed) return;
+		this.#closeReason = 'closed by rewind';
+		try {
+			this.#channel.end('bye\n');
+		} catch {}
+		this.#closed = true;
+	}
+
+	#data(stream: 'out' | 'err', chunk: Buffer): void {
+		const job = this.#current;
+		// Output between commands (a finished command's leftovers) belongs to nobody.
+		if (!job || !job.started || job.exit !== undefined) return;
+		job.lastOutput = Date.now();
+		const limit = job.options.captureLimit ?? DEFAULT_CAPTURE;
+		if (stream === 'out') {
+			if (job.options.stdoutTo) {
+				if (!job.options.stdoutTo.write(chunk)) {
+					this.#channel.pause();
+					job.options.stdoutTo.once('drain', () => this.#channel.resume());
+				}
+				return;
+			}
+			job.options.onStdout?.(chunk);
+			if (job.stdoutBytes < limit) job.stdout.push(chunk.subarray(0, limit - job.stdoutBytes));
+			else job.truncated = true;
+			job.stdoutBytes += chunk.length;
+		} else {
+			job.options.onStderr?.(chunk);
+			if (job.stderrBytes < limit) job.stderr.push(chunk.subarray(0, limit - job.stderrBytes));
+			else job.truncated = true;
+			job.stderrBytes += chunk.length;
+		}
+	}
+
+	#marker(stream: 'out' | 'err', kind: string, id: number, value: string): void {
+		const job = this.#jobs.get(id);
+		if (!job) return;
+		if (kind === 'start' && stream === 'out') {
+			job.started = true;
+			job.lastOutput = Date.now();
+			this.#current = job;
+		} else if (kind === 'pid' && stream === 'out') {
+			job.pid = Number(value);
+			if (job.aborted) this.#stop(job);
+		} else if (kind === 'end') {
+			job.exit = Number(value);
+			job.ends++;
+			if (job.ends === 2) this.#finish(job);
+		}
+	}
+
+	#finish(job: Job, lost?: string): void {
+		this.#jobs.delete(job.id);
+		if (this.#current === job) this.#current = undefined;
+		const status = job.exit ?? null;
+		const signal = status !== null && status > 128 && status <= 192 ? (SIGNALS[status - 128] ?? `signal ${status - 128}`) : null;
+		job.resolve({
+			exitCode: lost !== undefined || signal !== null ? null : status,
+			exitSignal: signal,
+			stdout: Buffer.concat(job.stdout).toString('utf8'),
+			stderr: Buffer.concat(job.stderr).toString('utf8'),
+			truncated: job.truncated,
+			aborted: job.aborted,
+			...(lost !== undefined ? {lost} : signal === 'KILL' && !job.aborted ? {lost: 'killed on the server (KILL)'} : {}),
+		});
+	}
+
+	#fail(error: Error): void {
+		if (this.#closed && this.#jobs.size === 0) return;
+		this.#closed = true;
+		for (const job of this.#jobs.values()) job.reject(error);
+		this.#jobs.clear();
+		this.#current = undefined;
+	}
+
+	/** A side channel for a stop or a liveness check (a shell start-up each: only when needed). */
+	#side(script: string): Promise<ExecResult> {
+		this.extraShells++;
+		return execOnChannel(this.#client, script, {}, this.#connection);
+	}
+
+	/** Stops the job's process group: TERM, then KILL if it has not ended. */
+	#stop(job: Job): void {
+		job.aborted = true;
+		if (job.pid === undefined || job.exit !== undefined) return;
+		const pid = job.pid;
+		void this.#side(`kill -TERM -${pid} 2>/dev/null; true`).catch(() => {});
+		job.timers.push(
+			setTimeout(() => {
+				if (job.exit === undefined) void this.#side(`kill -KILL -${pid} 2>/dev/null; true`).catch(() => {});
+			}, KILL_AFTER_MS),
+		);
+	}
+
+	/** Silent for too long: is the command still running? One that is gone ends with the reason. */
+	async #checkStall(job: Job): Promise<void> {
+		const stallMs = job.options.stallMs ?? DEFAULT_STALL_MS;
+		const silent = Date.now() - job.lastOutput;
+		if (!job.started || job.pid === undefined || job.exit !== undefined || silent < stallMs) return;
+		job.lastOutput = Date.now();
+		const probe = await this.#side(`kill -0 -${job.pid} 2>/dev/null && echo alive || echo gone`).catch(() => undefined);
+		if (!probe || job.exit !== undefined || !this.#jobs.has(job.id)) return;
+		if (probe.stdout.includes('alive')) job.options.onStall?.(silent);
+		else {
+			this.#finish(job, `no longer running on the server: its process group ${job.pid} is gone and the shell did not report an exit`);
+			// The driver missed an exit it should have seen: do not trust it with another command.
+			this.#fail(new Error('the remote shell stopped reporting; a new one is started for the next command'));
+		}
+	}
+}
