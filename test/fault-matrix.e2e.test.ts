@@ -5,10 +5,11 @@
  * "<fault> :: <step> :: <what must hold>"; `npm run matrix` turns them into docs/fault-matrix.md.
  */
 import {execFileSync, type ChildProcess} from 'node:child_process';
-import {existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
+import {randomBytes} from 'node:crypto';
+import {chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statfsSync, statSync, writeFileSync} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import {afterAll, afterEach, beforeAll, describe, expect, it} from 'vitest';
+import {afterAll, afterEach, beforeAll, describe, expect, inject, it} from 'vitest';
 import type {Config} from '../source/core/config/schema.js';
 import type {Engine, RunResult} from '../source/core/engine.js';
 import type {RunEvent} from '../source/core/events.js';
@@ -16,7 +17,7 @@ import {readJournal} from '../source/core/journal.js';
 import type {RunFlags} from '../source/core/step.js';
 import type {StepId} from '../source/core/types.js';
 import {canRun} from './helpers/availability.js';
-import {ROOT, runCli, type CliResult} from './helpers/cli.js';
+import {BIN, ROOT, runCli, type CliResult} from './helpers/cli.js';
 import {faultMatrixMarkdown} from './helpers/fault-matrix-table.js';
 import {seedBankroll, sharedDatabase, type TestDatabase} from './helpers/database.js';
 import {Faults} from './helpers/faults.js';
@@ -24,7 +25,8 @@ import {startProduction, writeConfigFile, type Production} from './helpers/produ
 import {runEngine as runThroughSession, type EngineRun} from './helpers/run.js';
 import {startSshd, type Sshd} from './helpers/sshd.js';
 
-const PASSWORD = 'matrix-Pa55word';
+/** Made at run time: a constant would also be in vitest's transform cache under /tmp. */
+const PASSWORD = `matrix-${randomBytes(6).toString('hex')}`;
 const PASSWORD_ENV = 'REWIND_MATRIX_DB_PASSWORD';
 const CUT_DELAY_MS = 300;
 
@@ -87,6 +89,31 @@ describe.runIf(canRun('fault matrix', ['sshd', 'mariadb']))('fault matrix', () =
 	const failedStep = (events: RunEvent[]) => events.find(event => event.type === 'step-failed') as Extract<RunEvent, {type: 'step-failed'}> | undefined;
 	const hintIds = (events: RunEvent[]) => events.filter(event => event.type === 'hint').map(event => (event as Extract<RunEvent, {type: 'hint'}>).hint.id);
 	const journalOf = (result: RunResult) => readFileSync(result.journalPath!, 'utf8');
+	const finalCriterion = (run: EngineRun, id: string) => (run.events.find(event => event.type === 'run-finished') as Extract<RunEvent, {type: 'run-finished'}>).criteria.find(criterion => criterion.id === id);
+
+	/** Files under the server's temp dirs (this machine's /tmp and $TMPDIR) that contain `text`. */
+	function tmpFilesContaining(text: string): string[] {
+		const found: string[] = [];
+		const walk = (dir: string, depth: number) => {
+			let entries;
+			try {
+				entries = readdirSync(dir, {withFileTypes: true});
+			} catch {
+				return;
+			}
+			for (const entry of entries) {
+				const full = path.join(dir, entry.name);
+				if (entry.isDirectory() && depth < 8) walk(full, depth + 1);
+				else if (entry.isFile()) {
+					try {
+						if (statSync(full).size < 4 * 1024 * 1024 && readFileSync(full).includes(text)) found.push(full);
+					} catch {}
+				}
+			}
+		};
+		for (const dir of new Set([os.tmpdir(), process.env['TMPDIR'] ?? '/tmp', '/tmp'])) walk(dir, 0);
+		return found;
+	}
 
 	function expectCutRecorded(run: EngineRun, stepId: StepId) {
 		const failure = failedStep(run.events);
@@ -345,6 +372,203 @@ describe.runIf(canRun('fault matrix', ['sshd', 'mariadb']))('fault matrix', () =
 			expect(journalOf(taken.result)).toContain('Took over the stale lock of bob@laptop (pid 4242, run old-run)');
 			expect(taken.result.facts.lock?.takenOver?.runId).toBe('old-run');
 			expect(state().lock).toBe(false);
+		});
+	});
+
+	describe('nothing lost, nothing hung', () => {
+		/** Processes whose command line contains `text` (what this test started on the "server"). */
+		const processesWith = (text: string) =>
+			readdirSync('/proc')
+				.filter(entry => /^\d+$/.test(entry))
+				.flatMap(pid => {
+					try {
+						const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
+						return cmdline.includes(text) && !cmdline.includes('vitest') && !cmdline.includes(BIN) ? [Number(pid)] : [];
+					} catch {
+						return [];
+					}
+				});
+		const eventually = async (check: () => boolean, timeoutMs = 10_000) => {
+			const deadline = Date.now() + timeoutMs;
+			for (let attempt = 0; Date.now() < deadline && attempt < 1000 && !check(); attempt++) await new Promise(resolve => setTimeout(resolve, 20));
+			return check();
+		};
+		const journalClosed = (file: string) => readJournal(file).events.at(-1)?.type === 'run-finished';
+
+		async function hangUp(configFile: string, when: RegExp): Promise<CliResult & {signalled: boolean}> {
+			let signalled = false;
+			const result = await runCli(['--config', configFile, '--target', production.app.good, '--yes'], {
+				env: {[PASSWORD_ENV]: PASSWORD},
+				onStdout: (text: string, child: ChildProcess) => {
+					if (!signalled && when.test(text)) {
+						signalled = true;
+						child.kill('SIGHUP');
+					}
+				},
+			});
+			return {...result, signalled};
+		}
+
+		const writeConfig = (config: Config) => writeConfigFile(path.join(production.root, 'rewind.config.yaml'), config, {passwordEnv: PASSWORD_ENV, runsDir: production.runsDir});
+
+		it('hang-up (SIGHUP) :: backup :: exit 130, report.md and a closed journal, lock released, the dump stopped on the server, no dump or helper file left', async () => {
+			const config = await setUp();
+			faults.slow('mysqldump');
+			const before = state();
+			const result = await hangUp(writeConfig(config), /\$ mysqldump .* \| gzip/);
+			expect(result.signalled).toBe(true);
+			expect(result.code).toBe(130);
+			expect(result.stderr).toContain('the terminal closed (SIGHUP)');
+			const journal = /Journal: (\S+)/.exec(result.stdout)![1]!;
+			expect(journalClosed(journal)).toBe(true);
+			expect(existsSync(/Report: (\S+)/.exec(result.stdout)![1]!)).toBe(true);
+			expect(state()).toEqual({...before, lock: false, partials: [], backups: []});
+			expect(await eventually(() => processesWith(config.database!.name).length === 0)).toBe(true);
+		});
+
+		it('hang-up (SIGHUP) :: build :: exit 130, HEAD at the target, report.md and a closed journal, lock released, the build’s processes stopped on the server', async () => {
+			const tag = `rewind-build-${Date.now()}`;
+			const config = await setUp({build: {commands: [`sh -c 'sleep 30; true' ${tag} && node build.mjs`]}});
+			const result = await hangUp(writeConfig(config), /\$ cd .* sh -c 'sleep 30; true'/);
+			expect(result.code).toBe(130);
+			expect(journalClosed(/Journal: (\S+)/.exec(result.stdout)![1]!)).toBe(true);
+			expect(existsSync(/Report: (\S+)/.exec(result.stdout)![1]!)).toBe(true);
+			expect(state()).toMatchObject({head: production.app.good, lock: false});
+			expect(await eventually(() => processesWith(tag).length === 0)).toBe(true);
+		});
+
+		it('remote process death :: backup :: the backup’s shell SIGKILLed on the server: the step fails within 30 s, no dump left, the password in no file, lock released', async () => {
+			const config = await setUp();
+			faults.slow('mysqldump');
+			let killedAt = 0;
+			let failedAt = 0;
+			let duringBackup: string[] | undefined;
+			const run = await runEngine(config, event => {
+				if (event.type === 'command-started' && event.commandId.startsWith('backup#')) {
+					void eventually(() => processesWith(config.database!.name).length > 0).then(() => {
+						// The command's shell: the leader of the process group the dump runs in.
+						const dump = processesWith(config.database!.name)[0]!;
+						const stat = readFileSync(`/proc/${dump}/stat`, 'utf8').slice(readFileSync(`/proc/${dump}/stat`, 'utf8').lastIndexOf(')') + 2).split(' ');
+						duringBackup = tmpFilesContaining(PASSWORD);
+						process.kill(Number(stat[2]), 'SIGKILL');
+						killedAt = Date.now();
+					});
+				}
+				if (event.type === 'step-failed' && event.stepId === 'backup') failedAt = Date.now();
+			});
+			expect(killedAt).toBeGreaterThan(0);
+			expect(duringBackup).toEqual([]);
+			expect(failedAt - killedAt).toBeLessThan(30_000);
+			expect(run.result.exitCode).toBe(1);
+			expect(run.result.message).toMatch(/Back up database failed: .*(killed on the server|did not finish)/);
+			expect(state()).toMatchObject({lock: false, partials: [], backups: []});
+			expect(tmpFilesContaining(PASSWORD)).toEqual([]);
+		});
+
+		/** A small filesystem for the backup dir (tmpfs; where mounting is not allowed, a file-size limit on tee). */
+		async function smallBackupDir(bytes: number): Promise<{dir: string; limited: 'tmpfs' | 'ulimit'; free: () => number; release: () => void}> {
+			const dir = path.join(root, `small-${Date.now()}`);
+			mkdirSync(dir);
+			try {
+				execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${Math.ceil(bytes / 4096) * 4}k`, 'tmpfs', dir], {stdio: 'ignore'});
+				return {dir, limited: 'tmpfs', free: () => statfsSync(dir).bavail * statfsSync(dir).bsize, release: () => execFileSync('umount', [dir])};
+			} catch {
+				faults.limitTee(Math.floor(bytes / 1024));
+				return {dir, limited: 'ulimit', free: () => statfsSync(dir).bavail * statfsSync(dir).bsize, release: () => {}};
+			}
+		}
+
+		/** A database of incompressible rows: the dump's real size is far above the usual estimate. */
+		function seedBlobs(name: string, rows: number): {dataLength: number; dumpBytes: number} {
+			database.sql(`CREATE TABLE blobs (id INT AUTO_INCREMENT PRIMARY KEY, data BLOB) ENGINE=InnoDB; INSERT INTO blobs (data) SELECT RANDOM_BYTES(1024) FROM seq_1_to_${rows}; ANALYZE TABLE blobs;`, name);
+			const dataLength = Number(database.sql(`SELECT SUM(DATA_LENGTH) FROM information_schema.TABLES WHERE TABLE_SCHEMA = '${name}';`).trim());
+			const server = inject('mariadb')!;
+			const dumpBytes = Number(execFileSync('sh', ['-c', `mysqldump --no-defaults --socket=${server.socket} -u ${server.rootUser} --no-tablespaces --single-transaction '${name}' | gzip -c | wc -c`], {encoding: 'utf8'}).trim());
+			return {dataLength, dumpBytes};
+		}
+
+		it('disk full :: backup :: the reason names the disk and its free space, the partial dump removed, as much free space as before', async () => {
+			const config = await setUp();
+			const {dataLength, dumpBytes} = seedBlobs(config.database!.name, 3600);
+			const estimate = dataLength * 0.6;
+			expect(dumpBytes).toBeGreaterThan(estimate * 1.1);
+			const small = await smallBackupDir((estimate + dumpBytes) / 2);
+			try {
+				const freeBefore = small.free();
+				const before = state();
+				const run = await runEngine({...config, database: {...config.database!, backupDir: small.dir, fingerprint: false}});
+				expect(run.result.exitCode).toBe(1);
+				if (small.limited === 'tmpfs') expect(run.result.message).toMatch(new RegExp(`disk full: \\d+\\.\\d MiB free on ${small.dir.replaceAll('/', '\\/')} \\(tee: .*No space left on device\\)`));
+				else expect(run.result.message).toMatch(/file size limit of the server’s shell \(ulimit -f\) stopped the dump; .*File too large/);
+				expect(readdirSync(small.dir)).toEqual([]);
+				expect(small.free()).toBe(freeBefore);
+				expect(state()).toEqual({...before, lock: false});
+			} finally {
+				small.release();
+			}
+		});
+
+		it('disk full :: preflight :: a backup that cannot fit is refused (exit 3) before anything starts, with the estimate and the free space', async () => {
+			const config = await setUp();
+			const {dataLength} = seedBlobs(config.database!.name, 3600);
+			const small = await smallBackupDir(dataLength * 0.3);
+			try {
+				if (small.limited === 'ulimit') return void expect(small.limited).toBe('ulimit');
+				const run = await runEngine({...config, database: {...config.database!, backupDir: small.dir}});
+				expect(run.result.exitCode).toBe(3);
+				expect(run.result.message).toMatch(/The backup will not fit: about .* of compressed dump is expected and .* is free in .*; nothing was changed/);
+				expect(started(run.events, 'backup')).toBe(false);
+				expect(readdirSync(small.dir)).toEqual([]);
+			} finally {
+				small.release();
+			}
+		});
+
+		it('ignored files :: save changes :: a settings file untracked-then-ignored and given production values, and a hand edit: both saved before the reset; undo puts both back byte for byte', async () => {
+			// This history sits on top of the test deploy: its page keeps the marker.
+			const config = await setUp({site: {mustNotContain: []}});
+			const git = (...args: string[]) => execFileSync('git', args, {cwd: production.app.dir, encoding: 'utf8'});
+			writeFileSync(path.join(production.app.dir, 'settings.py'), 'DEBUG = True\n');
+			git('add', 'settings.py');
+			git('commit', '-qm', 'Add settings');
+			const target = git('rev-parse', 'HEAD').trim();
+			git('rm', '-q', '--cached', 'settings.py');
+			writeFileSync(path.join(production.app.dir, '.gitignore'), 'dist/\nnode_modules/\n__pycache__/\nsettings.py\n');
+			git('commit', '-qam', 'Keep settings out of git');
+			const from = git('rev-parse', 'HEAD').trim();
+			const settings = "SECRET_KEY = 'production-only'\nDEBUG = False\n";
+			writeFileSync(path.join(production.app.dir, 'settings.py'), settings);
+			chmodSync(path.join(production.app.dir, 'settings.py'), 0o640);
+			const hotfix = '# hotfix made on the server\n';
+			writeFileSync(path.join(production.app.dir, 'app.py'), hotfix);
+
+			const rollback = await runEngine(config, () => {}, {target});
+			expect(rollback.result.outcome, rollback.result.message).toBe('succeeded');
+			expect(rollback.result.facts.atRisk?.files).toEqual(['settings.py']);
+			expect(execFileSync('tar', ['-tzf', rollback.result.facts.atRisk!.archive], {encoding: 'utf8'})).toContain('settings.py');
+			expect(finalCriterion(rollback, 'uncommitted')).toMatchObject({status: 'pass'});
+			expect(finalCriterion(rollback, 'uncommitted')?.detail).toContain('tracked-at-target.tar.gz (1 untracked/ignored file the target tracks)');
+			// The reset wrote the old committed settings over the production ones: they are in the archive.
+			expect(readFileSync(path.join(production.app.dir, 'settings.py'), 'utf8')).toBe('DEBUG = True\n');
+
+			const undo = await runThroughSession(config, {kind: 'undo', flags: {target: from}, runsDir: production.runsDir, secrets: [PASSWORD], initialFacts: {undoOf: {runId: rollback.result.runId, dirty: rollback.result.facts.dirty!, atRisk: rollback.result.facts.atRisk!, statusDigestBefore: rollback.result.facts.statusDigestBefore!}}});
+			expect(undo.result.outcome, undo.result.message).toBe('succeeded');
+			expect(git('rev-parse', 'HEAD').trim()).toBe(from);
+			expect(readFileSync(path.join(production.app.dir, 'settings.py'), 'utf8')).toBe(settings);
+			expect(statSync(path.join(production.app.dir, 'settings.py')).mode & 0o777).toBe(0o640);
+			expect(readFileSync(path.join(production.app.dir, 'app.py'), 'utf8')).toBe(hotfix);
+			expect(finalCriterion(undo, 'restored')).toMatchObject({status: 'pass'});
+		});
+
+		it('slow response body :: verify :: headers then one byte a second: a failed attempt, retried within the reload window, in the attempt history', async () => {
+			const config = await setUp({site: {requestTimeoutSeconds: 1, timeoutSeconds: 10}});
+			production.site.mode = {trickleRequests: 1};
+			const run = await runEngine(config);
+			expect(run.result.outcome, run.result.message).toBe('succeeded');
+			const observations = run.result.facts.http!.observations;
+			expect(observations.length).toBeGreaterThanOrEqual(2);
+			expect(observations[0]!.note).toMatch(/answered 200 but the page did not arrive within 1 s/);
+			expect(observations.at(-1)!.note).toBe('ok');
 		});
 	});
 

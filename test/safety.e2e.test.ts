@@ -221,7 +221,7 @@ describe.runIf(canRun('safety', ['sshd', 'mariadb']))('safety', () => {
 		const config = await setUp();
 		const sshConfig = path.join(production.root, 'ssh_config');
 		writeFileSync(sshConfig, `Host prod-bankroll\n  HostName 127.0.0.1\n  Port ${sshd.port}\n  User ${sshd.user}\n  IdentityFile ${sshd.identityFile}\n`);
-		const result = await run({...config, ssh: {host: 'prod-bankroll', knownHostsFile: sshd.knownHostsFile, configFile: sshConfig, keepaliveSeconds: 10, connectTimeoutSeconds: 20, useAgent: false}});
+		const result = await run({...config, ssh: {host: 'prod-bankroll', knownHostsFile: sshd.knownHostsFile, configFile: sshConfig, keepaliveSeconds: 10, connectTimeoutSeconds: 20, stallSeconds: 30, useAgent: false}});
 		expect(result.outcome).toBe('succeeded');
 		expect(result.facts.sshTarget).toBe(`${sshd.user}@127.0.0.1:${sshd.port}`);
 	});

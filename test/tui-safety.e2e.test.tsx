@@ -3,10 +3,11 @@
  * by reconnecting; and in a real pseudo-terminal the terminal is restored on the way out.
  */
 import {execFileSync, spawn} from 'node:child_process';
-import {existsSync} from 'node:fs';
+import {existsSync, readdirSync, readFileSync} from 'node:fs';
 import path from 'node:path';
 import {afterAll, afterEach, beforeAll, describe, expect, it} from 'vitest';
 import {parseCli} from '../source/cli.js';
+import {readJournal} from '../source/core/journal.js';
 import {findDrill} from '../source/rehearsal/drills.js';
 import {prepareRehearsal} from '../source/rehearsal/rehearse.js';
 import {sessionFor} from '../source/session.js';
@@ -98,6 +99,41 @@ describe.runIf(canRun('TUI safety', ['sshd']))('TUI safety against a real server
 		expect(stty).not.toMatch(/-icanon|(^|\s)-echo(\s|$)/m);
 		expect(output.lastIndexOf('\u001B[?25h')).toBeGreaterThan(output.lastIndexOf('\u001B[?25l'));
 		expect(existsSync(path.join(production.app.dir, '.git', 'rewind.lock'))).toBe(false);
+	});
+
+	it('in a real terminal, a hang-up (SIGHUP) is a safe stop: lock released, journal closed, report written, exit 130', async () => {
+		production = await startProduction(sshd);
+		const file = path.join(production.root, 'rewind.config.yaml');
+		writeConfigFile(file, production.config(), {runsDir: production.runsDir});
+		const child = spawn('script', ['-qfec', `${process.execPath} ${BIN} --config ${file}; echo "EXIT=$?"`, '/dev/null'], {
+			stdio: ['pipe', 'pipe', 'pipe'],
+			env: {...process.env, TERM: 'xterm-256color', COLUMNS: '120', LINES: '40'},
+		});
+		let output = '';
+		child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+		const closed = new Promise<number | null>(resolve => child.on('close', resolve));
+		try {
+			await waitForText(() => output, 'HEAD (live now)', 20_000);
+			const rewind = readdirSync('/proc').find(pid => /^\d+$/.test(pid) && (() => {
+				try {
+					return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(`${BIN}\0--config\0${file}`);
+				} catch {
+					return false;
+				}
+			})());
+			expect(rewind).toBeDefined();
+			process.kill(Number(rewind), 'SIGHUP');
+			await closed;
+		} finally {
+			child.kill('SIGKILL');
+		}
+		expect(plain(output)).toContain('EXIT=130');
+		expect(existsSync(path.join(production.app.dir, '.git', 'rewind.lock'))).toBe(false);
+		const [run] = readdirSync(production.runsDir);
+		const journal = readJournal(path.join(production.runsDir, run!, 'journal.jsonl'));
+		expect(journal.outcome).toBe('interrupted');
+		expect(journal.events.some(event => event.type === 'stop-requested' && event.reason === 'the terminal closed (SIGHUP)')).toBe(true);
+		expect(existsSync(path.join(production.runsDir, run!, 'report.md'))).toBe(true);
 	});
 });
 

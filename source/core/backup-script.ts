@@ -141,11 +141,12 @@ export function parseVerification(lines: readonly string[]): Verification {
 /** Why a dump is not a backup; empty when it is one. Root causes first: a full disk or a failed mysqldump explains the rest. */
 export function verificationProblems(verification: Verification): string[] {
 	const problems: string[] = [];
-	const diskFull = verification.writeErrors.some(line => /No space left|Disk quota exceeded|File too large/i.test(line));
-	if (diskFull) {
-		const free = verification.freeKb === null ? 'unknown' : `${(verification.freeKb / 1024).toFixed(1)} MiB`;
-		return [`disk full: ${free} free on ${verification.filesystem || 'the backup dir’s filesystem'} (${verification.writeErrors[0]})`];
-	}
+	const free = verification.freeKb === null ? 'unknown' : `${(verification.freeKb / 1024).toFixed(1)} MiB`;
+	const where = verification.filesystem || 'the backup dir’s filesystem';
+	const full = verification.writeErrors.find(line => /No space left|Disk quota exceeded/i.test(line));
+	if (full) return [`disk full: ${free} free on ${where} (${full})`];
+	const tooLarge = verification.writeErrors.find(line => /File too large/i.test(line));
+	if (tooLarge) return [`the file size limit of the server’s shell (ulimit -f) stopped the dump; ${free} free on ${where} (${tooLarge})`];
 	const errorLines = verification.stderr.split('\n').filter(line => STDERR_ERROR.test(line));
 	if (verification.exit !== '0') problems.push(`mysqldump exited ${verification.exit || 'without a status (the backup command was cut short)'}`);
 	if (errorLines.length > 0) problems.push(`mysqldump printed errors: ${errorLines.slice(0, 3).join(' | ')}`);

@@ -14,6 +14,8 @@ export type SiteMode = {
 	reloadRedirectMs?: number;
 	/** The reload API answers this status (401, or 409 with cname_error after reloading). */
 	apiStatus?: 200 | 401 | 409;
+	/** The first N page requests get their headers, then the body at one byte a second (a stalled upstream). */
+	trickleRequests?: number;
 };
 
 export type SiteServer = {
@@ -101,6 +103,23 @@ export async function startSiteServer(options: SiteOptions): Promise<SiteServer>
 		const file = loaded.get(url.pathname === '/' ? '/index.html' : url.pathname);
 		if (!file) {
 			response.writeHead(404, {'Content-Type': 'text/plain'}).end('Not found\n');
+			return;
+		}
+		if ((state.mode.trickleRequests ?? 0) > 0) {
+			state.mode = {...state.mode, trickleRequests: state.mode.trickleRequests! - 1};
+			response.writeHead(200, {'Content-Type': 'text/html; charset=utf-8', 'Content-Length': String(file.length)});
+			response.flushHeaders();
+			let sent = 0;
+			const timer = setInterval(() => {
+				if (sent >= file.length || response.destroyed) {
+					clearInterval(timer);
+					response.end();
+					return;
+				}
+				response.write(file.subarray(sent, sent + 1));
+				sent++;
+			}, 1000);
+			response.on('close', () => clearInterval(timer));
 			return;
 		}
 		response.writeHead(200, {'Content-Type': CONTENT_TYPES[path.extname(url.pathname || '.html')] ?? CONTENT_TYPES['.html']!}).end(file);

@@ -38,8 +38,15 @@ export class Faults {
 		writeFileSync(path.join(this.#control, command), '');
 	}
 
+	/** A tee that may write at most `kb` KiB to a file (ulimit -f), as a quota would stop it. */
+	limitTee(kb: number): void {
+		writeFileSync(path.join(this.shims, 'tee'), `#!/bin/bash\ntrap '' XFSZ\nulimit -f ${kb}\nexec /usr/bin/tee "$@"\n`);
+		chmodSync(path.join(this.shims, 'tee'), 0o755);
+	}
+
 	clear(): void {
 		rmSync(this.#control, {recursive: true, force: true});
 		mkdirSync(this.#control, {recursive: true});
+		rmSync(path.join(this.shims, 'tee'), {force: true});
 	}
 }

@@ -31,6 +31,8 @@ export const sshSchema = z.strictObject({
 	/** Seconds between keepalives; a dead link is noticed after three missed ones. */
 	keepaliveSeconds: seconds(1, 300).default(10),
 	connectTimeoutSeconds: seconds(1, 300).default(20),
+	/** With no output for this long, rewind checks the command still runs on the server (a dead one fails its step). */
+	stallSeconds: seconds(5, 3600).default(30),
 	/** Use ssh-agent (SSH_AUTH_SOCK) when it is set. */
 	useAgent: z.boolean().default(true),
 });

@@ -99,7 +99,7 @@ async function checkBackupSpace(context: StepContext, state: ServerState): Promi
 	const estimate = Math.round(data * COMPRESSED_SHARE);
 	const where = `${database.backupDir} (filesystem ${state.backupFilesystem || 'unknown'})`;
 	context.setFacts({backupSpace: {freeBytes: free, estimateBytes: estimate, filesystem: state.backupFilesystem}});
-	if (free < estimate + HEADROOM_BYTES / 4) {
+	if (free < estimate) {
 		throw new UserError(
 			`The backup will not fit: about ${formatBytes(estimate)} of compressed dump is expected and ${formatBytes(free)} is free in ${where}. ` +
 				'Free space there or point database.backupDir at a filesystem with room; nothing was changed.',
