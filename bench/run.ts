@@ -35,7 +35,13 @@ const ROOT = path.dirname(path.dirname(new URL(import.meta.url).pathname));
 const BIN = path.join(ROOT, 'bin', 'rewind.js');
 const REPEAT = QUICK ? 3 : 5;
 /** `--sizes=10,100`: the backup sizes in MB (default 10 with --quick, else 10, 100 and 1024). */
-const SIZES_MB = (process.argv.find(arg => arg.startsWith('--sizes='))?.slice('--sizes='.length).split(',').map(Number) ?? (QUICK ? [10] : [10, 100, 1024])).filter(size => size > 0);
+const SIZES_MB = (
+	process.argv
+		.find(arg => arg.startsWith('--sizes='))
+		?.slice('--sizes='.length)
+		.split(',')
+		.map(Number) ?? (QUICK ? [10] : [10, 100, 1024])
+).filter(size => size > 0);
 const PASSWORD = 'bench-Pa55';
 const PASSWORD_ENV = 'REWIND_BENCH_DB_PASSWORD';
 
@@ -121,7 +127,8 @@ async function pickerOpen(production: Production): Promise<{connectedToList: num
 		return {connectedToList: shownAt - connectedAt, questionToList: shownAt - askedAt};
 	} finally {
 		engine.requestStop();
-		for (let attempt = 0; attempt < 500 && stdout.firstWriteWith('Stopped safely', 0) === undefined; attempt++) await new Promise(resolve => setTimeout(resolve, 5));
+		for (let attempt = 0; attempt < 500 && stdout.firstWriteWith('Stopped safely', 0) === undefined; attempt++)
+			await new Promise(resolve => setTimeout(resolve, 5));
 		instance.unmount();
 	}
 }
@@ -162,19 +169,28 @@ async function roundTrips(): Promise<void> {
 
 /** A database with about `megabytes` of table data that compresses like real text (hex digests, ~2:1). */
 function seedSized(name: string, user: string, megabytes: number): number {
-	database!.sql(`CREATE DATABASE \`${name}\`; CREATE USER '${user}'@'%' IDENTIFIED BY '${PASSWORD}'; CREATE USER '${user}'@'localhost' IDENTIFIED BY '${PASSWORD}'; GRANT ALL ON \`${name}\`.* TO '${user}'@'%'; GRANT ALL ON \`${name}\`.* TO '${user}'@'localhost';`);
+	database!.sql(
+		`CREATE DATABASE \`${name}\`; CREATE USER '${user}'@'%' IDENTIFIED BY '${PASSWORD}'; CREATE USER '${user}'@'localhost' IDENTIFIED BY '${PASSWORD}'; GRANT ALL ON \`${name}\`.* TO '${user}'@'%'; GRANT ALL ON \`${name}\`.* TO '${user}'@'localhost';`,
+	);
 	database!.sql('CREATE TABLE entries (id BIGINT AUTO_INCREMENT PRIMARY KEY, payload VARCHAR(1024) NOT NULL) ENGINE=InnoDB;', name);
 	const digest = (seed: string) => `SHA2(CONCAT(${seed}, RAND()), 512)`;
-	database!.sql(`INSERT INTO entries (payload) SELECT CONCAT(${[1, 2, 3, 4, 5, 6, 7].map(index => digest(`seq.seq * ${index}`)).join(', ')}) FROM seq_1_to_1000 seq;`, name);
+	database!.sql(
+		`INSERT INTO entries (payload) SELECT CONCAT(${[1, 2, 3, 4, 5, 6, 7].map(index => digest(`seq.seq * ${index}`)).join(', ')}) FROM seq_1_to_1000 seq;`,
+		name,
+	);
 	const target = megabytes * 1024 * 1024;
-	const size = () => Number(database!.sql(`SELECT DATA_LENGTH FROM information_schema.TABLES WHERE TABLE_SCHEMA = '${name}' AND TABLE_NAME = 'entries';`).trim());
+	const size = () =>
+		Number(database!.sql(`SELECT DATA_LENGTH FROM information_schema.TABLES WHERE TABLE_SCHEMA = '${name}' AND TABLE_NAME = 'entries';`).trim());
 	for (let round = 0; round < 20; round++) {
 		database!.sql('ANALYZE TABLE entries;', name);
 		const rowsNow = Number(database!.sql('SELECT COUNT(*) FROM entries;', name).trim());
 		const current = size();
 		if (current >= target) break;
 		const needed = Math.min(rowsNow, Math.ceil(((target - current) / Math.max(1, current)) * rowsNow) + 100);
-		database!.sql(`INSERT INTO entries (payload) SELECT CONCAT(${[1, 2, 3, 4, 5, 6, 7].map(index => digest(`id * ${index}`)).join(', ')}) FROM entries LIMIT ${needed};`, name);
+		database!.sql(
+			`INSERT INTO entries (payload) SELECT CONCAT(${[1, 2, 3, 4, 5, 6, 7].map(index => digest(`id * ${index}`)).join(', ')}) FROM entries LIMIT ${needed};`,
+			name,
+		);
 	}
 	database!.sql('ANALYZE TABLE entries;', name);
 	return size();
@@ -184,7 +200,18 @@ async function backup(): Promise<void> {
 	log('backup throughput and memory');
 	const production = await startProduction(sshd!);
 	const control = path.join(scratch, 'ctl');
-	const sshArgs = ['-o', 'BatchMode=yes', '-o', `UserKnownHostsFile=${sshd!.knownHostsFile}`, '-i', sshd!.identityFile, '-p', String(sshd!.port), '-o', `ControlPath=${control}`];
+	const sshArgs = [
+		'-o',
+		'BatchMode=yes',
+		'-o',
+		`UserKnownHostsFile=${sshd!.knownHostsFile}`,
+		'-i',
+		sshd!.identityFile,
+		'-p',
+		String(sshd!.port),
+		'-o',
+		`ControlPath=${control}`,
+	];
 	const master = spawn('ssh', ['-M', '-N', ...sshArgs, `${sshd!.user}@127.0.0.1`], {stdio: 'ignore'});
 	await new Promise(resolve => setTimeout(resolve, 800));
 	const optionFile = path.join(scratch, 'raw.cnf');
@@ -201,7 +228,17 @@ async function backup(): Promise<void> {
 				timeCommand('sh', ['-c', `ssh ${sshArgs.map(arg => shq(arg)).join(' ')} ${sshd!.user}@127.0.0.1 ${shq(command)}${output ? ` > ${shq(output)}` : ''}`]);
 			for (const download of [false, true]) {
 				const config = production.config({
-					database: {host: '127.0.0.1', port: database!.port, user, name, passwordEnv: PASSWORD_ENV, backupDir: production.backupDir, fingerprint: false, download, downloadDir: path.join(scratch, 'downloads')},
+					database: {
+						host: '127.0.0.1',
+						port: database!.port,
+						user,
+						name,
+						passwordEnv: PASSWORD_ENV,
+						backupDir: production.backupDir,
+						fingerprint: false,
+						download,
+						downloadDir: path.join(scratch, 'downloads'),
+					},
 				});
 				const file = path.join(production.root, 'rewind.config.yaml');
 				writeConfigFile(file, config, {passwordEnv: PASSWORD_ENV, runsDir: path.join(scratch, 'runs')});
@@ -217,7 +254,10 @@ async function backup(): Promise<void> {
 					const run = await timeCommand(process.execPath, [BIN, '--config', file, '--target', production.app.good, '--yes'], {env: {[PASSWORD_ENV]: PASSWORD}});
 					if (run.code !== 0) throw new Error(`rewind failed during the backup benchmark:\n${run.stdout.slice(-2000)}`);
 					const journal = readJournal(/Journal: (\S+)/.exec(run.stdout)![1]!);
-					const step = journal.events.find(event => event.type === 'step-succeeded' && event.stepId === 'backup') as Extract<RunEvent, {type: 'step-succeeded'}>;
+					const step = journal.events.find(event => event.type === 'step-succeeded' && event.stepId === 'backup') as Extract<
+						RunEvent,
+						{type: 'step-succeeded'}
+					>;
 					rewindTimes.push(step.durationMs);
 					peaks.push(run.peakRss);
 					const rawRun = download
@@ -236,10 +276,20 @@ async function backup(): Promise<void> {
 				const ratio = median(rawTimes) / median(rewindTimes);
 				const what = download ? `backup + download to this machine, ${label}` : `backup on the server, ${label}`;
 				const mbps = bytes / 1024 / 1024 / (median(rewindTimes) / 1000);
-				row('backup', `${what}: rewind step / raw pipeline`, `${formatMs(median(rewindTimes))} / ${formatMs(median(rawTimes))} = ${ratio.toFixed(2)}× (${mbps.toFixed(0)} MB/s of table data)`, '≥ 0.95× of raw', ratio >= 0.95);
+				row(
+					'backup',
+					`${what}: rewind step / raw pipeline`,
+					`${formatMs(median(rewindTimes))} / ${formatMs(median(rawTimes))} = ${ratio.toFixed(2)}× (${mbps.toFixed(0)} MB/s of table data)`,
+					'≥ 0.95× of raw',
+					ratio >= 0.95,
+				);
 				if (!download) {
 					const verifiedRatio = median(rawVerifiedTimes) / median(rewindTimes);
-					row('backup', `${what}: rewind step / raw pipeline then gzip -t and sha256sum`, `${formatMs(median(rewindTimes))} / ${formatMs(median(rawVerifiedTimes))} = ${verifiedRatio.toFixed(2)}×`);
+					row(
+						'backup',
+						`${what}: rewind step / raw pipeline then gzip -t and sha256sum`,
+						`${formatMs(median(rewindTimes))} / ${formatMs(median(rawVerifiedTimes))} = ${verifiedRatio.toFixed(2)}×`,
+					);
 				}
 				row('backup', `${what}: peak RSS of the rewind process`, formatMiB(median(peaks)), '≤ 120 MiB, flat', median(peaks) <= 120 * 1024 * 1024);
 			}
@@ -267,7 +317,15 @@ async function wholeRun(): Promise<void> {
 				preset: 'pythonanywhere',
 				pythonanywhere: config.pythonanywhere,
 				app: config.app,
-				ssh: {host: config.ssh.host, port: config.ssh.port, user: config.ssh.user, identityFile: config.ssh.identityFile, knownHostsFile: config.ssh.knownHostsFile, configFile: config.ssh.configFile, useAgent: false},
+				ssh: {
+					host: config.ssh.host,
+					port: config.ssh.port,
+					user: config.ssh.user,
+					identityFile: config.ssh.identityFile,
+					knownHostsFile: config.ssh.knownHostsFile,
+					configFile: config.ssh.configFile,
+					useAgent: false,
+				},
 				site: {url: config.site.url, mustContain: config.site.mustContain, mustNotContain: config.site.mustNotContain, timeoutSeconds: 8, intervalSeconds: 0.2},
 				reload: config.reload,
 				build: {commands: config.build.commands},
@@ -313,7 +371,13 @@ async function wholeRun(): Promise<void> {
 			rewindTimes.push((await runRewind()).ms);
 		}
 		const ratio = median(rewindTimes) / median(scriptTimes);
-		row('whole run', '`rewind --yes --target` / bare script replaying its commands', `${formatMs(median(rewindTimes))} / ${formatMs(median(scriptTimes))} = ${ratio.toFixed(2)}×`, '≤ 1.15× of the script', ratio <= 1.15);
+		row(
+			'whole run',
+			'`rewind --yes --target` / bare script replaying its commands',
+			`${formatMs(median(rewindTimes))} / ${formatMs(median(scriptTimes))} = ${ratio.toFixed(2)}×`,
+			'≤ 1.15× of the script',
+			ratio <= 1.15,
+		);
 	} finally {
 		await sandbox.teardown();
 	}
@@ -336,7 +400,9 @@ function replayScript(journalPath: string, tools: {ssh: string; reloadCurl: stri
 		else if (id === 'http') lines.push(tools.pageCheck);
 		else if (id === 'fingerprint') {
 			const list = "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE = 'BASE TABLE'";
-			lines.push(`for t in $(${tools.mysql} -e ${shq(list)}); do ${tools.mysql} -e "SELECT COUNT(*) FROM \\\`$t\\\`; CHECKSUM TABLE \\\`$t\\\`"; done >/dev/null`);
+			lines.push(
+				`for t in $(${tools.mysql} -e ${shq(list)}); do ${tools.mysql} -e "SELECT COUNT(*) FROM \\\`$t\\\`; CHECKSUM TABLE \\\`$t\\\`"; done >/dev/null`,
+			);
 		} else if (id !== 'ssh') throw new Error(`the replay does not know the ${event.where} command ${id}`);
 	}
 	lines.push(`${tools.ssh} -O exit 2>/dev/null; true`, '');
@@ -349,8 +415,12 @@ function timeline(journalPath: string, totalMs: number): string {
 	const first = Date.parse(events[0]!.at);
 	const lines = [`  run: ${formatMs(totalMs)} wall; first event → last event ${formatMs(Date.parse(events.at(-1)!.at) - first)}`];
 	for (const event of events) {
-		if (event.type === 'command-finished') lines.push(`    +${String(Date.parse(event.startedAt) - first).padStart(5)} ms  ${formatMs(event.durationMs).padStart(7)}  ${event.stepId}/${event.commandId}`);
-		if (event.type === 'step-succeeded' || event.type === 'step-skipped') lines.push(`    +${String(Date.parse(event.at) - first).padStart(5)} ms  ${event.type} ${event.stepId}`);
+		if (event.type === 'command-finished')
+			lines.push(
+				`    +${String(Date.parse(event.startedAt) - first).padStart(5)} ms  ${formatMs(event.durationMs).padStart(7)}  ${event.stepId}/${event.commandId}`,
+			);
+		if (event.type === 'step-succeeded' || event.type === 'step-skipped')
+			lines.push(`    +${String(Date.parse(event.at) - first).padStart(5)} ms  ${event.type} ${event.stepId}`);
 	}
 	return `${lines.join('\n')}\n`;
 }
@@ -389,7 +459,8 @@ async function renderRate(): Promise<void> {
 			for (let press = 0; press < 20 && buildEnd === 0 && !runFinished; press++) {
 				const pressed = performance.now();
 				stdin.press('\u0003');
-				for (let attempt = 0; attempt < 500 && stdout.firstWriteWith('Stop now?', pressed) === undefined; attempt++) await new Promise(resolve => setTimeout(resolve, 1));
+				for (let attempt = 0; attempt < 500 && stdout.firstWriteWith('Stop now?', pressed) === undefined; attempt++)
+					await new Promise(resolve => setTimeout(resolve, 1));
 				const shown = stdout.firstWriteWith('Stop now?', pressed);
 				if (shown !== undefined && buildEnd === 0) latencies.push(shown - pressed);
 				await new Promise(resolve => setTimeout(resolve, 80));
@@ -401,10 +472,23 @@ async function renderRate(): Promise<void> {
 		} finally {
 			const framesDuringBuild = stdout.writes.filter(write => write.at >= buildStart && write.at <= buildEnd && write.text.trim() !== '').length;
 			const fps = framesDuringBuild / ((buildEnd - buildStart) / 1000);
-			row('render', `frames per second while ${lines.toLocaleString('en')} lines stream in (${formatMs(buildEnd - buildStart)})`, fps.toFixed(1), '≤ 30', fps <= 30);
-			row('render', 'key press → answer on screen during the stream (median / max)', `${formatMs(median(latencies))} / ${formatMs(Math.max(...latencies))} (${latencies.length} presses)`, '≤ 50 ms', median(latencies) <= 50);
+			row(
+				'render',
+				`frames per second while ${lines.toLocaleString('en')} lines stream in (${formatMs(buildEnd - buildStart)})`,
+				fps.toFixed(1),
+				'≤ 30',
+				fps <= 30,
+			);
+			row(
+				'render',
+				'key press → answer on screen during the stream (median / max)',
+				`${formatMs(median(latencies))} / ${formatMs(Math.max(...latencies))} (${latencies.length} presses)`,
+				'≤ 50 ms',
+				median(latencies) <= 50,
+			);
 			engine.requestStop();
-			for (let attempt = 0; attempt < 2000 && stdout.firstWriteWith(/Stopped safely|Rolled back/, buildEnd || 0) === undefined; attempt++) await new Promise(resolve => setTimeout(resolve, 5));
+			for (let attempt = 0; attempt < 2000 && stdout.firstWriteWith(/Stopped safely|Rolled back/, buildEnd || 0) === undefined; attempt++)
+				await new Promise(resolve => setTimeout(resolve, 5));
 			instance.unmount();
 		}
 	} finally {
@@ -429,7 +513,10 @@ function machine(): string {
 
 function table(): string {
 	const header = '| | Section | Measurement | Result | Target |\n|---|---|---|---|---|';
-	return [header, ...rows.map(item => `| ${item.ok === null ? '' : item.ok ? '✓' : '✗'} | ${item.section} | ${item.what} | ${item.value} | ${item.target} |`)].join('\n');
+	return [
+		header,
+		...rows.map(item => `| ${item.ok === null ? '' : item.ok ? '✓' : '✗'} | ${item.section} | ${item.what} | ${item.value} | ${item.target} |`),
+	].join('\n');
 }
 
 async function main(): Promise<void> {

@@ -1,6 +1,6 @@
 /** Each command of the CLI, built on the session root. */
 import path from 'node:path';
-import {checkUnattended, loadConfig, outputMode, type CliOptions} from './cli.js';
+import {checkUnattended, loadConfig, outputMode, type CliOptions} from './cli-options.js';
 import {loadConfigFile} from './core/config/load.js';
 import {errorMessage, UserError} from './core/errors.js';
 import {defaultRunsDir, listJournals, readJournal, type JournalSummary} from './core/journal.js';
@@ -33,7 +33,11 @@ function pickJournal(options: CliOptions, runsDir: string, fits: (journal: Journ
 const FITS = {
 	resume: (journal: JournalSummary) => journal.kind !== 'rehearsal' && journal.outcome !== 'succeeded' && journal.facts.target !== undefined,
 	undo: (journal: JournalSummary) =>
-		journal.kind !== 'rehearsal' && journal.kind !== 'undo' && journal.facts.remoteHeadAfter !== undefined && journal.facts.fromHead !== undefined && journal.facts.remoteHeadAfter !== journal.facts.fromHead,
+		journal.kind !== 'rehearsal' &&
+		journal.kind !== 'undo' &&
+		journal.facts.remoteHeadAfter !== undefined &&
+		journal.facts.fromHead !== undefined &&
+		journal.facts.remoteHeadAfter !== journal.facts.fromHead,
 };
 
 /** The request that resumes an interrupted run, or undoes the last rollback, from its journal. */
@@ -48,8 +52,26 @@ export function requestFromJournal(options: CliOptions, kind: 'resume' | 'undo')
 	if (!loaded) throw new UserError(`Run ${journal.runId} has no config file on record: pass --config PATH.`);
 	const {fromHead, fromBranch, target, impact, backup, backupOverride, dirty, atRisk, fingerprintBefore, statusDigestBefore, rollbackStartedAt} = journal.facts;
 	if (kind === 'resume') {
-		const initialFacts = {fromHead, fromBranch, target, impact, backup, backupOverride, dirty, atRisk, fingerprintBefore, statusDigestBefore, rollbackStartedAt};
-		return {config: loaded.config, configPath: loaded.path, kind, flags: {...options.flags, resumeOf: journal.runId}, initialFacts: JSON.parse(JSON.stringify(initialFacts)) as typeof initialFacts};
+		const initialFacts = {
+			fromHead,
+			fromBranch,
+			target,
+			impact,
+			backup,
+			backupOverride,
+			dirty,
+			atRisk,
+			fingerprintBefore,
+			statusDigestBefore,
+			rollbackStartedAt,
+		};
+		return {
+			config: loaded.config,
+			configPath: loaded.path,
+			kind,
+			flags: {...options.flags, resumeOf: journal.runId},
+			initialFacts: JSON.parse(JSON.stringify(initialFacts)) as typeof initialFacts,
+		};
 	}
 	const undoOf = {runId: journal.runId, ...(dirty ? {dirty} : {}), ...(atRisk?.archive ? {atRisk} : {}), ...(statusDigestBefore ? {statusDigestBefore} : {})};
 	return {config: loaded.config, configPath: loaded.path, kind, flags: {...options.flags, target: fromHead!}, initialFacts: {undoOf}};

@@ -48,7 +48,17 @@ describe.runIf(canRun('backup and fingerprint', ['sshd', 'mariadb']))('backup, f
 	}
 
 	function databaseConfig(seeded: {name: string; user: string}, extra: Record<string, unknown> = {}) {
-		return {database: {host: '127.0.0.1', port: database.port, user: seeded.user, name: seeded.name, passwordEnv: PASSWORD_ENV, backupDir: production.backupDir, ...extra}};
+		return {
+			database: {
+				host: '127.0.0.1',
+				port: database.port,
+				user: seeded.user,
+				name: seeded.name,
+				passwordEnv: PASSWORD_ENV,
+				backupDir: production.backupDir,
+				...extra,
+			},
+		};
 	}
 
 	const head = () => execFileSync('git', ['rev-parse', 'HEAD'], {cwd: production.app.dir, encoding: 'utf8'}).trim();
@@ -79,7 +89,9 @@ describe.runIf(canRun('backup and fingerprint', ['sshd', 'mariadb']))('backup, f
 		expect(backup.localCopy && createHash('sha256').update(readFileSync(backup.localCopy.path)).digest('hex')).toBe(backup.sha256);
 
 		// The database did not change: the fingerprint says so.
-		const criterion = result.facts.fingerprintAfter && (events.find(event => event.type === 'run-finished') as Extract<RunEvent, {type: 'run-finished'}>).criteria.find(item => item.id === 'database');
+		const criterion =
+			result.facts.fingerprintAfter &&
+			(events.find(event => event.type === 'run-finished') as Extract<RunEvent, {type: 'run-finished'}>).criteria.find(item => item.id === 'database');
 		expect(criterion).toMatchObject({status: 'pass', detail: 'database unchanged (2 tables: schema, row counts and checksums equal)'});
 
 		// The report has the timeline, the backup's sha256 and restore command, and no password; nor has the journal.
@@ -107,7 +119,7 @@ describe.runIf(canRun('backup and fingerprint', ['sshd', 'mariadb']))('backup, f
 		expect(result.outcome).toBe('failed');
 		expect(result.exitCode).toBe(1);
 		expect(result.message).toMatch(/Back up database failed: .*verification/);
-		const hints = events.filter(event => event.type === 'hint').map(event => (event as Extract<RunEvent, {type: 'hint'}>).hint);
+		const hints = events.filter(event => event.type === 'hint').map(event => event.hint);
 		expect(hints.map(hint => hint.id)).toContain('mysql-socket');
 		expect(hints.find(hint => hint.id === 'mysql-socket')?.advice).toContain(`-h 127.0.0.1 -P ${database.port}`);
 		expect(events.some(event => event.type === 'step-started' && event.stepId === 'reset')).toBe(false);
@@ -137,8 +149,11 @@ describe.runIf(canRun('backup and fingerprint', ['sshd', 'mariadb']))('backup, f
 		const update = rootSql(`UPDATE \`${seeded.name}\`.players SET balance = balance + 1 WHERE id = 1`);
 		let {result} = await rollback({...databaseConfig(seeded), build: {commands: ['node build.mjs', update]}});
 		let criterion = finalCriteria(result).find(item => item.id === 'database');
-		expect(criterion?.status, result.message).toBe("warn");
-		expect(criterion?.detail).toBe('players: same row count, contents changed (checksum ' + `${result.facts.fingerprintBefore!.tables.find(table => table.name === 'players')!.checksum} → ${result.facts.fingerprintAfter!.tables.find(table => table.name === 'players')!.checksum})`);
+		expect(criterion?.status, result.message).toBe('warn');
+		expect(criterion?.detail).toBe(
+			'players: same row count, contents changed (checksum ' +
+				`${result.facts.fingerprintBefore!.tables.find(table => table.name === 'players')!.checksum} → ${result.facts.fingerprintAfter!.tables.find(table => table.name === 'players')!.checksum})`,
+		);
 		expect(result.outcome).toBe('succeeded');
 
 		await production.stop();
@@ -159,7 +174,7 @@ describe.runIf(canRun('backup and fingerprint', ['sshd', 'mariadb']))('backup, f
 		expect(result.outcome).toBe('failed');
 		expect(events.some(event => event.type === 'step-started' && event.stepId === 'reload')).toBe(false);
 		expect(production.site.reloads).toBe(reloadsBefore);
-		const output = events.filter(event => event.type === 'output').flatMap(event => (event as Extract<RunEvent, {type: 'output'}>).lines);
+		const output = events.filter(event => event.type === 'output').flatMap(event => event.lines);
 		expect(output).toEqual(expect.arrayContaining(['building', 'npm ERR! code ENOTEMPTY']));
 		const failure = events.find(event => event.type === 'step-failed' && event.stepId === 'build') as Extract<RunEvent, {type: 'step-failed'}>;
 		expect(failure.error).toContain('npm ERR! syscall rename node_modules/vite');

@@ -49,7 +49,14 @@ describe.runIf(canRun('CLI against a real server', ['sshd']))('the command line 
 			configFile,
 			stringify({
 				app: config.app,
-				ssh: {host: config.ssh.host, port: config.ssh.port, user: config.ssh.user, identityFile: config.ssh.identityFile, knownHostsFile: config.ssh.knownHostsFile, useAgent: false},
+				ssh: {
+					host: config.ssh.host,
+					port: config.ssh.port,
+					user: config.ssh.user,
+					identityFile: config.ssh.identityFile,
+					knownHostsFile: config.ssh.knownHostsFile,
+					useAgent: false,
+				},
 				site: {url: config.site.url, mustContain: config.site.mustContain, mustNotContain: config.site.mustNotContain, timeoutSeconds: 5, intervalSeconds: 0.2},
 				reload: config.reload,
 				build: {commands: config.build.commands},
@@ -66,7 +73,19 @@ describe.runIf(canRun('CLI against a real server', ['sshd']))('the command line 
 		const before = sshd.acceptedConnections();
 		const result = await runCli(['--config', configFile, '--dry-run']);
 		expect(result.code).toBe(0);
-		const order = ['Connect', 'Lock', 'Preflight', 'Pick target', 'Save changes', 'Back up database', 'Confirm', 'Reset', 'Rebuild assets', 'Reload app', 'Verify'];
+		const order = [
+			'Connect',
+			'Lock',
+			'Preflight',
+			'Pick target',
+			'Save changes',
+			'Back up database',
+			'Confirm',
+			'Reset',
+			'Rebuild assets',
+			'Reload app',
+			'Verify',
+		];
 		let position = -1;
 		for (const title of order) {
 			const at = result.stdout.indexOf(`. ${title}`);

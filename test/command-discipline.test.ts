@@ -29,7 +29,7 @@ describe('command discipline', () => {
 	});
 
 	it('only the transports turn a built command into text to run', () => {
-		expect(filesUsing(/\.script\(\)/)).toEqual(['core/remote/one-shell.ts', 'core/remote/ssh-host.ts']);
+		expect(filesUsing(/\.script\(\)/)).toEqual(['core/remote/shell-driver.ts', 'core/remote/ssh-host.ts']);
 		expect(filesUsing(/\.exec\(\s*script/)).toEqual(['core/remote/exec-channel.ts']);
 	});
 

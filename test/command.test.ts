@@ -6,7 +6,20 @@ import {inDir, joinCommands, operatorShell, placeholder, PlanOnlyCommand, quoteW
 /** What a POSIX shell makes of the command: its arguments as printf sees them. */
 const argsOf = (command: ReturnType<typeof sh>) => execFileSync('sh', ['-c', command.script()], {encoding: 'utf8'});
 
-const HOSTILE = ['$(touch /tmp/rewind-never)', '`touch /tmp/rewind-never`', 'a;b', `it's "quoted"`, 'two words', '<todo>', '-rf', '', 'back\\slash', '*', '~/x', 'line\nbreak'];
+const HOSTILE = [
+	'$(touch /tmp/rewind-never)',
+	'`touch /tmp/rewind-never`',
+	'a;b',
+	`it's "quoted"`,
+	'two words',
+	'<todo>',
+	'-rf',
+	'',
+	'back\\slash',
+	'*',
+	'~/x',
+	'line\nbreak',
+];
 
 describe('sh`…`', () => {
 	it('passes every hostile value to the command as one literal argument', () => {

@@ -31,7 +31,9 @@ describe('config validation', () => {
 
 	it('names the path of a wrong type and what was expected', () => {
 		expect(problem(valid.replace('user: deploy', 'user: deploy, port: "twenty-two"'))).toContain('ssh.port: expected a number, got "twenty-two"');
-		expect(problem(valid.replace('mustNotContain: [ROLLBACK TEST]', 'mustNotContain: ROLLBACK TEST'))).toContain('site.mustNotContain: expected a list, got "ROLLBACK TEST"');
+		expect(problem(valid.replace('mustNotContain: [ROLLBACK TEST]', 'mustNotContain: ROLLBACK TEST'))).toContain(
+			'site.mustNotContain: expected a list, got "ROLLBACK TEST"',
+		);
 	});
 
 	it('says when the host is missing', () => {
@@ -43,7 +45,9 @@ describe('config validation', () => {
 	});
 
 	it('rejects an unknown reload method and misspelt keys', () => {
-		expect(problem(valid.replace('method: command', 'method: restart'))).toMatch(/reload\.method: expected one of "pythonanywhere-api", "touch", "command", "manual", "none", got "restart"/);
+		expect(problem(valid.replace('method: command', 'method: restart'))).toMatch(
+			/reload\.method: expected one of "pythonanywhere-api", "touch", "command", "manual", "none", got "restart"/,
+		);
 		expect(problem(valid.replace('user: deploy', 'usr: deploy'))).toContain('ssh: unknown setting "usr" (check the spelling)');
 	});
 
@@ -69,7 +73,11 @@ database: {}
 		expect(config.database?.host).toBe('pythonpydev.mysql.pythonanywhere-services.com');
 		expect(config.database?.name).toBe('pythonpydev$bankroll');
 		expect(config.database?.noTablespaces).toBe(true);
-		expect(config.reload).toEqual({method: 'pythonanywhere-api', url: 'https://www.pythonanywhere.com/api/v0/user/pythonpydev/webapps/stakeeasy.net/reload/', tokenEnv: 'PA_API_TOKEN'});
+		expect(config.reload).toEqual({
+			method: 'pythonanywhere-api',
+			url: 'https://www.pythonanywhere.com/api/v0/user/pythonpydev/webapps/stakeeasy.net/reload/',
+			tokenEnv: 'PA_API_TOKEN',
+		});
 		expect(config.site.url).toBe('https://stakeeasy.net/');
 	});
 

@@ -82,14 +82,17 @@ describe.runIf(canRun('fault matrix', ['sshd', 'mariadb']))('fault matrix', () =
 	const state = () => ({
 		head: execFileSync('git', ['rev-parse', 'HEAD'], {cwd: production.app.dir, encoding: 'utf8'}).trim(),
 		lock: existsSync(path.join(production.app.dir, '.git', 'rewind.lock')),
-		partials: existsSync(production.backupDir) ? readdirSync(production.backupDir).filter(name => name.startsWith('.rewind-backup.') || name.includes('.partial')) : [],
+		partials: existsSync(production.backupDir)
+			? readdirSync(production.backupDir).filter(name => name.startsWith('.rewind-backup.') || name.includes('.partial'))
+			: [],
 		backups: existsSync(production.backupDir) ? readdirSync(production.backupDir).filter(name => name.endsWith('.sql.gz')) : [],
 	});
 	const started = (events: RunEvent[], stepId: StepId) => events.some(event => event.type === 'step-started' && event.stepId === stepId);
-	const failedStep = (events: RunEvent[]) => events.find(event => event.type === 'step-failed') as Extract<RunEvent, {type: 'step-failed'}> | undefined;
-	const hintIds = (events: RunEvent[]) => events.filter(event => event.type === 'hint').map(event => (event as Extract<RunEvent, {type: 'hint'}>).hint.id);
+	const failedStep = (events: RunEvent[]) => events.find((event): event is Extract<RunEvent, {type: 'step-failed'}> => event.type === 'step-failed');
+	const hintIds = (events: RunEvent[]) => events.filter(event => event.type === 'hint').map(event => event.hint.id);
 	const journalOf = (result: RunResult) => readFileSync(result.journalPath!, 'utf8');
-	const finalCriterion = (run: EngineRun, id: string) => (run.events.find(event => event.type === 'run-finished') as Extract<RunEvent, {type: 'run-finished'}>).criteria.find(criterion => criterion.id === id);
+	const finalCriterion = (run: EngineRun, id: string) =>
+		(run.events.find(event => event.type === 'run-finished') as Extract<RunEvent, {type: 'run-finished'}>).criteria.find(criterion => criterion.id === id);
 
 	/** Files under the server's temp dirs (this machine's /tmp and $TMPDIR) that contain `text`. */
 	function tmpFilesContaining(text: string): string[] {
@@ -220,7 +223,9 @@ describe.runIf(canRun('fault matrix', ['sshd', 'mariadb']))('fault matrix', () =
 			const before = state();
 			const run = await runEngine(broken);
 			expect(run.result.exitCode).toBe(1);
-			expect(run.result.message).toMatch(/Back up database failed: the backup failed verification: mysqldump exited 2; mysqldump printed errors: .*Access denied for user .* to database/);
+			expect(run.result.message).toMatch(
+				/Back up database failed: the backup failed verification: mysqldump exited 2; mysqldump printed errors: .*Access denied for user .* to database/,
+			);
 			expect(hintIds(run.events)).toEqual(['mysql-database-access']);
 			expect(started(run.events, 'reset')).toBe(false);
 			expect(state()).toMatchObject({head: before.head, lock: false, backups: []});
@@ -266,7 +271,8 @@ describe.runIf(canRun('fault matrix', ['sshd', 'mariadb']))('fault matrix', () =
 			return {...result, signalled};
 		}
 
-		const writeConfig = (config: Config) => writeConfigFile(path.join(production.root, 'rewind.config.yaml'), config, {passwordEnv: PASSWORD_ENV, runsDir: production.runsDir});
+		const writeConfig = (config: Config) =>
+			writeConfigFile(path.join(production.root, 'rewind.config.yaml'), config, {passwordEnv: PASSWORD_ENV, runsDir: production.runsDir});
 
 		function expectInterrupted(result: CliResult & {signalled: boolean}) {
 			expect(result.signalled).toBe(true);
@@ -281,15 +287,16 @@ describe.runIf(canRun('fault matrix', ['sshd', 'mariadb']))('fault matrix', () =
 			return journal;
 		}
 
-		const cases: Array<{step: string; slow?: Parameters<Faults['slow']>[0]; overrides?: Record<string, unknown>; when: RegExp; head: 'unchanged' | 'target'}> = [
-			{step: 'connect', when: /\$ ssh /, head: 'unchanged'},
-			{step: 'pick target (git log)', slow: 'git-log', when: /\$ cd .* log -1 /, head: 'unchanged'},
-			{step: 'backup', slow: 'mysqldump', when: /\$ mysqldump .* \| gzip/, head: 'unchanged'},
-			{step: 'reset', slow: 'git-reset', when: /\$ cd .* && git reset --hard [0-9a-f]{40} \(guarded/, head: 'target'},
-			{step: 'build', overrides: {build: {commands: ['sleep 1.5 && node build.mjs']}}, when: /\$ cd .* sleep 1\.5 && node build/, head: 'target'},
-			{step: 'reload', overrides: {reload: 'slow'}, when: /\$ cd .* sleep 1\.5 && touch/, head: 'target'},
-			{step: 'verify', slow: 'git-rev-parse-head', when: /✓ Reload app/, head: 'target'},
-		];
+		const cases: Array<{step: string; slow?: Parameters<Faults['slow']>[0]; overrides?: Record<string, unknown>; when: RegExp; head: 'unchanged' | 'target'}> =
+			[
+				{step: 'connect', when: /\$ ssh /, head: 'unchanged'},
+				{step: 'pick target (git log)', slow: 'git-log', when: /\$ cd .* log -1 /, head: 'unchanged'},
+				{step: 'backup', slow: 'mysqldump', when: /\$ mysqldump .* \| gzip/, head: 'unchanged'},
+				{step: 'reset', slow: 'git-reset', when: /\$ cd .* && git reset --hard [0-9a-f]{40} \(guarded/, head: 'target'},
+				{step: 'build', overrides: {build: {commands: ['sleep 1.5 && node build.mjs']}}, when: /\$ cd .* sleep 1\.5 && node build/, head: 'target'},
+				{step: 'reload', overrides: {reload: 'slow'}, when: /\$ cd .* sleep 1\.5 && touch/, head: 'target'},
+				{step: 'verify', slow: 'git-rev-parse-head', when: /✓ Reload app/, head: 'target'},
+			];
 		for (const testCase of cases) {
 			const expectation =
 				testCase.head === 'unchanged'
@@ -361,7 +368,14 @@ describe.runIf(canRun('fault matrix', ['sshd', 'mariadb']))('fault matrix', () =
 			const config = await setUp();
 			const lockDir = path.join(production.app.dir, '.git', 'rewind.lock');
 			mkdirSync(lockDir);
-			const old = {runId: 'old-run', operator: 'bob@laptop', localHost: 'laptop', pid: 4242, startedAt: new Date(Date.now() - 3 * 3600_000).toISOString(), reason: 'rollback of bankroll'};
+			const old = {
+				runId: 'old-run',
+				operator: 'bob@laptop',
+				localHost: 'laptop',
+				pid: 4242,
+				startedAt: new Date(Date.now() - 3 * 3600_000).toISOString(),
+				reason: 'rollback of bankroll',
+			};
 			writeFileSync(path.join(lockDir, 'owner.json'), JSON.stringify(old));
 			const refused = await runEngine(config);
 			expect(refused.result.exitCode).toBe(3);
@@ -409,7 +423,8 @@ describe.runIf(canRun('fault matrix', ['sshd', 'mariadb']))('fault matrix', () =
 			return {...result, signalled};
 		}
 
-		const writeConfig = (config: Config) => writeConfigFile(path.join(production.root, 'rewind.config.yaml'), config, {passwordEnv: PASSWORD_ENV, runsDir: production.runsDir});
+		const writeConfig = (config: Config) =>
+			writeConfigFile(path.join(production.root, 'rewind.config.yaml'), config, {passwordEnv: PASSWORD_ENV, runsDir: production.runsDir});
 
 		it('hang-up (SIGHUP) :: backup :: exit 130, report.md and a closed journal, lock released, the dump stopped on the server, no dump or helper file left', async () => {
 			const config = await setUp();
@@ -448,7 +463,9 @@ describe.runIf(canRun('fault matrix', ['sshd', 'mariadb']))('fault matrix', () =
 					void eventually(() => processesWith(config.database!.name).length > 0).then(() => {
 						// The command's shell: the leader of the process group the dump runs in.
 						const dump = processesWith(config.database!.name)[0]!;
-						const stat = readFileSync(`/proc/${dump}/stat`, 'utf8').slice(readFileSync(`/proc/${dump}/stat`, 'utf8').lastIndexOf(')') + 2).split(' ');
+						const stat = readFileSync(`/proc/${dump}/stat`, 'utf8')
+							.slice(readFileSync(`/proc/${dump}/stat`, 'utf8').lastIndexOf(')') + 2)
+							.split(' ');
 						duringBackup = tmpFilesContaining(PASSWORD);
 						process.kill(Number(stat[2]), 'SIGKILL');
 						killedAt = Date.now();
@@ -480,10 +497,19 @@ describe.runIf(canRun('fault matrix', ['sshd', 'mariadb']))('fault matrix', () =
 
 		/** A database of incompressible rows: the dump's real size is far above the usual estimate. */
 		function seedBlobs(name: string, rows: number): {dataLength: number; dumpBytes: number} {
-			database.sql(`CREATE TABLE blobs (id INT AUTO_INCREMENT PRIMARY KEY, data BLOB) ENGINE=InnoDB; INSERT INTO blobs (data) SELECT RANDOM_BYTES(1024) FROM seq_1_to_${rows}; ANALYZE TABLE blobs;`, name);
+			database.sql(
+				`CREATE TABLE blobs (id INT AUTO_INCREMENT PRIMARY KEY, data BLOB) ENGINE=InnoDB; INSERT INTO blobs (data) SELECT RANDOM_BYTES(1024) FROM seq_1_to_${rows}; ANALYZE TABLE blobs;`,
+				name,
+			);
 			const dataLength = Number(database.sql(`SELECT SUM(DATA_LENGTH) FROM information_schema.TABLES WHERE TABLE_SCHEMA = '${name}';`).trim());
 			const server = inject('mariadb')!;
-			const dumpBytes = Number(execFileSync('sh', ['-c', `mysqldump --no-defaults --socket=${server.socket} -u ${server.rootUser} --no-tablespaces --single-transaction '${name}' | gzip -c | wc -c`], {encoding: 'utf8'}).trim());
+			const dumpBytes = Number(
+				execFileSync(
+					'sh',
+					['-c', `mysqldump --no-defaults --socket=${server.socket} -u ${server.rootUser} --no-tablespaces --single-transaction '${name}' | gzip -c | wc -c`],
+					{encoding: 'utf8'},
+				).trim(),
+			);
 			return {dataLength, dumpBytes};
 		}
 
@@ -498,7 +524,10 @@ describe.runIf(canRun('fault matrix', ['sshd', 'mariadb']))('fault matrix', () =
 				const before = state();
 				const run = await runEngine({...config, database: {...config.database!, backupDir: small.dir, fingerprint: false}});
 				expect(run.result.exitCode).toBe(1);
-				if (small.limited === 'tmpfs') expect(run.result.message).toMatch(new RegExp(`disk full: \\d+\\.\\d MiB free on ${small.dir.replaceAll('/', '\\/')} \\(tee: .*No space left on device\\)`));
+				if (small.limited === 'tmpfs')
+					expect(run.result.message).toMatch(
+						new RegExp(`disk full: \\d+\\.\\d MiB free on ${small.dir.replaceAll('/', '\\/')} \\(tee: .*No space left on device\\)`),
+					);
 				else expect(run.result.message).toMatch(/file size limit of the server’s shell \(ulimit -f\) stopped the dump; .*File too large/);
 				expect(readdirSync(small.dir)).toEqual([]);
 				expect(small.free()).toBe(freeBefore);
@@ -551,7 +580,20 @@ describe.runIf(canRun('fault matrix', ['sshd', 'mariadb']))('fault matrix', () =
 			// The reset wrote the old committed settings over the production ones: they are in the archive.
 			expect(readFileSync(path.join(production.app.dir, 'settings.py'), 'utf8')).toBe('DEBUG = True\n');
 
-			const undo = await runThroughSession(config, {kind: 'undo', flags: {target: from}, runsDir: production.runsDir, secrets: [PASSWORD], initialFacts: {undoOf: {runId: rollback.result.runId, dirty: rollback.result.facts.dirty!, atRisk: rollback.result.facts.atRisk!, statusDigestBefore: rollback.result.facts.statusDigestBefore!}}});
+			const undo = await runThroughSession(config, {
+				kind: 'undo',
+				flags: {target: from},
+				runsDir: production.runsDir,
+				secrets: [PASSWORD],
+				initialFacts: {
+					undoOf: {
+						runId: rollback.result.runId,
+						dirty: rollback.result.facts.dirty!,
+						atRisk: rollback.result.facts.atRisk!,
+						statusDigestBefore: rollback.result.facts.statusDigestBefore!,
+					},
+				},
+			});
 			expect(undo.result.outcome, undo.result.message).toBe('succeeded');
 			expect(git('rev-parse', 'HEAD').trim()).toBe(from);
 			expect(readFileSync(path.join(production.app.dir, 'settings.py'), 'utf8')).toBe(settings);

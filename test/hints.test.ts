@@ -9,10 +9,11 @@ const context = {managedDb: {host: 'alice.mysql.pythonanywhere-services.com', po
 /** A real message for every rule: adding a rule without a sample fails this suite. */
 const SAMPLES: Record<string, string> = {
 	'mysql-socket': `mysqldump: Got error: 2002: "Can't connect to local server through socket '/run/mysqld/mysqld.sock' (2)" when trying to connect`,
-	'mysql-process-privilege': "mysqldump: Error: 'Access denied; you need (at least one of) the PROCESS privilege(s) for this operation' when trying to dump tablespaces",
+	'mysql-process-privilege':
+		"mysqldump: Error: 'Access denied; you need (at least one of) the PROCESS privilege(s) for this operation' when trying to dump tablespaces",
 	'mysql-access-denied': `mysqldump: Got error: 1045: "Access denied for user 'trainee'@'localhost' (using password: YES)" when trying to connect`,
 	'mysql-database-access': `mysqldump: Got error: 1044: "Access denied for user 'u1'@'localhost' to database 'u1$bankroll_missing'" when selecting the database`,
-	'mysql-unknown-host': "mysqldump: Got error: 2005: \"Unknown server host 'alice.mysql.pythonanywhere-services.com' (-2)\" when trying to connect",
+	'mysql-unknown-host': 'mysqldump: Got error: 2005: "Unknown server host \'alice.mysql.pythonanywhere-services.com\' (-2)" when trying to connect',
 	'mysql-unknown-database': `mysqldump: Got error: 1049: "Unknown database 'bankroll'" when selecting the database`,
 	'mysqldump-missing': 'sh: 1: mysqldump: not found',
 	'backup-truncated': 'the backup failed verification: gzip -t failed: unexpected end of file or crc error',

@@ -50,8 +50,22 @@ describe.runIf(canRun('hostile inputs', ['sshd', 'mariadb']))('hostile inputs ag
 	});
 
 	const head = (dir: string) => execFileSync('git', ['rev-parse', 'HEAD'], {cwd: dir, encoding: 'utf8'}).trim();
-	const sshSection = () => ({host: sshd.host, port: sshd.port, user: sshd.user, identityFile: sshd.identityFile, knownHostsFile: sshd.knownHostsFile, useAgent: false});
-	const siteSection = (prod: Production, extra: Record<string, unknown> = {}) => ({url: prod.site.url, mustContain: [SITE_TITLE], mustNotContain: [MARKER], timeoutSeconds: 5, intervalSeconds: 0.2, ...extra});
+	const sshSection = () => ({
+		host: sshd.host,
+		port: sshd.port,
+		user: sshd.user,
+		identityFile: sshd.identityFile,
+		knownHostsFile: sshd.knownHostsFile,
+		useAgent: false,
+	});
+	const siteSection = (prod: Production, extra: Record<string, unknown> = {}) => ({
+		url: prod.site.url,
+		mustContain: [SITE_TITLE],
+		mustNotContain: [MARKER],
+		timeoutSeconds: 5,
+		intervalSeconds: 0.2,
+		...extra,
+	});
 	const writeConfig = (prod: Production, config: Record<string, unknown>) => {
 		const file = path.join(prod.root, 'rewind.config.yaml');
 		writeFileSync(file, stringify({runsDir: prod.runsDir, ...config}));
@@ -73,7 +87,7 @@ describe.runIf(canRun('hostile inputs', ['sshd', 'mariadb']))('hostile inputs ag
 		{name: '$(…) command substitution', value: id => `$(touch ${markers}/${id})`},
 		{name: 'backticks', value: id => `\`touch ${markers}/${id}\``},
 		{name: '; a second command', value: id => `;touch ${markers}/${id};`},
-		{name: "both quotes ' and \"", value: id => `'q"dq'${id}"`},
+		{name: 'both quotes \' and "', value: id => `'q"dq'${id}"`},
 		{name: '<word>, the shape of a plan placeholder', value: id => `<todo-${id}>`},
 	];
 
@@ -168,7 +182,12 @@ describe.runIf(canRun('hostile inputs', ['sshd', 'mariadb']))('hostile inputs ag
 		/** A production whose last good commit has a hostile subject and author. */
 		async function hostileHistory(): Promise<{prod: Production; target: string}> {
 			const prod = await startProduction(sshd);
-			const git = (...args: string[]) => execFileSync('git', args, {cwd: prod.app.dir, encoding: 'utf8', env: {...process.env, GIT_AUTHOR_NAME: AUTHOR, GIT_AUTHOR_EMAIL: 'm@x', GIT_COMMITTER_NAME: 'c', GIT_COMMITTER_EMAIL: 'c@x'}});
+			const git = (...args: string[]) =>
+				execFileSync('git', args, {
+					cwd: prod.app.dir,
+					encoding: 'utf8',
+					env: {...process.env, GIT_AUTHOR_NAME: AUTHOR, GIT_AUTHOR_EMAIL: 'm@x', GIT_COMMITTER_NAME: 'c', GIT_COMMITTER_EMAIL: 'c@x'},
+				});
 			git('commit', '-q', '--allow-empty', '-m', SUBJECT);
 			const target = git('rev-parse', 'HEAD').trim();
 			git('commit', '-q', '--allow-empty', '-m', 'A later deploy');
@@ -183,7 +202,13 @@ describe.runIf(canRun('hostile inputs', ['sshd', 'mariadb']))('hostile inputs ag
 		it('the plain output and report.md show visible stand-ins, never the bytes; the journal keeps the original, escaped', async () => {
 			const {prod, target} = await hostileHistory();
 			production = prod;
-			const file = writeConfig(prod, {app: {dir: prod.app.dir}, ssh: sshSection(), site: siteSection(prod, {mustNotContain: []}), reload: {method: 'touch', path: prod.wsgiPath}, build: {commands: ['node build.mjs']}});
+			const file = writeConfig(prod, {
+				app: {dir: prod.app.dir},
+				ssh: sshSection(),
+				site: siteSection(prod, {mustNotContain: []}),
+				reload: {method: 'touch', path: prod.wsgiPath},
+				build: {commands: ['node build.mjs']},
+			});
 			const result = await runCli(['--config', file, '--target', target, '--yes']);
 			expect(result.code, result.stdout).toBe(0);
 			expectInert(result.stdout, 'stdout');
@@ -259,7 +284,12 @@ describe.runIf(canRun('hostile inputs', ['sshd', 'mariadb']))('hostile inputs ag
 			const result = await runCli(['--config', file, '--target', prod.app.good, '--yes'], {env: {[PASSWORD_ENV]: password}});
 			expect(result.code, result.stdout.slice(-1500)).toBe(0);
 			expect(result.stdout).toMatch(/✓ Back up database: verified/);
-			for (const text of [result.stdout, result.stderr, readFileSync(/Report: (\S+)/.exec(result.stdout)![1]!, 'utf8'), readFileSync(/Journal: (\S+)/.exec(result.stdout)![1]!, 'utf8')]) {
+			for (const text of [
+				result.stdout,
+				result.stderr,
+				readFileSync(/Report: (\S+)/.exec(result.stdout)![1]!, 'utf8'),
+				readFileSync(/Journal: (\S+)/.exec(result.stdout)![1]!, 'utf8'),
+			]) {
 				expect(text).not.toContain(password);
 				expect(text).not.toContain(password.split(' ').at(-1));
 			}
@@ -273,7 +303,20 @@ describe.runIf(canRun('hostile inputs', ['sshd', 'mariadb']))('hostile inputs ag
 		const knownHosts = path.join(prod.root, 'known_hosts_rsa_only');
 		writeFileSync(knownHosts, `[127.0.0.1]:${sshd.port} ${sshd.hostKeys['ssh-rsa']}\n`);
 		// OpenSSH itself connects with this file and strict checking.
-		execFileSync('ssh', ['-p', String(sshd.port), '-i', sshd.identityFile, '-o', `UserKnownHostsFile=${knownHosts}`, '-o', 'StrictHostKeyChecking=yes', '-o', 'BatchMode=yes', `${sshd.user}@127.0.0.1`, 'true']);
+		execFileSync('ssh', [
+			'-p',
+			String(sshd.port),
+			'-i',
+			sshd.identityFile,
+			'-o',
+			`UserKnownHostsFile=${knownHosts}`,
+			'-o',
+			'StrictHostKeyChecking=yes',
+			'-o',
+			'BatchMode=yes',
+			`${sshd.user}@127.0.0.1`,
+			'true',
+		]);
 		const run = await runEngine(prod.config({ssh: {knownHostsFile: knownHosts}}), {flags: {target: prod.app.good}, runsDir: prod.runsDir});
 		expect(run.result.outcome, run.result.message).toBe('succeeded');
 		expect(readFileSync(knownHosts, 'utf8')).toBe(`[127.0.0.1]:${sshd.port} ${sshd.hostKeys['ssh-rsa']}\n`);

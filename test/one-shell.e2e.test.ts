@@ -54,7 +54,20 @@ describe.runIf(canRun('one shell', ['sshd']))('one long-lived shell over a real 
 
 	beforeAll(async () => {
 		sshd = await startSshd();
-		const config = configSchema.parse({app: {dir: '/tmp'}, ssh: {host: sshd.host, port: sshd.port, user: sshd.user, identityFile: sshd.identityFile, knownHostsFile: sshd.knownHostsFile, useAgent: false, configFile: '/nonexistent'}, site: {url: 'http://x/'}, reload: {method: 'none'}});
+		const config = configSchema.parse({
+			app: {dir: '/tmp'},
+			ssh: {
+				host: sshd.host,
+				port: sshd.port,
+				user: sshd.user,
+				identityFile: sshd.identityFile,
+				knownHostsFile: sshd.knownHostsFile,
+				useAgent: false,
+				configFile: '/nonexistent',
+			},
+			site: {url: 'http://x/'},
+			reload: {method: 'none'},
+		});
 		session = (await connectToServer(config.ssh, {ask: async () => false, note: () => {}, addSecret: () => {}})).session;
 	});
 	afterAll(async () => {
@@ -98,7 +111,10 @@ describe.runIf(canRun('one shell', ['sshd']))('one long-lived shell over a real 
 	it('a stop ends the command’s whole process group on the server, and the next command runs', async () => {
 		const tag = `rewind-stop-${Date.now()}`;
 		const stop = new AbortController();
-		const running = session.run(sh`sh -c 'sleep 300; true' ${tag} & sh -c 'sleep 301; true' ${tag} & echo started; wait`, {signal: stop.signal, onStdout: () => void eventually(() => processesTagged(tag).length === 2).then(() => stop.abort())});
+		const running = session.run(sh`sh -c 'sleep 300; true' ${tag} & sh -c 'sleep 301; true' ${tag} & echo started; wait`, {
+			signal: stop.signal,
+			onStdout: () => void eventually(() => processesTagged(tag).length === 2).then(() => stop.abort()),
+		});
 		const result = await running;
 		expect(result, JSON.stringify(result)).toMatchObject({aborted: true});
 		expect(result.exitSignal, JSON.stringify(result)).toBe('TERM');
@@ -121,11 +137,47 @@ describe.runIf(canRun('one shell', ['sshd']))('one long-lived shell over a real 
 	});
 
 	it('a connection cut mid-command fails it as a lost connection', async () => {
-		const other = (await connectToServer(configSchema.parse({app: {dir: '/tmp'}, ssh: {host: sshd.host, port: sshd.port, user: sshd.user, identityFile: sshd.identityFile, knownHostsFile: sshd.knownHostsFile, useAgent: false, configFile: '/nonexistent'}, site: {url: 'http://x/'}, reload: {method: 'none'}}).ssh, {ask: async () => false, note: () => {}, addSecret: () => {}})).session;
+		const other = (
+			await connectToServer(
+				configSchema.parse({
+					app: {dir: '/tmp'},
+					ssh: {
+						host: sshd.host,
+						port: sshd.port,
+						user: sshd.user,
+						identityFile: sshd.identityFile,
+						knownHostsFile: sshd.knownHostsFile,
+						useAgent: false,
+						configFile: '/nonexistent',
+					},
+					site: {url: 'http://x/'},
+					reload: {method: 'none'},
+				}).ssh,
+				{ask: async () => false, note: () => {}, addSecret: () => {}},
+			)
+		).session;
 		const running = other.run(sh`echo started; sleep 30`, {onStdout: () => setTimeout(() => sshd.killSessions(), 50)});
 		await expect(running).rejects.toBeInstanceOf(ConnectionLostError);
 		// Our own session's process was among those killed: reconnect for the tests after.
-		session = (await connectToServer(configSchema.parse({app: {dir: '/tmp'}, ssh: {host: sshd.host, port: sshd.port, user: sshd.user, identityFile: sshd.identityFile, knownHostsFile: sshd.knownHostsFile, useAgent: false, configFile: '/nonexistent'}, site: {url: 'http://x/'}, reload: {method: 'none'}}).ssh, {ask: async () => false, note: () => {}, addSecret: () => {}})).session;
+		session = (
+			await connectToServer(
+				configSchema.parse({
+					app: {dir: '/tmp'},
+					ssh: {
+						host: sshd.host,
+						port: sshd.port,
+						user: sshd.user,
+						identityFile: sshd.identityFile,
+						knownHostsFile: sshd.knownHostsFile,
+						useAgent: false,
+						configFile: '/nonexistent',
+					},
+					site: {url: 'http://x/'},
+					reload: {method: 'none'},
+				}).ssh,
+				{ask: async () => false, note: () => {}, addSecret: () => {}},
+			)
+		).session;
 	});
 });
 
@@ -135,13 +187,24 @@ describe('without bash or base64 on the server', () => {
 		const dir = mkdtempSync(path.join(os.tmpdir(), 'rewind-fallback-'));
 		const hostKeys = generateEd25519(utils);
 		const clientKeys = generateEd25519(utils);
-		const server = await startSandboxSsh({user: 'u', home: dir, env: {PATH: path.join(dir, 'nothing-here'), HOME: dir}, authorizedKey: clientKeys.public, hostKey: hostKeys.private});
+		const server = await startSandboxSsh({
+			user: 'u',
+			home: dir,
+			env: {PATH: path.join(dir, 'nothing-here'), HOME: dir},
+			authorizedKey: clientKeys.public,
+			hostKey: hostKeys.private,
+		});
 		try {
 			const keyFile = path.join(dir, 'id');
 			execFileSync('sh', ['-c', `umask 077; cat > ${keyFile}`], {input: clientKeys.private});
 			const knownHosts = path.join(dir, 'known_hosts');
 			execFileSync('sh', ['-c', `cat > ${knownHosts}`], {input: `[127.0.0.1]:${server.port} ${hostKeys.public.split(' ').slice(0, 2).join(' ')}\n`});
-			const ssh = configSchema.parse({app: {dir: '/tmp'}, ssh: {host: '127.0.0.1', port: server.port, user: 'u', identityFile: keyFile, knownHostsFile: knownHosts, useAgent: false, configFile: '/nonexistent'}, site: {url: 'http://x/'}, reload: {method: 'none'}}).ssh;
+			const ssh = configSchema.parse({
+				app: {dir: '/tmp'},
+				ssh: {host: '127.0.0.1', port: server.port, user: 'u', identityFile: keyFile, knownHostsFile: knownHosts, useAgent: false, configFile: '/nonexistent'},
+				site: {url: 'http://x/'},
+				reload: {method: 'none'},
+			}).ssh;
 			const fallback = (await connectToServer(ssh, {ask: async () => false, note: () => {}, addSecret: () => {}})).session;
 			expect(fallback.transport).toBe('exec-per-command');
 			expect(fallback.transportNote).toMatch(/one channel per command: no base64 on the server/);

@@ -32,7 +32,15 @@ describe('Redactor', () => {
 		const redactor = new Redactor();
 		const secret = `first-line's "x"\\y\nsecond-line`;
 		redactor.add(secret);
-		for (const form of [secret, `first-line's "x"\\y`, 'second-line', JSON.stringify(secret), `'${secret.replaceAll("'", `'\\''`)}'`, encodeURIComponent(secret), secret.replaceAll('\\', '\\\\').replaceAll('"', '\\"')]) {
+		for (const form of [
+			secret,
+			`first-line's "x"\\y`,
+			'second-line',
+			JSON.stringify(secret),
+			`'${secret.replaceAll("'", `'\\''`)}'`,
+			encodeURIComponent(secret),
+			secret.replaceAll('\\', '\\\\').replaceAll('"', '\\"'),
+		]) {
 			expect(redactor.redact(`before ${form} after`), form).not.toMatch(/first-line|second-line/);
 		}
 	});

@@ -34,7 +34,11 @@ describe('run state reducer', () => {
 	});
 
 	it('keeps a short live tail and logs a failed command’s last output', () => {
-		let state = run([started, {type: 'step-started', at, stepId: 'build'}, {type: 'command-started', at, stepId: 'build', commandId: 'b#1', where: 'server', display: 'npm ci'}]);
+		let state = run([
+			started,
+			{type: 'step-started', at, stepId: 'build'},
+			{type: 'command-started', at, stepId: 'build', commandId: 'b#1', where: 'server', display: 'npm ci'},
+		]);
 		const lines = Array.from({length: 300}, (_, index) => `line ${index}`);
 		state = reduceRun(state, {type: 'output', at, stepId: 'build', commandId: 'b#1', lines});
 		expect(state.tail.length).toBe(200);
@@ -56,7 +60,11 @@ describe('run state reducer', () => {
 	});
 
 	it('skipped and failed steps are logged with the reason', () => {
-		const state = run([started, {type: 'step-skipped', at, stepId: 'build', reason: 'no build commands'}, {type: 'step-failed', at, stepId: 'connect', durationMs: 3, error: 'refused'}]);
+		const state = run([
+			started,
+			{type: 'step-skipped', at, stepId: 'build', reason: 'no build commands'},
+			{type: 'step-failed', at, stepId: 'connect', durationMs: 3, error: 'refused'},
+		]);
 		expect(state.steps.map(step => step.state)).toEqual(['failed', 'skipped']);
 		expect(state.log.map(entry => logLine(entry).text)).toEqual(['– Rebuild assets skipped: no build commands', '✗ Connect failed: refused']);
 	});
@@ -85,7 +93,14 @@ describe('run state reducer', () => {
 	});
 });
 
-const commit = (index: number): Commit => ({hash: `${index}`.padStart(40, '0'), shortHash: `${index}`.padStart(7, '0'), parents: [], date: at, author: 'a', subject: `c${index}`});
+const commit = (index: number): Commit => ({
+	hash: `${index}`.padStart(40, '0'),
+	shortHash: `${index}`.padStart(7, '0'),
+	parents: [],
+	date: at,
+	author: 'a',
+	subject: `c${index}`,
+});
 
 describe('commit picker reducer', () => {
 	it('places pages by offset and moves the cursor within bounds', () => {

@@ -7,7 +7,7 @@ import {existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync
 import os from 'node:os';
 import path from 'node:path';
 import {afterAll, describe, expect, it} from 'vitest';
-import {parseCli} from '../source/cli.js';
+import {parseCli} from '../source/cli-options.js';
 import type {RunEvent} from '../source/core/events.js';
 import {readJournal} from '../source/core/journal.js';
 import {createFlagEngine} from '../source/session.js';
@@ -83,7 +83,17 @@ const drills = loadDrills();
 describe.runIf(canRun('rehearsal drills', ['mariadb']))('every drill shows its fault, its hint, and ends safely', () => {
 	it('has the drills the seed report asks for', () => {
 		expect(drills.map(drill => drill.id).sort()).toEqual(
-			['corrupted-node-modules', 'dirty-tree', 'forgotten-build', 'mysql-socket', 'process-privilege', 'reload-401', 'reload-409', 'reload-redirect', 'ssh-drop-during-backup'].sort(),
+			[
+				'corrupted-node-modules',
+				'dirty-tree',
+				'forgotten-build',
+				'mysql-socket',
+				'process-privilege',
+				'reload-401',
+				'reload-409',
+				'reload-redirect',
+				'ssh-drop-during-backup',
+			].sort(),
 		);
 	});
 
@@ -98,7 +108,7 @@ describe.runIf(canRun('rehearsal drills', ['mariadb']))('every drill shows its f
 				const result = await engine.run();
 
 				// The fault appeared and the matching hint was shown.
-				const hints = events.filter(event => event.type === 'hint').map(event => (event as Extract<RunEvent, {type: 'hint'}>).hint.id);
+				const hints = events.filter(event => event.type === 'hint').map(event => event.hint.id);
 				expect(hints).toContain(drill.expect.hint);
 				expect(result.outcome, result.message).toBe(drill.expect.outcome);
 

@@ -56,12 +56,22 @@ describe.runIf(canRun('safety', ['sshd', 'mariadb']))('safety', () => {
 		});
 	}
 
-	async function run(config: Config, flags: Partial<RunFlags> = {}, operator?: {ask: <Q extends Question>(q: Q) => Promise<Answer<Q>>}): Promise<RunResult & {events: RunEvent[]}> {
-		const {result, events} = await runEngine(config, {flags: {target: production.app.good, ...flags}, runsDir: production.runsDir, secrets: [PASSWORD], ...(operator ? {operator} : {})});
+	async function run(
+		config: Config,
+		flags: Partial<RunFlags> = {},
+		operator?: {ask: <Q extends Question>(q: Q) => Promise<Answer<Q>>},
+	): Promise<RunResult & {events: RunEvent[]}> {
+		const {result, events} = await runEngine(config, {
+			flags: {target: production.app.good, ...flags},
+			runsDir: production.runsDir,
+			secrets: [PASSWORD],
+			...(operator ? {operator} : {}),
+		});
 		return {...result, events};
 	}
 
-	const configFile = (config: Config) => writeConfigFile(path.join(production.root, 'rewind.config.yaml'), config, {passwordEnv: PASSWORD_ENV, runsDir: production.runsDir});
+	const configFile = (config: Config) =>
+		writeConfigFile(path.join(production.root, 'rewind.config.yaml'), config, {passwordEnv: PASSWORD_ENV, runsDir: production.runsDir});
 
 	const head = () => execFileSync('git', ['rev-parse', 'HEAD'], {cwd: production.app.dir, encoding: 'utf8'}).trim();
 
@@ -213,7 +223,9 @@ describe.runIf(canRun('safety', ['sshd', 'mariadb']))('safety', () => {
 		await production.stop();
 		const again = await setUp();
 		const file = configFile({...again, ssh: {...again.ssh, identityFile: encrypted}});
-		const cli = await runCli(['--config', file, '--target', production.app.good, '--yes'], {env: {[PASSWORD_ENV]: PASSWORD, REWIND_SSH_PASSPHRASE: 'correct horse'}});
+		const cli = await runCli(['--config', file, '--target', production.app.good, '--yes'], {
+			env: {[PASSWORD_ENV]: PASSWORD, REWIND_SSH_PASSPHRASE: 'correct horse'},
+		});
 		expect(cli.code).toBe(0);
 	});
 
@@ -221,7 +233,18 @@ describe.runIf(canRun('safety', ['sshd', 'mariadb']))('safety', () => {
 		const config = await setUp();
 		const sshConfig = path.join(production.root, 'ssh_config');
 		writeFileSync(sshConfig, `Host prod-bankroll\n  HostName 127.0.0.1\n  Port ${sshd.port}\n  User ${sshd.user}\n  IdentityFile ${sshd.identityFile}\n`);
-		const result = await run({...config, ssh: {host: 'prod-bankroll', knownHostsFile: sshd.knownHostsFile, configFile: sshConfig, keepaliveSeconds: 10, connectTimeoutSeconds: 20, stallSeconds: 30, useAgent: false}});
+		const result = await run({
+			...config,
+			ssh: {
+				host: 'prod-bankroll',
+				knownHostsFile: sshd.knownHostsFile,
+				configFile: sshConfig,
+				keepaliveSeconds: 10,
+				connectTimeoutSeconds: 20,
+				stallSeconds: 30,
+				useAgent: false,
+			},
+		});
 		expect(result.outcome).toBe('succeeded');
 		expect(result.facts.sshTarget).toBe(`${sshd.user}@127.0.0.1:${sshd.port}`);
 	});

@@ -26,7 +26,9 @@ describe('known_hosts', () => {
 	});
 
 	it('finds plain, listed and wildcard entries', () => {
-		const entries = parseKnownHosts(`# comment\nother.com,example.com ssh-ed25519 ${KEY_A.toString('base64')}\n*.internal ssh-ed25519 ${KEY_B.toString('base64')}\n`);
+		const entries = parseKnownHosts(
+			`# comment\nother.com,example.com ssh-ed25519 ${KEY_A.toString('base64')}\n*.internal ssh-ed25519 ${KEY_B.toString('base64')}\n`,
+		);
 		expect(checkHostKey(entries, 'example.com', 22, KEY_A).status).toBe('known');
 		expect(checkHostKey(entries, 'db.internal', 22, KEY_B).status).toBe('known');
 		expect(checkHostKey(entries, 'new.com', 22, KEY_A).status).toBe('unknown');

@@ -6,7 +6,7 @@ import {execFileSync, spawn} from 'node:child_process';
 import {existsSync, readdirSync, readFileSync} from 'node:fs';
 import path from 'node:path';
 import {afterAll, afterEach, beforeAll, describe, expect, it} from 'vitest';
-import {parseCli} from '../source/cli.js';
+import {parseCli} from '../source/cli-options.js';
 import {readJournal} from '../source/core/journal.js';
 import {findDrill} from '../source/rehearsal/drills.js';
 import {prepareRehearsal} from '../source/rehearsal/rehearse.js';
@@ -114,13 +114,17 @@ describe.runIf(canRun('TUI safety', ['sshd']))('TUI safety against a real server
 		const closed = new Promise<number | null>(resolve => child.on('close', resolve));
 		try {
 			await waitForText(() => output, 'HEAD (live now)', 20_000);
-			const rewind = readdirSync('/proc').find(pid => /^\d+$/.test(pid) && (() => {
-				try {
-					return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(`${BIN}\0--config\0${file}`);
-				} catch {
-					return false;
-				}
-			})());
+			const rewind = readdirSync('/proc').find(
+				pid =>
+					/^\d+$/.test(pid) &&
+					(() => {
+						try {
+							return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(`${BIN}\0--config\0${file}`);
+						} catch {
+							return false;
+						}
+					})(),
+			);
 			expect(rewind).toBeDefined();
 			process.kill(Number(rewind), 'SIGHUP');
 			await closed;

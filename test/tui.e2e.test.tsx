@@ -3,10 +3,12 @@
  * and a git "production" checkout served over HTTP on 127.0.0.1.
  */
 import {execFileSync} from 'node:child_process';
+import {readdirSync} from 'node:fs';
 import {afterAll, afterEach, beforeAll, describe, expect, it} from 'vitest';
 import {MARKER} from '../source/rehearsal/app-repo.js';
 import {App} from '../source/ui/app.js';
 import {canRun} from './helpers/availability.js';
+import {seedBankroll, sharedDatabase} from './helpers/database.js';
 import {KEY, waitForText} from './helpers/ink.js';
 import {startProduction, type Production} from './helpers/production.js';
 import {startSshd, type Sshd} from './helpers/sshd.js';
@@ -59,7 +61,13 @@ describe.runIf(canRun('TUI end to end', ['sshd']))('the TUI against a real serve
 		ui.stdin.write(KEY.enter);
 
 		const final = await waitForText(frame, 'Rolled back and verified', 20_000);
-		for (const check of ['Server HEAD is the target commit', 'Front-end assets rebuilt', 'Web app reloaded', 'Site answers 200', `Page no longer shows "${MARKER}"`]) {
+		for (const check of [
+			'Server HEAD is the target commit',
+			'Front-end assets rebuilt',
+			'Web app reloaded',
+			'Site answers 200',
+			`Page no longer shows "${MARKER}"`,
+		]) {
 			expect(final).toMatch(new RegExp(`✓ ${check.replace(/[.*+?^${}()|[\]\\"]/g, '\\$&')}`));
 		}
 		expect(final).not.toContain('✗');
@@ -115,5 +123,60 @@ describe.runIf(canRun('TUI end to end', ['sshd']))('the TUI against a real serve
 		expect(final).toMatch(/✓ Server HEAD is the target commit/);
 		ui.stdin.write('q');
 		await waitForText(() => String(exitCode()), '1');
+	});
+});
+
+describe.runIf(canRun('TUI going back', ['sshd', 'mariadb']))('the TUI: going back from the confirmation', () => {
+	it('Esc shows the picker with the previous target highlighted; picking again reuses the verified backup (checked: file, HEAD, database unchanged)', async () => {
+		const sshd = await startSshd();
+		const production = await startProduction(sshd);
+		const database = sharedDatabase()!;
+		const password = `esc-${Date.now()}`;
+		process.env['REWIND_ESC_DB_PASSWORD'] = password;
+		const seeded = seedBankroll(database, password);
+		const config = production.config({
+			reload: {method: 'command', command: `touch ${production.wsgiPath}`},
+			database: {
+				host: '127.0.0.1',
+				port: database.port,
+				user: seeded.user,
+				name: seeded.name,
+				passwordEnv: 'REWIND_ESC_DB_PASSWORD',
+				backupDir: production.backupDir,
+			},
+		});
+		const {session} = tuiSessions(config, production.runsDir);
+		const {ui, exitCode} = renderTui(<App session={session} />);
+		const frame = () => ui.lastFrame();
+		const good = production.app.good.slice(0, 7);
+		try {
+			await waitForText(frame, 'HEAD (live now)');
+			ui.stdin.write(KEY.down);
+			await waitForText(frame, 'undoes 1 commit');
+			ui.stdin.write(KEY.enter);
+			await waitForText(frame, `Type ${good} and press Enter`, 20_000);
+			ui.stdin.write(KEY.escape);
+			await waitForText(frame, new RegExp(`▸ ${good}`));
+			await waitForText(frame, 'undoes 1 commit');
+			ui.stdin.write(KEY.enter);
+			await waitForText(frame, `Type ${good} and press Enter`, 20_000);
+			ui.stdin.write(`${good}\r`);
+			await waitForText(frame, 'Rolled back and verified', 20_000);
+			const backups = session.engine.state.commands.filter(command => command.commandId.startsWith('backup#'));
+			expect(backups).toHaveLength(1);
+			expect(
+				session.engine.state.log.some(
+					entry => entry.kind === 'step-skipped' && entry.reason.includes('still holds: the file, HEAD and the database are unchanged (checked)'),
+				),
+			).toBe(true);
+			expect(readdirSync(production.backupDir).filter(name => name.endsWith('.sql.gz'))).toHaveLength(1);
+			ui.stdin.write('q');
+			await waitForText(() => String(exitCode()), '0');
+		} finally {
+			ui.unmount();
+			delete process.env['REWIND_ESC_DB_PASSWORD'];
+			await production.stop();
+			await sshd.stop();
+		}
 	});
 });

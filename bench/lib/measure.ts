@@ -25,7 +25,11 @@ export type Timed = {readonly ms: number; readonly code: number | null; readonly
  * Runs a command; resolves when it exits (or, with `marker`, as soon as stdout shows it, then kills
  * it). Samples its peak RSS every 20 ms until then.
  */
-export function timeCommand(command: string, args: readonly string[], options: {env?: NodeJS.ProcessEnv; marker?: string; timeoutMs?: number; cwd?: string} = {}): Promise<Timed> {
+export function timeCommand(
+	command: string,
+	args: readonly string[],
+	options: {env?: NodeJS.ProcessEnv; marker?: string; timeoutMs?: number; cwd?: string} = {},
+): Promise<Timed> {
 	return new Promise((resolve, reject) => {
 		const started = performance.now();
 		const child: ChildProcess = spawn(command, [...args], {stdio: ['pipe', 'pipe', 'pipe'], env: {...process.env, ...options.env}, cwd: options.cwd});

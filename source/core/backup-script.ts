@@ -22,7 +22,11 @@ import type {PlanView} from './step.js';
 export const STDERR_ERROR = /error|denied|can't|cannot|unknown|failed|fatal/i;
 
 export function backupFileName(view: PlanView): ReturnType<typeof word> {
-	return word(`${fileNamePart(view.config.database!.name)}-${view.stamp}-${view.runId.slice(-4)}-pre-rollback-`, view.facts.fromHead?.slice(0, 7) ?? placeholder('head'), '.sql.gz');
+	return word(
+		`${fileNamePart(view.config.database!.name)}-${view.stamp}-${view.runId.slice(-4)}-pre-rollback-`,
+		view.facts.fromHead?.slice(0, 7) ?? placeholder('head'),
+		'.sql.gz',
+	);
 }
 
 export function backupPath(view: PlanView): RemotePath {
@@ -151,7 +155,8 @@ export function verificationProblems(verification: Verification): string[] {
 	if (verification.exit !== '0') problems.push(`mysqldump exited ${verification.exit || 'without a status (the backup command was cut short)'}`);
 	if (errorLines.length > 0) problems.push(`mysqldump printed errors: ${errorLines.slice(0, 3).join(' | ')}`);
 	if (problems.length > 0) return problems;
-	if (verification.writeExit !== '0') problems.push(`writing the file on the server failed (${verification.writeErrors[0] ?? `tee exited ${verification.writeExit || 'without a status'}`})`);
+	if (verification.writeExit !== '0')
+		problems.push(`writing the file on the server failed (${verification.writeErrors[0] ?? `tee exited ${verification.writeExit || 'without a status'}`})`);
 	if (verification.gzipExit !== '0') problems.push('gzip -t failed: unexpected end of file or crc error');
 	if (!verification.trailer) problems.push('the dump has no "-- Dump completed" trailer (cut short?)');
 	if (verification.size <= 0) problems.push('the file is empty');

@@ -76,7 +76,7 @@ export class RemotePath {
 				continue;
 			}
 			const last = parts.length - 1;
-			if (typeof parts[last] === 'string') parts[last] = (parts[last] as string).replace(/\/+$/, '');
+			if (typeof parts[last] === 'string') parts[last] = parts[last].replace(/\/+$/, '');
 			parts.push('/', ...nextParts);
 		}
 		return new RemotePath(new Word(parts));

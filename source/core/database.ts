@@ -112,7 +112,9 @@ export async function withDatabase<T>(host: Host, database: DatabaseConfig, pass
 		bigNumberStrings: true,
 	});
 	try {
-		return await work(async (sql, values = []) => (await connection.query({sql, values: [...values], timeout: QUERY_TIMEOUT_MS}))[0] as Array<Record<string, unknown>>);
+		return await work(
+			async (sql, values = []) => (await connection.query({sql, values: [...values], timeout: QUERY_TIMEOUT_MS}))[0] as Array<Record<string, unknown>>,
+		);
 	} finally {
 		await connection.end().catch(() => {});
 		stream.destroy();
@@ -127,14 +129,17 @@ function quoteIdentifier(name: string): string {
 export async function takeFingerprint(host: Host, database: DatabaseConfig, password: string | undefined): Promise<DatabaseFingerprint> {
 	return withDatabase(host, database, password, async query => {
 		const names = (
-			await query("SELECT TABLE_NAME AS name FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_TYPE = 'BASE TABLE' ORDER BY TABLE_NAME LIMIT ?", [database.name, MAX_TABLES])
+			await query("SELECT TABLE_NAME AS name FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_TYPE = 'BASE TABLE' ORDER BY TABLE_NAME LIMIT ?", [
+				database.name,
+				MAX_TABLES,
+			])
 		).map(row => String(row['name']));
 		const columns = await query(
 			'SELECT TABLE_NAME AS t, COLUMN_NAME AS name, COLUMN_TYPE AS type, IS_NULLABLE AS nullable, COLUMN_KEY AS k FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? ORDER BY TABLE_NAME, ORDINAL_POSITION',
 			[database.name],
 		);
 		const indexes = await query(
-			"SELECT TABLE_NAME AS t, INDEX_NAME AS name, NON_UNIQUE AS nonUnique, GROUP_CONCAT(COLUMN_NAME ORDER BY SEQ_IN_INDEX) AS cols FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = ? GROUP BY TABLE_NAME, INDEX_NAME, NON_UNIQUE ORDER BY TABLE_NAME, INDEX_NAME",
+			'SELECT TABLE_NAME AS t, INDEX_NAME AS name, NON_UNIQUE AS nonUnique, GROUP_CONCAT(COLUMN_NAME ORDER BY SEQ_IN_INDEX) AS cols FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = ? GROUP BY TABLE_NAME, INDEX_NAME, NON_UNIQUE ORDER BY TABLE_NAME, INDEX_NAME',
 			[database.name],
 		);
 		const tables: TableFingerprint[] = [];
@@ -146,8 +151,17 @@ export async function takeFingerprint(host: Host, database: DatabaseConfig, pass
 				name,
 				rows: Number(count?.['n'] ?? 0),
 				checksum: checksum === null || checksum === undefined ? null : String(checksum),
-				columns: columns.filter(row => row['t'] === name).map((row): ColumnShape => ({name: String(row['name']), type: String(row['type']), nullable: row['nullable'] === 'YES', key: String(row['k'] ?? '')})),
-				indexes: indexes.filter(row => row['t'] === name).map(row => `${String(row['name'])}(${String(row['cols'])})${Number(row['nonUnique']) === 0 ? ' unique' : ''}`),
+				columns: columns
+					.filter(row => row['t'] === name)
+					.map((row): ColumnShape => ({
+						name: String(row['name']),
+						type: String(row['type']),
+						nullable: row['nullable'] === 'YES',
+						key: String(row['k'] ?? ''),
+					})),
+				indexes: indexes
+					.filter(row => row['t'] === name)
+					.map(row => `${String(row['name'])}(${String(row['cols'])})${Number(row['nonUnique']) === 0 ? ' unique' : ''}`),
 			});
 		}
 		return {database: database.name, takenAt: new Date().toISOString(), tables};

@@ -19,9 +19,11 @@ export function diffFingerprints(before: DatabaseFingerprint, after: DatabaseFin
 		}
 		const schemaBefore = schemaOf(table);
 		const schemaAfter = schemaOf(now);
-		if (schemaBefore !== undefined && schemaAfter !== undefined && schemaBefore !== schemaAfter) differences.push({table: table.name, kind: 'schema', before: schemaBefore, after: schemaAfter});
+		if (schemaBefore !== undefined && schemaAfter !== undefined && schemaBefore !== schemaAfter)
+			differences.push({table: table.name, kind: 'schema', before: schemaBefore, after: schemaAfter});
 		if (now.rows !== table.rows) differences.push({table: table.name, kind: 'rows', before: String(table.rows), after: String(now.rows)});
-		else if (now.checksum !== table.checksum && !(schemaBefore !== schemaAfter)) differences.push({table: table.name, kind: 'checksum', before: table.checksum ?? 'none', after: now.checksum ?? 'none'});
+		else if (now.checksum !== table.checksum && !(schemaBefore !== schemaAfter))
+			differences.push({table: table.name, kind: 'checksum', before: table.checksum ?? 'none', after: now.checksum ?? 'none'});
 	}
 	for (const table of after.tables) {
 		if (!beforeNames.has(table.name)) differences.push({table: table.name, kind: 'added', after: `${table.rows} rows`});

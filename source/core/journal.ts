@@ -19,10 +19,17 @@ export function defaultRunsDir(env: NodeJS.ProcessEnv = process.env): string {
 	return path.join(home, 'runs');
 }
 
+/** `20261124T101500Z`: a UTC time for names. */
+export function compactStamp(date: Date): string {
+	return date
+		.toISOString()
+		.replace(/[-:]/g, '')
+		.replace(/\.\d+Z$/, 'Z');
+}
+
 /** `20261124T101500Z-a1b2`: sortable, readable, unique enough for one operator. */
 export function newRunId(now = new Date()): string {
-	const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
-	return `${stamp}-${Math.random().toString(16).slice(2, 6)}`;
+	return `${compactStamp(now)}-${Math.random().toString(16).slice(2, 6)}`;
 }
 
 export class Journal {

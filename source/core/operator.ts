@@ -34,10 +34,16 @@ export class FlagOperator implements Operator {
 			case 'dirty-tree':
 				// Saving never loses anything; with --yes it is the answer.
 				if (this.#flags.yes) return 'save';
-				throw new UserError(`The server has uncommitted changes (${question.files.slice(0, 3).join(', ')}). Pass --yes to save them (patch, stash and an archive of untracked files) and continue.`, EXIT.refused);
+				throw new UserError(
+					`The server has uncommitted changes (${question.files.slice(0, 3).join(', ')}). Pass --yes to save them (patch, stash and an archive of untracked files) and continue.`,
+					EXIT.refused,
+				);
 			case 'stale-lock':
 				if (this.#flags.takeOverStaleLock) return 'take-over';
-				throw new UserError('A stale lock is on the server. Check nobody is rolling back, then pass --take-over-stale-lock (the takeover is logged).', EXIT.refused);
+				throw new UserError(
+					'A stale lock is on the server. Check nobody is rolling back, then pass --take-over-stale-lock (the takeover is logged).',
+					EXIT.refused,
+				);
 			case 'recover':
 				return {choice: 'abort'};
 			case 'override-reason':

@@ -4,56 +4,15 @@
  * the renderers'). The engine feeds it the inert events (see inert.ts), so everything here is safe
  * to print.
  */
-import type {RunEvent, LogLevel, StepSummary} from './events.js';
+import type {RunEvent} from './events.js';
+import type {CommandRecord, LogEntry, NewEntry, StepView, TimelineEntry} from './run-state-types.js';
 import type {Question} from './questions.js';
-import type {CommandWhere, Hint, RunFacts, RunKind, StepId, StepState} from './types.js';
+import type {Hint, RunFacts, RunKind, StepId, StepState} from './types.js';
+
+export type {CommandRecord, LogEntry, StepView, TimelineEntry} from './run-state-types.js';
 
 export const TAIL_LINES = 200;
 const FAILED_OUTPUT_LINES = 15;
-
-export type StepView = StepSummary & {
-	readonly state: StepState;
-	readonly startedAt?: number;
-	readonly durationMs?: number;
-	readonly summary?: string;
-	/** Time spent in the step over all attempts, and how many attempts ended. */
-	readonly totalMs: number;
-	readonly attempts: number;
-};
-
-type Entry<K extends string, T> = {readonly id: number; readonly kind: K; readonly stepId?: StepId} & T;
-
-/** A finished line of the run's log, as data; the renderers word it. */
-export type LogEntry =
-	| Entry<'step-succeeded', {readonly title: string; readonly summary: string; readonly durationMs: number}>
-	| Entry<'step-failed', {readonly title: string; readonly error: string}>
-	| Entry<'step-skipped', {readonly title: string; readonly reason: string}>
-	| Entry<'steps-reset', {readonly title: string; readonly reason: string}>
-	| Entry<'command', {readonly display: string}>
-	| Entry<'output', {readonly text: string}>
-	| Entry<'command-failed', {readonly error: string | undefined; readonly exitCode: number | null; readonly durationMs: number}>
-	| Entry<'hint', {readonly hint: Hint}>
-	| Entry<'note', {readonly level: LogLevel; readonly text: string}>
-	| Entry<'operator', {readonly question: string; readonly answer: string}>
-	| Entry<'stop-requested', {readonly reason?: string}>
-	| Entry<'wrong-turn', {readonly text: string}>;
-
-type NewEntry = LogEntry extends infer E ? (E extends LogEntry ? Omit<E, 'id'> : never) : never;
-
-export type CommandRecord = {
-	readonly commandId: string;
-	readonly stepId: StepId;
-	readonly where: CommandWhere;
-	readonly display: string;
-	readonly startedAt: string;
-	readonly quiet: boolean;
-	readonly exitCode?: number | null;
-	readonly durationMs?: number;
-	readonly error?: string;
-};
-
-/** What the report's timeline lists: step endings, the operator's answers, stops. */
-export type TimelineEntry = {readonly at: string; readonly stepId?: StepId; readonly kind: string; readonly text: string; readonly durationMs?: number};
 
 export type RunState = {
 	readonly runId: string | null;
@@ -107,7 +66,7 @@ export const initialRunState: RunState = {
 
 function append(state: RunState, entries: readonly NewEntry[]): Pick<RunState, 'log' | 'nextLogId'> {
 	let id = state.nextLogId;
-	const added = entries.map(entry => ({...entry, id: id++}) as LogEntry);
+	const added = entries.map(entry => ({...entry, id: id++}));
 	return {log: [...state.log, ...added], nextLogId: id};
 }
 
@@ -117,7 +76,12 @@ function updateStep(steps: readonly StepView[], id: StepId, change: (step: StepV
 
 function ended(step: StepView, at: string, state: StepState, extra: Partial<StepView> = {}): Partial<StepView> {
 	const spent = step.startedAt === undefined ? 0 : Math.max(0, Date.parse(at) - step.startedAt);
-	return {state, totalMs: step.totalMs + (step.state === 'running' || step.state === 'waiting-for-operator' ? spent : 0), attempts: step.attempts + 1, ...extra};
+	return {
+		state,
+		totalMs: step.totalMs + (step.state === 'running' || step.state === 'waiting-for-operator' ? spent : 0),
+		attempts: step.attempts + 1,
+		...extra,
+	};
 }
 
 export function titleOf(state: RunState, id: StepId): string {
@@ -165,7 +129,9 @@ export function reduceRun(state: RunState, event: RunEvent): RunState {
 				tail: [],
 				command: null,
 				timeline: timeline('succeeded', event.summary, {stepId: event.stepId, durationMs: event.durationMs}),
-				...append(state, [{kind: 'step-succeeded', stepId: event.stepId, title: titleOf(state, event.stepId), summary: event.summary, durationMs: event.durationMs}]),
+				...append(state, [
+					{kind: 'step-succeeded', stepId: event.stepId, title: titleOf(state, event.stepId), summary: event.summary, durationMs: event.durationMs},
+				]),
 			};
 		case 'step-failed':
 			return {
@@ -180,7 +146,11 @@ export function reduceRun(state: RunState, event: RunEvent): RunState {
 		case 'step-skipped':
 			return {
 				...state,
-				steps: updateStep(state.steps, event.stepId, step => ({...ended(step, event.at, 'skipped'), summary: event.reason, attempts: step.attempts + (step.startedAt === undefined ? 0 : 1)})),
+				steps: updateStep(state.steps, event.stepId, step => ({
+					...ended(step, event.at, 'skipped'),
+					summary: event.reason,
+					attempts: step.attempts + (step.startedAt === undefined ? 0 : 1),
+				})),
 				timeline: timeline('skipped', event.reason, {stepId: event.stepId}),
 				...append(state, [{kind: 'step-skipped', stepId: event.stepId, title: titleOf(state, event.stepId), reason: event.reason}]),
 			};
@@ -192,7 +162,14 @@ export function reduceRun(state: RunState, event: RunEvent): RunState {
 				...append(state, [{kind: 'steps-reset', stepId: event.to, title: titleOf(state, event.to), reason: event.reason}]),
 			};
 		case 'command-started': {
-			const record: CommandRecord = {commandId: event.commandId, stepId: event.stepId, where: event.where, display: event.display, startedAt: event.at, quiet: event.quiet === true};
+			const record: CommandRecord = {
+				commandId: event.commandId,
+				stepId: event.stepId,
+				where: event.where,
+				display: event.display,
+				startedAt: event.at,
+				quiet: event.quiet === true,
+			};
 			if (event.quiet) return {...state, commands: [...state.commands, record]};
 			return {
 				...state,
@@ -212,7 +189,9 @@ export function reduceRun(state: RunState, event: RunEvent): RunState {
 		}
 		case 'command-finished': {
 			const commands = state.commands.map(command =>
-				command.commandId === event.commandId ? {...command, exitCode: event.exitCode, durationMs: event.durationMs, ...(event.error ? {error: event.error} : {})} : command,
+				command.commandId === event.commandId
+					? {...command, exitCode: event.exitCode, durationMs: event.durationMs, ...(event.error ? {error: event.error} : {})}
+					: command,
 			);
 			if (commands.find(command => command.commandId === event.commandId)?.quiet) return {...state, commands};
 			const {[event.commandId]: output = [], ...rest} = state.commandOutput;
@@ -226,10 +205,19 @@ export function reduceRun(state: RunState, event: RunEvent): RunState {
 		case 'progress':
 			return {
 				...state,
-				progress: {label: event.label, elapsedMs: event.elapsedMs, ...(event.bytes === undefined ? {} : {bytes: event.bytes}), ...(event.fraction === undefined ? {} : {fraction: event.fraction})},
+				progress: {
+					label: event.label,
+					elapsedMs: event.elapsedMs,
+					...(event.bytes === undefined ? {} : {bytes: event.bytes}),
+					...(event.fraction === undefined ? {} : {fraction: event.fraction}),
+				},
 			};
 		case 'hint':
-			return {...state, hints: [...state.hints.filter(hint => hint.id !== event.hint.id), event.hint], ...append(state, [{kind: 'hint', stepId: event.stepId, hint: event.hint}])};
+			return {
+				...state,
+				hints: [...state.hints.filter(hint => hint.id !== event.hint.id), event.hint],
+				...append(state, [{kind: 'hint', stepId: event.stepId, hint: event.hint}]),
+			};
 		case 'note':
 			return {...state, ...append(state, [{kind: 'note', level: event.level, text: event.text, ...(event.stepId ? {stepId: event.stepId} : {})}])};
 		case 'fact':
@@ -260,7 +248,11 @@ export function reduceRun(state: RunState, event: RunEvent): RunState {
 				finished: event,
 				// A step still open when the run ends (stopped, aborted at a question) is not running any more.
 				steps: state.steps.map(step =>
-					step.state !== 'running' && step.state !== 'waiting-for-operator' ? step : step.attempts > 0 ? {...step, state: 'failed'} : {...step, ...ended(step, event.at, 'failed')},
+					step.state !== 'running' && step.state !== 'waiting-for-operator'
+						? step
+						: step.attempts > 0
+							? {...step, state: 'failed'}
+							: {...step, ...ended(step, event.at, 'failed')},
 				),
 			};
 	}

@@ -29,7 +29,20 @@ export const ROLLBACK_STEPS: readonly StepDefinition[] = [
 ];
 
 /** An undo also puts back what the rollback saved, right after its reset. */
-export const UNDO_STEPS: readonly StepDefinition[] = [connectStep, lockStep, preflightStep, pickTargetStep, protectStep, backupStep, confirmStep, resetStep, restoreStep, buildStep, reloadStep, verifyStep];
+export const UNDO_STEPS: readonly StepDefinition[] = [
+	connectStep,
+	lockStep,
+	preflightStep,
+	pickTargetStep,
+	protectStep,
+	backupStep,
+	confirmStep,
+	resetStep,
+	restoreStep,
+	buildStep,
+	reloadStep,
+	verifyStep,
+];
 
 export function runbookFor(kind: RunKind): readonly StepDefinition[] {
 	return kind === 'undo' ? UNDO_STEPS : ROLLBACK_STEPS;

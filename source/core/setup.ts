@@ -32,7 +32,10 @@ export function checkSecrets(config: Config, env: NodeJS.ProcessEnv = process.en
 	const database = config.database;
 	const password = database ? configuredPassword(database, env)?.password : undefined;
 	if (database && password !== undefined && OPTION_FILE_UNSAFE.test(password)) {
-		const field = database.passwordEnv && env[database.passwordEnv] !== undefined ? `database.passwordEnv (${database.passwordEnv})` : `database.passwordFile (${database.passwordFile})`;
+		const field =
+			database.passwordEnv && env[database.passwordEnv] !== undefined
+				? `database.passwordEnv (${database.passwordEnv})`
+				: `database.passwordFile (${database.passwordFile})`;
 		throw new UserError(
 			`${field}: the database password contains a line break or NUL, which a MySQL option file cannot carry (mysqldump would read a cut password and print the rest). Use a password without line breaks.`,
 			EXIT.usage,
@@ -41,7 +44,10 @@ export function checkSecrets(config: Config, env: NodeJS.ProcessEnv = process.en
 	if (config.reload.method === 'pythonanywhere-api') {
 		const token = readToken(config.reload, env);
 		if (token !== undefined && /[\r\n\0]/.test(token)) {
-			throw new UserError(`reload.${config.reload.tokenEnv ? `tokenEnv (${config.reload.tokenEnv})` : `tokenFile (${config.reload.tokenFile})`}: the API token contains a line break or NUL. Put the token alone on one line.`, EXIT.usage);
+			throw new UserError(
+				`reload.${config.reload.tokenEnv ? `tokenEnv (${config.reload.tokenEnv})` : `tokenFile (${config.reload.tokenFile})`}: the API token contains a line break or NUL. Put the token alone on one line.`,
+				EXIT.usage,
+			);
 		}
 	}
 }

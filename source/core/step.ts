@@ -92,7 +92,7 @@ export type CriteriaView = {
 	readonly facts: RunFacts;
 	readonly kind: RunKind | null;
 	/** The state (and skip reason) of any step of the run. */
-	stateOf(stepId: StepId): {readonly state: StepState; readonly summary?: string};
+	readonly stateOf: (stepId: StepId) => {readonly state: StepState; readonly summary?: string};
 };
 
 export type StepDefinition = {

@@ -27,8 +27,7 @@ export type CommandView = {
 
 /** A step's command: a server command carries the built command object it runs; the rest describe what they do. */
 export type PlannedCommand =
-	| (CommandView & {readonly where: 'server'; readonly command: ShellCommand})
-	| (CommandView & {readonly where: 'local' | 'http' | 'database'});
+	(CommandView & {readonly where: 'server'; readonly command: ShellCommand}) | (CommandView & {readonly where: 'local' | 'http' | 'database'});
 
 export function serverCommand(id: string, purpose: string, command: ShellCommand, headline?: string): PlannedCommand {
 	return {id, where: 'server', purpose, command, display: command.display, ...(headline ? {headline} : {})};

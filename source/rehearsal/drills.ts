@@ -64,7 +64,9 @@ export function loadDrills(extraDir?: string): Drill[] {
 	const drills = new Map<string, Drill>();
 	for (const dir of dirs) {
 		if (!existsSync(dir)) throw new UserError(`Drills folder ${dir} does not exist (--drills-dir).`);
-		for (const name of readdirSync(dir).filter(file => /\.ya?ml$/.test(file)).sort()) {
+		for (const name of readdirSync(dir)
+			.filter(file => /\.ya?ml$/.test(file))
+			.sort()) {
 			const file = path.join(dir, name);
 			let raw: unknown;
 			try {

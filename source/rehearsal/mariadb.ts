@@ -121,12 +121,16 @@ export async function startMariaDb(options: {parentDir?: string} = {}): Promise<
 	}
 	const rootUser = asRoot ? 'root' : user;
 	const sql = (statements: string, database?: string) => {
-		const result = spawnSync(binaries.client, ['--no-defaults', `--socket=${socket}`, '-u', rootUser, '--batch', '--skip-column-names', ...(database ? [database] : [])], {
-			input: statements,
-			encoding: 'utf8',
-			timeout: 600_000,
-			maxBuffer: 64 * 1024 * 1024,
-		});
+		const result = spawnSync(
+			binaries.client,
+			['--no-defaults', `--socket=${socket}`, '-u', rootUser, '--batch', '--skip-column-names', ...(database ? [database] : [])],
+			{
+				input: statements,
+				encoding: 'utf8',
+				timeout: 600_000,
+				maxBuffer: 64 * 1024 * 1024,
+			},
+		);
 		if (result.status !== 0) throw new Error(`SQL failed: ${result.stderr.trim()}`);
 		return result.stdout;
 	};

@@ -3,7 +3,7 @@
  * SSH code path against it through the session root, scores the run, and tears everything down
  * however the run ends.
  */
-import {outputMode, type CliOptions} from '../cli.js';
+import {outputMode, type CliOptions} from '../cli-options.js';
 import {UserError} from '../core/errors.js';
 import {EXIT} from '../core/types.js';
 import {runSession, type RunRequest} from '../session.js';
@@ -14,7 +14,12 @@ import {computeScorecard, scorecardLines, scorecardMarkdown} from './scorecard.j
 export type PreparedRehearsal = {readonly sandbox: Sandbox; readonly request: RunRequest};
 
 /** Builds the sandbox for `drill` and the run request that rehearses on it. */
-export async function prepareRehearsal(options: Pick<CliOptions, 'flags'>, drill: Drill | undefined, onStatus: (text: string) => void, extra: {runsDir?: string} = {}): Promise<PreparedRehearsal> {
+export async function prepareRehearsal(
+	options: Pick<CliOptions, 'flags'>,
+	drill: Drill | undefined,
+	onStatus: (text: string) => void,
+	extra: {runsDir?: string} = {},
+): Promise<PreparedRehearsal> {
 	let sandbox: Sandbox;
 	try {
 		sandbox = await buildSandbox({...(drill ? {drill} : {}), onStatus, ...(extra.runsDir ? {runsDir: extra.runsDir} : {})});

@@ -133,7 +133,9 @@ export async function buildSandbox(options: SandboxOptions = {}): Promise<Sandbo
 			database.sql(seedSql(password));
 			// As on PythonAnywhere, the server's ~/.my.cnf holds the database password, and there is
 			// no database on the server itself: the local socket points nowhere.
-			writeFileSync(path.join(home, '.my.cnf'), `[client]\nuser=${TRAINEE}\npassword="${password}"\nsocket=${path.join(dir, 'no-local-mysqld.sock')}\n`, {mode: 0o600});
+			writeFileSync(path.join(home, '.my.cnf'), `[client]\nuser=${TRAINEE}\npassword="${password}"\nsocket=${path.join(dir, 'no-local-mysqld.sock')}\n`, {
+				mode: 0o600,
+			});
 		}
 
 		status('Starting the web app and the SSH server…');
@@ -174,7 +176,15 @@ export async function buildSandbox(options: SandboxOptions = {}): Promise<Sandbo
 			preset: 'pythonanywhere',
 			pythonanywhere: {username: TRAINEE, domain: DOMAIN, ...(database ? {database: 'bankroll'} : {})},
 			app: {name: 'bankroll', dir: appDir, branch: 'main'},
-			ssh: {host: '127.0.0.1', port: ssh.port, user: TRAINEE, identityFile, knownHostsFile, configFile: path.join(dir, 'keys', 'no-ssh-config'), useAgent: false},
+			ssh: {
+				host: '127.0.0.1',
+				port: ssh.port,
+				user: TRAINEE,
+				identityFile,
+				knownHostsFile,
+				configFile: path.join(dir, 'keys', 'no-ssh-config'),
+				useAgent: false,
+			},
 			site: {url: site.url, mustContain: [SITE_TITLE], mustNotContain: [MARKER], timeoutSeconds: 8, intervalSeconds: 0.5},
 			reload: {method: 'pythonanywhere-api', url: site.reloadUrl, tokenEnv: TOKEN_ENV},
 			build: {commands: BUILD_COMMANDS},
@@ -213,7 +223,7 @@ export async function buildSandbox(options: SandboxOptions = {}): Promise<Sandbo
 	} catch (error) {
 		await ssh?.stop().catch(() => {});
 		await site?.stop().catch(() => {});
-		await (database as MariaDb | null)?.stop().catch(() => {});
+		await database?.stop().catch(() => {});
 		teardownSync();
 		throw error;
 	}

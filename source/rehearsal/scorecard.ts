@@ -60,7 +60,9 @@ export function scorecardMarkdown(card: Scorecard, drill: Drill | undefined): st
 	return [
 		'## Rehearsal scorecard',
 		'',
-		...(drill ? [`**Drill:** ${drill.id}: ${markdownText(drill.title)}`, '', `> ${markdownText(drill.briefing.trim())}`, ''] : ['**Drill:** none (a clean rollback)', '']),
+		...(drill
+			? [`**Drill:** ${drill.id}: ${markdownText(drill.title)}`, '', `> ${markdownText(drill.briefing.trim())}`, '']
+			: ['**Drill:** none (a clean rollback)', '']),
 		`**Result:** ${card.passed ? '✅ PASSED' : '❌ NOT PASSED YET'}`,
 		'',
 		'| Step | Time | Attempts | Ended |',

@@ -44,7 +44,7 @@ export async function startSiteServer(options: SiteOptions): Promise<SiteServer>
 	let reloads = 0;
 	let wsgiMtime = existsSync(options.wsgiPath) ? statSync(options.wsgiPath).mtimeMs : 0;
 	let redirectUntil = 0;
-	const state = {mode: {...options.mode} as SiteMode};
+	const state = {mode: {...options.mode}};
 
 	/** Loads dist/ as a worker would at start: later changes are not seen until the next reload. */
 	const reload = () => {

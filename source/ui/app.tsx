@@ -6,7 +6,6 @@
 import {Box, Text, useStdout} from 'ink';
 import {useEffect, useRef, useState, useSyncExternalStore} from 'react';
 import type {RunResult} from '../core/engine.js';
-import type {RecoveryChoice} from '../core/questions.js';
 import type {Commit} from '../core/types.js';
 import {FinalPanel} from './components/final-panel.js';
 import {HelpOverlay} from './components/help-overlay.js';
@@ -19,7 +18,15 @@ import {helpLine, KEYS, type Binding} from './keys.js';
 import {useLifecycle} from './lifecycle-root.js';
 import {CommitPicker} from './screens/commit-picker.js';
 import {ConfirmReset} from './screens/confirm-reset.js';
-import {DirtyTreeQuestion, HostKeyQuestion, ManualReloadQuestion, OverrideReasonQuestion, PassphraseQuestion, RecoverQuestion, StaleLockQuestion} from './screens/questions.js';
+import {
+	DirtyTreeQuestion,
+	HostKeyQuestion,
+	ManualReloadQuestion,
+	OverrideReasonQuestion,
+	PassphraseQuestion,
+	RecoverQuestion,
+	StaleLockQuestion,
+} from './screens/questions.js';
 import {runOf, type Session} from './session-run.js';
 import {useTheme} from './theme.js';
 
@@ -36,13 +43,39 @@ export type AppProps = {
 const SIDEBAR_WIDTH = 30;
 const WIDE_ENOUGH = 90;
 
-function QuestionScreen({pending, onWrongTurn, width, height}: {readonly pending: PendingQuestion; readonly onWrongTurn: (text: string) => void; readonly width: number; readonly height: number}) {
+function QuestionScreen({
+	pending,
+	onWrongTurn,
+	width,
+	height,
+}: {
+	readonly pending: PendingQuestion;
+	readonly onWrongTurn: (text: string) => void;
+	readonly width: number;
+	readonly height: number;
+}) {
 	const {question, answer} = pending;
 	switch (question.kind) {
 		case 'pick-target':
-			return <CommitPicker source={question.source} onPick={(commit: Commit) => answer(commit)} onAbort={() => answer(null)} onWrongTurn={onWrongTurn} height={height} width={width} />;
+			return (
+				<CommitPicker
+					source={question.source}
+					onPick={(commit: Commit) => answer(commit)}
+					onAbort={() => answer(null)}
+					onWrongTurn={onWrongTurn}
+					height={height}
+					width={width}
+				/>
+			);
 		case 'confirm-reset':
-			return <ConfirmReset question={question} onAnswer={({answer: decision, reason}) => answer({decision, ...(reason ? {reason} : {})})} onWrongTurn={onWrongTurn} width={width} />;
+			return (
+				<ConfirmReset
+					question={question}
+					onAnswer={({answer: decision, reason}) => answer({decision, ...(reason ? {reason} : {})})}
+					onWrongTurn={onWrongTurn}
+					width={width}
+				/>
+			);
 		case 'host-key':
 			return <HostKeyQuestion question={question} onAnswer={answer} width={width} />;
 		case 'passphrase':
@@ -52,7 +85,7 @@ function QuestionScreen({pending, onWrongTurn, width, height}: {readonly pending
 		case 'stale-lock':
 			return <StaleLockQuestion question={question} onAnswer={answer} width={width} />;
 		case 'recover':
-			return <RecoverQuestion question={question} onAnswer={value => answer(value as {choice: RecoveryChoice; fix?: string})} width={width} />;
+			return <RecoverQuestion question={question} onAnswer={value => answer(value)} width={width} />;
 		case 'override-reason':
 			return <OverrideReasonQuestion question={question} onAnswer={answer} width={width} />;
 		case 'manual-reload':
@@ -118,7 +151,12 @@ export function App({session: initialSession, createUndo, onSession}: AppProps) 
 	const wide = columns >= WIDE_ENOUGH;
 	const mainWidth = wide ? columns - SIDEBAR_WIDTH - 1 : columns;
 	const finished = state.finished !== null && result !== null;
-	const undoable = finished && createUndo !== undefined && result.facts.fromHead !== undefined && result.facts.remoteHeadAfter !== undefined && result.facts.remoteHeadAfter !== result.facts.fromHead;
+	const undoable =
+		finished &&
+		createUndo !== undefined &&
+		result.facts.fromHead !== undefined &&
+		result.facts.remoteHeadAfter !== undefined &&
+		result.facts.remoteHeadAfter !== result.facts.fromHead;
 
 	const finalBindings: Binding[] = undoable ? [KEYS.undo, KEYS.quit] : [KEYS.quit];
 	const globalKeys: GlobalHandler = (input, key, focus) => {
@@ -189,15 +227,26 @@ export function App({session: initialSession, createUndo, onSession}: AppProps) 
 							{pending ? (
 								<QuestionScreen key={pending.id} pending={pending} onWrongTurn={text => engine.wrongTurn(text)} width={mainWidth} height={screenHeight} />
 							) : finished ? (
-								<FinalPanel result={state.finished!} facts={state.facts} kind={state.kind} canUndo={undoable} extraLines={session.finalLines?.(state) ?? []} width={mainWidth} />
+								<FinalPanel
+									result={state.finished}
+									facts={state.facts}
+									kind={state.kind}
+									canUndo={undoable}
+									extraLines={session.finalLines?.(state) ?? []}
+									width={mainWidth}
+								/>
 							) : (
 								<LiveArea state={state} tailLines={Math.max(3, Math.min(8, rows - 16))} width={mainWidth} />
 							)}
 						</Box>
 					</Box>
 				</Box>
-				{discarded !== null && !finished && <Text color={theme.color('warning')}>Ignored {discarded === 'keys' ? 'the keys typed' : `"${discarded}"`}: nothing is waiting for input now.</Text>}
-				{!finished && !pending && !overlay && <Text color={theme.color('muted')}>{state.stopRequested ? 'Stopping at the next safe point…' : helpLine(KEYS.stop, KEYS.help)}</Text>}
+				{discarded !== null && !finished && (
+					<Text color={theme.color('warning')}>Ignored {discarded === 'keys' ? 'the keys typed' : `"${discarded}"`}: nothing is waiting for input now.</Text>
+				)}
+				{!finished && !pending && !overlay && (
+					<Text color={theme.color('muted')}>{state.stopRequested ? 'Stopping at the next safe point…' : helpLine(KEYS.stop, KEYS.help)}</Text>
+				)}
 			</Box>
 		</KeyRouter>
 	);

@@ -21,7 +21,7 @@ export type GlobalHandler = (input: string, key: Key, focus: Focus) => boolean;
 type Registration = {
 	readonly handler: {current: KeyHandler};
 	ready: boolean;
-	typing: boolean;
+	typing: boolean | (() => boolean);
 	bindings: readonly Binding[];
 	readonly queue: Array<[string, Key]>;
 };
@@ -33,7 +33,15 @@ type Router = {
 
 const RouterContext = createContext<Router | null>(null);
 
-export function KeyRouter({global, onDiscarded, children}: {readonly global: GlobalHandler; readonly onDiscarded?: (input: string) => void; readonly children: ReactNode}) {
+export function KeyRouter({
+	global,
+	onDiscarded,
+	children,
+}: {
+	readonly global: GlobalHandler;
+	readonly onDiscarded?: (input: string) => void;
+	readonly children: ReactNode;
+}) {
 	const stack = useRef<Registration[]>([]);
 	const globalRef = useRef(global);
 	globalRef.current = global;
@@ -41,7 +49,8 @@ export function KeyRouter({global, onDiscarded, children}: {readonly global: Glo
 	discardedRef.current = onDiscarded;
 	useInput((input, key) => {
 		const top = stack.current.at(-1);
-		if (globalRef.current(input, key, top ? {typing: top.typing, bindings: top.bindings} : null)) return;
+		const typing = typeof top?.typing === 'function' ? top.typing() : top?.typing === true;
+		if (globalRef.current(input, key, top ? {typing, bindings: top.bindings} : null)) return;
 		if (!top) {
 			discardedRef.current?.(input);
 			return;
@@ -70,8 +79,8 @@ export function KeyRouter({global, onDiscarded, children}: {readonly global: Glo
 export type KeyOptions = {
 	/** False: keys are held for this screen until it is ready. */
 	readonly ready?: boolean;
-	/** The screen edits text: printable keys (`?` too) are its own. */
-	readonly typing?: boolean;
+	/** The screen edits text: printable keys (`?` too) are its own (a function is asked at each key). */
+	readonly typing?: boolean | (() => boolean);
 	/** The keys the help overlay lists for this screen. */
 	readonly bindings?: readonly Binding[];
 	/** False: the screen does not take keys at all (another is on top). */

@@ -25,7 +25,15 @@ export function useLifecycle(): Lifecycle {
 
 export type LifecycleControl = {stop: ((reason: string) => void) | null; unattended: boolean};
 
-export function LifecycleRoot({control, onExit, children}: {readonly control: LifecycleControl; readonly onExit: (code: number) => void; readonly children: ReactNode}) {
+export function LifecycleRoot({
+	control,
+	onExit,
+	children,
+}: {
+	readonly control: LifecycleControl;
+	readonly onExit: (code: number) => void;
+	readonly children: ReactNode;
+}) {
 	const {exit} = useApp();
 	const done = useRef(false);
 	const lifecycle = useRef<Lifecycle>({

@@ -41,7 +41,10 @@ export function logLine(entry: LogEntry): {text: string; tone: Tone} {
 		case 'hint':
 			return {text: `${entry.hint.severity === 'warning' ? '⚠' : '💡'} ${entry.hint.title}: ${entry.hint.advice}`, tone: 'accent'};
 		case 'note':
-			return {text: entry.text, tone: entry.level === 'success' ? 'success' : entry.level === 'warning' ? 'warning' : entry.level === 'error' ? 'danger' : 'plain'};
+			return {
+				text: entry.text,
+				tone: entry.level === 'success' ? 'success' : entry.level === 'warning' ? 'warning' : entry.level === 'error' ? 'danger' : 'plain',
+			};
 		case 'operator':
 			return {text: `  operator: ${QUESTION_NAMES[entry.question] ?? entry.question} → ${entry.answer}`, tone: 'plain'};
 		case 'stop-requested':

@@ -22,7 +22,12 @@ const NO_DRILL = '-';
 const CLEAN_BRIEFING =
 	'The sandbox production runs a bad deploy: its page shows "ROLLBACK TEST". Roll it back to the commit before it, with a verified backup first, and prove the site is clean. The original drill took 42 minutes; the target is under 5.';
 
-type Phase = {name: 'pick'} | {name: 'brief'; drill: Drill | undefined} | {name: 'building'; status: string} | {name: 'failed'; message: string} | {name: 'run'; session: Session; request: RunRequest};
+type Phase =
+	| {name: 'pick'}
+	| {name: 'brief'; drill: Drill | undefined}
+	| {name: 'building'; status: string}
+	| {name: 'failed'; message: string}
+	| {name: 'run'; session: Session; request: RunRequest};
 
 export type RehearsalProps = {
 	readonly drills: readonly Drill[];
@@ -31,7 +36,10 @@ export type RehearsalProps = {
 };
 
 function DrillPicker({drills, onPick}: {readonly drills: readonly Drill[]; readonly onPick: (drill: Drill | undefined) => void}) {
-	const choices = [{label: 'A clean rollback (no fault)', value: NO_DRILL}, ...drills.map(drill => ({label: `${drill.title}${drill.needs.includes('database') ? '  (needs MariaDB)' : ''}`, value: drill.id}))];
+	const choices = [
+		{label: 'A clean rollback (no fault)', value: NO_DRILL},
+		...drills.map(drill => ({label: `${drill.title}${drill.needs.includes('database') ? '  (needs MariaDB)' : ''}`, value: drill.id})),
+	];
 	const state = useChoices(choices);
 	useKeys(
 		(input, key) => {

@@ -23,17 +23,27 @@ const OUTCOME_TITLE: Record<Outcome, string> = {
 };
 
 const utcTime = (iso: string) => iso.slice(11, 19);
-const commitLine = (commit: Commit) => `- ${markdownCode(commit.shortHash)} ${commit.date.slice(0, 10)} ${markdownText(commit.author)}: ${markdownText(commit.subject)}`;
+const commitLine = (commit: Commit) =>
+	`- ${markdownCode(commit.shortHash)} ${commit.date.slice(0, 10)} ${markdownText(commit.author)}: ${markdownText(commit.subject)}`;
 
 function header(state: RunState, config: Config): string[] {
 	const finished = state.finished!;
 	const {facts} = state;
 	const title = state.kind === 'undo' ? 'Roll-forward (undo)' : state.kind === 'rehearsal' ? 'Rollback rehearsal' : 'Rollback';
 	const lines = [`# ${title} report: ${markdownText(config.app.name)}`, ''];
-	lines.push(`**Run:** ${state.runId}  `, `**Date:** ${(state.startedAt ?? finished.at).slice(0, 10)} (times are UTC)  `, `**Status:** ${OUTCOME_TITLE[finished.outcome]}  `);
-	lines.push(`**Duration:** ${formatDuration(finished.totalMs)}${finished.rollbackMs === null ? '' : ` (rollback itself: ${formatDuration(finished.rollbackMs)})`}  `);
+	lines.push(
+		`**Run:** ${state.runId}  `,
+		`**Date:** ${(state.startedAt ?? finished.at).slice(0, 10)} (times are UTC)  `,
+		`**Status:** ${OUTCOME_TITLE[finished.outcome]}  `,
+	);
+	lines.push(
+		`**Duration:** ${formatDuration(finished.totalMs)}${finished.rollbackMs === null ? '' : ` (rollback itself: ${formatDuration(finished.rollbackMs)})`}  `,
+	);
 	lines.push(`**Server:** ${markdownText(facts.sshTarget ?? config.ssh.host)}, ${markdownCode(facts.appDir ?? config.app.dir)}  `);
-	if (facts.sshConnections !== undefined) lines.push(`**SSH connections opened:** ${facts.sshConnections}${facts.sshConnections > 1 ? ' (reconnected after a lost link)' : ''}; shell start-ups on the server: ${facts.shellStarts ?? '?'}${facts.transport ? ` (${facts.transport.kind})` : ''}  `);
+	if (facts.sshConnections !== undefined)
+		lines.push(
+			`**SSH connections opened:** ${facts.sshConnections}${facts.sshConnections > 1 ? ' (reconnected after a lost link)' : ''}; shell start-ups on the server: ${facts.shellStarts ?? '?'}${facts.transport ? ` (${facts.transport.kind})` : ''}  `,
+		);
 	lines.push(`**Journal:** ${markdownCode(finished.journalPath ?? 'none')}`, '', '## Summary', '', markdownText(finished.message), '');
 	if (facts.fromHead || facts.target) {
 		lines.push(`- From: ${markdownCode(facts.fromHead ?? 'unknown')}${facts.fromBranch ? ` (${markdownText(facts.fromBranch)})` : ''}`);
@@ -47,14 +57,20 @@ function header(state: RunState, config: Config): string[] {
 function criteriaAndTimeline(state: RunState): string[] {
 	const finished = state.finished!;
 	const lines = ['## Success criteria', '', '| Criterion | Status | Details |', '|---|---|---|'];
-	for (const criterion of finished.criteria) lines.push(`| ${markdownCell(criterion.label)} | ${STATUS_MARK[criterion.status]} | ${markdownCell(criterion.detail)} |`);
+	for (const criterion of finished.criteria)
+		lines.push(`| ${markdownCell(criterion.label)} | ${STATUS_MARK[criterion.status]} | ${markdownCell(criterion.detail)} |`);
 	lines.push('', '## Timeline', '', '| Time (UTC) | Event | Duration |', '|---|---|---|');
 	const titles = new Map(state.steps.map(step => [step.id, step.title]));
 	const mark: Record<string, string> = {succeeded: '✓ ', failed: '✗ ', skipped: '– ', back: '↩ ', operator: 'Operator answered ', stop: '⏸ '};
 	if (state.startedAt) lines.push(`| ${utcTime(state.startedAt)} | Run started (${state.kind}) | - |`);
 	for (const entry of state.timeline) {
-		const step = entry.stepId && entry.kind !== 'operator' && entry.kind !== 'back' ? `${titles.get(entry.stepId) ?? entry.stepId}${entry.kind === 'skipped' ? ' skipped' : ''}: ` : '';
-		lines.push(`| ${utcTime(entry.at)} | ${markdownCell(`${mark[entry.kind] ?? ''}${step}${entry.text}`)} | ${entry.durationMs === undefined ? '-' : formatDuration(entry.durationMs)} |`);
+		const step =
+			entry.stepId && entry.kind !== 'operator' && entry.kind !== 'back'
+				? `${titles.get(entry.stepId) ?? entry.stepId}${entry.kind === 'skipped' ? ' skipped' : ''}: `
+				: '';
+		lines.push(
+			`| ${utcTime(entry.at)} | ${markdownCell(`${mark[entry.kind] ?? ''}${step}${entry.text}`)} | ${entry.durationMs === undefined ? '-' : formatDuration(entry.durationMs)} |`,
+		);
 	}
 	lines.push(`| ${utcTime(finished.at)} | **Run finished: ${finished.outcome}** | **${formatDuration(finished.totalMs)}** |`, '');
 	return lines;
@@ -64,7 +80,8 @@ function commits(state: RunState): string[] {
 	const impact = state.facts.impact;
 	if (!impact) return [];
 	const lines: string[] = [];
-	if (impact.commitsAdded.length > 0) lines.push(`## Commits re-applied (${impact.commitsAdded.length})`, '', ...impact.commitsAdded.slice(0, 50).map(commitLine), '');
+	if (impact.commitsAdded.length > 0)
+		lines.push(`## Commits re-applied (${impact.commitsAdded.length})`, '', ...impact.commitsAdded.slice(0, 50).map(commitLine), '');
 	if (impact.commitsUndone.length > 0) {
 		lines.push(`## Commits undone (${impact.commitsUndone.length})`, '', ...impact.commitsUndone.slice(0, 50).map(commitLine));
 		if (impact.commitsUndone.length > 50) lines.push(`- … and ${impact.commitsUndone.length - 50} more`);
@@ -79,7 +96,10 @@ function backupAndSaves(state: RunState, config: Config): string[] {
 	const {facts} = state;
 	const lines = ['## Backup', ''];
 	if (facts.backup) {
-		lines.push(`- File on the server: ${markdownCode(facts.backup.path)}`, `- Size: ${formatBytes(facts.backup.bytes)}; sha256: ${markdownCode(facts.backup.sha256)}`);
+		lines.push(
+			`- File on the server: ${markdownCode(facts.backup.path)}`,
+			`- Size: ${formatBytes(facts.backup.bytes)}; sha256: ${markdownCode(facts.backup.sha256)}`,
+		);
 		lines.push(`- Verified: ${facts.backup.verified ? 'yes (exit 0, no errors, gzip -t, dump trailer present)' : 'NO'}`);
 		if (facts.backup.localCopy) lines.push(`- Copy on this machine: ${markdownCode(facts.backup.localCopy.path)} (sha256 matches)`);
 		lines.push('', 'Restore (this replaces the database contents):', '', '```sh', facts.backup.restoreCommand.replaceAll('`', "'"), '```');
@@ -103,7 +123,13 @@ function backupAndSaves(state: RunState, config: Config): string[] {
 		}
 		lines.push('');
 	}
-	if (facts.restored) lines.push('## Restored by this undo', '', `${markdownText(facts.restored.items.join(', '))} saved by run ${facts.restored.from}: ${facts.restored.verified ? 'checked, the working tree is as that run found it' : 'NOT as that run found it'}.`, '');
+	if (facts.restored)
+		lines.push(
+			'## Restored by this undo',
+			'',
+			`${markdownText(facts.restored.items.join(', '))} saved by run ${facts.restored.from}: ${facts.restored.verified ? 'checked, the working tree is as that run found it' : 'NOT as that run found it'}.`,
+			'',
+		);
 	return lines;
 }
 
@@ -120,13 +146,19 @@ function databaseAndSite(state: RunState): string[] {
 		}
 		if (after) {
 			const differences = diffFingerprints(facts.fingerprintBefore, after);
-			lines.push('', differences.length === 0 ? 'Database unchanged (schema, rows and checksums).' : `Differences: ${markdownText(differences.map(describeDifference).join('; '))}`);
+			lines.push(
+				'',
+				differences.length === 0
+					? 'Database unchanged (schema, rows and checksums).'
+					: `Differences: ${markdownText(differences.map(describeDifference).join('; '))}`,
+			);
 		}
 		lines.push('');
 	}
 	if (facts.http) {
 		lines.push('## Site checks', '', `URL: ${markdownCode(facts.http.url)}`, '');
-		for (const observation of facts.http.observations.slice(-10)) lines.push(`- ${utcTime(observation.at)} attempt ${observation.attempt}: ${observation.status ?? 'no answer'} ${markdownText(observation.note)}`);
+		for (const observation of facts.http.observations.slice(-10))
+			lines.push(`- ${utcTime(observation.at)} attempt ${observation.attempt}: ${observation.status ?? 'no answer'} ${markdownText(observation.note)}`);
 		lines.push('');
 	}
 	return lines;
@@ -136,7 +168,8 @@ function findingsAndCommands(state: RunState): string[] {
 	const lines = ['## Findings', ''];
 	const warnings = state.log.filter(entry => entry.kind === 'note' && (entry.level === 'warning' || entry.level === 'error'));
 	const wrongTurns = state.log.filter(entry => entry.kind === 'wrong-turn');
-	if (state.hints.length === 0 && warnings.length === 0 && wrongTurns.length === 0) lines.push('Nothing to report: no warning was raised and no known problem was recognised.');
+	if (state.hints.length === 0 && warnings.length === 0 && wrongTurns.length === 0)
+		lines.push('Nothing to report: no warning was raised and no known problem was recognised.');
 	for (const hint of state.hints) lines.push(`- ${hint.severity === 'warning' ? '🟡' : '🔴'} **${markdownText(hint.title)}.** ${markdownText(hint.advice)}`);
 	for (const entry of warnings) if (entry.kind === 'note') lines.push(`- ${entry.level === 'error' ? '🔴' : '🟡'} ${markdownText(entry.text)}`);
 	for (const entry of wrongTurns) if (entry.kind === 'wrong-turn') lines.push(`- ↩ Wrong turn: ${markdownText(entry.text)}`);
@@ -145,7 +178,9 @@ function findingsAndCommands(state: RunState): string[] {
 		if (command.durationMs === undefined) continue;
 		const display = command.display.split('\n').join(' ⏎ ');
 		const shown = display.length > 300 ? `${display.slice(0, 300)}…` : display;
-		lines.push(`| ${utcTime(command.startedAt)} | ${command.where} | ${markdownCell(markdownCode(shown))} | ${command.exitCode ?? (command.error ? 'lost' : '-')} | ${formatDuration(command.durationMs)} |`);
+		lines.push(
+			`| ${utcTime(command.startedAt)} | ${command.where} | ${markdownCell(markdownCode(shown))} | ${command.exitCode ?? (command.error ? 'lost' : '-')} | ${formatDuration(command.durationMs)} |`,
+		);
 	}
 	lines.push('');
 	return lines;
@@ -154,5 +189,13 @@ function findingsAndCommands(state: RunState): string[] {
 /** The report of a finished run (`extra`: sections a session adds, such as the rehearsal's scorecard). */
 export function renderReport(state: RunState, config: Config, extra = ''): string {
 	if (!state.finished) throw new Error('the run has not finished');
-	return [...header(state, config), ...criteriaAndTimeline(state), ...commits(state), ...backupAndSaves(state, config), ...databaseAndSite(state), ...findingsAndCommands(state), ...(extra ? [extra, ''] : [])].join('\n');
+	return [
+		...header(state, config),
+		...criteriaAndTimeline(state),
+		...commits(state),
+		...backupAndSaves(state, config),
+		...databaseAndSite(state),
+		...findingsAndCommands(state),
+		...(extra ? [extra, ''] : []),
+	].join('\n');
 }

@@ -21,7 +21,10 @@ export function makeTheme({noColor = false, reducedMotion = false}: {noColor?: b
 
 /** NO_COLOR (any non-empty value, see no-color.org) and the flags. */
 export function themeFromEnvironment(flags: {noColor?: boolean; reducedMotion?: boolean} = {}, env: NodeJS.ProcessEnv = process.env): Theme {
-	return makeTheme({noColor: flags.noColor === true || (env['NO_COLOR'] ?? '') !== '', reducedMotion: flags.reducedMotion === true || (env['REWIND_REDUCED_MOTION'] ?? '') !== ''});
+	return makeTheme({
+		noColor: flags.noColor === true || (env['NO_COLOR'] ?? '') !== '',
+		reducedMotion: flags.reducedMotion === true || (env['REWIND_REDUCED_MOTION'] ?? '') !== '',
+	});
 }
 
 const ThemeContext = createContext<Theme>(makeTheme());

@@ -8,7 +8,15 @@ export const BIN = path.join(ROOT, 'bin', 'rewind.js');
 
 export type CliResult = {readonly code: number | null; readonly stdout: string; readonly stderr: string; readonly signal: NodeJS.Signals | null};
 
-export function runCli(args: readonly string[], options: {env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number; onStdout?: (text: string, child: import('node:child_process').ChildProcess) => void} = {}): Promise<CliResult> {
+export function runCli(
+	args: readonly string[],
+	options: {
+		env?: NodeJS.ProcessEnv;
+		cwd?: string;
+		timeoutMs?: number;
+		onStdout?: (text: string, child: import('node:child_process').ChildProcess) => void;
+	} = {},
+): Promise<CliResult> {
 	return new Promise((resolve, reject) => {
 		const child = spawn(process.execPath, [BIN, ...args], {cwd: options.cwd ?? ROOT, env: {...process.env, ...options.env}, stdio: ['ignore', 'pipe', 'pipe']});
 		let stdout = '';

@@ -21,11 +21,15 @@ export function sharedDatabase(): TestDatabase | null {
 		host: '127.0.0.1',
 		port: server.port,
 		sql(statements, database) {
-			const result = spawnSync(binaries.client, ['--no-defaults', `--socket=${server.socket}`, '-u', server.rootUser, '--batch', '--skip-column-names', ...(database ? [database] : [])], {
-				input: statements,
-				encoding: 'utf8',
-				maxBuffer: 256 * 1024 * 1024,
-			});
+			const result = spawnSync(
+				binaries.client,
+				['--no-defaults', `--socket=${server.socket}`, '-u', server.rootUser, '--batch', '--skip-column-names', ...(database ? [database] : [])],
+				{
+					input: statements,
+					encoding: 'utf8',
+					maxBuffer: 256 * 1024 * 1024,
+				},
+			);
 			if (result.status !== 0) throw new Error(`SQL failed: ${result.stderr.trim()}`);
 			return result.stdout;
 		},

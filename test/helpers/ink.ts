@@ -8,7 +8,11 @@ export function plain(frame: string | undefined): string {
 }
 
 /** Polls `frame()` until `predicate` holds; on timeout fails with the last screen. */
-export async function waitForFrame(frame: () => string | undefined, predicate: (screen: string) => boolean, {timeout = 15_000, interval = 20, what = 'the expected screen'} = {}): Promise<string> {
+export async function waitForFrame(
+	frame: () => string | undefined,
+	predicate: (screen: string) => boolean,
+	{timeout = 15_000, interval = 20, what = 'the expected screen'} = {},
+): Promise<string> {
 	const deadline = Date.now() + timeout;
 	let last = '';
 	for (let attempt = 0; Date.now() < deadline && attempt < timeout / interval + 10; attempt++) {

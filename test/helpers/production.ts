@@ -27,7 +27,10 @@ export type Production = {
 
 export async function startProduction(sshd: Sshd, options: {extraHistory?: number; appDirName?: string; wsgiName?: string} = {}): Promise<Production> {
 	const root = mkdtempSync(path.join(os.tmpdir(), 'rewind-prod-'));
-	const app = await createAppRepository(path.join(root, options.appDirName ?? 'app'), options.extraHistory === undefined ? {} : {extraHistory: options.extraHistory});
+	const app = await createAppRepository(
+		path.join(root, options.appDirName ?? 'app'),
+		options.extraHistory === undefined ? {} : {extraHistory: options.extraHistory},
+	);
 	const wsgiPath = path.join(root, 'var', 'www', options.wsgiName ?? 'trainee_pythonanywhere_com_wsgi.py');
 	mkdirSync(path.dirname(wsgiPath), {recursive: true});
 	writeFileSync(wsgiPath, '# WSGI entry point\n');
@@ -44,7 +47,15 @@ export async function startProduction(sshd: Sshd, options: {extraHistory?: numbe
 		config(overrides = {}) {
 			const base = {
 				app: {name: 'bankroll', dir: app.dir, branch: 'main'},
-				ssh: {host: sshd.host, port: sshd.port, user: sshd.user, identityFile: sshd.identityFile, knownHostsFile: sshd.knownHostsFile, configFile: path.join(root, 'no-ssh-config'), useAgent: false},
+				ssh: {
+					host: sshd.host,
+					port: sshd.port,
+					user: sshd.user,
+					identityFile: sshd.identityFile,
+					knownHostsFile: sshd.knownHostsFile,
+					configFile: path.join(root, 'no-ssh-config'),
+					useAgent: false,
+				},
 				site: {url: site.url, mustContain: [SITE_TITLE], mustNotContain: [MARKER], timeoutSeconds: 5, intervalSeconds: 0.2},
 				reload: {method: 'touch', path: wsgiPath},
 				build: {commands: ['node build.mjs']},
@@ -71,8 +82,22 @@ export function writeConfigFile(file: string, config: Config, options: {password
 		file,
 		stringify({
 			app,
-			ssh: {host: ssh.host, port: ssh.port, user: ssh.user, identityFile: ssh.identityFile, knownHostsFile: ssh.knownHostsFile, configFile: ssh.configFile, useAgent: false},
-			site: {url: site.url, mustContain: site.mustContain, mustNotContain: site.mustNotContain, timeoutSeconds: site.timeoutSeconds, intervalSeconds: site.intervalSeconds},
+			ssh: {
+				host: ssh.host,
+				port: ssh.port,
+				user: ssh.user,
+				identityFile: ssh.identityFile,
+				knownHostsFile: ssh.knownHostsFile,
+				configFile: ssh.configFile,
+				useAgent: false,
+			},
+			site: {
+				url: site.url,
+				mustContain: site.mustContain,
+				mustNotContain: site.mustNotContain,
+				timeoutSeconds: site.timeoutSeconds,
+				intervalSeconds: site.intervalSeconds,
+			},
 			reload,
 			build: {commands: build.commands},
 			...(database

@@ -26,7 +26,11 @@ export function renderTui(element: ReactElement, options: {theme?: Theme} = {}) 
 export const interactiveFlags: RunFlags = {yes: false, acceptNewHostKey: false, takeOverStaleLock: false};
 
 /** A TUI session for `config`, and the `u` key's undo session built the way the CLI builds it. */
-export function tuiSessions(config: Config, runsDir: string, extra: Partial<RunRequest> & {kind?: RunKind} = {}): {session: Session; createUndo: (result: RunResult) => Session | null; request: RunRequest} {
+export function tuiSessions(
+	config: Config,
+	runsDir: string,
+	extra: Partial<RunRequest> & {kind?: RunKind} = {},
+): {session: Session; createUndo: (result: RunResult) => Session | null; request: RunRequest} {
 	const request: RunRequest = {config, configPath: null, kind: 'rollback', flags: interactiveFlags, runsDir, ...extra};
 	return {
 		request,

@@ -74,9 +74,7 @@ export function validateConfig(raw: Record<string, unknown>, label: string): Con
 	const secret = findSecretKey(raw, []);
 	if (secret !== undefined) {
 		const suggestion = /token/i.test(secret.split('.').at(-1)!) ? 'tokenEnv or tokenFile' : 'passwordEnv or passwordFile';
-		throw new UserError(
-			`${label}: ${secret}: secrets are not stored in the config. Remove it and name where to read it from with ${suggestion}.`,
-		);
+		throw new UserError(`${label}: ${secret}: secrets are not stored in the config. Remove it and name where to read it from with ${suggestion}.`);
 	}
 	const preset = presetDefaults(raw);
 	if ('problem' in preset) throw new UserError(`${label}: ${preset.problem.path}: ${preset.problem.message}.`);
@@ -153,7 +151,10 @@ export function describe(value: unknown): string {
 	if (typeof value === 'string') {
 		const shown = value.length > 40 ? `${value.slice(0, 40)}…` : value;
 		// Invisible and direction-changing characters are shown escaped, not passed to the terminal.
-		const safe = JSON.stringify(shown).replace(/[\u200B-\u200F\u202A-\u202E\u2066-\u2069\uFEFF]/g, char => `\\u${char.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`);
+		const safe = JSON.stringify(shown).replace(
+			/[\u200B-\u200F\u202A-\u202E\u2066-\u2069\uFEFF]/g,
+			char => `\\u${char.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`,
+		);
 		return `${safe}${value.length > 40 ? ` (${value.length} characters)` : ''}`;
 	}
 	if (typeof value === 'number' || typeof value === 'boolean') return String(value);

@@ -15,9 +15,7 @@ const hostName = text(255).refine(
 	'must be a host name, an IP address or an ~/.ssh/config alias (letters, digits, ".", "-", "_")',
 );
 const port = z.int().min(1).max(65_535);
-const envName = z
-	.string()
-	.regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, 'must be an environment variable name such as PA_API_TOKEN');
+const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, 'must be an environment variable name such as PA_API_TOKEN');
 const seconds = (min: number, max: number) => z.number().min(min).max(max);
 
 export const sshSchema = z.strictObject({
@@ -110,9 +108,7 @@ export const lockSchema = z.strictObject({
 });
 
 export const pythonAnywhereSchema = z.strictObject({
-	username: z
-		.string()
-		.regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,59}$/, 'must be a PythonAnywhere user name (letters, digits, - and _)'),
+	username: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,59}$/, 'must be a PythonAnywhere user name (letters, digits, - and _)'),
 	/** The web app's domain, e.g. `alice.pythonanywhere.com` or `www.example.com`. */
 	domain: hostName,
 	region: z.enum(['us', 'eu']).default('us'),

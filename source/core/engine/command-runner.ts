@@ -45,7 +45,16 @@ export class CommandRunner {
 		const commandId = `${planned.id}#${++this.#counter}`;
 		const startedAt = now();
 		const started = Date.now();
-		emit({type: 'command-started', at: startedAt, stepId, commandId, where: planned.where, display: planned.display, ...(planned.headline ? {headline: planned.headline} : {}), ...(options.quiet ? {quiet: true} : {})});
+		emit({
+			type: 'command-started',
+			at: startedAt,
+			stepId,
+			commandId,
+			where: planned.where,
+			display: planned.display,
+			...(planned.headline ? {headline: planned.headline} : {}),
+			...(options.quiet ? {quiet: true} : {}),
+		});
 		const stream = options.stream ?? true;
 		const batcher = new LineBatcher(lines => emit({type: 'output', at: now(), stepId, commandId, lines}));
 		/** Whole lines to a step's reader; a line it returns true for is also shown and journaled. */
@@ -71,7 +80,14 @@ export class CommandRunner {
 				...(options.captureLimit === undefined ? {} : {captureLimit: options.captureLimit}),
 				...(options.stdoutTo === undefined ? {} : {stdoutTo: options.stdoutTo}),
 				...(options.stallMs === undefined ? {} : {stallMs: options.stallMs}),
-				onStall: silentMs => emit({type: 'note', at: now(), stepId, level: 'info', text: `No output for ${Math.round(silentMs / 1000)} s; checked: the command is still running on the server.`}),
+				onStall: silentMs =>
+					emit({
+						type: 'note',
+						at: now(),
+						stepId,
+						level: 'info',
+						text: `No output for ${Math.round(silentMs / 1000)} s; checked: the command is still running on the server.`,
+					}),
 				...(onStdout ? {onStdout} : {}),
 				...(onStderr ? {onStderr} : {}),
 			});
@@ -88,7 +104,11 @@ export class CommandRunner {
 		if (result.aborted && this.#deps.stopRequested()) throw new StopRequestedError();
 		if (result.exitCode !== 0 && !options.allowFailure) {
 			const output = `${result.stderr}\n${result.stdout}`.trim();
-			throw new CommandFailedError(`${planned.purpose}: the command ${describeExit(result)}${output ? `: ${lastLines(output, 3)}` : ''}`, result.exitCode, output);
+			throw new CommandFailedError(
+				`${planned.purpose}: the command ${describeExit(result)}${output ? `: ${lastLines(output, 3)}` : ''}`,
+				result.exitCode,
+				output,
+			);
 		}
 		return result;
 	}

@@ -51,7 +51,10 @@ export function stepContext(step: StepDefinition, services: EngineServices): Ste
 		},
 		connect: async () => {
 			const host = await services.connection.open(services.connectHelpers());
-			services.setFacts({sshConnections: services.connection.opened, transport: {kind: host.transport, ...(host.transportNote ? {note: host.transportNote} : {})}});
+			services.setFacts({
+				sshConnections: services.connection.opened,
+				transport: {kind: host.transport, ...(host.transportNote ? {note: host.transportNote} : {})},
+			});
 			return host;
 		},
 		setFacts: facts => {
@@ -61,7 +64,8 @@ export function stepContext(step: StepDefinition, services: EngineServices): Ste
 		},
 		secret: value => services.secret(value),
 		commands,
-		run: (commandId, options) => services.runner.run(step.id, declared(commands(), commandId), {stallMs: services.config().ssh.stallSeconds * 1000, ...options}),
+		run: (commandId, options) =>
+			services.runner.run(step.id, declared(commands(), commandId), {stallMs: services.config().ssh.stallSeconds * 1000, ...options}),
 		runPlanned: (planned, options) => services.runner.run(step.id, planned, {stallMs: services.config().ssh.stallSeconds * 1000, ...options}),
 		record: (commandId, work) => services.runner.record(step.id, declared(commands(), commandId), work),
 		ask: question => services.ask(step.id, question),

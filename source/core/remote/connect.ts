@@ -29,7 +29,10 @@ const PASSPHRASE_TRIES = 3;
 const HOST_KEY_QUESTION_TIMEOUT_MS = 120_000;
 
 /** Resolves the host, port, user and files the connection will use, without connecting. */
-export function resolveTarget(config: SshConfig, env: NodeJS.ProcessEnv = process.env): ConnectTarget & {identityFiles: string[]; explicitIdentity: boolean; useAgent: boolean} {
+export function resolveTarget(
+	config: SshConfig,
+	env: NodeJS.ProcessEnv = process.env,
+): ConnectTarget & {identityFiles: string[]; explicitIdentity: boolean; useAgent: boolean} {
 	const home = os.homedir();
 	const fromFile = readSshConfig(expandTilde(config.configFile), config.host);
 	if (fromFile.unsupported.length > 0) {
@@ -83,7 +86,14 @@ export async function connectToServer(config: SshConfig, helpers: ConnectHelpers
 				);
 			case 'unknown': {
 				const others = verdict.otherTypes.length > 0 ? ` (${resolved.knownHostsFile} has only ${verdict.otherTypes.join(', ')} keys for it)` : '';
-				const accepted = (await helpers.ask({kind: 'host-key', host: token, keyType: keyTypeOf(blob), fingerprint, ...(verdict.otherTypes.length > 0 ? {otherTypes: verdict.otherTypes} : {})})) === true;
+				const accepted =
+					(await helpers.ask({
+						kind: 'host-key',
+						host: token,
+						keyType: keyTypeOf(blob),
+						fingerprint,
+						...(verdict.otherTypes.length > 0 ? {otherTypes: verdict.otherTypes} : {}),
+					})) === true;
 				if (!accepted) {
 					return (
 						`The host key of ${token} is not in ${resolved.knownHostsFile} (${keyTypeOf(blob)} ${fingerprint})${others} and was not accepted. ` +

@@ -1,6 +1,9 @@
 /** An ssh-style host pattern (`*` any run, `?` one character) as a case-insensitive RegExp. */
 export function globToRegExp(pattern: string, flags = 'i'): RegExp {
-	const escaped = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replaceAll('*', '.*').replaceAll('?', '.');
+	const escaped = pattern
+		.replace(/[.+^${}()|[\]\\]/g, '\\$&')
+		.replaceAll('*', '.*')
+		.replaceAll('?', '.');
 	return new RegExp(`^${escaped}$`, flags);
 }
 

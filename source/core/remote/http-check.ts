@@ -39,7 +39,10 @@ async function readBody(response: Response): Promise<{body: string; error?: stri
 			total += value.length;
 		}
 	} catch (error) {
-		return {body: Buffer.concat(chunks).toString('utf8'), error: `${total} bytes of the page arrived before ${(error as Error).name === 'TimeoutError' ? 'the request timed out' : (error as Error).message}`};
+		return {
+			body: Buffer.concat(chunks).toString('utf8'),
+			error: `${total} bytes of the page arrived before ${(error as Error).name === 'TimeoutError' ? 'the request timed out' : (error as Error).message}`,
+		};
 	}
 	await reader.cancel().catch(() => {});
 	return {body: Buffer.concat(chunks).toString('utf8')};
@@ -50,11 +53,18 @@ async function getOnce(url: string, timeoutMs: number, signal: AbortSignal): Pro
 	for (let hop = 0; hop <= MAX_REDIRECTS; hop++) {
 		let response: Response;
 		try {
-			response = await fetch(current, {redirect: 'manual', signal: AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]), headers: {'Cache-Control': 'no-cache'}});
+			response = await fetch(current, {
+				redirect: 'manual',
+				signal: AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]),
+				headers: {'Cache-Control': 'no-cache'},
+			});
 		} catch (error) {
 			if (signal.aborted) throw error;
 			const cause = (error as {cause?: {code?: string; message?: string}}).cause;
-			const reason = (error as Error).name === 'TimeoutError' ? `no answer within ${timeoutMs / 1000} s` : `no answer (${cause?.code ?? cause?.message ?? (error as Error).message})`;
+			const reason =
+				(error as Error).name === 'TimeoutError'
+					? `no answer within ${timeoutMs / 1000} s`
+					: `no answer (${cause?.code ?? cause?.message ?? (error as Error).message})`;
 			return {status: null, body: '', note: reason, reloading: false};
 		}
 		if (response.status >= 300 && response.status < 400 && response.headers.get('location')) {
@@ -66,7 +76,13 @@ async function getOnce(url: string, timeoutMs: number, signal: AbortSignal): Pro
 		}
 		const {body, error} = await readBody(response);
 		if (signal.aborted) throw signal.reason instanceof Error ? signal.reason : new Error('aborted');
-		if (error !== undefined) return {status: null, body: '', note: `answered ${response.status} but the page did not arrive within ${timeoutMs / 1000} s (${error})`, reloading: false};
+		if (error !== undefined)
+			return {
+				status: null,
+				body: '',
+				note: `answered ${response.status} but the page did not arrive within ${timeoutMs / 1000} s (${error})`,
+				reloading: false,
+			};
 		return {status: response.status, body, note: hop > 0 ? `after ${hop} redirect${hop === 1 ? '' : 's'}` : '', reloading: false};
 	}
 	return {status: null, body: '', note: `more than ${MAX_REDIRECTS} redirects`, reloading: false};
@@ -80,10 +96,13 @@ export function textChecks(site: Pick<SiteConfig, 'mustContain' | 'mustNotContai
 }
 
 export function describeFailures(status: number | null, checks: readonly TextCheck[], note: string): string[] {
-	if (status !== 200) return [status === null ? `the site ${note.startsWith('answered') ? '' : 'gave '}${note}` : `the site answered ${status}${note ? ` (${note})` : ''}`];
+	if (status !== 200)
+		return [status === null ? `the site ${note.startsWith('answered') ? '' : 'gave '}${note}` : `the site answered ${status}${note ? ` (${note})` : ''}`];
 	return checks
 		.filter(check => !check.ok)
-		.map(check => (check.kind === 'contains' ? `expected text "${check.text}" missing from the page` : `forbidden text "${check.text}" still present on the page`));
+		.map(check =>
+			check.kind === 'contains' ? `expected text "${check.text}" missing from the page` : `forbidden text "${check.text}" still present on the page`,
+		);
 }
 
 /** Waits, or rejects as soon as `signal` aborts; leaves no listener behind either way. */
@@ -114,7 +133,12 @@ export async function checkSite(
 		const answer = await getOnce(site.url, site.requestTimeoutSeconds * 1000, options.signal);
 		const checks = answer.status === 200 ? textChecks(site, answer.body) : [];
 		const failures = describeFailures(answer.status, checks, answer.note);
-		const observation: HttpObservation = {attempt, at: new Date().toISOString(), status: answer.status, note: failures.length === 0 ? 'ok' : failures.join('; ')};
+		const observation: HttpObservation = {
+			attempt,
+			at: new Date().toISOString(),
+			status: answer.status,
+			note: failures.length === 0 ? 'ok' : failures.join('; '),
+		};
 		observations.push(observation);
 		options.onAttempt?.(observation, Math.max(0, deadline - Date.now()));
 		last = {status: answer.status, checks, note: answer.note};

@@ -16,43 +16,16 @@
  */
 import {randomBytes} from 'node:crypto';
 import type {Client, ClientChannel} from 'ssh2';
-import {sh} from '../command.js';
 import {ConnectionLostError} from '../errors.js';
 import type {ExecResult, RunOptions} from '../host.js';
+import {Deframer} from './deframer.js';
 import {execOnChannel, type ConnectionState} from './exec-channel.js';
+import {driverScript} from './shell-driver.js';
 
 const DEFAULT_CAPTURE = 4 * 1024 * 1024;
 const READY_TIMEOUT_MS = 15_000;
 const DEFAULT_STALL_MS = 30_000;
 const KILL_AFTER_MS = 3000;
-
-/** The driver, in POSIX sh; under a shell other than bash it re-runs itself in bash (for job control). */
-function driverScript(nonce: string): string {
-	const driver = [
-		`n=${nonce}`,
-		'exec 3<&0 4>&1 5>&2 2>/dev/null </dev/null',
-		'set -m',
-		"command -v base64 >/dev/null || { printf '\\036\\036%s:fallback:no base64 on the server\\n' \"$n\" >&4; exit 0; }",
-		"printf '\\036\\036%s:ready:%s\\n' \"$n\" \"$BASH_VERSION\" >&4",
-		"while IFS=' ' read -r id s i <&3; do",
-		'  [ "$id" = bye ] && break',
-		"  s=$(printf '%s' \"$s\" | base64 -d)",
-		"  printf '\\036\\036%s:start:%s\\n' \"$n\" \"$id\" >&4",
-		'  if [ "$i" = - ]; then ( eval "$s" ) 3<&- >&4 2>&5 </dev/null &',
-		"  else ( printf '%s' \"$i\" | base64 -d | { eval \"$s\"; } ) 3<&- >&4 2>&5 &",
-		'  fi',
-		'  p=$!',
-		"  printf '\\036\\036%s:pid:%s:%s\\n' \"$n\" \"$id\" \"$p\" >&4",
-		'  wait "$p"; r=$?',
-		'  [ "$r" -gt 128 ] && kill -KILL -"$p" 2>/dev/null',
-		"  printf '\\036\\036%s:end:%s:%s\\n' \"$n\" \"$id\" \"$r\" >&5",
-		"  printf '\\036\\036%s:end:%s:%s\\n' \"$n\" \"$id\" \"$r\" >&4",
-		'done',
-	].join('\n');
-	return sh`REWIND_DRIVER=${driver}
-if [ -z "\${BASH_VERSION:-}" ]; then if command -v bash >/dev/null 2>&1; then exec bash -c "$REWIND_DRIVER"; fi; printf '\\036\\036%s:fallback:no bash on the server (job control)\\n' ${nonce}; exit 0; fi
-eval "$REWIND_DRIVER"`.script();
-}
 
 type Job = {
 	readonly id: number;
@@ -62,7 +35,8 @@ type Job = {
 	started: boolean;
 	pid?: number;
 	exit?: number;
-	ends: number;
+	/** Each stream is framed on its own: output counts until that stream's end marker. */
+	readonly ended: {out: boolean; err: boolean};
 	stdout: Buffer[];
 	stderr: Buffer[];
 	stdoutBytes: number;
@@ -75,57 +49,13 @@ type Job = {
 
 const SIGNALS: Record<number, string> = {1: 'HUP', 2: 'INT', 9: 'KILL', 13: 'PIPE', 15: 'TERM', 6: 'ABRT', 11: 'SEGV', 24: 'XCPU', 25: 'XFSZ'};
 
-/** Reads one framed stream: data goes to `onData`, markers (`<nonce>:kind:id[:value]`) to `onMarker`. */
-class Deframer {
-	#buffer: Buffer = Buffer.alloc(0);
-	readonly #prefix: Buffer;
-	readonly #onData: (chunk: Buffer) => void;
-	readonly #onMarker: (kind: string, id: string, value: string) => void;
-
-	constructor(nonce: string, onData: (chunk: Buffer) => void, onMarker: (kind: string, id: string, value: string) => void) {
-		this.#prefix = Buffer.from(`\u001e\u001e${nonce}:`);
-		this.#onData = onData;
-		this.#onMarker = onMarker;
-	}
-
-	push(chunk: Buffer): void {
-		this.#buffer = this.#buffer.length === 0 ? chunk : Buffer.concat([this.#buffer, chunk]);
-		for (;;) {
-			const at = this.#buffer.indexOf(this.#prefix);
-			if (at === -1) {
-				// Keep what could be the start of a marker split across chunks.
-				const keep = this.#partialPrefixLength();
-				if (this.#buffer.length > keep) this.#onData(this.#buffer.subarray(0, this.#buffer.length - keep));
-				this.#buffer = this.#buffer.subarray(this.#buffer.length - keep);
-				return;
-			}
-			const end = this.#buffer.indexOf(0x0a, at + this.#prefix.length);
-			if (end === -1) {
-				if (at > 0) this.#onData(this.#buffer.subarray(0, at));
-				this.#buffer = this.#buffer.subarray(at);
-				return;
-			}
-			if (at > 0) this.#onData(this.#buffer.subarray(0, at));
-			const [kind = '', id = '', ...value] = this.#buffer.subarray(at + this.#prefix.length, end).toString('utf8').split(':');
-			this.#buffer = this.#buffer.subarray(end + 1);
-			this.#onMarker(kind, id, value.join(':'));
-		}
-	}
-
-	#partialPrefixLength(): number {
-		for (let length = Math.min(this.#prefix.length - 1, this.#buffer.length); length > 0; length--) {
-			if (this.#buffer.subarray(this.#buffer.length - length).equals(this.#prefix.subarray(0, length))) return length;
-		}
-		return 0;
-	}
-}
-
 export class OneShell {
 	readonly #client: Client;
 	readonly #channel: ClientChannel;
 	readonly #connection: ConnectionState;
 	readonly #jobs = new Map<number, Job>();
-	#current: Job | undefined;
+	/** The command each stream is carrying now (the two streams are framed independently). */
+	readonly #current: {out: Job | undefined; err: Job | undefined} = {out: undefined, err: undefined};
 	#nextId = 1;
 	#closed = false;
 	#closeReason = 'the remote shell ended';
@@ -136,8 +66,16 @@ export class OneShell {
 		this.#client = client;
 		this.#channel = channel;
 		this.#connection = connection;
-		const out = new Deframer(nonce, chunk => this.#data('out', chunk), (kind, id, value) => this.#marker('out', kind, Number(id), value));
-		const err = new Deframer(nonce, chunk => this.#data('err', chunk), (kind, id, value) => this.#marker('err', kind, Number(id), value));
+		const out = new Deframer(
+			nonce,
+			chunk => this.#data('out', chunk),
+			(kind, id, value) => this.#marker('out', kind, Number(id), value),
+		);
+		const err = new Deframer(
+			nonce,
+			chunk => this.#data('err', chunk),
+			(kind, id, value) => this.#marker('err', kind, Number(id), value),
+		);
 		channel.on('data', (chunk: Buffer) => out.push(chunk));
 		channel.stderr.on('data', (chunk: Buffer) => err.push(chunk));
 		channel.on('close', () => this.#fail(connection.closed() ? new ConnectionLostError(connection.closeReason()) : new Error(this.#closeReason)));
@@ -201,7 +139,7 @@ export class OneShell {
 					reject(error);
 				},
 				started: false,
-				ends: 0,
+				ended: {out: false, err: false},
 				stdout: [],
 				stderr: [],
 				stdoutBytes: 0,
@@ -232,9 +170,9 @@ export class OneShell {
 	}
 
 	#data(stream: 'out' | 'err', chunk: Buffer): void {
-		const job = this.#current;
+		const job = this.#current[stream];
 		// Output between commands (a finished command's leftovers) belongs to nobody.
-		if (!job || !job.started || job.exit !== undefined) return;
+		if (!job || job.ended[stream]) return;
 		job.lastOutput = Date.now();
 		const limit = job.options.captureLimit ?? DEFAULT_CAPTURE;
 		if (stream === 'out') {
@@ -260,23 +198,24 @@ export class OneShell {
 	#marker(stream: 'out' | 'err', kind: string, id: number, value: string): void {
 		const job = this.#jobs.get(id);
 		if (!job) return;
-		if (kind === 'start' && stream === 'out') {
+		if (kind === 'start') {
 			job.started = true;
 			job.lastOutput = Date.now();
-			this.#current = job;
+			this.#current[stream] = job;
 		} else if (kind === 'pid' && stream === 'out') {
 			job.pid = Number(value);
 			if (job.aborted) this.#stop(job);
 		} else if (kind === 'end') {
 			job.exit = Number(value);
-			job.ends++;
-			if (job.ends === 2) this.#finish(job);
+			job.ended[stream] = true;
+			if (this.#current[stream] === job) this.#current[stream] = undefined;
+			if (job.ended.out && job.ended.err) this.#finish(job);
 		}
 	}
 
 	#finish(job: Job, lost?: string): void {
 		this.#jobs.delete(job.id);
-		if (this.#current === job) this.#current = undefined;
+		for (const stream of ['out', 'err'] as const) if (this.#current[stream] === job) this.#current[stream] = undefined;
 		const status = job.exit ?? null;
 		const signal = status !== null && status > 128 && status <= 192 ? (SIGNALS[status - 128] ?? `signal ${status - 128}`) : null;
 		job.resolve({
@@ -295,7 +234,8 @@ export class OneShell {
 		this.#closed = true;
 		for (const job of this.#jobs.values()) job.reject(error);
 		this.#jobs.clear();
-		this.#current = undefined;
+		this.#current.out = undefined;
+		this.#current.err = undefined;
 	}
 
 	/** A side channel for a stop or a liveness check (a shell start-up each: only when needed). */

@@ -5,7 +5,7 @@
  */
 import net, {type Socket} from 'node:net';
 import type {Duplex} from 'node:stream';
-import type {Client, ConnectConfig} from 'ssh2';
+import type {Client} from 'ssh2';
 import {sh, type RemotePath, type ShellCommand} from '../command.js';
 import {ConnectionLostError, UserError} from '../errors.js';
 import type {ExecResult, Host, HostTransport, RunOptions} from '../host.js';
@@ -35,7 +35,7 @@ const MAX_PARALLEL_CHANNELS = 6;
 
 let ssh2Module: Promise<typeof import('ssh2')> | undefined;
 export function loadSsh2(): Promise<typeof import('ssh2')> {
-	ssh2Module ??= import('ssh2').then(module => ((module as {default?: typeof import('ssh2')}).default ?? module) as typeof import('ssh2'));
+	ssh2Module ??= import('ssh2').then(module => (module as {default?: typeof import('ssh2')}).default ?? module);
 	return ssh2Module;
 }
 
@@ -80,7 +80,7 @@ export async function openSsh(options: SshConnectOptions): Promise<SshSession> {
 		client.connect({
 			sock,
 			username: options.username,
-			authHandler: authHandler as never,
+			authHandler: authHandler,
 			keepaliveInterval: options.keepaliveMs,
 			keepaliveCountMax: 3,
 			readyTimeout: options.readyTimeoutMs,
@@ -100,7 +100,7 @@ export async function openSsh(options: SshConnectOptions): Promise<SshSession> {
 					},
 				);
 			},
-		} as ConnectConfig);
+		});
 	});
 	const session = new SshSession(client, where);
 	await session.startShell();
@@ -125,7 +125,7 @@ function openSocket(options: SshConnectOptions): Promise<Socket> {
 		});
 		socket.once('error', error => {
 			clearTimeout(timer);
-			reject(describeConnectError(error as Error & {code?: string}, `${options.username}@${options.host}:${options.port}`, options, undefined));
+			reject(describeConnectError(error, `${options.username}@${options.host}:${options.port}`, options, undefined));
 		});
 	});
 }
@@ -139,11 +139,17 @@ function describeConnectError(
 	if (hostKeyRefusal !== undefined) return new UserError(hostKeyRefusal, EXIT.refused);
 	if (error instanceof UserError) return error;
 	const code = error.code ?? '';
-	if (code === 'ECONNREFUSED') return new UserError(`Nothing accepts SSH connections at ${options.host}:${options.port} (connection refused). Check ssh.host and ssh.port.`, EXIT.failed);
-	if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return new UserError(`The host name "${options.host}" does not resolve. Check ssh.host (or the HostName in ~/.ssh/config).`, EXIT.failed);
-	if (code === 'EHOSTUNREACH' || code === 'ENETUNREACH') return new UserError(`${options.host} cannot be reached from this machine (${code}). Check the network or VPN.`, EXIT.failed);
+	if (code === 'ECONNREFUSED')
+		return new UserError(`Nothing accepts SSH connections at ${options.host}:${options.port} (connection refused). Check ssh.host and ssh.port.`, EXIT.failed);
+	if (code === 'ENOTFOUND' || code === 'EAI_AGAIN')
+		return new UserError(`The host name "${options.host}" does not resolve. Check ssh.host (or the HostName in ~/.ssh/config).`, EXIT.failed);
+	if (code === 'EHOSTUNREACH' || code === 'ENETUNREACH')
+		return new UserError(`${options.host} cannot be reached from this machine (${code}). Check the network or VPN.`, EXIT.failed);
 	if (/timed out/i.test(error.message)) {
-		return new UserError(`No SSH handshake with ${options.host}:${options.port} within ${Math.round(options.readyTimeoutMs / 1000)} s. Check the host, port and network.`, EXIT.failed);
+		return new UserError(
+			`No SSH handshake with ${options.host}:${options.port} within ${Math.round(options.readyTimeoutMs / 1000)} s. Check the host, port and network.`,
+			EXIT.failed,
+		);
 	}
 	if (error.level === 'client-authentication' || /authentication methods failed/i.test(error.message)) {
 		return new UserError(

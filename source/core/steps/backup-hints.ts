@@ -21,7 +21,9 @@ export const BACKUP_HINTS: readonly HintRule[] = [
 		severity: 'error',
 		advice: (_config, context) =>
 			`The database is not on this server's local socket. Give mysqldump the database host with -h` +
-			(context.managedDb ? ` ${context.managedDb.host}${context.managedDb.port === 3306 ? '' : ` -P ${context.managedDb.port}`}` : ' <user>.mysql.pythonanywhere-services.com on PythonAnywhere') +
+			(context.managedDb
+				? ` ${context.managedDb.host}${context.managedDb.port === 3306 ? '' : ` -P ${context.managedDb.port}`}`
+				: ' <user>.mysql.pythonanywhere-services.com on PythonAnywhere') +
 			' (config: database.host).',
 		fix: (_config, context) => useManagedHost(context),
 	},
@@ -30,7 +32,8 @@ export const BACKUP_HINTS: readonly HintRule[] = [
 		title: 'mysqldump needs the PROCESS privilege to dump tablespaces',
 		pattern: /you need \(at least one of\) the PROCESS privilege/i,
 		severity: 'error',
-		advice: () => 'Managed MySQL users lack PROCESS. Add --no-tablespaces (config: database.noTablespaces: true). mysqldump may exit 0 after this error, so the dump is not trusted.',
+		advice: () =>
+			'Managed MySQL users lack PROCESS. Add --no-tablespaces (config: database.noTablespaces: true). mysqldump may exit 0 after this error, so the dump is not trusted.',
 		fix: () => ({
 			id: 'add-no-tablespaces',
 			label: 'Add --no-tablespaces and retry the backup',

@@ -9,10 +9,21 @@ import {createWriteStream, mkdirSync, renameSync, rmSync} from 'node:fs';
 import path from 'node:path';
 import {Transform} from 'node:stream';
 import {finished} from 'node:stream/promises';
-import {backupCommand, backupPath, discardCommand, keepCommand, parseVerification, restoreCommand, stopDumpCommand, verificationProblems} from '../backup-script.js';
+import {
+	backupCommand,
+	backupPath,
+	discardCommand,
+	keepCommand,
+	parseVerification,
+	restoreCommand,
+	stopDumpCommand,
+	verificationProblems,
+} from '../backup-script.js';
 import {remotePath, sh} from '../command.js';
 import {configuredPassword, databaseCredentials, loadMysql2, optionFileText, takeFingerprint} from '../database.js';
 import {CommandFailedError} from '../errors.js';
+import {describeDifference, diffFingerprints} from '../fingerprint.js';
+import {appDir} from '../paths.js';
 import {formatBytes} from '../format.js';
 import {expandTilde} from '../remote/ssh-config.js';
 import type {PlanView, StepContext, StepDefinition} from '../step.js';
@@ -27,12 +38,24 @@ function backupCommands(view: PlanView): PlannedCommand[] {
 	if (!database) return [];
 	const passwordOnStdin = configuredPassword(database) !== undefined || database.passwordEnv !== undefined || database.passwordFile !== undefined;
 	return [
-		serverCommand('backup', 'dump the database through gzip, verifying it as it is written', backupCommand(view, {passwordOnStdin, download: database.download}), BACKUP_HEADLINE(database)),
+		serverCommand(
+			'backup',
+			'dump the database through gzip, verifying it as it is written',
+			backupCommand(view, {passwordOnStdin, download: database.download}),
+			BACKUP_HEADLINE(database),
+		),
 		serverCommand('keep', 'keep the verified dump under its final name', keepCommand(view, undefined, undefined)),
 		serverCommand('discard', 'remove a dump that failed verification', discardCommand(undefined)),
 		serverCommand('stop-dump', 'stop a dump orphaned by a lost connection and remove it', stopDumpCommand(undefined, undefined)),
 		...(database.fingerprint
-			? [describedCommand('fingerprint', 'database', 'fingerprint the database before the reset', `mysql ${database.user}@${database.host}:${database.port}/${database.name} through the SSH tunnel: tables, columns and indexes, row counts, CHECKSUM TABLE`)]
+			? [
+					describedCommand(
+						'fingerprint',
+						'database',
+						'fingerprint the database before the reset',
+						`mysql ${database.user}@${database.host}:${database.port}/${database.name} through the SSH tunnel: tables, columns and indexes, row counts, CHECKSUM TABLE`,
+					),
+				]
 			: []),
 	];
 }
@@ -74,12 +97,49 @@ function localCopy(context: StepContext, remote: string) {
 	};
 }
 
+/**
+ * Whether an earlier verified backup still stands for this reset (the operator went back to pick
+ * another commit, or a run is resumed): the file is intact (sha256), HEAD has not moved, and the
+ * database is unchanged (its fingerprint equals the one taken with the backup). Checked, not assumed.
+ */
+async function stillHolds(context: StepContext, previous: BackupRecord): Promise<string | undefined> {
+	const database = context.config.database!;
+	const recheck = serverCommand(
+		'recheck',
+		'check the earlier backup is intact',
+		sh`sha256sum ${remotePath(previous.path)} | cut -c1-64; git -C ${appDir(context)} rev-parse HEAD`,
+	);
+	const [sha256 = '', head = ''] = (await context.runPlanned(recheck, {stream: false, allowFailure: true})).stdout.trim().split('\n');
+	const what = context.kind === 'resume' ? 'The backup of the interrupted run' : `The backup taken at ${previous.takenAt?.slice(11, 19) ?? 'the start'} UTC`;
+	if (sha256 !== previous.sha256) {
+		context.note('warning', `${what} (${previous.path}) is missing or changed: making a new one.`);
+		return undefined;
+	}
+	if (context.kind === 'resume') return `the backup of the interrupted run is intact (sha256 matches): ${previous.path}`;
+	const before = context.facts.fingerprintBefore;
+	if (head !== previous.head || !database.fingerprint || !before) {
+		context.note(
+			'info',
+			`${what} cannot be shown to still hold (${head !== previous.head ? 'HEAD moved' : 'no database fingerprint to compare'}): making a new one.`,
+		);
+		return undefined;
+	}
+	const credentials = await databaseCredentials(context);
+	const now = await context.record('fingerprint', () => takeFingerprint(context.host(), database, credentials.password));
+	const changed = diffFingerprints(before, now);
+	if (changed.length > 0) {
+		context.note('info', `The database changed since the backup (${changed.map(describeDifference).join('; ')}): making a new one.`);
+		return undefined;
+	}
+	return `the verified backup ${previous.path} still holds: the file, HEAD and the database are unchanged (checked)`;
+}
+
 export const backupStep: StepDefinition = {
 	id: 'backup',
 	title: 'Back up database',
 	purpose: 'Dumps the database on the server and verifies the dump before anything is reset: no reset without a verified backup or a logged override.',
 	interruptible: true,
-	reads: ['fromHead', 'backup'],
+	reads: ['fromHead', 'backup', 'fingerprintBefore'],
 	writes: ['backup', 'backupOverride', 'fingerprintBefore'],
 	commands: backupCommands,
 	hints: BACKUP_HINTS,
@@ -99,11 +159,9 @@ export const backupStep: StepDefinition = {
 			return `overridden by the operator: ${reason}`;
 		}
 		const previous = context.facts.backup;
-		if (context.kind === 'resume' && previous?.verified) {
-			const recheck = serverCommand('recheck', 'check the earlier backup is intact', sh`sha256sum ${remotePath(previous.path)} | cut -c1-64`);
-			const result = await context.runPlanned(recheck, {stream: false, allowFailure: true});
-			if (result.exitCode === 0 && result.stdout.trim() === previous.sha256) return `the backup of the interrupted run is intact (sha256 matches): ${previous.path}`;
-			context.note('warning', `The backup of the interrupted run (${previous.path}) is missing or changed: making a new one.`);
+		if (previous?.verified && (context.kind === 'resume' || previous.head === context.facts.fromHead)) {
+			const reuse = await stillHolds(context, previous);
+			if (reuse) return reuse;
 			context.setFacts({backup: {...previous, verified: false}});
 		}
 		return undefined;
@@ -122,7 +180,12 @@ export const backupStep: StepDefinition = {
 		let pgid: string | undefined;
 		const report: string[] = [];
 		const started = Date.now();
-		const planned = serverCommand('backup', 'dump the database through gzip, verifying it as it is written', backupCommand(context, {passwordOnStdin: configured !== undefined, download: copy !== undefined}), BACKUP_HEADLINE(database));
+		const planned = serverCommand(
+			'backup',
+			'dump the database through gzip, verifying it as it is written',
+			backupCommand(context, {passwordOnStdin: configured !== undefined, download: copy !== undefined}),
+			BACKUP_HEADLINE(database),
+		);
 		const result = await context.runPlanned(planned, {
 			stream: false,
 			allowFailure: true,
@@ -133,27 +196,49 @@ export const backupStep: StepDefinition = {
 				report.push(line);
 				work ??= /^rewind: work=(.+)$/.exec(line)?.[1];
 				pgid ??= /^rewind: pgid=(\d+)$/.exec(line)?.[1];
-				if (line.startsWith('rewind: pgid=')) context.deferCleanup('backup-dump', serverCommand('stop-dump', 'stop a dump orphaned by a lost connection and remove it', stopDumpCommand(work, pgid)));
+				if (line.startsWith('rewind: pgid='))
+					context.deferCleanup(
+						'backup-dump',
+						serverCommand('stop-dump', 'stop a dump orphaned by a lost connection and remove it', stopDumpCommand(work, pgid)),
+					);
 				const bytes = /^rewind: bytes=(\d+)$/.exec(line)?.[1];
 				if (bytes === undefined) return !line.startsWith('rewind: stderr: ') && !line.startsWith('rewind: sha256=');
-				context.progress(copy ? 'writing the backup on the server and copying it here' : 'writing the backup on the server', {bytes: Number(bytes), elapsedMs: Date.now() - started});
+				context.progress(copy ? 'writing the backup on the server and copying it here' : 'writing the backup on the server', {
+					bytes: Number(bytes),
+					elapsedMs: Date.now() - started,
+				});
 				return false;
 			},
 		});
 		const verification = parseVerification(report);
 		const problems = verificationProblems(verification);
 		if (result.exitCode !== 0 && verification.done) problems.push(`the backup command exited ${result.exitCode}`);
-		if (!verification.done) problems.unshift(`the backup command did not finish (${result.lost ?? (result.exitCode === null ? `killed: ${result.exitSignal ?? 'no exit status'}` : `exit ${result.exitCode}`)})`);
+		if (!verification.done)
+			problems.unshift(
+				`the backup command did not finish (${result.lost ?? (result.exitCode === null ? `killed: ${result.exitSignal ?? 'no exit status'}` : `exit ${result.exitCode}`)})`,
+			);
 		const localCopyDone = await copy?.finish(problems.length === 0 ? verification.sha256 : undefined);
 		if (problems.length > 0 || !work) {
-			if (work) await context.runPlanned(serverCommand('discard', 'remove a dump that failed verification', discardCommand(work)), {stream: false, allowFailure: true});
+			if (work)
+				await context.runPlanned(serverCommand('discard', 'remove a dump that failed verification', discardCommand(work)), {stream: false, allowFailure: true});
 			context.cancelCleanup('backup-dump');
 			if (work) context.note('error', `The failed dump was removed (${work}); nothing of it is counted as a backup.`);
-			throw new CommandFailedError(`the backup failed verification: ${(problems.length > 0 ? problems : ['the server did not report a work dir']).join('; ')}`, null, `${verification.stderr}\n${result.stderr}`);
+			throw new CommandFailedError(
+				`the backup failed verification: ${(problems.length > 0 ? problems : ['the server did not report a work dir']).join('; ')}`,
+				null,
+				`${verification.stderr}\n${result.stderr}`,
+			);
 		}
 		const takenAt = new Date().toISOString();
 		const head = context.facts.fromHead;
-		await context.runPlanned(serverCommand('keep', 'keep the verified dump under its final name', keepCommand(context, work, JSON.stringify({sha256: verification.sha256, bytes: verification.size, head, takenAt, runId: context.runId}))), {stream: false});
+		await context.runPlanned(
+			serverCommand(
+				'keep',
+				'keep the verified dump under its final name',
+				keepCommand(context, work, JSON.stringify({sha256: verification.sha256, bytes: verification.size, head, takenAt, runId: context.runId})),
+			),
+			{stream: false},
+		);
 		context.cancelCleanup('backup-dump');
 		const record: BackupRecord = {
 			path: file.toString(),
@@ -168,7 +253,8 @@ export const backupStep: StepDefinition = {
 		context.setFacts({backup: record});
 		context.note('success', `Backup ${record.path}: ${formatBytes(record.bytes)}, sha256 ${record.sha256}.`);
 		context.note('info', `Restore it with (this replaces the database's contents): ${record.restoreCommand}`);
-		if (copy && !localCopyDone) context.note('warning', 'The copy streamed to this machine does not match the server’s sha256: it was removed. The server’s copy is verified.');
+		if (copy && !localCopyDone)
+			context.note('warning', 'The copy streamed to this machine does not match the server’s sha256: it was removed. The server’s copy is verified.');
 		if (database.fingerprint) {
 			const credentials = await databaseCredentials(context);
 			context.setFacts({fingerprintBefore: await context.record('fingerprint', () => takeFingerprint(context.host(), database, credentials.password))});
@@ -179,7 +265,10 @@ export const backupStep: StepDefinition = {
 	criteria({config, facts, stateOf}) {
 		const label = 'Database backed up and verified';
 		if (!config.database) return [{id: 'backup', label, status: 'skip', detail: 'no database in the config'}];
-		if (facts.backup?.verified) return [{id: 'backup', label, status: 'pass', detail: `${facts.backup.path} (${formatBytes(facts.backup.bytes)}, sha256 ${facts.backup.sha256.slice(0, 12)}…)`}];
+		if (facts.backup?.verified)
+			return [
+				{id: 'backup', label, status: 'pass', detail: `${facts.backup.path} (${formatBytes(facts.backup.bytes)}, sha256 ${facts.backup.sha256.slice(0, 12)}…)`},
+			];
 		if (facts.backupOverride) return [{id: 'backup', label, status: 'warn', detail: `overridden by the operator: ${facts.backupOverride.reason}`}];
 		const pending = stateOf('backup').state === 'pending';
 		return [{id: 'backup', label, status: pending ? 'skip' : 'fail', detail: pending ? 'not reached' : 'no verified backup'}];

@@ -37,7 +37,8 @@ const BUILD_HINTS: readonly HintRule[] = [
 	{
 		id: 'node-modules-broken',
 		title: 'a package in node_modules is missing or broken',
-		pattern: /(?:ENOENT|Cannot find module|Cannot find package|SyntaxError|Unexpected token)[^\n]*node_modules|node_modules[^\n]*(?:SyntaxError|Unexpected token|ENOENT)/i,
+		pattern:
+			/(?:ENOENT|Cannot find module|Cannot find package|SyntaxError|Unexpected token)[^\n]*node_modules|node_modules[^\n]*(?:SyntaxError|Unexpected token|ENOENT)/i,
 		severity: 'error',
 		advice: () => 'Do a clean reinstall: remove node_modules, then npm ci (config: build.cleanInstall: true).',
 		fix: () => cleanInstall,
@@ -47,7 +48,8 @@ const BUILD_HINTS: readonly HintRule[] = [
 		title: 'the build tool is not installed',
 		pattern: /(?:vite|webpack|tsc|npm|node): (?:command )?not found/i,
 		severity: 'error',
-		advice: () => 'Install dependencies before building (npm ci as the first build command), and check that node/npm are on the PATH of a non-interactive shell.',
+		advice: () =>
+			'Install dependencies before building (npm ci as the first build command), and check that node/npm are on the PATH of a non-interactive shell.',
 	},
 ];
 
@@ -71,7 +73,8 @@ export const buildStep: StepDefinition = {
 	criteria({config, stateOf}) {
 		const {state, summary} = stateOf('build');
 		const label = 'Front-end assets rebuilt';
-		if (state === 'succeeded') return [{id: 'assets', label, status: 'pass', detail: config.build.commands.join(' && ') + (config.build.cleanInstall ? ' (clean install)' : '')}];
+		if (state === 'succeeded')
+			return [{id: 'assets', label, status: 'pass', detail: config.build.commands.join(' && ') + (config.build.cleanInstall ? ' (clean install)' : '')}];
 		if (state === 'failed') return [{id: 'assets', label, status: 'fail', detail: 'the build failed'}];
 		return [{id: 'assets', label, status: state === 'skipped' && config.build.commands.length === 0 ? 'warn' : 'skip', detail: summary ?? 'not reached'}];
 	},

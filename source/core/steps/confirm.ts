@@ -41,7 +41,9 @@ export const confirmStep: StepDefinition = {
 			target,
 			...(context.facts.impact ? {impact: context.facts.impact} : {}),
 			backupSummary: backupSummary(context),
-			...(atRisk?.archive ? {savedSummary: `${atRisk.files.length} untracked/ignored file${atRisk.files.length === 1 ? '' : 's'} the target tracks saved to ${atRisk.archive}`} : {}),
+			...(atRisk?.archive
+				? {savedSummary: `${atRisk.files.length} untracked/ignored file${atRisk.files.length === 1 ? '' : 's'} the target tracks saved to ${atRisk.archive}`}
+				: {}),
 		});
 		if (answer.decision === 'back') throw new GoBack('pick-target');
 		if (answer.decision !== 'confirm') throw new OperatorAborted('the reset was not confirmed');

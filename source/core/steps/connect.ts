@@ -21,7 +21,8 @@ export const connectStep: StepDefinition = {
 	async run(context: StepContext) {
 		const host = await context.record('ssh', () => context.connect());
 		context.setFacts({sshTarget: host.description});
-		if (host.transportNote) context.note('warning', `Commands travel ${host.transportNote}: every command starts a shell on the server (slower with a heavy .bashrc).`);
+		if (host.transportNote)
+			context.note('warning', `Commands travel ${host.transportNote}: every command starts a shell on the server (slower with a heavy .bashrc).`);
 		return `connected to ${host.description}${host.transport === 'one-shell' ? ' (one shell for every command)' : ' (one channel per command)'}`;
 	},
 	hints: [

@@ -59,12 +59,18 @@ function lockCommands(view: PlanView): PlannedCommand[] {
 		serverCommand(
 			'take-over',
 			'take over a stale lock (only after the operator agrees)',
-			inCheckout(view, sh`stale="$lock".${`stale-${view.runId}`} && mv "$lock" "$stale" && mkdir "$lock" && printf '%s\\n' ${owner} > "$lock/owner.json" && rm -rf "$stale" && echo "acquired $lock"`),
+			inCheckout(
+				view,
+				sh`stale="$lock".${`stale-${view.runId}`} && mv "$lock" "$stale" && mkdir "$lock" && printf '%s\\n' ${owner} > "$lock/owner.json" && rm -rf "$stale" && echo "acquired $lock"`,
+			),
 		),
 		serverCommand(
 			'release',
 			'release the rollback lock',
-			inCheckout(view, sh`if grep -q -F ${`"runId":"${view.runId}"`} "$lock/owner.json" 2>/dev/null; then rm -rf "$lock" && echo released; else echo ${`not held by ${view.runId}`}; fi`),
+			inCheckout(
+				view,
+				sh`if grep -q -F ${`"runId":"${view.runId}"`} "$lock/owner.json" 2>/dev/null; then rm -rf "$lock" && echo released; else echo ${`not held by ${view.runId}`}; fi`,
+			),
 		),
 	];
 }
@@ -77,7 +83,7 @@ function parseLockOutput(stdout: string): LockState {
 	if (first.startsWith('acquired ')) return {acquired: true, path: first.slice('acquired '.length)};
 	const path = first.startsWith('held ') ? first.slice('held '.length) : '(unknown)';
 	const mtime = Number(/^mtime (\d+)/.exec(lines[1] ?? '')?.[1] ?? 0);
-	let holder: LockHolder | null = null;
+	let holder: LockHolder | null;
 	try {
 		const parsed = JSON.parse(lines.slice(2).join('\n')) as Record<string, unknown>;
 		holder = {
@@ -148,7 +154,14 @@ export const lockStep: StepDefinition = {
 			context.note('warning', `A stale lock is on the server (${why}): ${who}.`);
 			const answer = await context.ask({
 				kind: 'stale-lock',
-				holder: state.holder ?? {runId: 'unknown', operator: 'unknown', localHost: 'unknown', pid: 0, startedAt: new Date(startedMs || 0).toISOString(), reason: 'unknown'},
+				holder: state.holder ?? {
+					runId: 'unknown',
+					operator: 'unknown',
+					localHost: 'unknown',
+					pid: 0,
+					startedAt: new Date(startedMs || 0).toISOString(),
+					reason: 'unknown',
+				},
 				ageMinutes,
 			});
 			if (answer !== 'take-over') throw new OperatorAborted('the stale lock was left in place');

@@ -24,7 +24,11 @@ export function logPageCommand(view: PlanView, offset: number | undefined, count
 }
 
 export function searchCommand(view: PlanView, query: string, limit: number): PlannedCommand {
-	return serverCommand('search', 'search the history', inDir(appDir(view), sh`${GIT_LOG} --format=${LOG_FORMAT} HEAD -- | grep -i -F -e ${query} | head -n ${limit}`));
+	return serverCommand(
+		'search',
+		'search the history',
+		inDir(appDir(view), sh`${GIT_LOG} --format=${LOG_FORMAT} HEAD -- | grep -i -F -e ${query} | head -n ${limit}`),
+	);
 }
 
 /** The target (`$t`) and what moving to it undoes, adds and changes, and whether it is an ancestor. */
@@ -46,7 +50,13 @@ export function parseImpact(stdout: string): {commit: Commit | undefined; impact
 	if (!commit) return {commit: undefined, impact: undefined};
 	return {
 		commit,
-		impact: {target: commit.hash, commitsUndone: parseGitLog(undone), commitsAdded: parseGitLog(added), files: parseNumstatZ(numstat), targetIsAncestor: ancestry.trim() === 'ancestor'},
+		impact: {
+			target: commit.hash,
+			commitsUndone: parseGitLog(undone),
+			commitsAdded: parseGitLog(added),
+			files: parseNumstatZ(numstat),
+			targetIsAncestor: ancestry.trim() === 'ancestor',
+		},
 	};
 }
 
@@ -116,7 +126,9 @@ export const pickTargetStep: StepDefinition = {
 			const result = await context.runPlanned(resolveCommand(context, hash), {stream: false, allowFailure: true});
 			const parsed = parseImpact(result.stdout);
 			if (result.exitCode !== 0 || !parsed.commit || !parsed.impact) {
-				throw new UserError(`The server's repository has no commit "${hash}". Check --target (a hash, tag or branch the server knows; run git fetch there if it is new).`);
+				throw new UserError(
+					`The server's repository has no commit "${hash}". Check --target (a hash, tag or branch the server knows; run git fetch there if it is new).`,
+				);
 			}
 			entry = {commit: parsed.commit, impact: parsed.impact};
 		}

@@ -47,7 +47,16 @@ function preflightCommands(view: PlanView): PlannedCommand[] {
 				),
 			),
 		),
-		...(view.config.database ? [describedCommand('estimate', 'database', 'estimate the size of the dump', `SELECT SUM(DATA_LENGTH) FROM information_schema.TABLES WHERE TABLE_SCHEMA = '${view.config.database.name}' (through the SSH tunnel)`)] : []),
+		...(view.config.database
+			? [
+					describedCommand(
+						'estimate',
+						'database',
+						'estimate the size of the dump',
+						`SELECT SUM(DATA_LENGTH) FROM information_schema.TABLES WHERE TABLE_SCHEMA = '${view.config.database.name}' (through the SSH tunnel)`,
+					),
+				]
+			: []),
 	];
 }
 
@@ -106,7 +115,8 @@ async function checkBackupSpace(context: StepContext, state: ServerState): Promi
 			EXIT.refused,
 		);
 	}
-	if (free < estimate * 2 + HEADROOM_BYTES) context.note('warning', `The backup is expected to take about ${formatBytes(estimate)} of the ${formatBytes(free)} free in ${where}: little room is left.`);
+	if (free < estimate * 2 + HEADROOM_BYTES)
+		context.note('warning', `The backup is expected to take about ${formatBytes(estimate)} of the ${formatBytes(free)} free in ${where}: little room is left.`);
 	return `, backup ~${formatBytes(estimate)} of ${formatBytes(free)} free`;
 }
 
@@ -120,7 +130,8 @@ export const preflightStep: StepDefinition = {
 	commands: preflightCommands,
 	async run(context: StepContext) {
 		const state = parseInspect((await context.run('inspect', {stream: false})).stdout);
-		if (!/^[0-9a-f]{40,64}$/.test(state.head)) throw new Error(`could not read HEAD in ${context.config.app.dir} (got "${state.head}"): is it a git checkout with at least one commit?`);
+		if (!/^[0-9a-f]{40,64}$/.test(state.head))
+			throw new Error(`could not read HEAD in ${context.config.app.dir} (got "${state.head}"): is it a git checkout with at least one commit?`);
 		if (context.kind === 'resume' && context.facts.fromHead && context.facts.target) {
 			// A resumed run trusts the server, not the journal: HEAD must be where the run started or where it was going.
 			if (state.head === context.facts.target.hash) {
@@ -142,13 +153,19 @@ export const preflightStep: StepDefinition = {
 		}
 		if (state.diskKb !== null && state.diskKb < LOW_DISK_KB) context.note('warning', `Only ${Math.round(state.diskKb / 1024)} MiB free where the app is.`);
 		if (state.buildScript && state.distIgnored && context.config.build.commands.length === 0) {
-			context.note('warning', 'package.json has a build script and dist/ is gitignored, but no build commands are configured: the reset will not update the built assets.');
+			context.note(
+				'warning',
+				'package.json has a build script and dist/ is gitignored, but no build commands are configured: the reset will not update the built assets.',
+			);
 		}
 		const space = await checkBackupSpace(context, state);
 		const entries = parseStatusZ(state.statusRaw);
 		const tracked = entries.filter(entry => !entry.untracked).length;
 		const untracked = entries.length - tracked;
-		const tree = entries.length === 0 ? 'working tree clean' : `${tracked} uncommitted change${tracked === 1 ? '' : 's'}, ${untracked} untracked file${untracked === 1 ? '' : 's'}`;
+		const tree =
+			entries.length === 0
+				? 'working tree clean'
+				: `${tracked} uncommitted change${tracked === 1 ? '' : 's'}, ${untracked} untracked file${untracked === 1 ? '' : 's'}`;
 		const disk = state.diskKb === null ? '' : `, ${(state.diskKb / 1024 / 1024).toFixed(1)} GiB free`;
 		return `HEAD ${state.head.slice(0, 7)} on ${state.branch}, ${tree}${disk}${space}`;
 	},

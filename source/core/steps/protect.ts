@@ -18,7 +18,8 @@ const SECTION = '\u001D\u001D';
 export const DIRTY_TREE_HINT: Hint = {
 	id: 'dirty-tree',
 	title: 'the server has uncommitted changes',
-	advice: 'git reset --hard would destroy the changes to tracked files. rewind saves a patch, a stash commit and an archive of the untracked files first; the report lists where.',
+	advice:
+		'git reset --hard would destroy the changes to tracked files. rewind saves a patch, a stash commit and an archive of the untracked files first; the report lists where.',
 	severity: 'warning',
 };
 
@@ -31,7 +32,10 @@ function protectCommands(view: PlanView): PlannedCommand[] {
 		serverCommand(
 			'inspect',
 			'list uncommitted changes, and untracked and ignored files against the target’s tree',
-			inDir(dir, sh`${STATUS}; printf '\\035\\035'; git ls-files -z --others --ignored --exclude-standard --directory; printf '\\035\\035'; git ls-tree -r -z --name-only ${target}`),
+			inDir(
+				dir,
+				sh`${STATUS}; printf '\\035\\035'; git ls-files -z --others --ignored --exclude-standard --directory; printf '\\035\\035'; git ls-tree -r -z --name-only ${target}`,
+			),
 		),
 		serverCommand(
 			'save-dirty',
@@ -76,7 +80,10 @@ const valueOf = (output: string, key: string) => new RegExp(`^${key}=(.*)$`, 'm'
 async function saveDirty(context: StepContext, files: string[]): Promise<string> {
 	const tracked = files.filter(file => !file.startsWith('?? ')).length;
 	context.hint(DIRTY_TREE_HINT);
-	const what = tracked > 0 ? `${tracked} uncommitted change${tracked === 1 ? '' : 's'} that git reset --hard would destroy` : 'untracked files (the reset keeps them; they are archived anyway)';
+	const what =
+		tracked > 0
+			? `${tracked} uncommitted change${tracked === 1 ? '' : 's'} that git reset --hard would destroy`
+			: 'untracked files (the reset keeps them; they are archived anyway)';
 	context.note('warning', `The server has ${what}: ${files.slice(0, 5).join(', ')}${files.length > 5 ? ', …' : ''}.`);
 	const answer = await context.ask({kind: 'dirty-tree', files});
 	if (answer !== 'save') throw new OperatorAborted('the uncommitted changes were left untouched');
@@ -112,14 +119,27 @@ export const protectStep: StepDefinition = {
 		const [status = '', ignored = '', tree = ''] = (await context.run('inspect', {stream: false})).stdout.split(SECTION);
 		const entries = parseStatusZ(status);
 		const split = (text: string) => text.split('\0').filter(Boolean);
-		const atRisk = atRiskPaths(entries.filter(entry => entry.untracked).map(entry => entry.path), split(ignored), split(tree));
+		const atRisk = atRiskPaths(
+			entries.filter(entry => entry.untracked).map(entry => entry.path),
+			split(ignored),
+			split(tree),
+		);
 		const results: string[] = [];
-		if (entries.length > 0) results.push(await saveDirty(context, entries.map(entry => `${entry.code.trim() || '??'} ${entry.path}`)));
+		if (entries.length > 0)
+			results.push(
+				await saveDirty(
+					context,
+					entries.map(entry => `${entry.code.trim() || '??'} ${entry.path}`),
+				),
+			);
 		if (atRisk.length > 0) {
 			context.setFacts({atRisk: {files: atRisk, archive: '', digest: ''}});
 			const saved = (await context.run('save-at-risk', {stream: false})).stdout;
 			context.setFacts({atRisk: {files: atRisk, archive: valueOf(saved, 'archive') ?? '', digest: valueOf(saved, 'digest') ?? ''}});
-			context.note('warning', `${atRisk.length} untracked or ignored file${atRisk.length === 1 ? '' : 's'} that the target tracks (the reset would overwrite ${atRisk.length === 1 ? 'it' : 'them'}): ${atRisk.slice(0, 5).join(', ')}${atRisk.length > 5 ? ', …' : ''}. Saved to ${valueOf(saved, 'archive')}.`);
+			context.note(
+				'warning',
+				`${atRisk.length} untracked or ignored file${atRisk.length === 1 ? '' : 's'} that the target tracks (the reset would overwrite ${atRisk.length === 1 ? 'it' : 'them'}): ${atRisk.slice(0, 5).join(', ')}${atRisk.length > 5 ? ', …' : ''}. Saved to ${valueOf(saved, 'archive')}.`,
+			);
 			results.push(`${atRisk.length} file${atRisk.length === 1 ? '' : 's'} the target tracks archived`);
 		}
 		return results.length === 0 ? 'nothing to save: the working tree is clean and the target overwrites no untracked or ignored file' : results.join('; ');
@@ -131,10 +151,15 @@ export const protectStep: StepDefinition = {
 			facts.dirty?.patchPath,
 			facts.dirty?.untrackedArchive,
 			facts.dirty?.stashCommit ? `stash ${facts.dirty.stashCommit.slice(0, 12)}` : undefined,
-			facts.atRisk?.archive ? `${facts.atRisk.archive} (${facts.atRisk.files.length} untracked/ignored file${facts.atRisk.files.length === 1 ? '' : 's'} the target tracks)` : undefined,
+			facts.atRisk?.archive
+				? `${facts.atRisk.archive} (${facts.atRisk.files.length} untracked/ignored file${facts.atRisk.files.length === 1 ? '' : 's'} the target tracks)`
+				: undefined,
 		].filter(Boolean);
 		const label = 'Uncommitted server changes saved';
-		if (state === 'succeeded' || state === 'skipped') return [{id: 'uncommitted', label, status: 'pass', detail: saved.length > 0 ? saved.join(', ') : 'nothing to save: the working tree was clean'}];
-		return [{id: 'uncommitted', label, status: state === 'failed' ? 'fail' : 'skip', detail: state === 'failed' ? 'the changes could not be saved' : 'not reached'}];
+		if (state === 'succeeded' || state === 'skipped')
+			return [{id: 'uncommitted', label, status: 'pass', detail: saved.length > 0 ? saved.join(', ') : 'nothing to save: the working tree was clean'}];
+		return [
+			{id: 'uncommitted', label, status: state === 'failed' ? 'fail' : 'skip', detail: state === 'failed' ? 'the changes could not be saved' : 'not reached'},
+		];
 	},
 };

@@ -39,7 +39,12 @@ const RELOAD_HINTS: readonly HintRule[] = [
 			'or reload by touching the WSGI file instead.',
 		fix: (_config, context) =>
 			context.wsgiPath
-				? {id: 'reload-by-touch', label: 'Reload by touching the WSGI file instead, and retry', rerunFrom: 'reload', apply: config => ({...config, reload: {method: 'touch', path: context.wsgiPath!}})}
+				? {
+						id: 'reload-by-touch',
+						label: 'Reload by touching the WSGI file instead, and retry',
+						rerunFrom: 'reload',
+						apply: config => ({...config, reload: {method: 'touch', path: context.wsgiPath!}}),
+					}
 				: undefined,
 	},
 	{
@@ -53,10 +58,17 @@ const RELOAD_HINTS: readonly HintRule[] = [
 
 async function reloadThroughApi(context: StepContext, reload: Extract<PlanView['config']['reload'], {method: 'pythonanywhere-api'}>): Promise<string> {
 	const token = readToken(reload);
-	if (!token) throw new Error(`no API token: ${reload.tokenEnv ? `${reload.tokenEnv} is not set` : ''}${reload.tokenFile ? ` and ${reload.tokenFile} cannot be read` : ''}`);
+	if (!token)
+		throw new Error(
+			`no API token: ${reload.tokenEnv ? `${reload.tokenEnv} is not set` : ''}${reload.tokenFile ? ` and ${reload.tokenFile} cannot be read` : ''}`,
+		);
 	context.secret(token);
 	const response = await context.record('api', async () => {
-		const answer = await fetch(reload.url, {method: 'POST', headers: {Authorization: `Token ${token}`}, signal: AbortSignal.any([context.signal, AbortSignal.timeout(API_TIMEOUT_MS)])}).catch((error: unknown) => {
+		const answer = await fetch(reload.url, {
+			method: 'POST',
+			headers: {Authorization: `Token ${token}`},
+			signal: AbortSignal.any([context.signal, AbortSignal.timeout(API_TIMEOUT_MS)]),
+		}).catch((error: unknown) => {
 			throw new Error(`the reload API could not be reached: ${(error as Error).cause ? String((error as {cause: unknown}).cause) : (error as Error).message}`);
 		});
 		return {status: answer.status, statusText: answer.statusText, body: (await answer.text()).slice(0, 2000)};
@@ -104,7 +116,8 @@ export const reloadStep: StepDefinition = {
 	criteria({config, facts, stateOf}) {
 		const {state, summary} = stateOf('reload');
 		const label = 'Web app reloaded';
-		if (state === 'succeeded') return [{id: 'reloaded', label, status: facts.reloadWarning ? 'warn' : 'pass', detail: facts.reloadWarning ?? `by ${config.reload.method}`}];
+		if (state === 'succeeded')
+			return [{id: 'reloaded', label, status: facts.reloadWarning ? 'warn' : 'pass', detail: facts.reloadWarning ?? `by ${config.reload.method}`}];
 		if (state === 'failed') return [{id: 'reloaded', label, status: 'fail', detail: 'the reload failed'}];
 		return [{id: 'reloaded', label, status: 'skip', detail: summary ?? 'not reached'}];
 	},

@@ -32,8 +32,14 @@ export const resetStep: StepDefinition = {
 		}
 		context.setFacts({rollbackStartedAt: new Date().toISOString()});
 		const result = await context.run('reset', {allowFailure: true});
-		if (result.exitCode === 3) throw new UserError(`Refusing to reset: ${result.stderr.replace(/^rewind: /, '').trim()}. Run rewind again to see the new state.`, EXIT.refused);
-		if (result.exitCode !== 0) throw new CommandFailedError(`git reset --hard failed (exit ${result.exitCode ?? result.exitSignal})`, result.exitCode, `${result.stderr}\n${result.stdout}`);
+		if (result.exitCode === 3)
+			throw new UserError(`Refusing to reset: ${result.stderr.replace(/^rewind: /, '').trim()}. Run rewind again to see the new state.`, EXIT.refused);
+		if (result.exitCode !== 0)
+			throw new CommandFailedError(
+				`git reset --hard failed (exit ${result.exitCode ?? result.exitSignal})`,
+				result.exitCode,
+				`${result.stderr}\n${result.stdout}`,
+			);
 		const head = (await context.run('head', {stream: false})).stdout.trim();
 		context.setFacts({remoteHeadAfter: head});
 		if (head !== facts.target.hash) throw new Error(`after the reset HEAD is ${head.slice(0, 12)}, not ${facts.target.shortHash}`);
@@ -44,7 +50,14 @@ export const resetStep: StepDefinition = {
 		const target = facts.target;
 		if (target && facts.remoteHeadAfter) {
 			const ok = facts.remoteHeadAfter === target.hash;
-			return [{id: 'rolled-back', label, status: ok ? 'pass' : 'fail', detail: ok ? `${target.shortHash} ${target.subject}` : `HEAD is ${facts.remoteHeadAfter.slice(0, 12)}, expected ${target.shortHash}`}];
+			return [
+				{
+					id: 'rolled-back',
+					label,
+					status: ok ? 'pass' : 'fail',
+					detail: ok ? `${target.shortHash} ${target.subject}` : `HEAD is ${facts.remoteHeadAfter.slice(0, 12)}, expected ${target.shortHash}`,
+				},
+			];
 		}
 		const reached = stateOf('reset').state !== 'pending';
 		return [{id: 'rolled-back', label, status: reached ? 'fail' : 'skip', detail: reached ? 'not confirmed' : 'the reset did not run'}];

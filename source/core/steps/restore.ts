@@ -16,13 +16,22 @@ function restoreCommands(view: PlanView): PlannedCommand[] {
 	const parts: ShellCommand[] = [];
 	const patch = saved?.dirty?.patchPath;
 	const stash = saved?.dirty?.stashCommit;
-	if (patch) parts.push(sh`git apply --check --index ${remotePath(patch)} 2>&1 || { echo ${`rewind: the saved changes no longer apply cleanly (${patch})`} >&2; exit 6; }`);
-	if (stash) parts.push(sh`if git cat-file -e ${`${stash}^{commit}`} 2>/dev/null; then git stash apply --index ${stash} >/dev/null; else git apply --index ${remotePath(patch ?? '')}; fi || exit 6`);
+	if (patch)
+		parts.push(
+			sh`git apply --check --index ${remotePath(patch)} 2>&1 || { echo ${`rewind: the saved changes no longer apply cleanly (${patch})`} >&2; exit 6; }`,
+		);
+	if (stash)
+		parts.push(
+			sh`if git cat-file -e ${`${stash}^{commit}`} 2>/dev/null; then git stash apply --index ${stash} >/dev/null; else git apply --index ${remotePath(patch ?? '')}; fi || exit 6`,
+		);
 	else if (patch) parts.push(sh`git apply --index ${remotePath(patch)} || exit 6`);
 	if (saved?.dirty?.untrackedArchive) parts.push(sh`tar -xzf ${remotePath(saved.dirty.untrackedArchive)} --skip-old-files`);
 	if (saved?.atRisk?.archive) parts.push(sh`tar -xzf ${remotePath(saved.atRisk.archive)}`);
 	const digests = saved?.atRisk?.files.length ? sh`printf 'files_digest=%s\\n' "$(${expandedPaths(saved.atRisk.files)} | ${FILES_DIGEST})"` : sh`true`;
-	const body = parts.length > 0 ? joinCommands([...parts, sh`printf 'status_digest=%s\\n' "$(${STATUS_DIGEST})"`, digests], ' && ') : sh`echo ${placeholder('nothing saved')}`;
+	const body =
+		parts.length > 0
+			? joinCommands([...parts, sh`printf 'status_digest=%s\\n' "$(${STATUS_DIGEST})"`, digests], ' && ')
+			: sh`echo ${placeholder('nothing saved')}`;
 	return [serverCommand('restore', 'put back what the rollback saved before its reset, and check it', inDir(appDir(view), body))];
 }
 
@@ -40,18 +49,32 @@ export const restoreStep: StepDefinition = {
 	},
 	async run(context: StepContext) {
 		const saved = context.facts.undoOf!;
-		const copies = [saved.dirty?.patchPath, saved.dirty?.stashCommit && `stash ${saved.dirty.stashCommit.slice(0, 12)}`, saved.dirty?.untrackedArchive, saved.atRisk?.archive].filter(Boolean).join(', ');
+		const copies = [
+			saved.dirty?.patchPath,
+			saved.dirty?.stashCommit && `stash ${saved.dirty.stashCommit.slice(0, 12)}`,
+			saved.dirty?.untrackedArchive,
+			saved.atRisk?.archive,
+		]
+			.filter(Boolean)
+			.join(', ');
 		const result = await context.run('restore', {allowFailure: true});
 		if (result.exitCode !== 0) {
-			throw new Error(`the changes the rollback saved could not be put back (exit ${result.exitCode ?? result.exitSignal}): ${result.stderr.trim().split('\n').slice(-2).join(' ')}. Nothing was half-applied; the saved copies are ${copies}.`);
+			throw new Error(
+				`the changes the rollback saved could not be put back (exit ${result.exitCode ?? result.exitSignal}): ${result.stderr.trim().split('\n').slice(-2).join(' ')}. Nothing was half-applied; the saved copies are ${copies}.`,
+			);
 		}
 		const value = (key: string) => new RegExp(`^${key}=(.*)$`, 'm').exec(result.stdout)?.[1];
 		const statusOk = saved.statusDigestBefore === undefined || value('status_digest') === saved.statusDigestBefore;
 		const filesOk = !saved.atRisk?.files.length || value('files_digest') === saved.atRisk.digest;
-		const items = [saved.dirty ? `${saved.dirty.files.length} uncommitted change${saved.dirty.files.length === 1 ? '' : 's'}` : '', saved.atRisk?.files.length ? `${saved.atRisk.files.length} file${saved.atRisk.files.length === 1 ? '' : 's'} the target tracked` : ''].filter(Boolean);
+		const items = [
+			saved.dirty ? `${saved.dirty.files.length} uncommitted change${saved.dirty.files.length === 1 ? '' : 's'}` : '',
+			saved.atRisk?.files.length ? `${saved.atRisk.files.length} file${saved.atRisk.files.length === 1 ? '' : 's'} the target tracked` : '',
+		].filter(Boolean);
 		context.setFacts({restored: {from: saved.runId, items, verified: statusOk && filesOk}});
 		if (!statusOk || !filesOk) {
-			throw new Error(`the working tree after restoring differs from what the rollback saw (${statusOk ? '' : 'git status differs'}${!statusOk && !filesOk ? '; ' : ''}${filesOk ? '' : 'saved files differ'}). Compare with the saved copies: ${copies}.`);
+			throw new Error(
+				`the working tree after restoring differs from what the rollback saw (${statusOk ? '' : 'git status differs'}${!statusOk && !filesOk ? '; ' : ''}${filesOk ? '' : 'saved files differ'}). Compare with the saved copies: ${copies}.`,
+			);
 		}
 		return `restored ${items.join(' and ')}; the working tree is as the rollback found it`;
 	},
@@ -59,6 +82,13 @@ export const restoreStep: StepDefinition = {
 		const {state} = stateOf('restore');
 		if (state === 'pending' || state === 'skipped') return [];
 		const label = 'Saved changes restored';
-		return [{id: 'restored', label, status: state === 'succeeded' && facts.restored?.verified ? 'pass' : 'fail', detail: facts.restored ? `${facts.restored.items.join(', ')} from run ${facts.restored.from}` : 'not restored'}];
+		return [
+			{
+				id: 'restored',
+				label,
+				status: state === 'succeeded' && facts.restored?.verified ? 'pass' : 'fail',
+				detail: facts.restored ? `${facts.restored.items.join(', ')} from run ${facts.restored.from}` : 'not restored',
+			},
+		];
 	},
 };

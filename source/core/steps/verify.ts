@@ -22,9 +22,21 @@ function verifyCommands(view: PlanView): PlannedCommand[] {
 	const expectations = [...site.mustContain.map(text => `shows "${text}"`), ...site.mustNotContain.map(text => `does not show "${text}"`)];
 	return [
 		headCommand(view),
-		describedCommand('http', 'http', 'check the site', `GET ${site.url} until it answers 200${expectations.length > 0 ? ` and ${expectations.join(', ')}` : ''} (every ${site.intervalSeconds} s, up to ${site.timeoutSeconds} s)`),
+		describedCommand(
+			'http',
+			'http',
+			'check the site',
+			`GET ${site.url} until it answers 200${expectations.length > 0 ? ` and ${expectations.join(', ')}` : ''} (every ${site.intervalSeconds} s, up to ${site.timeoutSeconds} s)`,
+		),
 		...(database?.fingerprint
-			? [describedCommand('fingerprint', 'database', 'fingerprint the database after the rollback', `mysql ${database.user}@${database.host}:${database.port}/${database.name} through the SSH tunnel: schema, row counts and CHECKSUM TABLE, compared with before`)]
+			? [
+					describedCommand(
+						'fingerprint',
+						'database',
+						'fingerprint the database after the rollback',
+						`mysql ${database.user}@${database.host}:${database.port}/${database.name} through the SSH tunnel: schema, row counts and CHECKSUM TABLE, compared with before`,
+					),
+				]
 			: []),
 	];
 }
@@ -61,7 +73,8 @@ const VERIFY_HINTS: readonly HintRule[] = [
 		title: 'the site answers with a server error',
 		pattern: /answered (?:HTTP )?5\d\d/i,
 		severity: 'error',
-		advice: () => 'The app fails to start or to serve: read the server error log (PythonAnywhere: Web tab → error log). The old code may need a dependency or schema the new one changed.',
+		advice: () =>
+			'The app fails to start or to serve: read the server error log (PythonAnywhere: Web tab → error log). The old code may need a dependency or schema the new one changed.',
 	},
 ];
 
@@ -70,15 +83,18 @@ function siteCriteria({facts}: CriteriaView): Criterion[] {
 	if (!http) return [{id: 'site-status', label: 'Site answers 200', status: 'skip', detail: 'not checked'}];
 	const attempts = `${http.observations.length} request${http.observations.length === 1 ? '' : 's'}`;
 	return [
-		{id: 'site-status', label: 'Site answers 200', status: http.finalStatus === 200 ? 'pass' : 'fail', detail: `${http.url} → ${http.finalStatus ?? 'no answer'} after ${attempts}`},
-		...http.checks.map(
-			(check): Criterion => ({
-				id: check.kind === 'contains' ? 'site-expected' : 'site-forbidden',
-				label: check.kind === 'contains' ? `Page shows "${check.text}"` : `Page no longer shows "${check.text}"`,
-				status: check.ok ? 'pass' : 'fail',
-				detail: check.ok ? (check.kind === 'contains' ? 'present' : 'absent') : check.kind === 'contains' ? 'missing' : 'still present',
-			}),
-		),
+		{
+			id: 'site-status',
+			label: 'Site answers 200',
+			status: http.finalStatus === 200 ? 'pass' : 'fail',
+			detail: `${http.url} → ${http.finalStatus ?? 'no answer'} after ${attempts}`,
+		},
+		...http.checks.map((check): Criterion => ({
+			id: check.kind === 'contains' ? 'site-expected' : 'site-forbidden',
+			label: check.kind === 'contains' ? `Page shows "${check.text}"` : `Page no longer shows "${check.text}"`,
+			status: check.ok ? 'pass' : 'fail',
+			detail: check.ok ? (check.kind === 'contains' ? 'present' : 'absent') : check.kind === 'contains' ? 'missing' : 'still present',
+		})),
 	];
 }
 
@@ -87,7 +103,10 @@ function databaseCriteria({config, facts}: CriteriaView): Criterion[] {
 	if (before && after) {
 		const differences = diffFingerprints(before, after);
 		const loss = differences.some(isDataLoss);
-		const detail = differences.length === 0 ? `database unchanged (${after.tables.length} tables: schema, row counts and checksums equal)` : differences.map(describeDifference).join('; ');
+		const detail =
+			differences.length === 0
+				? `database unchanged (${after.tables.length} tables: schema, row counts and checksums equal)`
+				: differences.map(describeDifference).join('; ');
 		return [{id: 'database', label: 'Database intact', status: differences.length === 0 ? 'pass' : loss ? 'fail' : 'warn', detail}];
 	}
 	if (!config.database?.fingerprint) return [];
@@ -112,14 +131,20 @@ export const verifyStep: StepDefinition = {
 
 		const site = siteFor(context);
 		if (context.kind === 'undo' && context.config.site.mustNotContain.length > 0) {
-			context.note('info', `Undo: the rollback's "must not contain" checks (${context.config.site.mustNotContain.join(', ')}) do not apply to the roll forward.`);
+			context.note(
+				'info',
+				`Undo: the rollback's "must not contain" checks (${context.config.site.mustNotContain.join(', ')}) do not apply to the roll forward.`,
+			);
 		}
 		let reloadLoopHinted = false;
 		const result = await context.record('http', () =>
 			checkSite(site, {
 				signal: context.signal,
 				onAttempt: (observation, remainingMs) => {
-					context.progress(`GET ${site.url}: ${observation.status ?? 'no answer'} ${observation.note}`, {elapsedMs: site.timeoutSeconds * 1000 - remainingMs, fraction: 1 - remainingMs / (site.timeoutSeconds * 1000)});
+					context.progress(`GET ${site.url}: ${observation.status ?? 'no answer'} ${observation.note}`, {
+						elapsedMs: site.timeoutSeconds * 1000 - remainingMs,
+						fraction: 1 - remainingMs / (site.timeoutSeconds * 1000),
+					});
 					if (!reloadLoopHinted && observation.note.includes('redirected to itself')) {
 						reloadLoopHinted = true;
 						const hint = hintFor(VERIFY_HINTS, 'site-redirect-loop', context.config, context.hintContext);
@@ -150,7 +175,12 @@ export const verifyStep: StepDefinition = {
 		const time: Criterion[] = [];
 		if (rollbackStartedAt && rollbackFinishedAt) {
 			const ms = Date.parse(rollbackFinishedAt) - Date.parse(rollbackStartedAt);
-			time.push({id: 'rollback-time', label: 'Rollback time under 5 min', status: ms <= ROLLBACK_TARGET_MS ? 'pass' : 'warn', detail: `${formatDuration(ms)} from reset to verified`});
+			time.push({
+				id: 'rollback-time',
+				label: 'Rollback time under 5 min',
+				status: ms <= ROLLBACK_TARGET_MS ? 'pass' : 'warn',
+				detail: `${formatDuration(ms)} from reset to verified`,
+			});
 		}
 		return [...siteCriteria(view), ...databaseCriteria(view), ...time];
 	},

@@ -25,7 +25,9 @@ export function HelpOverlay({bindings, step, width}: {readonly bindings: readonl
 					<Text bold>{binding.keys.padEnd(keyWidth)}</Text> {binding.label}
 				</Text>
 			))}
-			<Text color={theme.color('muted')}>Ctrl+C asks first; rewind then stops at the next safe point (a running reset always finishes), releases the lock and writes the report.</Text>
+			<Text color={theme.color('muted')}>
+				Ctrl+C asks first; rewind then stops at the next safe point (a running reset always finishes), releases the lock and writes the report.
+			</Text>
 			<Text color={theme.color('muted')}>{`${KEYS.closeHelp.keys} ${KEYS.closeHelp.label}`}</Text>
 		</Box>
 	);

@@ -34,7 +34,20 @@ export function useTextField(initial = '', onChange?: (value: string) => void): 
 				set(value.current.slice(0, -1));
 				return true;
 			}
-			if (key.ctrl || key.meta || key.escape || key.upArrow || key.downArrow || key.leftArrow || key.rightArrow || key.tab || key.pageUp || key.pageDown || input === '') return false;
+			if (
+				key.ctrl ||
+				key.meta ||
+				key.escape ||
+				key.upArrow ||
+				key.downArrow ||
+				key.leftArrow ||
+				key.rightArrow ||
+				key.tab ||
+				key.pageUp ||
+				key.pageDown ||
+				input === ''
+			)
+				return false;
 			const lineBreak = input.search(/[\r\n]/);
 			if (lineBreak === -1) {
 				set(value.current + input);

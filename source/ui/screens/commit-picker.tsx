@@ -5,7 +5,7 @@
  */
 import {Spinner} from '@inkjs/ui';
 import {Box, Text} from 'ink';
-import {useEffect, useReducer, useRef, useState} from 'react';
+import {useEffect, useRef, useState} from 'react';
 import {errorMessage} from '../../core/errors.js';
 import {FLAG_LABELS, isMerge} from '../../core/git.js';
 import type {CommitSource} from '../../core/questions.js';
@@ -14,12 +14,18 @@ import {TextField, useTextField} from '../components/text-field.js';
 import {useKeys} from '../key-router.js';
 import {helpLine, KEYS} from '../keys.js';
 import {useTheme} from '../theme.js';
+import {useSyncReducer} from '../use-sync-reducer.js';
 import {initialPickerState, PAGE_SIZE, pickerReducer, PREFETCH_MARGIN, visibleCommits, windowStart} from './picker-state.js';
 
 const IMPACT_DELAY_MS = 150;
 const FILTER_DELAY_MS = 250;
 const SEARCH_LIMIT = 200;
-const FLAG_SHORT: Record<ChangeFlag, string> = {migration: 'migration', lockfile: 'lockfile', 'dependency-manifest': 'dependencies', 'frontend-config': 'front-end config'};
+const FLAG_SHORT: Record<ChangeFlag, string> = {
+	migration: 'migration',
+	lockfile: 'lockfile',
+	'dependency-manifest': 'dependencies',
+	'frontend-config': 'front-end config',
+};
 
 type ImpactEntry = {status: 'loading'} | {status: 'ready'; impact: RollbackImpact} | {status: 'error'; message: string};
 
@@ -35,18 +41,33 @@ function CommitRow({commit, selected, isHead, width}: {readonly commit: Commit; 
 	return (
 		<Text color={selected ? theme.color('accent') : undefined} bold={selected} wrap="truncate">
 			{selected ? '▸ ' : '  '}
-			<Text color={selected ? theme.color('accent') : theme.color('warning')}>{pad(commit.shortHash, 8)}</Text> <Text dimColor={!selected}>{commit.date.slice(0, 10)}</Text>{' '}
-			{pad(commit.author, 14)} {pad(commit.subject, subjectWidth)}
+			<Text color={selected ? theme.color('accent') : theme.color('warning')}>{pad(commit.shortHash, 8)}</Text>{' '}
+			<Text dimColor={!selected}>{commit.date.slice(0, 10)}</Text> {pad(commit.author, 14)} {pad(commit.subject, subjectWidth)}
 			<Text color={theme.color('accent')}>{suffix}</Text>
 		</Text>
 	);
 }
 
-function ImpactPane({entry, commit, isHead, width}: {readonly entry: ImpactEntry | undefined; readonly commit: Commit | undefined; readonly isHead: boolean; readonly width: number}) {
+function ImpactPane({
+	entry,
+	commit,
+	isHead,
+	width,
+}: {
+	readonly entry: ImpactEntry | undefined;
+	readonly commit: Commit | undefined;
+	readonly isHead: boolean;
+	readonly width: number;
+}) {
 	const theme = useTheme();
 	if (!commit) return null;
 	if (isHead) return <Text color={theme.color('muted')}>This is what the server runs now: pick an older commit.</Text>;
-	if (!entry || entry.status === 'loading') return theme.reducedMotion ? <Text>Reading what rolling back to {commit.shortHash} would undo…</Text> : <Spinner label={`Reading what rolling back to ${commit.shortHash} would undo…`} />;
+	if (!entry || entry.status === 'loading')
+		return theme.reducedMotion ? (
+			<Text>Reading what rolling back to {commit.shortHash} would undo…</Text>
+		) : (
+			<Spinner label={`Reading what rolling back to ${commit.shortHash} would undo…`} />
+		);
 	if (entry.status === 'error') return <Text color={theme.color('danger')}>Could not read the changes: {entry.message}</Text>;
 	const {impact} = entry;
 	const flags = [...new Set(impact.files.flatMap(file => file.flags))];
@@ -55,7 +76,8 @@ function ImpactPane({entry, commit, isHead, width}: {readonly entry: ImpactEntry
 	return (
 		<Box flexDirection="column" width={width}>
 			<Text>
-				Rolling back to <Text bold>{commit.shortHash}</Text> undoes <Text bold>{impact.commitsUndone.length}</Text> commit{impact.commitsUndone.length === 1 ? '' : 's'} and changes {impact.files.length} file
+				Rolling back to <Text bold>{commit.shortHash}</Text> undoes <Text bold>{impact.commitsUndone.length}</Text> commit
+				{impact.commitsUndone.length === 1 ? '' : 's'} and changes {impact.files.length} file
 				{impact.files.length === 1 ? '' : 's'} (+{added} −{removed}){impact.targetIsAncestor ? '' : ' — not an ancestor of HEAD!'}
 			</Text>
 			{impact.commitsUndone.slice(0, 3).map(undone => (
@@ -98,7 +120,7 @@ export function CommitPicker({
 	readonly width: number;
 }) {
 	const theme = useTheme();
-	const [state, dispatch] = useReducer(pickerReducer, initialPickerState);
+	const [state, dispatch, current] = useSyncReducer(pickerReducer, initialPickerState);
 	const [impacts, setImpacts] = useState<ReadonlyMap<string, ImpactEntry>>(new Map());
 	const loadingOffset = useRef<number | null>(null);
 	const filter = useTextField('', query => dispatch({type: 'filter-query', query}));
@@ -156,13 +178,26 @@ export function CommitPicker({
 		return () => clearTimeout(timer);
 	}, [query]);
 
+	// The choice is made in the reducer (every key sees the last key's state); the answer leaves from here.
+	useEffect(() => {
+		if (state.chosen) onPick(state.chosen);
+	}, [state.chosen]);
+	useEffect(() => {
+		const refused = visibleCommits(state)[state.cursor];
+		if (state.refusals > 0 && refused) onWrongTurn?.(`tried to roll back to ${refused.shortHash}, the commit that is already live`);
+	}, [state.refusals]);
+
 	const editing = state.filter?.editing === true;
 	const listHeight = Math.max(3, height - 8);
 	const ready = state.commits.length > 0 || state.error !== null || (!state.loading && !state.hasMore);
-	const bindings = editing ? [KEYS.clearFilter, KEYS.filterDone] : [KEYS.up, KEYS.down, KEYS.pageUp, KEYS.pageDown, KEYS.top, KEYS.bottom, KEYS.pick, KEYS.filter, KEYS.abort];
+	const bindings = editing
+		? [KEYS.clearFilter, KEYS.filterDone]
+		: [KEYS.up, KEYS.down, KEYS.pageUp, KEYS.pageDown, KEYS.top, KEYS.bottom, KEYS.pick, KEYS.filter, KEYS.abort];
 	useKeys(
 		(input, key) => {
-			if (editing) {
+			const now = current();
+			if (now.chosen) return;
+			if (now.filter?.editing) {
 				if (KEYS.clearFilter.match(input, key)) {
 					filter.clear();
 					dispatch({type: 'filter-clear'});
@@ -177,20 +212,15 @@ export function CommitPicker({
 			else if (KEYS.pageUp.match(input, key)) dispatch({type: 'move', delta: -listHeight});
 			else if (KEYS.pageDown.match(input, key)) dispatch({type: 'move', delta: listHeight});
 			else if (KEYS.top.match(input, key)) dispatch({type: 'move-to', index: 0});
-			else if (KEYS.bottom.match(input, key)) dispatch({type: 'move-to', index: list.length - 1});
+			else if (KEYS.bottom.match(input, key)) dispatch({type: 'move-to-end'});
 			else if (KEYS.filter.match(input, key)) dispatch({type: 'filter-open'});
-			else if (state.filter && KEYS.clearFilter.match(input, key)) {
+			else if (now.filter && KEYS.clearFilter.match(input, key)) {
 				filter.clear();
 				dispatch({type: 'filter-clear'});
 			} else if (KEYS.abort.match(input, key)) onAbort();
-			else if (KEYS.pick.match(input, key) && selected) {
-				if (selected.hash === source.head) {
-					dispatch({type: 'message', text: `${selected.shortHash} is what the server runs now: pick an older commit.`});
-					onWrongTurn?.(`tried to roll back to ${selected.shortHash}, the commit that is already live`);
-				} else onPick(selected);
-			}
+			else if (KEYS.pick.match(input, key)) dispatch({type: 'pick', head: source.head});
 		},
-		{ready, typing: editing, bindings},
+		{ready, typing: () => current().filter?.editing === true, bindings},
 	);
 
 	const start = windowStart(state.cursor, list.length, listHeight);
@@ -202,7 +232,8 @@ export function CommitPicker({
 			<Text bold>
 				Pick the commit to roll back to{' '}
 				<Text color={theme.color('muted')}>
-					(server history, newest first · {state.filter?.results ? `${list.length} match${list.length === 1 ? '' : 'es'}` : `${state.commits.length}${state.hasMore ? '+' : ''} loaded`})
+					(server history, newest first ·{' '}
+					{state.filter?.results ? `${list.length} match${list.length === 1 ? '' : 'es'}` : `${state.commits.length}${state.hasMore ? '+' : ''} loaded`})
 				</Text>
 			</Text>
 			{state.filter && (

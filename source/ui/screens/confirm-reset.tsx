@@ -20,7 +20,8 @@ type ConfirmQuestion = Extract<Question, {kind: 'confirm-reset'}>;
 export function describeMove(impact: NonNullable<ConfirmQuestion['impact']>): string {
 	const files = `${impact.files.length} file${impact.files.length === 1 ? '' : 's'}`;
 	const count = (commits: readonly unknown[]) => `${commits.length} commit${commits.length === 1 ? '' : 's'}`;
-	if (impact.commitsUndone.length === 0 && impact.commitsAdded.length > 0) return `This re-applies ${count(impact.commitsAdded)} (a roll forward) and changes ${files}.`;
+	if (impact.commitsUndone.length === 0 && impact.commitsAdded.length > 0)
+		return `This re-applies ${count(impact.commitsAdded)} (a roll forward) and changes ${files}.`;
 	const added = impact.commitsAdded.length > 0 ? ` and brings in ${count(impact.commitsAdded)} from another line of history` : '';
 	return `This undoes ${count(impact.commitsUndone)}${added} and changes ${files}.`;
 }
@@ -67,7 +68,8 @@ export function ConfirmReset({
 		<Box flexDirection="column" width={width} gap={1}>
 			<Box flexDirection="column">
 				<Text bold>
-					Reset the server from <Text color={theme.color('warning')}>{question.from.slice(0, 7)}</Text> to <Text color={theme.color('success')}>{target.shortHash}</Text> “{target.subject}”?
+					Reset the server from <Text color={theme.color('warning')}>{question.from.slice(0, 7)}</Text> to{' '}
+					<Text color={theme.color('success')}>{target.shortHash}</Text> “{target.subject}”?
 				</Text>
 				{impact && <Text>{describeMove(impact)}</Text>}
 				{flags.map(flag => (
@@ -81,7 +83,12 @@ export function ConfirmReset({
 			<Box flexDirection="column">
 				<Text color={theme.color('muted')}>The command rewind will run on the server, exactly:</Text>
 				{lines.map((line, index) => (
-					<Text key={index} color={theme.color(line.startsWith('git reset --hard') ? 'danger' : 'muted')} bold={line.startsWith('git reset --hard')} wrap="wrap">
+					<Text
+						key={index}
+						color={theme.color(line.startsWith('git reset --hard') ? 'danger' : 'muted')}
+						bold={line.startsWith('git reset --hard')}
+						wrap="wrap"
+					>
 						{'  '}
 						{line}
 					</Text>
@@ -89,13 +96,21 @@ export function ConfirmReset({
 			</Box>
 			<Box flexDirection="column">
 				<Text>
-					Type <Text bold color={theme.color('success')}>{target.shortHash}</Text> and press Enter to reset <Text color={theme.color('muted')}>(a reason may follow the hash, for the history)</Text>:
+					Type{' '}
+					<Text bold color={theme.color('success')}>
+						{target.shortHash}
+					</Text>{' '}
+					and press Enter to reset <Text color={theme.color('muted')}>(a reason may follow the hash, for the history)</Text>:
 				</Text>
 				<Box gap={1}>
 					<Text color={theme.color('accent')}>›</Text>
 					<TextField field={field} placeholder="type the short hash" />
 				</Box>
-				{mismatch !== null && <StatusMessage variant="error">“{mismatch}” is not {target.shortHash}: nothing was reset. Type the short hash exactly.</StatusMessage>}
+				{mismatch !== null && (
+					<StatusMessage variant="error">
+						“{mismatch}” is not {target.shortHash}: nothing was reset. Type the short hash exactly.
+					</StatusMessage>
+				)}
 			</Box>
 			<Text color={theme.color('muted')}>{helpLine(KEYS.confirmHash, KEYS.back, KEYS.stop, KEYS.help)}</Text>
 		</Box>

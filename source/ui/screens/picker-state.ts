@@ -13,9 +13,23 @@ export type PickerState = {
 	readonly cursor: number;
 	readonly filter: {readonly query: string; readonly editing: boolean; readonly results: readonly Commit[] | null; readonly loading: boolean} | null;
 	readonly message: string | null;
+	/** The commit the operator chose (Enter on anything but HEAD). */
+	readonly chosen: Commit | null;
+	/** Times the operator tried to pick what is live already. */
+	readonly refusals: number;
 };
 
-export const initialPickerState: PickerState = {commits: [], hasMore: true, loading: false, error: null, cursor: 0, filter: null, message: null};
+export const initialPickerState: PickerState = {
+	commits: [],
+	hasMore: true,
+	loading: false,
+	error: null,
+	cursor: 0,
+	filter: null,
+	message: null,
+	chosen: null,
+	refusals: 0,
+};
 
 export type PickerAction =
 	| {type: 'load-started'}
@@ -28,7 +42,10 @@ export type PickerAction =
 	| {type: 'filter-results'; query: string; results: readonly Commit[]}
 	| {type: 'filter-commit'}
 	| {type: 'filter-clear'}
-	| {type: 'message'; text: string | null};
+	| {type: 'message'; text: string | null}
+	| {type: 'move-to-end'}
+	/** Enter: choose the highlighted commit, unless it is what the server runs now. */
+	| {type: 'pick'; head: string};
 
 export function visibleCommits(state: PickerState): readonly Commit[] {
 	return state.filter?.results ?? state.commits;
@@ -59,7 +76,11 @@ export function pickerReducer(state: PickerState, action: PickerAction): PickerS
 		case 'filter-open':
 			return {...state, filter: {query: state.filter?.query ?? '', editing: true, results: state.filter?.results ?? null, loading: false}};
 		case 'filter-query':
-			return {...state, filter: {query: action.query, editing: true, results: action.query === '' ? null : (state.filter?.results ?? null), loading: action.query !== ''}, cursor: 0};
+			return {
+				...state,
+				filter: {query: action.query, editing: true, results: action.query === '' ? null : (state.filter?.results ?? null), loading: action.query !== ''},
+				cursor: 0,
+			};
 		case 'filter-results':
 			if (!state.filter || state.filter.query !== action.query) return state;
 			return {...state, filter: {...state.filter, results: action.results, loading: false}, cursor: 0};
@@ -69,6 +90,15 @@ export function pickerReducer(state: PickerState, action: PickerAction): PickerS
 			return {...state, filter: null, cursor: 0};
 		case 'message':
 			return {...state, message: action.text};
+		case 'move-to-end':
+			return {...state, cursor: clampCursor(state, visibleCommits(state).length - 1), message: null};
+		case 'pick': {
+			const selected = visibleCommits(state)[state.cursor];
+			if (!selected) return state;
+			if (selected.hash === action.head)
+				return {...state, message: `${selected.shortHash} is what the server runs now: pick an older commit.`, refusals: state.refusals + 1};
+			return {...state, chosen: selected};
+		}
 	}
 }
 

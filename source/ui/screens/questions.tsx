@@ -49,7 +49,10 @@ export function HostKeyQuestion({question, onAnswer}: Props<'host-key'>) {
 	const theme = useTheme();
 	return (
 		<Box flexDirection="column" gap={1}>
-			<StatusMessage variant="warning">The server {question.host} is not in known_hosts yet{question.otherTypes ? ` under ${question.keyType} (known_hosts has its ${question.otherTypes.join(', ')} key)` : ''}.</StatusMessage>
+			<StatusMessage variant="warning">
+				The server {question.host} is not in known_hosts yet
+				{question.otherTypes ? ` under ${question.keyType} (known_hosts has its ${question.otherTypes.join(', ')} key)` : ''}.
+			</StatusMessage>
 			<Box flexDirection="column">
 				<Text>
 					Its {question.keyType} key fingerprint is <Text bold>{question.fingerprint}</Text>.
@@ -84,7 +87,11 @@ export function DirtyTreeQuestion({question, onAnswer}: Props<'dirty-tree'>) {
 	return (
 		<Box flexDirection="column" gap={1}>
 			<StatusMessage variant="warning">
-				The server’s checkout has {tracked > 0 ? `${tracked} uncommitted change${tracked === 1 ? '' : 's'} that git reset --hard would destroy` : 'untracked files (the reset keeps them)'}.
+				The server’s checkout has{' '}
+				{tracked > 0
+					? `${tracked} uncommitted change${tracked === 1 ? '' : 's'} that git reset --hard would destroy`
+					: 'untracked files (the reset keeps them)'}
+				.
 			</StatusMessage>
 			<Box flexDirection="column">
 				{question.files.slice(0, 8).map(file => (
@@ -148,7 +155,10 @@ export function RecoverQuestion({question, onAnswer, width}: Props<'recover'>) {
 				</Box>
 			))}
 			<Text>What now?</Text>
-			<Choices choices={choices} onAnswer={value => (value.startsWith('fix:') ? onAnswer({choice: 'fix', fix: value.slice(4)}) : onAnswer({choice: value as RecoveryChoice}))} />
+			<Choices
+				choices={choices}
+				onAnswer={value => (value.startsWith('fix:') ? onAnswer({choice: 'fix', fix: value.slice(4)}) : onAnswer({choice: value as RecoveryChoice}))}
+			/>
 		</Box>
 	);
 }

@@ -1,0 +1,150 @@
+/**
+ * The command line's options: parsed, and checked as a combination before anything connects (a
+ * refused run leaves nothing behind on the server).
+ */
+import {parseArgs} from 'node:util';
+import {findConfigFile, loadConfigFile} from './core/config/load.js';
+import type {Config} from './core/config/schema.js';
+import {errorMessage, UserError} from './core/errors.js';
+import {inert} from './core/inert.js';
+import type {RunFlags} from './core/step.js';
+import type {OutputMode} from './session.js';
+
+export const COMMANDS = ['rollback', 'plan', 'rehearse', 'resume', 'undo', 'drills', 'init'] as const;
+type Command = (typeof COMMANDS)[number];
+
+export type CliOptions = {
+	readonly command: Command;
+	readonly config?: string;
+	readonly flags: RunFlags;
+	readonly dryRun: boolean;
+	readonly plain: boolean;
+	readonly json: boolean;
+	readonly noColor: boolean;
+	readonly reducedMotion: boolean;
+	readonly journal?: string;
+	readonly drill?: string;
+	readonly drillsDir?: string;
+	readonly keep: boolean;
+	/** `rewind init`: the server to inspect and where to write the config. */
+	readonly host?: string;
+	readonly output?: string;
+};
+
+const OPTIONS = {
+	config: {type: 'string', short: 'c'},
+	target: {type: 'string', short: 't'},
+	yes: {type: 'boolean', short: 'y'},
+	reason: {type: 'string'},
+	'dry-run': {type: 'boolean'},
+	plain: {type: 'boolean'},
+	json: {type: 'boolean'},
+	'no-color': {type: 'boolean'},
+	'reduced-motion': {type: 'boolean'},
+	'accept-new-host-key': {type: 'boolean'},
+	'take-over-stale-lock': {type: 'boolean'},
+	'skip-backup': {type: 'string'},
+	journal: {type: 'string'},
+	drill: {type: 'string'},
+	'drills-dir': {type: 'string'},
+	keep: {type: 'boolean'},
+	host: {type: 'string'},
+	output: {type: 'string', short: 'o'},
+	help: {type: 'boolean', short: 'h'},
+	version: {type: 'boolean', short: 'v'},
+} as const;
+
+/** Which commands each option belongs to (the rest belong to every command). */
+const ONLY: Record<string, readonly Command[]> = {
+	journal: ['resume', 'undo'],
+	drill: ['rehearse'],
+	keep: ['rehearse'],
+	host: ['init'],
+	output: ['init'],
+	target: ['rollback', 'plan', 'rehearse'],
+	'skip-backup': ['rollback', 'resume', 'undo', 'rehearse'],
+};
+
+export function parseCli(argv: readonly string[]): CliOptions {
+	let parsed;
+	try {
+		parsed = parseArgs({args: [...argv], allowPositionals: true, strict: true, options: OPTIONS});
+	} catch (error) {
+		throw new UserError(`${errorMessage(error).replace(/\. To specify a positional argument.*$/s, '')}. See rewind --help.`);
+	}
+	const [first, ...rest] = parsed.positionals;
+	if (rest.length > 0) throw new UserError(`Unexpected argument "${rest[0]}". See rewind --help.`);
+	const named = (first ?? 'rollback') as Command;
+	if (!COMMANDS.includes(named)) throw new UserError(`Unknown command "${first}": expected one of ${COMMANDS.join(', ')}. See rewind --help.`);
+	const values = parsed.values;
+	const command: Command = values['dry-run'] && named === 'rollback' ? 'plan' : named;
+	for (const [option, commands] of Object.entries(ONLY)) {
+		if ((values as Record<string, unknown>)[option] !== undefined && !commands.includes(named)) {
+			throw new UserError(`--${option} is for ${commands.map(name => `rewind ${name}`).join(' or ')}, not rewind ${named}. See rewind --help.`);
+		}
+	}
+	const skipBackup = values['skip-backup'];
+	if (skipBackup !== undefined && skipBackup.trim().length < 3) {
+		throw new UserError('--skip-backup needs a reason (it is written to the journal and the report), e.g. --skip-backup "database untouched by this deploy".');
+	}
+	if (values.target !== undefined && !/^[\w./@^~{}:-]{1,200}$/.test(values.target))
+		throw new UserError(`--target "${inert(values.target, {singleLine: true})}" is not a commit, tag or branch name.`);
+	if (values.reason !== undefined && (values.reason.trim() === '' || /[\u0000-\u001f]/.test(values.reason)))
+		throw new UserError('--reason needs one line of text (why you roll back; it goes to the release history and the report).');
+	if (values.plain && values.json) throw new UserError('--plain and --json are two ways of printing the run: pass one of them.');
+	return {
+		command,
+		...(values.config === undefined ? {} : {config: values.config}),
+		flags: {
+			...(values.target === undefined ? {} : {target: values.target}),
+			yes: values.yes === true,
+			acceptNewHostKey: values['accept-new-host-key'] === true,
+			...(skipBackup === undefined ? {} : {skipBackupReason: skipBackup.trim()}),
+			takeOverStaleLock: values['take-over-stale-lock'] === true,
+			...(values.reason === undefined ? {} : {reason: values.reason.trim()}),
+		},
+		dryRun: values['dry-run'] === true,
+		plain: values.plain === true,
+		json: values.json === true,
+		noColor: values['no-color'] === true,
+		reducedMotion: values['reduced-motion'] === true,
+		...(values.journal === undefined ? {} : {journal: values.journal}),
+		...(values.drill === undefined ? {} : {drill: values.drill}),
+		...(values['drills-dir'] === undefined ? {} : {drillsDir: values['drills-dir']}),
+		keep: values.keep === true,
+		...(values.host === undefined ? {} : {host: values.host}),
+		...(values.output === undefined ? {} : {output: values.output}),
+	};
+}
+
+/** A terminal the TUI can use: both ends are TTYs, and it has a width (a 0-column pty gets plain lines). */
+export function hasTerminal(): boolean {
+	const width = process.stdout.columns || Number(process.env['COLUMNS'] ?? 0);
+	return process.stdin.isTTY === true && process.stdout.isTTY === true && width > 0;
+}
+
+export function outputMode(options: Pick<CliOptions, 'plain' | 'json'>): OutputMode {
+	if (options.json) return 'json';
+	return options.plain || !hasTerminal() ? 'plain' : 'tui';
+}
+
+/**
+ * Without a person to ask (no terminal, or --json), the flags must answer every question the run
+ * will ask — checked before connecting, so a refused run leaves nothing behind on the server.
+ */
+export function checkUnattended(options: CliOptions, config: Config | undefined, kind: 'rollback' | 'resume' | 'undo' | 'rehearsal'): void {
+	if (outputMode(options) === 'tui') return;
+	const why = options.json ? 'with --json' : 'without a terminal';
+	if (kind === 'rollback' && options.flags.target === undefined)
+		throw new UserError(`No commit to roll back to: ${why} there is no picker, so pass --target <commit> (and --yes).`);
+	if (!options.flags.yes) throw new UserError(`The reset needs confirmation: ${why} pass --yes (and check the target with rewind plan first).`);
+	if (config?.reload.method === 'manual')
+		throw new UserError(
+			`reload.method is manual: the reload needs a person at a terminal, so rewind cannot run ${why}. Use another reload method or run it in a terminal.`,
+		);
+}
+
+export function loadConfig(options: Pick<CliOptions, 'config'>): {config: Config; path: string} {
+	const file = findConfigFile(options.config, process.cwd());
+	return {config: loadConfigFile(file).config, path: file};
+}

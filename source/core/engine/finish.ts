@@ -1,0 +1,60 @@
+/** The end of a run: cleanups (reconnecting if needed), the criteria, the outcome, the report. */
+import {writeFileSync} from 'node:fs';
+import path from 'node:path';
+import {REPORT_FILE} from '../journal.js';
+import {collectCriteria, exitCodeFor, outcomeOf, summaryFor} from '../outcome.js';
+import type {RunState} from '../run-state.js';
+import type {StepDefinition} from '../step.js';
+import type {Outcome, RunFacts, RunKind} from '../types.js';
+import type {EngineServices} from './context.js';
+import type {EventBus} from './event-bus.js';
+
+export type RunResult = {
+	readonly runId: string;
+	readonly outcome: Outcome;
+	readonly exitCode: number;
+	readonly facts: RunFacts;
+	readonly reportPath: string | null;
+	readonly journalPath: string | null;
+	readonly message: string;
+};
+
+export type FinishInput = {
+	readonly runId: string;
+	readonly kind: RunKind;
+	readonly steps: readonly StepDefinition[];
+	readonly startedAt: number;
+	readonly bus: EventBus;
+	readonly services: EngineServices;
+	readonly renderReport?: (state: RunState) => string;
+};
+
+export async function finishRun(input: FinishInput, outcome: Outcome, message: string): Promise<RunResult> {
+	const {bus, services} = input;
+	const facts = services.facts();
+	await services.cleanups.runAll(services.connectHelpers());
+	await services.connection.close();
+	services.setFacts({sshConnections: services.connection.opened, shellStarts: services.connection.shellStarts});
+	const criteria = collectCriteria(input.steps, services.config(), bus.state);
+	const finalOutcome = outcomeOf(outcome, criteria);
+	const rollbackMs = facts.rollbackStartedAt && facts.rollbackFinishedAt ? Date.parse(facts.rollbackFinishedAt) - Date.parse(facts.rollbackStartedAt) : null;
+	const exitCode = exitCodeFor(finalOutcome);
+	const finalMessage = bus.redactor.redact(message || summaryFor(finalOutcome, facts, input.kind));
+	const journalPath = bus.journal?.file ?? null;
+	const reportPath = bus.journal && input.renderReport ? path.join(bus.journal.dir, REPORT_FILE) : null;
+	const totalMs = Date.now() - input.startedAt;
+	bus.emit({
+		type: 'run-finished',
+		at: new Date().toISOString(),
+		outcome: finalOutcome,
+		exitCode,
+		criteria,
+		totalMs,
+		rollbackMs,
+		reportPath,
+		journalPath,
+		message: finalMessage,
+	});
+	if (reportPath) writeFileSync(reportPath, bus.redactor.redact(input.renderReport!(bus.state)), {mode: 0o600});
+	return {runId: input.runId, outcome: finalOutcome, exitCode, facts, reportPath, journalPath, message: finalMessage};
+}

@@ -1,0 +1,37 @@
+/**
+ * The server side of the one-shell transport: a small POSIX sh program that reads requests
+ * (`<id> <script, base64> <stdin, base64 or ->`) and runs each as a job in its own process group,
+ * framing its output with markers: two RS bytes, the connection's nonce, the kind (ready, start,
+ * pid, end, fallback), the request's id and a value (the pid, the exit status). Under a shell other
+ * than bash it re-runs itself in bash, whose job control gives every job its own process group.
+ */
+import {sh} from '../command.js';
+
+/** The driver, in POSIX sh; under a shell other than bash it re-runs itself in bash (for job control). */
+export function driverScript(nonce: string): string {
+	const driver = [
+		`n=${nonce}`,
+		'exec 3<&0 4>&1 5>&2 2>/dev/null </dev/null',
+		'set -m',
+		'command -v base64 >/dev/null || { printf \'\\036\\036%s:fallback:no base64 on the server\\n\' "$n" >&4; exit 0; }',
+		'printf \'\\036\\036%s:ready:%s\\n\' "$n" "$BASH_VERSION" >&4',
+		"while IFS=' ' read -r id s i <&3; do",
+		'  [ "$id" = bye ] && break',
+		'  s=$(printf \'%s\' "$s" | base64 -d)',
+		'  printf \'\\036\\036%s:start:%s\\n\' "$n" "$id" >&5',
+		'  printf \'\\036\\036%s:start:%s\\n\' "$n" "$id" >&4',
+		'  if [ "$i" = - ]; then ( eval "$s" ) 3<&- >&4 2>&5 </dev/null &',
+		'  else ( printf \'%s\' "$i" | base64 -d | { eval "$s"; } ) 3<&- >&4 2>&5 &',
+		'  fi',
+		'  p=$!',
+		'  printf \'\\036\\036%s:pid:%s:%s\\n\' "$n" "$id" "$p" >&4',
+		'  wait "$p"; r=$?',
+		'  [ "$r" -gt 128 ] && kill -KILL -"$p" 2>/dev/null',
+		'  printf \'\\036\\036%s:end:%s:%s\\n\' "$n" "$id" "$r" >&5',
+		'  printf \'\\036\\036%s:end:%s:%s\\n\' "$n" "$id" "$r" >&4',
+		'done',
+	].join('\n');
+	return sh`REWIND_DRIVER=${driver}
+if [ -z "\${BASH_VERSION:-}" ]; then if command -v bash >/dev/null 2>&1; then exec bash -c "$REWIND_DRIVER"; fi; printf '\\036\\036%s:fallback:no bash on the server (job control)\\n' ${nonce}; exit 0; fi
+eval "$REWIND_DRIVER"`.script();
+}
