@@ -3,9 +3,17 @@ import {readFileSync} from 'node:fs';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {MARKER} from '../source/rehearsal/app-repo.js';
 import {canRun} from './helpers/availability.js';
-import {runEngine} from './helpers/run.js';
+import type {RunEvent} from '../source/core/events.js';
+import type {Answer, Operator, Question} from '../source/core/questions.js';
+import {flagsFor, runEngine} from './helpers/run.js';
 import {startProduction, type Production} from './helpers/production.js';
 import {startSshd, type Sshd} from './helpers/sshd.js';
+
+/** The server commands a run started, in order; `mark` is appended to those sent ahead. */
+const serverCommands = (events: readonly RunEvent[], mark: string) =>
+	events.flatMap(event =>
+		event.type === 'command-started' && event.where === 'server' ? [`${event.commandId.replace(/#\d+$/, '')}${event.sentAhead ? mark : ''}`] : [],
+	);
 
 describe.runIf(canRun('engine end to end', ['sshd']))('engine end to end over a real sshd', () => {
 	let sshd: Sshd;
@@ -34,5 +42,42 @@ describe.runIf(canRun('engine end to end', ['sshd']))('engine end to end over a 
 		expect(sshd.acceptedConnections() - before).toBe(1);
 		const report = readFileSync(result.reportPath!, 'utf8');
 		expect(report).toContain('Success criteria');
+	});
+
+	it('from connected to the commit list is one round trip: lock, preflight and the first page travel together', async () => {
+		let firstPage = 0;
+		const operator: Operator = {
+			async ask<Q extends Question>(question: Q): Promise<Answer<Q>> {
+				if (question.kind !== 'pick-target') throw new Error(`unexpected question ${question.kind}`);
+				firstPage = (await question.source.page(0, 50)).commits.length;
+				return null as Answer<Q>;
+			},
+		};
+		const {result, events, engine} = await runEngine(production.config(), {flags: {yes: false}, operator, runsDir: null});
+		expect(result.outcome).toBe('aborted');
+		expect(firstPage).toBeGreaterThan(2);
+		const ids = serverCommands(events, ' (sent ahead)');
+		expect(ids).toEqual(['acquire', 'inspect (sent ahead)', 'log-page (sent ahead)', 'release']);
+		// One round trip up to the list, one for the release of the lock: measured by the shell itself.
+		expect(engine.facts.roundTrips).toBe(2);
+		expect(engine.facts.shellStarts).toBe(1);
+	});
+
+	it('a command that may change the server makes answers sent ahead stale: after taking over a stale lock, preflight reads again', async () => {
+		const head = () => execFileSync('git', ['rev-parse', 'HEAD'], {cwd: production.app.dir, encoding: 'utf8'}).trim();
+		// A lock left by a run that died before writing its owner: stale by age.
+		execFileSync('mkdir', ['-p', `${production.app.dir}/.git/rewind.lock`]);
+		execFileSync('touch', ['-d', '2 days ago', `${production.app.dir}/.git/rewind.lock`]);
+		const {result, events} = await runEngine(production.config(), {flags: flagsFor({target: head(), takeOverStaleLock: true}), runsDir: null});
+		const started = serverCommands(events, '*');
+		expect(started.slice(0, 4), JSON.stringify(events.filter(event => event.type === 'step-failed' || event.type === 'run-finished'))).toEqual([
+			'acquire',
+			'take-over',
+			'inspect*',
+			'resolve*',
+		]);
+		// The target is HEAD: refused as bad input after the lookups, the lock released.
+		expect(result.exitCode, result.message).toBe(2);
+		expect(started.at(-1)).toBe('release');
 	});
 });

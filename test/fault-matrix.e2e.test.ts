@@ -460,16 +460,24 @@ describe.runIf(canRun('fault matrix', ['sshd', 'mariadb']))('fault matrix', () =
 			let duringBackup: string[] | undefined;
 			const run = await runEngine(config, event => {
 				if (event.type === 'command-started' && event.commandId.startsWith('backup#')) {
-					void eventually(() => processesWith(config.database!.name).length > 0).then(() => {
-						// The command's shell: the leader of the process group the dump runs in.
-						const dump = processesWith(config.database!.name)[0]!;
-						const stat = readFileSync(`/proc/${dump}/stat`, 'utf8')
-							.slice(readFileSync(`/proc/${dump}/stat`, 'utf8').lastIndexOf(')') + 2)
-							.split(' ');
-						duringBackup = tmpFilesContaining(PASSWORD);
-						process.kill(Number(stat[2]), 'SIGKILL');
-						killedAt = Date.now();
-					});
+					// The command's shell: the leader of the process group the dump runs in. A process that
+					// ends while it is looked at (a short-lived helper) is skipped: the next look finds the dump.
+					const killLeader = () => {
+						for (const pid of processesWith(config.database!.name)) {
+							try {
+								const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+								const group = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
+								duringBackup ??= tmpFilesContaining(PASSWORD);
+								process.kill(group, 'SIGKILL');
+								killedAt = Date.now();
+								return true;
+							} catch {
+								// Gone meanwhile: try the next one.
+							}
+						}
+						return false;
+					};
+					void eventually(killLeader);
 				}
 				if (event.type === 'step-failed' && event.stepId === 'backup') failedAt = Date.now();
 			});

@@ -163,6 +163,11 @@ export class ShellCommand {
 		return this.scriptText;
 	}
 
+	/** What tells two commands apart (answers sent ahead are kept by it); undefined for a plan's command. */
+	get key(): string | undefined {
+		return this.runnable ? this.scriptText : undefined;
+	}
+
 	toJSON(): string {
 		return this.display;
 	}

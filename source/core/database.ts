@@ -9,7 +9,7 @@ import type {DatabaseConfig} from './config/schema.js';
 import type {Host} from './host.js';
 import {expandTilde} from './remote/ssh-config.js';
 import type {StepContext} from './step.js';
-import {serverCommand, type ColumnShape, type DatabaseFingerprint, type PlannedCommand, type TableFingerprint} from './types.js';
+import {readOnlyCommand, type ColumnShape, type DatabaseFingerprint, type PlannedCommand, type TableFingerprint} from './types.js';
 
 export type PasswordSource = 'env' | 'file' | 'my.cnf' | 'none';
 export type DatabaseCredentials = {readonly password: string | undefined; readonly source: PasswordSource};
@@ -67,7 +67,7 @@ export function optionFileText(password: string): string {
 }
 
 export function myCnfCommand(): PlannedCommand {
-	return serverCommand('read-my-cnf', 'read the database password from the server’s ~/.my.cnf', sh`cat "$HOME/.my.cnf" 2>/dev/null; true`);
+	return readOnlyCommand('read-my-cnf', 'read the database password from the server’s ~/.my.cnf', sh`cat "$HOME/.my.cnf" 2>/dev/null; true`);
 }
 
 /** The database password: from the config's env var or file, else the server's ~/.my.cnf. */
@@ -78,13 +78,14 @@ export async function databaseCredentials(context: StepContext): Promise<Databas
 		context.secret(configured.password);
 		return configured;
 	}
-	const text = (await context.runPlanned(myCnfCommand(), {stream: false})).stdout;
-	const password = passwordFromMyCnf(text);
-	if (password !== undefined) {
+	// Read from the server once a run (the first time, usually sent ahead with preflight).
+	return context.once('database-credentials', async () => {
+		const text = (await context.runPlanned(myCnfCommand(), {stream: false})).stdout;
+		const password = passwordFromMyCnf(text);
+		if (password === undefined) return {password: undefined, source: 'none'} as const;
 		context.secret(password);
-		return {password, source: 'my.cnf'};
-	}
-	return {password: undefined, source: 'none'};
+		return {password, source: 'my.cnf'} as const;
+	});
 }
 
 type Mysql2 = {default?: typeof import('mysql2/promise')} & typeof import('mysql2/promise');

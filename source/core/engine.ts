@@ -10,6 +10,7 @@ import {CommandRunner} from './engine/command-runner.js';
 import {Connection, type ConnectHelpers} from './engine/connection.js';
 import {stepContext, type EngineServices} from './engine/context.js';
 import {EventBus} from './engine/event-bus.js';
+import {lookupsAfter} from './engine/sent-ahead.js';
 import {finishRun, type RunResult} from './engine/finish.js';
 import type {EngineOptions} from './engine/options.js';
 import {outcomeOfError, Recovery} from './engine/recovery.js';
@@ -57,7 +58,14 @@ export class Engine {
 		const note = (level: LogLevel, text: string, stepId?: StepId) => this.#note(level, text, stepId);
 		const ask = <Q extends Question>(stepId: StepId, question: Q) => this.#ask(stepId, question);
 		this.#connection = new Connection(options.connect);
-		const runner = new CommandRunner({emit, host: () => this.#connection.host, signal: () => this.#stepAbort.signal, stopRequested: () => this.#stopRequested});
+		const runner = new CommandRunner({
+			emit,
+			host: () => this.#connection.host,
+			signal: () => this.#stepAbort.signal,
+			stopRequested: () => this.#stopRequested,
+			upcoming: () => (this.#stopRequested ? [] : lookupsAfter(this.steps, this.#current, this.#view())),
+			stallMs: () => this.#config.ssh.stallSeconds * 1000,
+		});
 		this.#cleanups = new Cleanups(runner, this.#connection, note);
 		this.#services = {
 			view: () => this.#view(),
@@ -66,7 +74,11 @@ export class Engine {
 			signal: () => this.#stepAbort.signal,
 			hintContext: options.hintContext ?? {},
 			connection: this.#connection,
-			connectHelpers: () => this.#connectHelpers(),
+			connectHelpers: (): ConnectHelpers => ({
+				ask: question => this.#ask(this.#current?.id ?? this.steps[0]?.id ?? 'run', question),
+				note: text => this.#note('info', text),
+				addSecret: secret => this.redactor.add(secret),
+			}),
 			runner,
 			cleanups: this.#cleanups,
 			setFacts: facts => this.#setFacts(facts),
@@ -74,6 +86,7 @@ export class Engine {
 			note,
 			emit,
 			secret: value => this.redactor.add(value),
+			memory: new Map(),
 		};
 		this.#recovery = new Recovery({
 			services: this.#services,
@@ -100,6 +113,11 @@ export class Engine {
 	/** The fold of the run's (inert) events: what every view reads. */
 	get state(): RunState {
 		return this.#bus.state;
+	}
+
+	/** The run's traffic so far: connections opened, shell start-ups and round trips on the server. */
+	get traffic(): {connections: number; shellStarts: number; roundTrips: number} {
+		return {connections: this.#connection.opened, shellStarts: this.#connection.shellStarts, roundTrips: this.#connection.roundTrips};
 	}
 
 	subscribe(listener: EventListener): () => void {
@@ -204,14 +222,6 @@ export class Engine {
 			if (this.#stopRequested) throw new StopRequestedError(`Stopped after ${step.title}.`);
 			return undefined;
 		}
-	}
-
-	#connectHelpers(): ConnectHelpers {
-		return {
-			ask: question => this.#ask(this.#current?.id ?? this.steps[0]?.id ?? 'run', question),
-			note: text => this.#note('info', text),
-			addSecret: secret => this.redactor.add(secret),
-		};
 	}
 
 	/** Questions cross the same boundary as events: the screens get inert text. */

@@ -43,6 +43,8 @@ export type RunEvent =
 			readonly headline?: string;
 			/** A read-only lookup (the picker browsing history): journaled, not shown in the run's log. */
 			readonly quiet?: boolean;
+			/** Sent ahead (behind an earlier command, in the same round trip); `at` is when it was sent. */
+			readonly sentAhead?: boolean;
 	  }
 	| {readonly type: 'output'; readonly at: string; readonly stepId: StepId; readonly commandId: string; readonly lines: readonly string[]}
 	| {

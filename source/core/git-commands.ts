@@ -7,7 +7,7 @@ import {createHash} from 'node:crypto';
 import {inDir, joinCommands, placeholder, sh, type ShellCommand} from './command.js';
 import {appDir} from './paths.js';
 import type {PlanView, StepContext} from './step.js';
-import {serverCommand, type PlannedCommand} from './types.js';
+import {readOnlyCommand, serverCommand, type PlannedCommand} from './types.js';
 
 /** Every path git reports, NUL-separated: tracked changes and untracked files. */
 export const STATUS = sh`git status --porcelain=v1 -z --untracked-files=all`;
@@ -30,13 +30,16 @@ export function expandedPaths(paths: readonly string[]): ShellCommand {
 }
 
 export function headCommand(view: PlanView): PlannedCommand {
-	return serverCommand('head', 'read the server HEAD', inDir(appDir(view), sh`git rev-parse HEAD`));
+	return readOnlyCommand('head', 'read the server HEAD', inDir(appDir(view), sh`git rev-parse HEAD`));
 }
 
 /** Fails the command with exit 3 and `message` unless `test` holds. */
 function guard(test: ShellCommand, message: string): ShellCommand {
 	return sh`${test} || { printf '%s\\n' ${`rewind: ${message}; nothing was reset`} >&2; exit 3; }`;
 }
+
+/** The HEAD the reset command reports after resetting (`rewind: head=<hash>` on stderr). */
+export const RESET_HEAD_LINE = /^rewind: head=([0-9a-f]{40,64})$/;
 
 /**
  * `git reset --hard <target>`, guarded: it runs only if HEAD, the working tree and the saved
@@ -56,7 +59,8 @@ export function resetCommand(view: PlanView): PlannedCommand {
 		const saved = sh`${expandedPaths(facts.atRisk.files)} | ${FILES_DIGEST}`;
 		lines.push(guard(sh`[ "$(${saved})" = ${facts.atRisk.digest} ]`, 'files saved before the reset changed since'));
 	}
-	lines.push(sh`git reset --hard ${target}`);
+	// HEAD as the reset left it, in the same round trip (on stderr, for the step, not the log).
+	lines.push(sh`git reset --hard ${target} && printf 'rewind: head=%s\n' "$(git rev-parse HEAD)" >&2`);
 	const headline = `cd ${appDir(view).toString()} && git reset --hard ${typeof target === 'string' ? target : '<target>'} (guarded: HEAD, working tree${facts.atRisk?.files.length ? ', saved files' : ''} unchanged)`;
 	return serverCommand('reset', 'reset the checkout to the target commit', joinCommands(lines, '\n'), headline);
 }

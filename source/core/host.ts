@@ -49,6 +49,11 @@ export interface Host {
 	readonly transportNote?: string;
 	/** Shell start-ups this host caused on the server (one per exec channel). */
 	readonly shellStarts: number;
+	/**
+	 * Round trips to the server for commands: requests sent while no other was outstanding (requests
+	 * sent behind one that is still running travel in its round trip).
+	 */
+	readonly roundTrips: number;
 	run(command: ShellCommand, options?: RunOptions): Promise<ExecResult>;
 	/** A TCP stream to `host:port` as the server sees it (the database tunnel). */
 	tunnel(host: string, port: number): Promise<Duplex>;

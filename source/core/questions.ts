@@ -7,6 +7,9 @@ import type {Commit, Hint, LockHolder, PlannedCommand, RollbackImpact, StepId} f
 
 export type CommitPage = {readonly commits: readonly Commit[]; readonly hasMore: boolean};
 
+/** Commits a page of the picker holds: the first page is sent ahead of the picker at this size. */
+export const HISTORY_PAGE_SIZE = 50;
+
 /** What the commit picker needs from the server, paged so a huge history opens at once. */
 export type CommitSource = {
 	readonly head: string;

@@ -57,12 +57,17 @@ export type StepContext = PlanView & {
 	readonly signal: AbortSignal;
 	/** The run's connection to the server. */
 	host(): Host;
-	/** Opens the run's one connection (a step that `opensConnection`). */
-	connect(): Promise<Host>;
+	/** Opens the run's one connection (a step that `opensConnection`); `whileWaiting` runs while the server starts its shell. */
+	connect(options?: {readonly whileWaiting?: () => void}): Promise<Host>;
 	/** Records facts; only those the step declares in `writes`. */
 	setFacts(facts: Partial<RunFacts>): void;
 	/** Never shown, journaled or reported: every form of it is redacted from here on. */
 	secret(value: string | undefined): void;
+	/**
+	 * A value worked out once per run and kept in memory only, never journaled (the database
+	 * password read from the server): later steps get the same answer without asking the server again.
+	 */
+	once<T>(key: string, compute: () => Promise<T>): Promise<T>;
 	/** The step's declared commands, rendered with what is known now. */
 	commands(): PlannedCommand[];
 	/** Runs one of the step's declared server commands by id; records and streams it. */
@@ -109,6 +114,11 @@ export type StepDefinition = {
 	/** Facts the step records; recording any other is a bug the engine refuses. */
 	readonly writes: readonly FactKey[];
 	commands(view: PlanView): PlannedCommand[];
+	/**
+	 * Ids of the step's read-only commands that may be sent ahead, behind an earlier step's command
+	 * (over a transport that runs requests in order), when they can be rendered by then.
+	 */
+	readonly sendAhead?: readonly string[];
 	/** A reason to skip the step, decided when its turn comes. */
 	skip?(context: StepContext): Promise<string | undefined> | string | undefined;
 	/** Runs the step; returns a one-line summary. */

@@ -27,10 +27,24 @@ export type CommandView = {
 
 /** A step's command: a server command carries the built command object it runs; the rest describe what they do. */
 export type PlannedCommand =
-	(CommandView & {readonly where: 'server'; readonly command: ShellCommand}) | (CommandView & {readonly where: 'local' | 'http' | 'database'});
+	| (CommandView & {
+			readonly where: 'server';
+			readonly command: ShellCommand;
+			/**
+			 * Only reads the server (changes nothing there): it may be sent ahead, behind the command
+			 * before it, and a command that is not read-only makes earlier answers stale.
+			 */
+			readonly readOnly?: boolean;
+	  })
+	| (CommandView & {readonly where: 'local' | 'http' | 'database'});
 
 export function serverCommand(id: string, purpose: string, command: ShellCommand, headline?: string): PlannedCommand {
 	return {id, where: 'server', purpose, command, display: command.display, ...(headline ? {headline} : {})};
+}
+
+/** A server command that changes nothing on the server (a lookup): see `readOnly`. */
+export function readOnlyCommand(id: string, purpose: string, command: ShellCommand): PlannedCommand {
+	return {id, where: 'server', purpose, command, display: command.display, readOnly: true};
 }
 
 export function describedCommand(id: string, where: 'local' | 'http' | 'database', purpose: string, display: string): PlannedCommand {
@@ -186,6 +200,8 @@ export type RunFacts = {
 	rollbackFinishedAt?: string;
 	sshConnections?: number;
 	shellStarts?: number;
+	/** Round trips to the server for commands (see Host.roundTrips). */
+	roundTrips?: number;
 };
 
 export type FactKey = keyof RunFacts;

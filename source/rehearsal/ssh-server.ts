@@ -52,17 +52,13 @@ export async function startSandboxSsh(options: SandboxSshOptions): Promise<Sandb
 		children.add(child);
 		child.stdout.pipe(channel, {end: false});
 		child.stderr.pipe(channel.stderr, {end: false});
-		// A command may also arrive on stdin (rewind's one long-lived shell): each request line carries it in base64.
-		let pendingLine = '';
+		// A command may also arrive on stdin (rewind's one long-lived shell): requests carry scripts as they are.
+		let recent = '';
 		channel.on('data', (chunk: Buffer) => {
 			if (!dropPending) return;
-			pendingLine += chunk.toString('latin1');
-			const lines = pendingLine.split('\n');
-			pendingLine = lines.pop() ?? '';
-			for (const line of lines) {
-				const script = Buffer.from(line.split(' ')[1] ?? '', 'base64').toString('utf8');
-				if (dropPending && options.dropOnCommand?.test(script)) drop();
-			}
+			// What came before is kept a little, for a script split across chunks.
+			recent = `${recent.slice(-4096)}${chunk.toString('utf8')}`;
+			if (options.dropOnCommand?.test(recent)) drop();
 		});
 		channel.pipe(child.stdin);
 		child.stdin.on('error', () => {});

@@ -42,7 +42,7 @@ function header(state: RunState, config: Config): string[] {
 	lines.push(`**Server:** ${markdownText(facts.sshTarget ?? config.ssh.host)}, ${markdownCode(facts.appDir ?? config.app.dir)}  `);
 	if (facts.sshConnections !== undefined)
 		lines.push(
-			`**SSH connections opened:** ${facts.sshConnections}${facts.sshConnections > 1 ? ' (reconnected after a lost link)' : ''}; shell start-ups on the server: ${facts.shellStarts ?? '?'}${facts.transport ? ` (${facts.transport.kind})` : ''}  `,
+			`**SSH connections opened:** ${facts.sshConnections}${facts.sshConnections > 1 ? ' (reconnected after a lost link)' : ''}; shell start-ups on the server: ${facts.shellStarts ?? '?'}${facts.transport ? ` (${facts.transport.kind})` : ''}; round trips for commands: ${facts.roundTrips ?? '?'}  `,
 		);
 	lines.push(`**Journal:** ${markdownCode(finished.journalPath ?? 'none')}`, '', '## Summary', '', markdownText(finished.message), '');
 	if (facts.fromHead || facts.target) {

@@ -7,7 +7,10 @@ export type Reply = Partial<ExecResult> | ((script: string, options: RunOptions)
 
 export class FakeHost implements Host {
 	readonly description = 'fake@server:22';
-	readonly transport = 'fake' as const;
+	/** 'one-shell' to have commands sent ahead, as over the real one shell. */
+	transport: 'fake' | 'one-shell' = 'fake';
+	roundTrips = 0;
+	#outstanding = 0;
 	readonly scripts: string[];
 	readonly files = new Map<string, string>();
 	#closed = false;
@@ -36,6 +39,17 @@ export class FakeHost implements Host {
 	async run(command: ShellCommand, options: RunOptions = {}): Promise<ExecResult> {
 		const script = command.script();
 		this.scripts.push(script);
+		if (this.#outstanding++ === 0) this.roundTrips++;
+		try {
+			return await this.#reply(script, options);
+		} finally {
+			this.#outstanding--;
+		}
+	}
+
+	async #reply(script: string, options: RunOptions): Promise<ExecResult> {
+		// Replies come in a later turn, as over a link (commands issued together overlap).
+		await new Promise(resolve => setImmediate(resolve));
 		const reply = this.#replies.find(([pattern]) => pattern.test(script))?.[1] ?? {};
 		const result = typeof reply === 'function' ? await reply(script, options) : reply;
 		if (result.stdout) options.onStdout?.(Buffer.from(result.stdout));

@@ -77,7 +77,15 @@ function childrenOf(pid: number): number[] {
 	return children;
 }
 
-export async function startSshd(options: {hostKeyType?: string; extraHostKeyTypes?: readonly string[]; pathPrefix?: string} = {}): Promise<Sshd> {
+export async function startSshd(
+	options: {
+		hostKeyType?: string;
+		extraHostKeyTypes?: readonly string[];
+		pathPrefix?: string;
+		/** Log in as this user instead of the current one (root only: sshd reads the key file as that user). */
+		user?: string;
+	} = {},
+): Promise<Sshd> {
 	const binary = sshdPath();
 	if (!binary) throw new Error('sshd is not installed (Debian: apt-get install openssh-server)');
 	if (process.getuid?.() === 0) mkdirSync('/run/sshd', {recursive: true, mode: 0o755});
@@ -91,9 +99,11 @@ export async function startSshd(options: {hostKeyType?: string; extraHostKeyType
 		hostKeys[pub.split(' ')[0]!] = pub.split(' ').slice(0, 2).join(' ');
 	}
 	const identityFile = path.join(dir, 'client_key');
-	writeFileSync(path.join(dir, 'authorized_keys'), `${keygen(identityFile)}\n`, {mode: 0o600});
+	writeFileSync(path.join(dir, 'authorized_keys'), `${keygen(identityFile)}\n`, {mode: options.user ? 0o644 : 0o600});
+	// Another user's session must reach the key file; the private keys stay 0600.
+	if (options.user) execFileSync('chmod', ['0711', dir]);
 	const logFile = path.join(dir, 'sshd.log');
-	const user = os.userInfo().username;
+	const user = options.user ?? os.userInfo().username;
 	for (let attempt = 1; attempt <= START_ATTEMPTS; attempt++) {
 		const port = await freePort();
 		const config = path.join(dir, 'sshd_config');

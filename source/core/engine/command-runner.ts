@@ -9,6 +9,7 @@ import type {ExecResult, Host} from '../host.js';
 import {LineBatcher} from '../line-batcher.js';
 import type {RunCommandOptions} from '../step.js';
 import type {PlannedCommand, StepId} from '../types.js';
+import {SentAhead} from './sent-ahead.js';
 
 export type CommandRunnerDeps = {
 	readonly emit: (event: RunEvent) => void;
@@ -16,6 +17,9 @@ export type CommandRunnerDeps = {
 	/** The current step's stop signal. */
 	readonly signal: () => AbortSignal;
 	readonly stopRequested: () => boolean;
+	/** Read-only commands later steps declared to be sent ahead (rendered with what is known now). */
+	readonly upcoming: () => readonly PlannedCommand[];
+	readonly stallMs: () => number;
 };
 
 const now = () => new Date().toISOString();
@@ -31,6 +35,7 @@ function lastLines(text: string, count: number): string {
 export class CommandRunner {
 	readonly #deps: CommandRunnerDeps;
 	#counter = 0;
+	readonly #ahead = new SentAhead();
 
 	constructor(deps: CommandRunnerDeps) {
 		this.#deps = deps;
@@ -45,6 +50,10 @@ export class CommandRunner {
 		const commandId = `${planned.id}#${++this.#counter}`;
 		const startedAt = now();
 		const started = Date.now();
+		// An answer sent ahead is taken only by a plain read (no stdin, no reader of its own).
+		const plain = options.stdin === undefined && options.stdoutTo === undefined && !options.onStdoutLine && !options.onStderrLine;
+		const early = planned.readOnly && plain ? this.#ahead.take(planned, this.#deps.signal()) : undefined;
+		if (!planned.readOnly) this.#ahead.drop();
 		emit({
 			type: 'command-started',
 			at: startedAt,
@@ -54,6 +63,7 @@ export class CommandRunner {
 			display: planned.display,
 			...(planned.headline ? {headline: planned.headline} : {}),
 			...(options.quiet ? {quiet: true} : {}),
+			...(early ? {sentAhead: true} : {}),
 		});
 		const stream = options.stream ?? true;
 		const batcher = new LineBatcher(lines => emit({type: 'output', at: now(), stepId, commandId, lines}));
@@ -74,23 +84,32 @@ export class CommandRunner {
 			emit({type: 'command-finished', at: now(), stepId, commandId, startedAt, exitCode, durationMs: Date.now() - started, ...(error ? {error} : {})});
 		let result: ExecResult;
 		try {
-			result = await host.run(planned.command, {
-				signal: this.#deps.signal(),
-				...(options.stdin === undefined ? {} : {stdin: options.stdin}),
-				...(options.captureLimit === undefined ? {} : {captureLimit: options.captureLimit}),
-				...(options.stdoutTo === undefined ? {} : {stdoutTo: options.stdoutTo}),
-				...(options.stallMs === undefined ? {} : {stallMs: options.stallMs}),
-				onStall: silentMs =>
-					emit({
-						type: 'note',
-						at: now(),
-						stepId,
-						level: 'info',
-						text: `No output for ${Math.round(silentMs / 1000)} s; checked: the command is still running on the server.`,
-					}),
-				...(onStdout ? {onStdout} : {}),
-				...(onStderr ? {onStderr} : {}),
-			});
+			const pending =
+				early ??
+				host.run(planned.command, {
+					signal: this.#deps.signal(),
+					...(options.stdin === undefined ? {} : {stdin: options.stdin}),
+					...(options.captureLimit === undefined ? {} : {captureLimit: options.captureLimit}),
+					...(options.stdoutTo === undefined ? {} : {stdoutTo: options.stdoutTo}),
+					...(options.stallMs === undefined ? {} : {stallMs: options.stallMs}),
+					onStall: silentMs =>
+						emit({
+							type: 'note',
+							at: now(),
+							stepId,
+							level: 'info',
+							text: `No output for ${Math.round(silentMs / 1000)} s; checked: the command is still running on the server.`,
+						}),
+					...(onStdout ? {onStdout} : {}),
+					...(onStderr ? {onStderr} : {}),
+				});
+			// The next steps' lookups go out right behind this command: one round trip for all.
+			this.#ahead.send(host, this.#deps.upcoming(), this.#deps.stallMs());
+			result = await pending;
+			if (early) {
+				onStdout?.(Buffer.from(result.stdout));
+				onStderr?.(Buffer.from(result.stderr));
+			}
 		} catch (error) {
 			// Whatever arrived before the failure still reaches the step (a dump's cleanup is registered from it).
 			for (const lines of readers) lines.flush(true);

@@ -6,6 +6,8 @@ export type ConnectHelpers = {
 	readonly ask: (question: Question) => Promise<unknown>;
 	readonly note: (text: string) => void;
 	readonly addSecret: (secret: string) => void;
+	/** Work for this process while the server starts the shell (it waits there): loading a module needed later. */
+	readonly whileWaiting?: () => void;
 };
 
 /** Opens a connection to the config's server (the SSH host, a fake in tests). */
@@ -16,6 +18,7 @@ export class Connection {
 	#host: Host | null = null;
 	#opened = 0;
 	#shellStartsOfClosed = 0;
+	#roundTripsOfClosed = 0;
 
 	constructor(connect: Connector) {
 		this.#connect = connect;
@@ -35,6 +38,11 @@ export class Connection {
 		return this.#shellStartsOfClosed + (this.#host?.shellStarts ?? 0);
 	}
 
+	/** Round trips for commands over every connection of the run. */
+	get roundTrips(): number {
+		return this.#roundTripsOfClosed + (this.#host?.roundTrips ?? 0);
+	}
+
 	async open(helpers: ConnectHelpers): Promise<Host> {
 		await this.close();
 		this.#opened++;
@@ -47,6 +55,7 @@ export class Connection {
 		this.#host = null;
 		if (!old) return;
 		this.#shellStartsOfClosed += old.shellStarts;
+		this.#roundTripsOfClosed += old.roundTrips;
 		if (!old.closed) await old.close().catch(() => {});
 	}
 }

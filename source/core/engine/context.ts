@@ -25,6 +25,8 @@ export type EngineServices = {
 	readonly note: (level: LogLevel, text: string, stepId?: StepId) => void;
 	readonly emit: (event: RunEvent) => void;
 	readonly secret: (value: string | undefined) => void;
+	/** Values worked out once per run (see StepContext.once). */
+	readonly memory: Map<string, Promise<unknown>>;
 };
 
 const now = () => new Date().toISOString();
@@ -49,8 +51,8 @@ export function stepContext(step: StepDefinition, services: EngineServices): Ste
 			if (!host) throw new ConnectionLostError('not connected');
 			return host;
 		},
-		connect: async () => {
-			const host = await services.connection.open(services.connectHelpers());
+		connect: async options => {
+			const host = await services.connection.open({...services.connectHelpers(), ...(options?.whileWaiting ? {whileWaiting: options.whileWaiting} : {})});
 			services.setFacts({
 				sshConnections: services.connection.opened,
 				transport: {kind: host.transport, ...(host.transportNote ? {note: host.transportNote} : {})},
@@ -63,6 +65,16 @@ export function stepContext(step: StepDefinition, services: EngineServices): Ste
 			services.setFacts(facts);
 		},
 		secret: value => services.secret(value),
+		once: <T>(key: string, compute: () => Promise<T>) => {
+			let value = services.memory.get(key) as Promise<T> | undefined;
+			if (!value) {
+				value = compute();
+				services.memory.set(key, value);
+				// A failed attempt is not remembered: the next step asks again.
+				value.catch(() => services.memory.delete(key));
+			}
+			return value;
+		},
 		commands,
 		run: (commandId, options) =>
 			services.runner.run(step.id, declared(commands(), commandId), {stallMs: services.config().ssh.stallSeconds * 1000, ...options}),

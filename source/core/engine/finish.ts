@@ -34,7 +34,7 @@ export async function finishRun(input: FinishInput, outcome: Outcome, message: s
 	const facts = services.facts();
 	await services.cleanups.runAll(services.connectHelpers());
 	await services.connection.close();
-	services.setFacts({sshConnections: services.connection.opened, shellStarts: services.connection.shellStarts});
+	services.setFacts({sshConnections: services.connection.opened, shellStarts: services.connection.shellStarts, roundTrips: services.connection.roundTrips});
 	const criteria = collectCriteria(input.steps, services.config(), bus.state);
 	const finalOutcome = outcomeOf(outcome, criteria);
 	const rollbackMs = facts.rollbackStartedAt && facts.rollbackFinishedAt ? Date.parse(facts.rollbackFinishedAt) - Date.parse(facts.rollbackStartedAt) : null;

@@ -21,6 +21,8 @@ export type ConnectHelpers = {
 	readonly addSecret: (secret: string) => void;
 	/** Environment to read SSH_AUTH_SOCK and REWIND_SSH_PASSPHRASE from. */
 	readonly env?: NodeJS.ProcessEnv;
+	/** Work for this process while the server starts the shell (it waits there): loading a module needed later. */
+	readonly whileWaiting?: () => void;
 };
 
 const DEFAULT_KEYS = ['id_ed25519', 'id_ecdsa', 'id_rsa'];
@@ -59,9 +61,11 @@ export function resolveTarget(
 export async function connectToServer(config: SshConfig, helpers: ConnectHelpers): Promise<{session: SshSession; target: ConnectTarget}> {
 	const env = helpers.env ?? process.env;
 	const resolved = resolveTarget(config, env);
-	const keys = await loadPrivateKeys(resolved.identityFiles, resolved.explicitIdentity, helpers, env);
 	const knownEntries = readKnownHosts(resolved.knownHostsFile);
 	const knownTypes = knownKeyTypes(knownEntries, resolved.host, resolved.port);
+	const readyTimeoutMs =
+		knownTypes.length === 0 ? Math.max(HOST_KEY_QUESTION_TIMEOUT_MS, config.connectTimeoutSeconds * 1000) : config.connectTimeoutSeconds * 1000;
+	const keys = await loadPrivateKeys(resolved.identityFiles, resolved.explicitIdentity, helpers, env);
 	const token = hostToken(resolved.host, resolved.port);
 
 	const verifyHostKey = async (blob: Buffer): Promise<true | string> => {
@@ -116,7 +120,8 @@ export async function connectToServer(config: SshConfig, helpers: ConnectHelpers
 		verifyHostKey,
 		hostKeyAlgorithms: hostKeyAlgorithmsFor(knownTypes),
 		keepaliveMs: config.keepaliveSeconds * 1000,
-		readyTimeoutMs: knownTypes.length === 0 ? Math.max(HOST_KEY_QUESTION_TIMEOUT_MS, config.connectTimeoutSeconds * 1000) : config.connectTimeoutSeconds * 1000,
+		...(helpers.whileWaiting ? {whileWaiting: helpers.whileWaiting} : {}),
+		readyTimeoutMs,
 	});
 	return {session, target: {host: resolved.host, port: resolved.port, user: resolved.user, knownHostsFile: resolved.knownHostsFile}};
 }

@@ -5,6 +5,7 @@
  */
 import type {SiteConfig} from '../config/schema.js';
 import type {HttpObservation, TextCheck} from '../types.js';
+import {httpRequest, requestFailure, type HttpResponse} from './http-request.js';
 
 const MAX_REDIRECTS = 5;
 const MAX_ATTEMPTS = 1000;
@@ -25,65 +26,38 @@ function sameResource(a: URL, b: URL): boolean {
 	return normalise(a) === normalise(b);
 }
 
-/** The body, up to a size; a body that does not arrive in time is reported, not thrown. */
-async function readBody(response: Response): Promise<{body: string; error?: string}> {
-	if (!response.body) return {body: ''};
-	const reader = response.body.getReader();
-	const chunks: Uint8Array[] = [];
-	let total = 0;
-	try {
-		while (total < MAX_BODY_BYTES) {
-			const {done, value} = await reader.read();
-			if (done) break;
-			chunks.push(value);
-			total += value.length;
-		}
-	} catch (error) {
-		return {
-			body: Buffer.concat(chunks).toString('utf8'),
-			error: `${total} bytes of the page arrived before ${(error as Error).name === 'TimeoutError' ? 'the request timed out' : (error as Error).message}`,
-		};
-	}
-	await reader.cancel().catch(() => {});
-	return {body: Buffer.concat(chunks).toString('utf8')};
-}
-
 async function getOnce(url: string, timeoutMs: number, signal: AbortSignal): Promise<Answer> {
 	let current = new URL(url);
 	for (let hop = 0; hop <= MAX_REDIRECTS; hop++) {
-		let response: Response;
+		const timeout = AbortSignal.timeout(timeoutMs);
+		let response: HttpResponse;
 		try {
-			response = await fetch(current, {
-				redirect: 'manual',
-				signal: AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]),
+			response = await httpRequest(current, {
+				signal: AbortSignal.any([signal, timeout]),
 				headers: {'Cache-Control': 'no-cache'},
+				maxBodyBytes: MAX_BODY_BYTES,
 			});
 		} catch (error) {
-			if (signal.aborted) throw error;
-			const cause = (error as {cause?: {code?: string; message?: string}}).cause;
-			const reason =
-				(error as Error).name === 'TimeoutError'
-					? `no answer within ${timeoutMs / 1000} s`
-					: `no answer (${cause?.code ?? cause?.message ?? (error as Error).message})`;
+			if (signal.aborted) throw signal.reason instanceof Error ? signal.reason : error;
+			const reason = timeout.aborted ? `no answer within ${timeoutMs / 1000} s` : `no answer (${requestFailure(error)})`;
 			return {status: null, body: '', note: reason, reloading: false};
 		}
-		if (response.status >= 300 && response.status < 400 && response.headers.get('location')) {
-			await response.body?.cancel().catch(() => {});
-			const next = new URL(response.headers.get('location')!, current);
+		if (signal.aborted) throw signal.reason instanceof Error ? signal.reason : new Error('aborted');
+		const location = response.headers.location;
+		if (response.status >= 300 && response.status < 400 && location) {
+			const next = new URL(location, current);
 			if (sameResource(next, current)) return {status: response.status, body: '', note: 'redirected to itself (the app is reloading)', reloading: true};
 			current = next;
 			continue;
 		}
-		const {body, error} = await readBody(response);
-		if (signal.aborted) throw signal.reason instanceof Error ? signal.reason : new Error('aborted');
-		if (error !== undefined)
+		if (response.bodyError !== undefined)
 			return {
 				status: null,
 				body: '',
-				note: `answered ${response.status} but the page did not arrive within ${timeoutMs / 1000} s (${error})`,
+				note: `answered ${response.status} but the page did not arrive within ${timeoutMs / 1000} s (${response.bodyError})`,
 				reloading: false,
 			};
-		return {status: response.status, body, note: hop > 0 ? `after ${hop} redirect${hop === 1 ? '' : 's'}` : '', reloading: false};
+		return {status: response.status, body: response.body, note: hop > 0 ? `after ${hop} redirect${hop === 1 ? '' : 's'}` : '', reloading: false};
 	}
 	return {status: null, body: '', note: `more than ${MAX_REDIRECTS} redirects`, reloading: false};
 }

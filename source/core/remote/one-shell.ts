@@ -11,7 +11,7 @@
  *   command's id and a value such as the exit status), so output is never held back waiting to
  *   tell a line break from a marker.
  *
- * Requests are written as they are issued, so several (a prefetch) travel in one round trip; the
+ * Requests are written as they are issued, so several (lookups sent ahead) travel in one round trip; the
  * driver runs them in order. A stop and a liveness check use a separate, short exec channel.
  */
 import {randomBytes} from 'node:crypto';
@@ -61,6 +61,8 @@ export class OneShell {
 	#closeReason = 'the remote shell ended';
 	/** Extra exec channels (stop, liveness): each is a shell start-up on the server. */
 	extraShells = 0;
+	/** Requests written while none was outstanding: each waits a round trip of its own. */
+	roundTrips = 0;
 
 	private constructor(client: Client, channel: ClientChannel, nonce: string, connection: ConnectionState) {
 		this.#client = client;
@@ -83,7 +85,7 @@ export class OneShell {
 	}
 
 	/** Starts the driver; resolves with the shell, or with why this server needs one channel per command. */
-	static open(client: Client, connection: ConnectionState): Promise<OneShell | {fallback: string}> {
+	static open(client: Client, connection: ConnectionState, whileWaiting?: () => void): Promise<OneShell | {fallback: string}> {
 		const nonce = randomBytes(12).toString('hex');
 		return new Promise(resolve => {
 			client.exec(driverScript(nonce), (error, channel) => {
@@ -91,6 +93,8 @@ export class OneShell {
 					resolve({fallback: `the server would not start a shell for commands (${error.message})`});
 					return;
 				}
+				// The server runs the driver now (after the login shell's start-up files): time for local work.
+				whileWaiting?.();
 				let seen = '';
 				const timer = setTimeout(() => finish({fallback: `the server’s shell did not answer within ${READY_TIMEOUT_MS / 1000} s`}), READY_TIMEOUT_MS);
 				const onData = (chunk: Buffer) => {
@@ -149,10 +153,11 @@ export class OneShell {
 				lastOutput: Date.now(),
 				timers,
 			};
+			if (this.#jobs.size === 0) this.roundTrips++;
 			this.#jobs.set(job.id, job);
 			// Empty stdin and no stdin are the same to the command: EOF at once.
 			const stdin = options.stdin === undefined ? '-' : Buffer.from(options.stdin).toString('base64') || '-';
-			this.#channel.write(`${job.id} ${Buffer.from(script).toString('base64')} ${stdin}\n`);
+			this.#channel.write(`${job.id} ${Buffer.byteLength(script)} ${stdin}\n${script}`);
 			if (options.signal?.aborted) onAbort();
 			else options.signal?.addEventListener('abort', onAbort, {once: true});
 			timers.push(setInterval(() => void this.#checkStall(job), Math.min(options.stallMs ?? DEFAULT_STALL_MS, 5000)));

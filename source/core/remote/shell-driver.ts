@@ -1,6 +1,7 @@
 /**
  * The server side of the one-shell transport: a small POSIX sh program that reads requests
- * (`<id> <script, base64> <stdin, base64 or ->`) and runs each as a job in its own process group,
+ * (a line `<id> <script's length in bytes> <stdin, base64 or ->`, then the script itself, read
+ * with bash's `read -N`: no process to decode it) and runs each as a job in its own process group,
  * framing its output with markers: two RS bytes, the connection's nonce, the kind (ready, start,
  * pid, end, fallback), the request's id and a value (the pid, the exit status). Under a shell other
  * than bash it re-runs itself in bash, whose job control gives every job its own process group.
@@ -14,10 +15,12 @@ export function driverScript(nonce: string): string {
 		'exec 3<&0 4>&1 5>&2 2>/dev/null </dev/null',
 		'set -m',
 		'command -v base64 >/dev/null || { printf \'\\036\\036%s:fallback:no base64 on the server\\n\' "$n" >&4; exit 0; }',
+		// read -N (an exact count of bytes, with LC_ALL=C) needs bash 4.1.
+		'[ "${BASH_VERSINFO[0]}" -gt 4 ] || { [ "${BASH_VERSINFO[0]}" -eq 4 ] && [ "${BASH_VERSINFO[1]}" -ge 1 ]; } || { printf \'\\036\\036%s:fallback:bash %s is older than 4.1\\n\' "$n" "$BASH_VERSION" >&4; exit 0; }',
 		'printf \'\\036\\036%s:ready:%s\\n\' "$n" "$BASH_VERSION" >&4',
-		"while IFS=' ' read -r id s i <&3; do",
+		"while IFS=' ' read -r id len i <&3; do",
 		'  [ "$id" = bye ] && break',
-		'  s=$(printf \'%s\' "$s" | base64 -d)',
+		'  LC_ALL=C IFS= read -r -N "$len" s <&3 || break',
 		'  printf \'\\036\\036%s:start:%s\\n\' "$n" "$id" >&5',
 		'  printf \'\\036\\036%s:start:%s\\n\' "$n" "$id" >&4',
 		'  if [ "$i" = - ]; then ( eval "$s" ) 3<&- >&4 2>&5 </dev/null &',

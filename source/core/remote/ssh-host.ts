@@ -26,6 +26,8 @@ export type SshConnectOptions = {
 	readonly hostKeyAlgorithms?: readonly string[];
 	readonly keepaliveMs: number;
 	readonly readyTimeoutMs: number;
+	/** Work for this process while the server starts the shell (it waits there): loading a module needed later. */
+	readonly whileWaiting?: () => void;
 };
 
 /** Counts connections this process opened: a full run must open exactly one. */
@@ -103,7 +105,7 @@ export async function openSsh(options: SshConnectOptions): Promise<SshSession> {
 		});
 	});
 	const session = new SshSession(client, where);
-	await session.startShell();
+	await session.startShell(options.whileWaiting);
 	return session;
 }
 
@@ -171,6 +173,8 @@ export class SshSession implements Host {
 	#active = 0;
 	#queue: Array<() => void> = [];
 	#shellStarts = 0;
+	/** Round trips of shells and channels that are gone (a replaced driver, the fallback's channels). */
+	#roundTrips = 0;
 
 	constructor(client: Client, description: string) {
 		this.#client = client;
@@ -192,6 +196,10 @@ export class SshSession implements Host {
 		return this.#shellStarts + (this.#shell?.extraShells ?? 0);
 	}
 
+	get roundTrips(): number {
+		return this.#roundTrips + (this.#shell?.roundTrips ?? 0);
+	}
+
 	get transport(): HostTransport {
 		return this.#shell ? 'one-shell' : 'exec-per-command';
 	}
@@ -204,11 +212,14 @@ export class SshSession implements Host {
 		return {closed: () => this.#closed, closeReason: () => this.#closeReason, onClose: listener => this.onClose(listener)};
 	}
 
-	/** Starts the one shell of this connection; without one (no bash, no base64), one channel per command. */
-	async startShell(): Promise<void> {
+	/**
+	 * Starts the one shell of this connection; without one (no bash, no base64), one channel per
+	 * command. `whileWaiting` runs once the server is starting it (its login shell reads .bashrc).
+	 */
+	async startShell(whileWaiting?: () => void): Promise<void> {
 		if (this.#closed) return;
 		this.#shellStarts++;
-		const opened = await OneShell.open(this.#client, this.#connectionState());
+		const opened = await OneShell.open(this.#client, this.#connectionState(), whileWaiting);
 		if (opened instanceof OneShell) {
 			this.#shell = opened;
 			return;
@@ -250,12 +261,14 @@ export class SshSession implements Host {
 		// A driver that stopped reporting is replaced once; without one, the fallback.
 		if (this.#shell?.closed) {
 			this.#shellStarts += this.#shell.extraShells;
+			this.#roundTrips += this.#shell.roundTrips;
 			this.#shell = undefined;
 			await this.startShell();
 		}
 		if (this.#shell) return this.#shell.run(script, options);
 		return this.#slot(() => {
 			this.#shellStarts++;
+			this.#roundTrips++;
 			return execOnChannel(this.#client, script, options, this.#connectionState());
 		});
 	}

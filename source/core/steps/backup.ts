@@ -21,13 +21,15 @@ import {
 } from '../backup-script.js';
 import {remotePath, sh} from '../command.js';
 import {configuredPassword, databaseCredentials, loadMysql2, optionFileText, takeFingerprint} from '../database.js';
+import type {DatabaseConfig} from '../config/schema.js';
 import {CommandFailedError} from '../errors.js';
+import {settled, unsettled} from '../promises.js';
 import {describeDifference, diffFingerprints} from '../fingerprint.js';
 import {appDir} from '../paths.js';
 import {formatBytes} from '../format.js';
 import {expandTilde} from '../remote/ssh-config.js';
 import type {PlanView, StepContext, StepDefinition} from '../step.js';
-import {describedCommand, serverCommand, type BackupRecord, type PlannedCommand} from '../types.js';
+import {describedCommand, readOnlyCommand, serverCommand, type BackupRecord, type PlannedCommand} from '../types.js';
 import {BACKUP_HINTS} from './backup-hints.js';
 
 const BACKUP_HEADLINE = (database: NonNullable<PlanView['config']['database']>) =>
@@ -104,7 +106,7 @@ function localCopy(context: StepContext, remote: string) {
  */
 async function stillHolds(context: StepContext, previous: BackupRecord): Promise<string | undefined> {
 	const database = context.config.database!;
-	const recheck = serverCommand(
+	const recheck = readOnlyCommand(
 		'recheck',
 		'check the earlier backup is intact',
 		sh`sha256sum ${remotePath(previous.path)} | cut -c1-64; git -C ${appDir(context)} rev-parse HEAD`,
@@ -132,6 +134,11 @@ async function stillHolds(context: StepContext, previous: BackupRecord): Promise
 		return undefined;
 	}
 	return `the verified backup ${previous.path} still holds: the file, HEAD and the database are unchanged (checked)`;
+}
+
+async function fingerprintNow(context: StepContext, database: DatabaseConfig) {
+	const credentials = await databaseCredentials(context);
+	return context.record('fingerprint', () => takeFingerprint(context.host(), database, credentials.password));
 }
 
 export const backupStep: StepDefinition = {
@@ -231,6 +238,8 @@ export const backupStep: StepDefinition = {
 		}
 		const takenAt = new Date().toISOString();
 		const head = context.facts.fromHead;
+		// The database's fingerprint is taken while the dump gets its final name.
+		const fingerprinting = database.fingerprint ? settled(fingerprintNow(context, database)) : undefined;
 		await context.runPlanned(
 			serverCommand(
 				'keep',
@@ -255,10 +264,7 @@ export const backupStep: StepDefinition = {
 		context.note('info', `Restore it with (this replaces the database's contents): ${record.restoreCommand}`);
 		if (copy && !localCopyDone)
 			context.note('warning', 'The copy streamed to this machine does not match the server’s sha256: it was removed. The server’s copy is verified.');
-		if (database.fingerprint) {
-			const credentials = await databaseCredentials(context);
-			context.setFacts({fingerprintBefore: await context.record('fingerprint', () => takeFingerprint(context.host(), database, credentials.password))});
-		}
+		if (fingerprinting) context.setFacts({fingerprintBefore: await unsettled(fingerprinting)});
 		const seconds = ((Date.now() - started) / 1000).toFixed(1);
 		return `verified ${record.path} (${formatBytes(record.bytes)}, sha256 ${record.sha256.slice(0, 12)}…)${localCopyDone ? `, copied to ${localCopyDone.path}` : ''} in ${seconds} s`;
 	},

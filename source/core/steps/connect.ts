@@ -1,4 +1,5 @@
 /** Connect: the run's one SSH connection, host key verified against known_hosts. */
+import {loadMysql2} from '../database.js';
 import type {StepContext, StepDefinition} from '../step.js';
 import {describedCommand} from '../types.js';
 
@@ -19,7 +20,9 @@ export const connectStep: StepDefinition = {
 		),
 	],
 	async run(context: StepContext) {
-		const host = await context.record('ssh', () => context.connect());
+		// mysql2 (the estimate, the fingerprints) loads while the server starts its shell.
+		const whileWaiting = context.config.database ? () => void loadMysql2().catch(() => {}) : undefined;
+		const host = await context.record('ssh', () => context.connect(whileWaiting ? {whileWaiting} : {}));
 		context.setFacts({sshTarget: host.description});
 		if (host.transportNote)
 			context.note('warning', `Commands travel ${host.transportNote}: every command starts a shell on the server (slower with a heavy .bashrc).`);

@@ -31,14 +31,17 @@ const badAppDir = (message: string) => sh`{ printf '%s\\n' ${`rewind: ${message}
 /** Into app.dir, which must be the top of a git work tree; then `$lock` names the lock directory. */
 function inCheckout(view: PlanView, command: ShellCommand): ShellCommand {
 	const dir = view.config.app.dir;
-	const lock = view.config.lock.path === undefined ? sh`lock="$(git rev-parse --absolute-git-dir)/rewind.lock"` : sh`lock=${remotePath(view.config.lock.path)}`;
+	const lock = view.config.lock.path === undefined ? sh`lock="$git_dir/rewind.lock"` : sh`lock=${remotePath(view.config.lock.path)}`;
 	return joinCommands(
 		[
 			sh`cd ${appDir(view)} 2>/dev/null || ${badAppDir(`${dir} does not exist on the server (app.dir)`)}`,
-			sh`top=$(git rev-parse --show-toplevel 2>/dev/null) || ${badAppDir(`${dir} is not a git checkout on the server (app.dir)`)}`,
+			// One git process for both: the git dir, then the top of the work tree (a line each).
+			sh`where=$(git rev-parse --absolute-git-dir --show-toplevel 2>/dev/null) || ${badAppDir(`${dir} is not a git checkout on the server (app.dir)`)}`,
+			sh`git_dir=\${where%%\n*}; top=\${where#*\n}`,
 			sh`[ "$top" = "$(pwd -P)" ] || { printf '%s %s\\n' ${`rewind: ${dir} is inside the git checkout`} "$top, not the top of one: point app.dir at the checkout itself" >&2; exit 4; }`,
-			sh`${lock} || exit 4`,
-			sh`[ -d "$(dirname "$lock")" ] || { printf '%s %s\\n' 'rewind: the folder of the lock does not exist on the server:' "$(dirname "$lock") (lock.path)" >&2; exit 4; }`,
+			lock,
+			sh`case $lock in */*) parent=\${lock%/*}; parent=\${parent:-/} ;; *) parent=. ;; esac`,
+			sh`[ -d "$parent" ] || { printf '%s %s\\n' 'rewind: the folder of the lock does not exist on the server:' "$parent (lock.path)" >&2; exit 4; }`,
 			command,
 		],
 		'\n',
@@ -53,7 +56,7 @@ function lockCommands(view: PlanView): PlannedCommand[] {
 			'take the rollback lock',
 			inCheckout(
 				view,
-				sh`if mkdir "$lock" 2>/dev/null; then printf '%s\\n' ${owner} > "$lock/owner.json" && echo "acquired $lock"; else echo "held $lock"; echo "mtime $(stat -c %Y "$lock" 2>/dev/null || echo 0)"; cat "$lock/owner.json" 2>/dev/null; fi`,
+				sh`if mkdir "$lock" 2>/dev/null; then printf '%s\\n' ${owner} > "$lock/owner.json" && echo "acquired $lock"; else echo "held $lock"; echo "mtime $(stat -c %Y "$lock" 2>/dev/null || echo 0)"; cat "$lock/owner.json" 2>/dev/null || true; fi`,
 			),
 		),
 		serverCommand(
@@ -67,9 +70,13 @@ function lockCommands(view: PlanView): PlannedCommand[] {
 		serverCommand(
 			'release',
 			'release the rollback lock',
-			inCheckout(
-				view,
-				sh`if grep -q -F ${`"runId":"${view.runId}"`} "$lock/owner.json" 2>/dev/null; then rm -rf "$lock" && echo released; else echo ${`not held by ${view.runId}`}; fi`,
+			// Once taken, the lock's path is known: no need to find the checkout again.
+			joinCommands(
+				[
+					view.facts.lock ? sh`lock=${remotePath(view.facts.lock.path)}` : inCheckout(view, sh`true`),
+					sh`if grep -q -F ${`"runId":"${view.runId}"`} "$lock/owner.json" 2>/dev/null; then rm -rf "$lock" && echo released; else echo ${`not held by ${view.runId}`}; fi`,
+				],
+				'\n',
 			),
 		),
 	];
@@ -128,10 +135,10 @@ export const lockStep: StepDefinition = {
 		const result = await runLockCommand(context, 'acquire');
 		if (result.exitCode !== 0) throw new Error(`could not take the lock (exit ${result.exitCode}): ${result.stderr.trim()}`);
 		const state = parseLockOutput(result.stdout);
-		const release = lockCommands(context).find(command => command.id === 'release')!;
+		const release = () => lockCommands(context).find(command => command.id === 'release')!;
 		if (state.acquired) {
 			context.setFacts({lock: {path: state.path}});
-			context.deferCleanup('lock', release);
+			context.deferCleanup('lock', release());
 			return `lock taken: ${state.path}`;
 		}
 		const startedMs = state.holder ? Date.parse(state.holder.startedAt) : state.mtime * 1000;
@@ -172,7 +179,7 @@ export const lockStep: StepDefinition = {
 			throw new UserError('The lock changed while rewind was taking it over (another operator?). Run again to see who holds it.', EXIT.refused);
 		}
 		context.setFacts({lock: {path: after.path, ...(state.holder ? {takenOver: state.holder} : {})}});
-		context.deferCleanup('lock', release);
+		context.deferCleanup('lock', release());
 		context.note('warning', `Took over the stale lock of ${who}.`);
 		return `stale lock taken over: ${after.path}`;
 	},

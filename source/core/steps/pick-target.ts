@@ -7,16 +7,15 @@ import {GIT_LOG, inDir, placeholder, sh, word} from '../command.js';
 import {OperatorAborted, UserError} from '../errors.js';
 import {FLAG_LABELS, LOG_FORMAT, parseGitLog, parseNumstatZ} from '../git.js';
 import {appDir} from '../paths.js';
-import type {CommitSource} from '../questions.js';
+import {HISTORY_PAGE_SIZE, type CommitSource} from '../questions.js';
 import type {PlanView, StepContext, StepDefinition} from '../step.js';
-import {serverCommand, type ChangeFlag, type Commit, type PlannedCommand, type RollbackImpact} from '../types.js';
+import {readOnlyCommand, type ChangeFlag, type Commit, type PlannedCommand, type RollbackImpact} from '../types.js';
 
 const SECTION = '\u001D\u001D';
 const PAGE_LIMIT = 500;
-export const FIRST_PAGE = 50;
 
 export function logPageCommand(view: PlanView, offset: number | undefined, count: number): PlannedCommand {
-	return serverCommand(
+	return readOnlyCommand(
 		'log-page',
 		'list commits for the picker',
 		inDir(appDir(view), sh`${GIT_LOG} --format=${LOG_FORMAT} -n ${count} --skip=${offset ?? placeholder('offset')} HEAD --`),
@@ -24,7 +23,7 @@ export function logPageCommand(view: PlanView, offset: number | undefined, count
 }
 
 export function searchCommand(view: PlanView, query: string, limit: number): PlannedCommand {
-	return serverCommand(
+	return readOnlyCommand(
 		'search',
 		'search the history',
 		inDir(appDir(view), sh`${GIT_LOG} --format=${LOG_FORMAT} HEAD -- | grep -i -F -e ${query} | head -n ${limit}`),
@@ -37,7 +36,7 @@ const TARGET_AND_IMPACT = sh`${GIT_LOG} -1 --format=${LOG_FORMAT} "$t" --; print
 /** Resolves `ref` on the server and reads its impact, in one round trip (exit 5: no such commit). */
 export function resolveCommand(view: PlanView, ref: string | undefined): PlannedCommand {
 	const spec = ref === undefined ? placeholder('target') : word(ref, '^{commit}');
-	return serverCommand(
+	return readOnlyCommand(
 		'resolve',
 		'resolve the target commit and read what the rollback would undo',
 		inDir(appDir(view), sh`t=$(git rev-parse --verify --quiet ${spec}) || exit 5; ${TARGET_AND_IMPACT}`),
@@ -105,8 +104,10 @@ export const pickTargetStep: StepDefinition = {
 	writes: ['target', 'impact'],
 	commands: view => {
 		const ref = view.flags.target ?? view.facts.target?.hash;
-		return [...(ref === undefined ? [logPageCommand(view, undefined, FIRST_PAGE + 1)] : []), resolveCommand(view, ref)];
+		// The picker's first page (one more than shown: is there another?) starts at 0.
+		return [...(ref === undefined ? [logPageCommand(view, 0, HISTORY_PAGE_SIZE + 1)] : []), resolveCommand(view, ref)];
 	},
+	sendAhead: ['log-page', 'resolve'],
 	skip(context) {
 		const target = context.facts.target;
 		return context.kind === 'resume' && target ? `target ${target.shortHash} "${target.subject}" from the interrupted run` : undefined;

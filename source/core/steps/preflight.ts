@@ -4,13 +4,13 @@
  * (information_schema) against the free space of the backup dir's filesystem, before anything starts.
  */
 import {inDir, joinCommands, remotePath, sh} from '../command.js';
-import {configuredPassword, dataBytes, databaseCredentials} from '../database.js';
+import {configuredPassword, dataBytes, databaseCredentials, myCnfCommand} from '../database.js';
 import {UserError} from '../errors.js';
 import {STATUS, statusDigest} from '../git-commands.js';
 import {appDir, backupDir} from '../paths.js';
 import {parseStatusZ} from '../git.js';
 import type {PlanView, StepContext, StepDefinition} from '../step.js';
-import {describedCommand, EXIT, serverCommand, type PlannedCommand} from '../types.js';
+import {describedCommand, EXIT, readOnlyCommand, type PlannedCommand} from '../types.js';
 import {formatBytes} from '../format.js';
 
 const LOW_DISK_KB = 200 * 1024;
@@ -21,23 +21,20 @@ const HEADROOM_BYTES = 64 * 1024 * 1024;
 
 function preflightCommands(view: PlanView): PlannedCommand[] {
 	const value = (name: string, command: ReturnType<typeof sh>) => sh`printf '%s=%s\\n' ${name} "$(${command})"`;
-	const df = (field: number) => sh`df -Pk "$d" 2>/dev/null | awk ${`NR==2 {print $${field}}`}`;
+	// Few processes: one git for HEAD and branch, one df for both filesystems.
+	const dfFields = `NR==2 {print "disk_kb=" $4} NR==3 {print "backup_free_kb=" $4; print "backup_fs=" $6}`;
 	return [
-		serverCommand(
+		readOnlyCommand(
 			'inspect',
 			'read HEAD, branch, working tree and free space',
 			inDir(
 				appDir(view),
 				joinCommands(
 					[
-						value('head', sh`git rev-parse HEAD`),
-						value('branch', sh`git rev-parse --abbrev-ref HEAD`),
-						sh`d=.`,
-						value('disk_kb', df(4)),
+						sh`set -- $(git rev-parse HEAD --abbrev-ref HEAD 2>/dev/null); printf 'head=%s\\nbranch=%s\\n' "\${1:-}" "\${2:-}"`,
 						// The backup dir may not exist yet: its nearest existing parent's filesystem.
-						sh`d=${remotePath(backupDir(view))}; while [ ! -d "$d" ] && [ "$d" != / ] && [ "$d" != . ]; do d=$(dirname "$d"); done`,
-						value('backup_free_kb', df(4)),
-						value('backup_fs', df(6)),
+						sh`d=${remotePath(backupDir(view))}; while [ ! -d "$d" ]; do case $d in */*) d=\${d%/*}; d=\${d:-/} ;; *) d=. ;; esac; done`,
+						sh`df -Pk . "$d" 2>/dev/null | awk ${dfFields}`,
 						value('build_script', sh`grep -qs '"build"[[:space:]]*:' package.json && echo yes || echo no`),
 						value('dist_ignored', sh`git check-ignore -q dist && echo yes || echo no`),
 						sh`printf 'status\\n'`,
@@ -47,6 +44,8 @@ function preflightCommands(view: PlanView): PlannedCommand[] {
 				),
 			),
 		),
+		// The password for the size estimate (and the backup), when the config names none: sent ahead.
+		...(view.config.database && configuredPassword(view.config.database) === undefined ? [myCnfCommand()] : []),
 		...(view.config.database
 			? [
 					describedCommand(
@@ -128,6 +127,7 @@ export const preflightStep: StepDefinition = {
 	reads: ['fromHead', 'target'],
 	writes: ['fromHead', 'fromBranch', 'appDir', 'statusDigestBefore', 'backupSpace'],
 	commands: preflightCommands,
+	sendAhead: ['inspect', 'read-my-cnf'],
 	async run(context: StepContext) {
 		const state = parseInspect((await context.run('inspect', {stream: false})).stdout);
 		if (!/^[0-9a-f]{40,64}$/.test(state.head))

@@ -11,7 +11,7 @@ import {expandedPaths, FILES_DIGEST, STATUS, STATUS_DIGEST} from '../git-command
 import {parseStatusZ} from '../git.js';
 import {appDir, backupDir, savePath} from '../paths.js';
 import type {PlanView, StepContext, StepDefinition} from '../step.js';
-import {serverCommand, type Hint, type PlannedCommand} from '../types.js';
+import {readOnlyCommand, serverCommand, type Hint, type PlannedCommand} from '../types.js';
 
 const SECTION = '\u001D\u001D';
 
@@ -29,7 +29,7 @@ function protectCommands(view: PlanView): PlannedCommand[] {
 	const atRisk = view.facts.atRisk?.files ?? [];
 	const files = atRisk.length > 0 ? expandedPaths(atRisk) : sh`printf '%s\\0' ${placeholder('files')}`;
 	return [
-		serverCommand(
+		readOnlyCommand(
 			'inspect',
 			'list uncommitted changes, and untracked and ignored files against the target’s tree',
 			inDir(

@@ -9,6 +9,7 @@ import {appDir} from '../paths.js';
 import {readToken} from '../secrets.js';
 import type {PlanView, StepContext, StepDefinition} from '../step.js';
 import {describedCommand, serverCommand, type PlannedCommand} from '../types.js';
+import {httpRequest, requestFailure} from '../remote/http-request.js';
 
 const API_TIMEOUT_MS = 30_000;
 
@@ -64,14 +65,16 @@ async function reloadThroughApi(context: StepContext, reload: Extract<PlanView['
 		);
 	context.secret(token);
 	const response = await context.record('api', async () => {
-		const answer = await fetch(reload.url, {
+		const answer = await httpRequest(new URL(reload.url), {
 			method: 'POST',
-			headers: {Authorization: `Token ${token}`},
+			headers: {Authorization: `Token ${token}`, 'Content-Length': '0'},
 			signal: AbortSignal.any([context.signal, AbortSignal.timeout(API_TIMEOUT_MS)]),
+			maxBodyBytes: 2000,
 		}).catch((error: unknown) => {
-			throw new Error(`the reload API could not be reached: ${(error as Error).cause ? String((error as {cause: unknown}).cause) : (error as Error).message}`);
+			if (context.signal.aborted) throw error;
+			throw new Error(`the reload API could not be reached: ${requestFailure(error)}`);
 		});
-		return {status: answer.status, statusText: answer.statusText, body: (await answer.text()).slice(0, 2000)};
+		return {status: answer.status, statusText: answer.statusText, body: answer.body};
 	});
 	if (response.status === 200) return 'reloaded through the PythonAnywhere API';
 	if (response.status === 409 && response.body.includes('cname_error')) {

@@ -4,7 +4,7 @@
  * cut in half by a stop.
  */
 import {CommandFailedError, UserError} from '../errors.js';
-import {headCommand, resetCommand, serverAtTarget} from '../git-commands.js';
+import {RESET_HEAD_LINE, resetCommand, serverAtTarget} from '../git-commands.js';
 import type {PlanView, StepContext, StepDefinition} from '../step.js';
 import {EXIT} from '../types.js';
 
@@ -15,7 +15,7 @@ export const resetStep: StepDefinition = {
 	interruptible: false,
 	reads: ['target', 'fromHead', 'backup', 'backupOverride', 'dirty', 'atRisk', 'statusDigestBefore'],
 	writes: ['remoteHeadAfter', 'rollbackStartedAt'],
-	commands: (view: PlanView) => [resetCommand(view), headCommand(view)],
+	commands: (view: PlanView) => [resetCommand(view)],
 	async skip(context) {
 		if (await serverAtTarget(context)) {
 			context.setFacts({remoteHeadAfter: context.facts.target!.hash, rollbackStartedAt: context.facts.rollbackStartedAt ?? new Date().toISOString()});
@@ -31,7 +31,15 @@ export const resetStep: StepDefinition = {
 			throw new UserError('Refusing to reset: there is no verified backup of the database and no override was given.', EXIT.refused);
 		}
 		context.setFacts({rollbackStartedAt: new Date().toISOString()});
-		const result = await context.run('reset', {allowFailure: true});
+		let head = '';
+		const result = await context.run('reset', {
+			allowFailure: true,
+			onStderrLine: line => {
+				const reported = RESET_HEAD_LINE.exec(line)?.[1];
+				if (reported) head = reported;
+				return reported === undefined;
+			},
+		});
 		if (result.exitCode === 3)
 			throw new UserError(`Refusing to reset: ${result.stderr.replace(/^rewind: /, '').trim()}. Run rewind again to see the new state.`, EXIT.refused);
 		if (result.exitCode !== 0)
@@ -40,7 +48,6 @@ export const resetStep: StepDefinition = {
 				result.exitCode,
 				`${result.stderr}\n${result.stdout}`,
 			);
-		const head = (await context.run('head', {stream: false})).stdout.trim();
 		context.setFacts({remoteHeadAfter: head});
 		if (head !== facts.target.hash) throw new Error(`after the reset HEAD is ${head.slice(0, 12)}, not ${facts.target.shortHash}`);
 		return `HEAD is now ${facts.target.shortHash} (was ${facts.fromHead.slice(0, 7)})`;

@@ -9,7 +9,9 @@ import {headCommand} from '../git-commands.js';
 import {hintFor, type HintRule} from '../hints.js';
 import {checkSite} from '../remote/http-check.js';
 import {VerificationFailed, type CriteriaView, type PlanView, type StepContext, type StepDefinition} from '../step.js';
-import {describedCommand, type Criterion, type PlannedCommand} from '../types.js';
+import type {DatabaseConfig} from '../config/schema.js';
+import {settled, unsettled} from '../promises.js';
+import {describedCommand, type Criterion, type DatabaseFingerprint, type PlannedCommand} from '../types.js';
 
 /** The forbidden text marks what a rollback removes; an undo brings that deploy back on purpose. */
 function siteFor(view: Pick<PlanView, 'config' | 'kind'>) {
@@ -113,6 +115,17 @@ function databaseCriteria({config, facts}: CriteriaView): Criterion[] {
 	return [{id: 'database', label: 'Database intact', status: 'skip', detail: before ? 'not compared: verification did not run' : 'no fingerprint taken'}];
 }
 
+/** The fingerprint after the rollback against the one taken with the backup: failures for data lost. */
+async function compareDatabase(context: StepContext, database: DatabaseConfig, before: DatabaseFingerprint): Promise<string[]> {
+	const credentials = await databaseCredentials(context);
+	const after = await context.record('fingerprint', () => takeFingerprint(context.host(), database, credentials.password));
+	context.setFacts({fingerprintAfter: after});
+	const differences = diffFingerprints(before, after);
+	if (differences.some(isDataLoss)) return [`database: ${differences.filter(isDataLoss).map(describeDifference).join('; ')}`];
+	if (differences.length > 0) context.note('warning', `The database changed during the rollback: ${differences.map(describeDifference).join('; ')}.`);
+	return [];
+}
+
 export const verifyStep: StepDefinition = {
 	id: 'verify',
 	title: 'Verify',
@@ -121,6 +134,8 @@ export const verifyStep: StepDefinition = {
 	reads: ['target', 'fingerprintBefore', 'rollbackStartedAt'],
 	writes: ['remoteHeadAfter', 'http', 'fingerprintAfter', 'rollbackFinishedAt'],
 	commands: verifyCommands,
+	// The HEAD read travels right behind the reload's command: no round trip of its own.
+	sendAhead: ['head'],
 	hints: VERIFY_HINTS,
 	async run(context: StepContext) {
 		const failures: string[] = [];
@@ -136,6 +151,10 @@ export const verifyStep: StepDefinition = {
 				`Undo: the rollback's "must not contain" checks (${context.config.site.mustNotContain.join(', ')}) do not apply to the roll forward.`,
 			);
 		}
+		// The database is compared while the site is checked (the check may wait out a reload).
+		const database = context.config.database;
+		const before = context.facts.fingerprintBefore;
+		const comparing = database?.fingerprint && before ? settled(compareDatabase(context, database, before)) : undefined;
 		let reloadLoopHinted = false;
 		const result = await context.record('http', () =>
 			checkSite(site, {
@@ -156,16 +175,7 @@ export const verifyStep: StepDefinition = {
 		context.setFacts({http: {url: site.url, observations: result.observations, finalStatus: result.finalStatus, checks: result.checks}});
 		failures.push(...result.failures.filter(failure => !failure.startsWith('redirected to itself')));
 
-		const database = context.config.database;
-		const before = context.facts.fingerprintBefore;
-		if (database?.fingerprint && before) {
-			const credentials = await databaseCredentials(context);
-			const after = await context.record('fingerprint', () => takeFingerprint(context.host(), database, credentials.password));
-			context.setFacts({fingerprintAfter: after});
-			const differences = diffFingerprints(before, after);
-			if (differences.some(isDataLoss)) failures.push(`database: ${differences.filter(isDataLoss).map(describeDifference).join('; ')}`);
-			else if (differences.length > 0) context.note('warning', `The database changed during the rollback: ${differences.map(describeDifference).join('; ')}.`);
-		}
+		if (comparing) failures.push(...(await unsettled(comparing)));
 		context.setFacts({rollbackFinishedAt: new Date().toISOString()});
 		if (failures.length > 0) throw new VerificationFailed(`verification failed: ${failures.join('; ')}`);
 		return `HEAD ${head.slice(0, 7)} is the target; ${site.url} answered 200${result.observations.length > 1 ? ` after ${result.observations.length} requests` : ''}${before ? '; database fingerprint compared' : ''}`;

@@ -1,7 +1,8 @@
 /** The commit picker's state: loaded pages, cursor and filter. A pure reducer, unit-tested. */
+import {HISTORY_PAGE_SIZE} from '../../core/questions.js';
 import type {Commit} from '../../core/types.js';
 
-export const PAGE_SIZE = 50;
+export const PAGE_SIZE = HISTORY_PAGE_SIZE;
 /** Load the next page when the cursor comes this close to the end of what is loaded. */
 export const PREFETCH_MARGIN = 8;
 
