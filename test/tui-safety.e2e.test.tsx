@@ -101,44 +101,50 @@ describe.runIf(canRun('TUI safety', ['sshd']))('TUI safety against a real server
 		expect(existsSync(path.join(production.app.dir, '.git', 'rewind.lock'))).toBe(false);
 	});
 
-	it('in a real terminal, a hang-up (SIGHUP) is a safe stop: lock released, journal closed, report written, exit 130', async () => {
-		production = await startProduction(sshd);
-		const file = path.join(production.root, 'rewind.config.yaml');
-		writeConfigFile(file, production.config(), {runsDir: production.runsDir});
-		const child = spawn('script', ['-qfec', `${process.execPath} ${BIN} --config ${file}; echo "EXIT=$?"`, '/dev/null'], {
-			stdio: ['pipe', 'pipe', 'pipe'],
-			env: {...process.env, TERM: 'xterm-256color', COLUMNS: '120', LINES: '40'},
-		});
-		let output = '';
-		child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-		const closed = new Promise<number | null>(resolve => child.on('close', resolve));
-		try {
-			await waitForText(() => output, 'HEAD (live now)', 20_000);
-			const rewind = readdirSync('/proc').find(
-				pid =>
-					/^\d+$/.test(pid) &&
-					(() => {
-						try {
-							return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(`${BIN}\0--config\0${file}`);
-						} catch {
-							return false;
-						}
-					})(),
-			);
-			expect(rewind).toBeDefined();
-			process.kill(Number(rewind), 'SIGHUP');
-			await closed;
-		} finally {
-			child.kill('SIGKILL');
-		}
-		expect(plain(output)).toContain('EXIT=130');
-		expect(existsSync(path.join(production.app.dir, '.git', 'rewind.lock'))).toBe(false);
-		const [run] = readdirSync(production.runsDir);
-		const journal = readJournal(path.join(production.runsDir, run!, 'journal.jsonl'));
-		expect(journal.outcome).toBe('interrupted');
-		expect(journal.events.some(event => event.type === 'stop-requested' && event.reason === 'the terminal closed (SIGHUP)')).toBe(true);
-		expect(existsSync(path.join(production.runsDir, run!, 'report.md'))).toBe(true);
-	});
+	it.each([
+		['a hang-up (SIGHUP)', 'SIGHUP', 'the terminal closed (SIGHUP)'],
+		['SIGTERM (a supervisor, kill)', 'SIGTERM', 'SIGTERM'],
+	] as const)(
+		'in a real terminal, %s is a safe stop that ends the process: lock released, journal closed, report written, exit 130',
+		async (_what, signal, reason) => {
+			production = await startProduction(sshd);
+			const file = path.join(production.root, 'rewind.config.yaml');
+			writeConfigFile(file, production.config(), {runsDir: production.runsDir});
+			const child = spawn('script', ['-qfec', `${process.execPath} ${BIN} --config ${file}; echo "EXIT=$?"`, '/dev/null'], {
+				stdio: ['pipe', 'pipe', 'pipe'],
+				env: {...process.env, TERM: 'xterm-256color', COLUMNS: '120', LINES: '40'},
+			});
+			let output = '';
+			child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+			const closed = new Promise<number | null>(resolve => child.on('close', resolve));
+			try {
+				await waitForText(() => output, 'HEAD (live now)', 20_000);
+				const rewind = readdirSync('/proc').find(
+					pid =>
+						/^\d+$/.test(pid) &&
+						(() => {
+							try {
+								return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(`${BIN}\0--config\0${file}`);
+							} catch {
+								return false;
+							}
+						})(),
+				);
+				expect(rewind).toBeDefined();
+				process.kill(Number(rewind), signal);
+				await closed;
+			} finally {
+				child.kill('SIGKILL');
+			}
+			expect(plain(output)).toContain('EXIT=130');
+			expect(existsSync(path.join(production.app.dir, '.git', 'rewind.lock'))).toBe(false);
+			const [run] = readdirSync(production.runsDir);
+			const journal = readJournal(path.join(production.runsDir, run!, 'journal.jsonl'));
+			expect(journal.outcome).toBe('interrupted');
+			expect(journal.events.some(event => event.type === 'stop-requested' && event.reason === reason)).toBe(true);
+			expect(existsSync(path.join(production.runsDir, run!, 'report.md'))).toBe(true);
+		},
+	);
 });
 
 describe.runIf(canRun('TUI reconnect', ['mariadb']))('TUI: a dropped connection', () => {

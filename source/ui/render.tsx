@@ -37,6 +37,8 @@ export async function runInk(element: ReactElement, options: InkOptions = {}): P
 			instance.unmount();
 			return;
 		}
+		// SIGTERM is a request to end the process (a supervisor, `kill`): stop safely, show the end, and exit.
+		if (signal === 'SIGTERM') control.unattended = true;
 		if (control.stop) control.stop(signalReason(signal));
 		else {
 			exitCode = EXIT.interrupted;
