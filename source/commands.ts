@@ -7,7 +7,7 @@ import {defaultRunsDir, listJournals, readJournal, type JournalSummary} from './
 import {loadSsh2} from './core/remote/ssh-host.js';
 import {runsDirFor} from './core/setup.js';
 import {EXIT} from './core/types.js';
-import {createFlagEngine, runSession, type RunRequest} from './session.js';
+import {createFlagEngine, migrationsToRestore, runSession, type RunRequest} from './session.js';
 
 /** The journal `resume` or `undo` works from: the one named, or the newest that fits. */
 function pickJournal(options: CliOptions, runsDir: string, fits: (journal: JournalSummary) => boolean, what: string): JournalSummary {
@@ -73,7 +73,13 @@ export function requestFromJournal(options: CliOptions, kind: 'resume' | 'undo')
 			initialFacts: JSON.parse(JSON.stringify(initialFacts)) as typeof initialFacts,
 		};
 	}
-	const undoOf = {runId: journal.runId, ...(dirty ? {dirty} : {}), ...(atRisk?.archive ? {atRisk} : {}), ...(statusDigestBefore ? {statusDigestBefore} : {})};
+	const undoOf = {
+		runId: journal.runId,
+		...(dirty ? {dirty} : {}),
+		...(atRisk?.archive ? {atRisk} : {}),
+		...(statusDigestBefore ? {statusDigestBefore} : {}),
+		...migrationsToRestore(journal.facts),
+	};
 	return {config: loaded.config, configPath: loaded.path, kind, flags: {...options.flags, target: fromHead!}, initialFacts: {undoOf}};
 }
 

@@ -15,7 +15,7 @@ import {runbookFor} from './core/runbook.js';
 import type {RunState} from './core/run-state.js';
 import {checkSecrets, hintContextFor, knownSecrets, runsDirFor} from './core/setup.js';
 import type {RunFlags} from './core/step.js';
-import type {RunFacts, RunKind} from './core/types.js';
+import type {MigrationKind, RunFacts, RunKind} from './core/types.js';
 import {InteractiveOperator} from './ui/interactive-operator.js';
 import {renderReport} from './ui/report.js';
 import type {Session} from './ui/session-run.js';
@@ -81,6 +81,12 @@ export function sessionFor(request: RunRequest): Session {
 	return {engine: createEngine(request, operator), operator, ...(request.finalLines ? {finalLines: request.finalLines} : {})};
 }
 
+/** The revision an undo migrates back up to: where the rollback's downgrade (or restore) started. */
+export function migrationsToRestore(facts: RunFacts): {migrations?: {kind: MigrationKind; from: readonly string[]}} {
+	const kind = facts.impact?.migrations?.kind;
+	return facts.migrated && kind && facts.migrated.how !== 'upgrade' ? {migrations: {kind, from: facts.migrated.from}} : {};
+}
+
 /** The run that returns the server to where a finished rollback started, and puts back what it saved. */
 export function undoRequest(request: RunRequest, result: Pick<RunResult, 'runId' | 'facts'>): RunRequest | null {
 	const {facts} = result;
@@ -92,6 +98,7 @@ export function undoRequest(request: RunRequest, result: Pick<RunResult, 'runId'
 		...(facts.dirty ? {dirty: facts.dirty} : {}),
 		...(facts.atRisk?.archive ? {atRisk: facts.atRisk} : {}),
 		...(facts.statusDigestBefore ? {statusDigestBefore: facts.statusDigestBefore} : {}),
+		...migrationsToRestore(facts),
 	};
 	const {reportExtra: _extra, finalLines: _lines, ...rest} = request;
 	return {...rest, kind: 'undo', flags: {...flags, target: facts.fromHead}, initialFacts: {undoOf}};

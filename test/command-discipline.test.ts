@@ -24,8 +24,9 @@ function filesUsing(pattern: RegExp): string[] {
 }
 
 describe('command discipline', () => {
-	it('the operator’s own commands (build, reload) are the only raw shell, through operatorShell()', () => {
-		expect(filesUsing(/\boperatorShell\(/)).toEqual(['core/command.ts', 'core/steps/build.ts', 'core/steps/reload.ts']);
+	it('the operator’s own commands (build, reload, migrations) are the only raw shell, through operatorShell() or operatorTemplate()', () => {
+		expect(filesUsing(/\boperatorShell\(/)).toEqual(['core/command.ts', 'core/migrations/commands.ts', 'core/steps/build.ts', 'core/steps/reload.ts']);
+		expect(filesUsing(/\boperatorTemplate\(/)).toEqual(['core/command.ts', 'core/migrations/commands.ts']);
 	});
 
 	it('only the transports turn a built command into text to run', () => {
@@ -34,7 +35,7 @@ describe('command discipline', () => {
 	});
 
 	it('quoting by hand happens only in the builder (and for the rehearsal’s local shim files)', () => {
-		expect(filesUsing(/\bquoteWord\(/)).toEqual(['core/command.ts', 'rehearsal/sandbox.ts']);
+		expect(filesUsing(/\bquoteWord\(/)).toEqual(['core/command.ts', 'rehearsal/sandbox-database.ts', 'rehearsal/sandbox.ts']);
 		expect(filesUsing(/replaceAll\("'", `'\\\\''`\)/)).toEqual(['core/command.ts', 'core/redact.ts']);
 	});
 

@@ -31,6 +31,10 @@ const SAMPLES: Record<string, string> = {
 	'ssh-auth-failed': 'SSH authentication failed for a@b:22: All configured authentication methods failed.',
 	'connection-lost': 'the SSH connection was lost (read ECONNRESET)',
 	'command-died': 'dump the database: the command is no longer running on the server (killed on the server (KILL))',
+	'schema-ahead':
+		'verification failed: the site answered 500; the schema was not migrated: the rollback crossed 2 migration files (migrations/versions/3b9d_rename.py)',
+	'migration-irreversible': "4c0e6f3b8d24 (create sessions): its downgrade() raises (NotImplementedError('the play log cannot be put back'))",
+	'migration-no-plan': 'no plan could be made (the database is at revision zz, which no version file at HEAD or at the target declares)',
 };
 
 const rulesOf = (stepId: string): readonly HintRule[] => [...(ROLLBACK_STEPS.find(step => step.id === stepId)?.hints ?? []), ...GENERAL_HINTS];

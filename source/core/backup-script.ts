@@ -47,7 +47,7 @@ function dumpFlags(database: DatabaseConfig): string[] {
 }
 
 /** `-h host` and, unless it is the default 3306, `-P port` (with localhost and no port the client uses the socket). */
-function serverArgs(database: DatabaseConfig): ShellCommand {
+export function serverArgs(database: DatabaseConfig): ShellCommand {
 	return database.port === 3306 ? sh`-h ${database.host} -u ${database.user}` : sh`-h ${database.host} -P ${database.port} -u ${database.user}`;
 }
 

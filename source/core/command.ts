@@ -100,6 +100,23 @@ export function operatorShell(text: string): OperatorShell {
 	return new OperatorShell(text);
 }
 
+/**
+ * The operator's command with values in its `{name}` slots: the text around them runs as written,
+ * each value is quoted like any other (`alembic downgrade {revision}` → `alembic downgrade 'ab12'`).
+ * A slot with no value given stays as written.
+ */
+export function operatorTemplate(text: string, values: Readonly<Record<string, ShellValue>>): ShellCommand {
+	let command = sh``;
+	let rest = text;
+	for (let match = /\{(\w+)\}/.exec(rest); match; match = /\{(\w+)\}/.exec(rest)) {
+		const value = values[match[1]!];
+		const before = rest.slice(0, match.index + (value === undefined ? match[0].length : 0));
+		command = value === undefined ? sh`${command}${operatorShell(before)}` : sh`${command}${operatorShell(before)}${value}`;
+		rest = rest.slice(match.index + match[0].length);
+	}
+	return sh`${command}${operatorShell(rest)}`;
+}
+
 export type ShellValue = string | number | Placeholder | Word | RemotePath | ShellCommand | OperatorShell | readonly ShellValue[];
 
 /** Thrown when a plan's command (with `<placeholders>`) is about to be run. */

@@ -126,8 +126,8 @@ function quoteIdentifier(name: string): string {
 	return `\`${name.replaceAll('`', '``')}\``;
 }
 
-/** Tables with row counts, CHECKSUM TABLE, columns (with types) and indexes. */
-export async function takeFingerprint(host: Host, database: DatabaseConfig, password: string | undefined): Promise<DatabaseFingerprint> {
+/** Tables with row counts, CHECKSUM TABLE, columns (with types) and indexes; and the migration revision when `versionTable` is given. */
+export async function takeFingerprint(host: Host, database: DatabaseConfig, password: string | undefined, versionTable?: string): Promise<DatabaseFingerprint> {
 	return withDatabase(host, database, password, async query => {
 		const names = (
 			await query("SELECT TABLE_NAME AS name FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_TYPE = 'BASE TABLE' ORDER BY TABLE_NAME LIMIT ?", [
@@ -165,14 +165,44 @@ export async function takeFingerprint(host: Host, database: DatabaseConfig, pass
 					.map(row => `${String(row['name'])}(${String(row['cols'])})${Number(row['nonUnique']) === 0 ? ' unique' : ''}`),
 			});
 		}
-		return {database: database.name, takenAt: new Date().toISOString(), tables};
+		const revisions = versionTable ? {revisions: await revisionsOf(query, database, versionTable)} : {};
+		return {database: database.name, takenAt: new Date().toISOString(), tables, ...revisions};
 	});
 }
 
 /** The data's size in bytes (information_schema), for the backup space estimate. */
-export async function dataBytes(host: Host, database: DatabaseConfig, password: string | undefined): Promise<number> {
-	return withDatabase(host, database, password, async query => {
-		const [row] = await query('SELECT COALESCE(SUM(DATA_LENGTH), 0) AS bytes FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?', [database.name]);
-		return Number(row?.['bytes'] ?? 0);
-	});
+async function sizeOf(query: Query, database: DatabaseConfig): Promise<number> {
+	const [row] = await query('SELECT COALESCE(SUM(DATA_LENGTH), 0) AS bytes FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?', [database.name]);
+	return Number(row?.['bytes'] ?? 0);
+}
+
+/** The migration revision(s) in the version table; empty when the table is missing or empty. */
+async function revisionsOf(query: Query, database: DatabaseConfig, versionTable: string): Promise<string[]> {
+	const [exists] = await query('SELECT COUNT(*) AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?', [database.name, versionTable]);
+	if (Number(exists?.['n'] ?? 0) === 0) return [];
+	return (await query(`SELECT version_num FROM ${quoteIdentifier(versionTable)} ORDER BY version_num`)).map(row => String(row['version_num']));
+}
+
+export type DatabaseState = {readonly bytes?: number; readonly revisions?: readonly string[]; readonly tables?: readonly string[]};
+
+/** What the run needs to know of the database now, in one session: its size, its migration revision, its tables. */
+export async function readDatabaseState(
+	host: Host,
+	database: DatabaseConfig,
+	password: string | undefined,
+	wanted: {readonly size?: boolean; readonly versionTable?: string; readonly tables?: boolean},
+): Promise<DatabaseState> {
+	return withDatabase(host, database, password, async query => ({
+		...(wanted.size ? {bytes: await sizeOf(query, database)} : {}),
+		...(wanted.versionTable ? {revisions: await revisionsOf(query, database, wanted.versionTable)} : {}),
+		...(wanted.tables
+			? {
+					tables: (
+						await query("SELECT TABLE_NAME AS name FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_TYPE = 'BASE TABLE' ORDER BY TABLE_NAME", [
+							database.name,
+						])
+					).map(row => String(row['name'])),
+				}
+			: {}),
+	}));
 }

@@ -16,9 +16,14 @@ export function formatBytes(bytes: number): string {
 export function formatDuration(ms: number): string {
 	if (ms < 1000) return `${Math.round(ms)} ms`;
 	if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
-	const minutes = Math.floor(ms / 60_000);
-	const seconds = Math.round((ms % 60_000) / 1000);
-	return `${minutes} min ${seconds} s`;
+	if (ms < 3_600_000) {
+		const minutes = Math.floor(ms / 60_000);
+		const seconds = Math.round((ms % 60_000) / 1000);
+		return `${minutes} min ${seconds} s`;
+	}
+	const hours = Math.floor(ms / 3_600_000);
+	if (hours < 48) return `${hours} h ${Math.round((ms % 3_600_000) / 60_000)} min`;
+	return `${Math.floor(hours / 24)} days ${hours % 24} h`;
 }
 
 /** At most 7 characters, for narrow columns (the step list): `850 ms`, `12.3 s`, `1m05s`, `2h03m`. */

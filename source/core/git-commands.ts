@@ -65,10 +65,13 @@ export function resetCommand(view: PlanView): PlannedCommand {
 	return serverCommand('reset', 'reset the checkout to the target commit', joinCommands(lines, '\n'), headline);
 }
 
-/** True when a resumed run finds the server already at its target (the interrupted reset had finished). */
+/**
+ * True when the server is already at the target: a resumed run whose interrupted reset had
+ * finished, or a step run again (after a fix) in a run whose reset is done. Checked on the server.
+ */
 export async function serverAtTarget(context: StepContext): Promise<boolean> {
 	const target = context.facts.target?.hash;
-	if (!target || context.kind !== 'resume') return false;
+	if (!target || (context.kind !== 'resume' && context.facts.remoteHeadAfter !== target)) return false;
 	const head = (await context.runPlanned(headCommand(context), {stream: false})).stdout.trim();
 	return head === target;
 }

@@ -50,6 +50,8 @@ export class FlagOperator implements Operator {
 				return null;
 			case 'manual-reload':
 				throw new UserError('The reload is manual (reload.method: manual) and needs an operator: run rewind in a terminal.', EXIT.usage);
+			case 'migration-way-out':
+				throw new UserError(question.refusal, EXIT.refused);
 		}
 	}
 }

@@ -3,7 +3,7 @@
  * answers them on screen; a run without a terminal answers from its flags.
  */
 import {inertDeep} from './inert.js';
-import type {Commit, Hint, LockHolder, PlannedCommand, RollbackImpact, StepId} from './types.js';
+import type {Commit, Hint, LockHolder, MigrationSummary, PlannedCommand, RollbackImpact, StepId} from './types.js';
 
 export type CommitPage = {readonly commits: readonly Commit[]; readonly hasMore: boolean};
 
@@ -49,8 +49,29 @@ export type Question =
 			/** What the step's override does, when `choices` offers it. */
 			readonly overrideLabel?: string;
 	  }
-	| {readonly kind: 'override-reason'}
-	| {readonly kind: 'manual-reload'; readonly instructions: string};
+	| {
+			readonly kind: 'override-reason';
+			/** What the override costs (default: the reset without a verified backup). */
+			readonly warning?: string;
+			readonly example?: string;
+	  }
+	| {readonly kind: 'manual-reload'; readonly instructions: string}
+	| {
+			/** The schema cannot be migrated down (an irreversible migration, no plan): the ways out, each with its cost. */
+			readonly kind: 'migration-way-out';
+			/** Why the downgrade will not run. */
+			readonly why: string;
+			readonly irreversible: readonly MigrationSummary[];
+			/** The target's revision(s). */
+			readonly target: readonly string[];
+			/** Earlier verified backups taken at the target's revision, newest first. */
+			readonly backups: readonly EarlierBackup[];
+			/** The paragraph a run without a terminal ends with (exit 3). */
+			readonly refusal: string;
+	  };
+
+/** A backup on the server taken when the database was at some revision (its sidecar says so). */
+export type EarlierBackup = {readonly path: string; readonly takenAt: string; readonly sha256: string; readonly revisions: readonly string[]};
 
 export type Answer<Q extends Question> = Q extends {kind: 'host-key'}
 	? boolean
@@ -70,7 +91,9 @@ export type Answer<Q extends Question> = Q extends {kind: 'host-key'}
 								? string | null
 								: Q extends {kind: 'manual-reload'}
 									? 'done' | 'abort'
-									: never;
+									: Q extends {kind: 'migration-way-out'}
+										? {readonly choice: 'abort'} | {readonly choice: 'code-only'} | {readonly choice: 'restore'; readonly path: string}
+										: never;
 
 /** Whoever answers questions: the TUI, or the flags of a non-interactive run. */
 export type Operator = {

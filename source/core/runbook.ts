@@ -5,6 +5,7 @@ import {buildStep} from './steps/build.js';
 import {confirmStep} from './steps/confirm.js';
 import {connectStep} from './steps/connect.js';
 import {lockStep} from './steps/lock.js';
+import {migrateDownStep, migrateUpStep} from './steps/migrate.js';
 import {pickTargetStep} from './steps/pick-target.js';
 import {preflightStep} from './steps/preflight.js';
 import {protectStep} from './steps/protect.js';
@@ -22,13 +23,14 @@ export const ROLLBACK_STEPS: readonly StepDefinition[] = [
 	protectStep,
 	backupStep,
 	confirmStep,
+	migrateDownStep,
 	resetStep,
 	buildStep,
 	reloadStep,
 	verifyStep,
 ];
 
-/** An undo also puts back what the rollback saved, right after its reset. */
+/** An undo also puts back what the rollback saved, right after its reset, then migrates the schema back up. */
 export const UNDO_STEPS: readonly StepDefinition[] = [
 	connectStep,
 	lockStep,
@@ -39,6 +41,7 @@ export const UNDO_STEPS: readonly StepDefinition[] = [
 	confirmStep,
 	resetStep,
 	restoreStep,
+	migrateUpStep,
 	buildStep,
 	reloadStep,
 	verifyStep,

@@ -3,6 +3,9 @@
  * facts, criteria. Nothing here imports React or any I/O library.
  */
 import type {ShellCommand} from './command.js';
+import type {MigrationKind, MigrationPlan, MigrationsFound} from './migrations/model.js';
+
+export type {MigrationKind, MigrationPlan, MigrationsFound, MigrationSummary} from './migrations/model.js';
 
 export const STEP_STATES = ['pending', 'running', 'waiting-for-operator', 'succeeded', 'failed', 'skipped'] as const;
 export type StepState = (typeof STEP_STATES)[number];
@@ -84,6 +87,8 @@ export type RollbackImpact = {
 	readonly files: readonly ChangedFile[];
 	/** The target is not an ancestor of HEAD: the reset moves sideways or forward. */
 	readonly targetIsAncestor: boolean;
+	/** The schema migrations the rollback crosses (when the app has migrations). */
+	readonly migrations?: MigrationPlan;
 };
 
 export type ColumnShape = {readonly name: string; readonly type: string; readonly nullable: boolean; readonly key: string};
@@ -102,6 +107,8 @@ export type DatabaseFingerprint = {
 	readonly database: string;
 	readonly takenAt: string;
 	readonly tables: readonly TableFingerprint[];
+	/** The migration revision(s) in the version table, when the app has migrations. */
+	readonly revisions?: readonly string[];
 };
 
 export type FingerprintDifference = {
@@ -109,6 +116,8 @@ export type FingerprintDifference = {
 	readonly kind: 'missing' | 'added' | 'rows' | 'checksum' | 'schema';
 	readonly before?: string;
 	readonly after?: string;
+	/** For a schema change: the columns and indexes gone (−) and new (+). */
+	readonly change?: string;
 };
 
 export type BackupRecord = {
@@ -117,9 +126,9 @@ export type BackupRecord = {
 	readonly sha256: string;
 	readonly verified: boolean;
 	readonly restoreCommand: string;
-	/** The server HEAD and the database's migration revision when it was taken. */
+	/** The server HEAD and the database's migration revision(s) when it was taken. */
 	readonly head?: string;
-	readonly revision?: string | null;
+	readonly revisions?: readonly string[];
 	readonly takenAt?: string;
 	readonly localCopy?: {readonly path: string; readonly sha256: string};
 };
@@ -193,7 +202,14 @@ export type RunFacts = {
 	};
 	reloadWarning?: string;
 	/** The rollback an undo returns from: what it saved before its reset, and the status it saw. */
-	undoOf?: {readonly runId: string; readonly dirty?: DirtySave; readonly atRisk?: AtRiskSave; readonly statusDigestBefore?: string};
+	undoOf?: {
+		readonly runId: string;
+		readonly dirty?: DirtySave;
+		readonly atRisk?: AtRiskSave;
+		readonly statusDigestBefore?: string;
+		/** The schema revision the rollback migrated down from: the undo migrates back up to it. */
+		readonly migrations?: {readonly kind: MigrationKind; readonly from: readonly string[]};
+	};
 	/** What undo restored of the changes the rollback had saved. */
 	restored?: {readonly from: string; readonly items: readonly string[]; readonly verified: boolean};
 	rollbackStartedAt?: string;
@@ -202,6 +218,18 @@ export type RunFacts = {
 	shellStarts?: number;
 	/** Round trips to the server for commands (see Host.roundTrips). */
 	roundTrips?: number;
+	/** The app's migrations as preflight found them: the framework, the database's revision, HEAD's version files. */
+	migrationsFound?: MigrationsFound;
+	/** The plan made after the pick (migrations were turned on by a fix, after the reset). */
+	migrationPlan?: MigrationPlan;
+	/** What the migrate step did: the revisions before and after, how. */
+	migrated?: {readonly from: readonly string[]; readonly to: readonly string[]; readonly how: 'downgrade' | 'upgrade' | 'restore'; readonly at: string};
+	/** Why the schema could not be migrated down (an irreversible migration, no plan): the run offered the ways out. */
+	migrationBlocked?: string;
+	/** The operator chose to reset the code only and leave the schema ahead. */
+	migrationOverride?: {readonly reason: string; readonly at: string};
+	/** An earlier backup restored instead of a downgrade (data written since it was taken is gone). */
+	migrationRestore?: {readonly path: string; readonly takenAt: string};
 };
 
 export type FactKey = keyof RunFacts;

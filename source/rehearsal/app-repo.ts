@@ -1,12 +1,14 @@
 /**
- * The sandbox's "production" app: a small Flask-style site with a Vite-like build (a gitignored
- * dist/ made by `npm run build`), a few commits of history, and a last "bad deploy" whose page
- * shows ROLLBACK TEST, as in the seed report.
+ * The sandbox's "production" app: a small Flask app on MySQL with Flask-Migrate migrations
+ * (flask-app.ts), a Vite-like build (a gitignored dist/ made by `npm run build`), a few commits of
+ * history, and a last "bad deploy" whose page shows ROLLBACK TEST and whose migrations move the
+ * schema on, as in the seed report.
  */
 import {execFileSync} from 'node:child_process';
 import {mkdirSync, writeFileSync} from 'node:fs';
 import path from 'node:path';
 import {simpleGit} from 'simple-git';
+import {ALEMBIC_INI, appPy, ENV_PY, SCRIPT_MAKO, SESSION_MODEL, STAKE_MODEL, VERSION_FILES} from './flask-app.js';
 
 export const MARKER = 'ROLLBACK TEST';
 export const SITE_TITLE = 'Bankroll';
@@ -37,6 +39,12 @@ function page(body: string): string {
 
 type Revision = {subject: string; files: Record<string, string>};
 
+const MIGRATIONS_SETUP = {
+	'migrations/alembic.ini': ALEMBIC_INI,
+	'migrations/env.py': ENV_PY,
+	'migrations/script.py.mako': SCRIPT_MAKO,
+};
+
 const HISTORY: readonly Revision[] = [
 	{
 		subject: 'Initial site: bankroll tracker',
@@ -45,8 +53,9 @@ const HISTORY: readonly Revision[] = [
 			'package.json': `${JSON.stringify({name: 'bankroll', version: '1.0.0', private: true, scripts: {build: 'node build.mjs'}}, null, 2)}\n`,
 			'package-lock.json': `${JSON.stringify({name: 'bankroll', version: '1.0.0', lockfileVersion: 3, requires: true, packages: {'': {name: 'bankroll', version: '1.0.0'}}}, null, 2)}\n`,
 			'build.mjs': BUILD_SCRIPT,
-			'app.py': 'from flask import Flask\napp = Flask(__name__, static_folder="dist")\n',
-			'migrations/001_init.sql': 'CREATE TABLE players (id INT PRIMARY KEY, name VARCHAR(80));\n',
+			'app.py': appPy('name'),
+			...MIGRATIONS_SETUP,
+			[VERSION_FILES.players.path]: VERSION_FILES.players.content,
 			'src/index.html': page('<p>Track your bankroll.</p>'),
 			VERSION: '1.0.0\n',
 		},
@@ -55,25 +64,37 @@ const HISTORY: readonly Revision[] = [
 		subject: 'Add stakes page',
 		files: {
 			'src/index.html': page('<p>Track your bankroll.</p>\n<p><a href="/stakes">Stakes</a></p>'),
-			'migrations/002_stakes.sql': 'CREATE TABLE stakes (id INT PRIMARY KEY, player_id INT, amount DECIMAL(10,2));\n',
+			'app.py': appPy('name', STAKE_MODEL),
+			[VERSION_FILES.stakes.path]: VERSION_FILES.stakes.content,
 			VERSION: '1.1.0\n',
 		},
 	},
 	{
 		subject: 'Fix rounding in stake totals',
-		files: {'app.py': 'from flask import Flask\napp = Flask(__name__, static_folder="dist")\n# totals are rounded to cents\n', VERSION: '1.1.1\n'},
+		files: {'app.py': `${appPy('name', STAKE_MODEL)}# totals are rounded to cents\n`, VERSION: '1.1.1\n'},
 	},
 	{
 		subject: `Deploy test: show "${MARKER}" banner`,
 		files: {
 			'src/index.html': page(`<p>Track your bankroll.</p>\n<p><a href="/stakes">Stakes</a></p>\n<div class="banner">${MARKER}</div>`),
 			'vite.config.js': 'export default {build: {outDir: "dist"}};\n',
+			// The schema moves on with it: a column renamed, a table added (two migrations to undo).
+			'app.py': appPy('display_name', `${STAKE_MODEL}${SESSION_MODEL}`),
+			[VERSION_FILES.rename.path]: VERSION_FILES.rename.content,
+			[VERSION_FILES.sessions.path]: VERSION_FILES.sessions.content,
 			VERSION: '1.2.0-rc\n',
 		},
 	},
 ];
 
-export async function createAppRepository(dir: string, options: {extraHistory?: number; author?: string} = {}): Promise<AppRepository> {
+export type AppOptions = {
+	readonly extraHistory?: number;
+	readonly author?: string;
+	/** Files the bad deploy adds or replaces (a drill's variation, e.g. an irreversible migration). */
+	readonly badDeployFiles?: ReadonlyArray<{readonly path: string; readonly content: string}>;
+};
+
+export async function createAppRepository(dir: string, options: AppOptions = {}): Promise<AppRepository> {
 	mkdirSync(dir, {recursive: true});
 	const git = simpleGit(dir);
 	await git.init(['--initial-branch=main']);
@@ -82,8 +103,9 @@ export async function createAppRepository(dir: string, options: {extraHistory?: 
 	await git.addConfig('commit.gpgsign', 'false');
 	if (options.extraHistory && options.extraHistory > 0) writeOldHistory(dir, options.extraHistory);
 	const commits: Array<{hash: string; subject: string}> = [];
-	for (const revision of HISTORY) {
-		for (const [file, content] of Object.entries(revision.files)) {
+	for (const [index, revision] of HISTORY.entries()) {
+		const extra = index === HISTORY.length - 1 ? Object.fromEntries((options.badDeployFiles ?? []).map(file => [file.path, file.content])) : {};
+		for (const [file, content] of Object.entries({...revision.files, ...extra})) {
 			mkdirSync(path.dirname(path.join(dir, file)), {recursive: true});
 			writeFileSync(path.join(dir, file), content);
 		}

@@ -25,7 +25,12 @@ export const drillSchema = z.strictObject({
 	id: z.string().regex(/^[a-z0-9-]{2,60}$/),
 	title: z.string().min(3).max(100),
 	briefing: z.string().min(10).max(2000),
-	needs: z.array(z.enum(['database'])).default([]),
+	/** database: MariaDB; flask: the app runs its own migrations (Python with Flask-Migrate). */
+	needs: z.array(z.enum(['database', 'flask'])).default([]),
+	/** Changes to the sandbox app's history: files the bad deploy adds or replaces. */
+	app: z
+		.strictObject({badDeployFiles: z.array(z.strictObject({path: z.string().regex(/^[A-Za-z0-9._/-]+$/), content: z.string().max(20_000)})).default([])})
+		.default({badDeployFiles: []}),
 	/** Merged into the sandbox's config (the fault in the runbook itself). */
 	config: z.record(z.string(), z.unknown()).default({}),
 	server: z
@@ -33,11 +38,13 @@ export const drillSchema = z.strictObject({
 			env: z.record(z.string(), z.string()).default({}),
 			shims: z.array(shimSchema).default([]),
 			/** Files written into the app's checkout (relative paths). */
-			files: z.array(z.strictObject({path: z.string().min(1), content: z.string()})).default([]),
+			files: z.array(z.strictObject({path: z.string().min(1), content: z.string(), append: z.boolean().default(false)})).default([]),
 			/** Drop the SSH connection once, shortly after a command matching this starts. */
 			dropConnectionOn: z.string().optional(),
+			/** A backup on the server taken the evening before the bad deploy, at the good release's revision. */
+			earlierBackup: z.boolean().default(false),
 		})
-		.default({env: {}, shims: [], files: []}),
+		.default({env: {}, shims: [], files: [], earlierBackup: false}),
 	site: z
 		.strictObject({
 			apiStatus: z.union([z.literal(401), z.literal(409)]).optional(),
@@ -48,7 +55,7 @@ export const drillSchema = z.strictObject({
 	/** How a non-interactive run of the drill ends safely: the hint it must show, its outcome, where HEAD is. */
 	expect: z.strictObject({
 		hint: z.string(),
-		outcome: z.enum(['succeeded', 'verification-failed', 'failed']),
+		outcome: z.enum(['succeeded', 'verification-failed', 'failed', 'refused']),
 		head: z.enum(['unchanged', 'target']),
 	}),
 });
@@ -95,5 +102,5 @@ export function findDrill(id: string, extraDir?: string): Drill {
 export function listDrillsText(extraDir?: string): string {
 	const drills = loadDrills(extraDir);
 	const width = Math.max(...drills.map(drill => drill.id.length));
-	return `${drills.map(drill => `${drill.id.padEnd(width)}  ${drill.title}${drill.needs.includes('database') ? ' (needs MariaDB)' : ''}`).join('\n')}\n\nRun one with: rewind rehearse --drill <name>\n`;
+	return `${drills.map(drill => `${drill.id.padEnd(width)}  ${drill.title}${drill.needs.includes('flask') ? ' (needs MariaDB and Python Flask)' : drill.needs.includes('database') ? ' (needs MariaDB)' : ''}`).join('\n')}\n\nRun one with: rewind rehearse --drill <name>\n`;
 }

@@ -8,7 +8,7 @@ import {UserError} from '../core/errors.js';
 import {EXIT} from '../core/types.js';
 import {runSession, type RunRequest} from '../session.js';
 import {findDrill, loadDrills, type Drill} from './drills.js';
-import {buildSandbox, DrillNeedsDatabase, type Sandbox} from './sandbox.js';
+import {buildSandbox, DrillNeedsDatabase, DrillNeedsSoftware, type Sandbox} from './sandbox.js';
 import {computeScorecard, scorecardLines, scorecardMarkdown} from './scorecard.js';
 
 export type PreparedRehearsal = {readonly sandbox: Sandbox; readonly request: RunRequest};
@@ -25,6 +25,7 @@ export async function prepareRehearsal(
 		sandbox = await buildSandbox({...(drill ? {drill} : {}), onStatus, ...(extra.runsDir ? {runsDir: extra.runsDir} : {})});
 	} catch (error) {
 		if (error instanceof DrillNeedsDatabase) throw new UserError(`${error.message} Install mariadb-server and mariadb-client, or pick another drill.`);
+		if (error instanceof DrillNeedsSoftware) throw new UserError(`${error.message} Install it, or pick another drill.`);
 		throw error;
 	}
 	if (sandbox.noDatabaseReason) onStatus(`Note: ${sandbox.noDatabaseReason}. The backup and fingerprint steps are skipped; install MariaDB to rehearse them.`);

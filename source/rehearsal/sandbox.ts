@@ -6,7 +6,7 @@
  * teardown(), or teardownSync() when the process is exiting.
  */
 import {randomBytes} from 'node:crypto';
-import {chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs';
+import {appendFileSync, chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs';
 import {spawnSync} from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
@@ -19,10 +19,12 @@ import {loadSsh2} from '../core/remote/ssh-host.js';
 import {createAppRepository, MARKER, SITE_TITLE, type AppRepository} from './app-repo.js';
 import type {Drill} from './drills.js';
 import {findMariaDb, startMariaDb, type MariaDb} from './mariadb.js';
+import {setUpDatabase, TRAINEE} from './sandbox-database.js';
+import {findFlask} from './flask-worker.js';
 import {startSiteServer, type SiteServer} from './site-server.js';
 import {startSandboxSsh, type SandboxSsh} from './ssh-server.js';
 
-export const TRAINEE = 'trainee';
+export {TRAINEE} from './sandbox-database.js';
 export const DOMAIN = 'trainee.pythonanywhere.com';
 export const TOKEN_ENV = 'REWIND_REHEARSAL_TOKEN';
 export const BUILD_COMMANDS = ['npm ci --no-audit --no-fund', 'npm run build'];
@@ -103,12 +105,13 @@ export async function buildSandbox(options: SandboxOptions = {}): Promise<Sandbo
 
 	try {
 		status('Creating the app repository (git history, gitignored dist/)…');
-		const app = await createAppRepository(appDir, {extraHistory: options.extraHistory ?? 0});
+		const app = await createAppRepository(appDir, {extraHistory: options.extraHistory ?? 0, badDeployFiles: drill?.app.badDeployFiles ?? []});
 		writeFileSync(wsgiPath, `# WSGI file of ${DOMAIN}: touching it reloads the app\n`);
 		for (const file of drill?.server.files ?? []) {
 			const target = path.join(appDir, file.path);
 			mkdirSync(path.dirname(target), {recursive: true});
-			writeFileSync(target, fill(file.content, places));
+			if (file.append) appendFileSync(target, fill(file.content, places));
+			else writeFileSync(target, fill(file.content, places));
 		}
 
 		const systemPath = process.env['PATH'] ?? '/usr/local/bin:/usr/bin:/bin';
@@ -123,23 +126,39 @@ export async function buildSandbox(options: SandboxOptions = {}): Promise<Sandbo
 		const needsDatabase = drill?.needs.includes('database') ?? false;
 		let noDatabaseReason: string | null = null;
 		const mariadb = findMariaDb();
+		// With Python and Flask, the app is the real Flask app and its schema comes from its migrations.
+		const flask = mariadb && !('missing' in mariadb) ? findFlask() : {missing: 'a database first'};
+		if (drill?.needs.includes('flask') && 'missing' in flask) throw new DrillNeedsSoftware(drill.id, 'missing' in mariadb ? mariadb.missing : flask.missing);
+		const python = 'python' in flask ? flask.python : undefined;
+		let appEnv: NodeJS.ProcessEnv = {};
 		if ('missing' in mariadb) {
 			noDatabaseReason = `this rehearsal has no database: MariaDB is not installed (needs ${mariadb.missing})`;
 			if (needsDatabase) throw new DrillNeedsDatabase(drill!.id, mariadb.missing);
 		} else {
 			status('Starting a private MariaDB with trainee$bankroll…');
 			database = await startMariaDb({parentDir: dir});
-			const password = randomBytes(12).toString('base64url');
-			database.sql(seedSql(password));
-			// As on PythonAnywhere, the server's ~/.my.cnf holds the database password, and there is
-			// no database on the server itself: the local socket points nowhere.
-			writeFileSync(path.join(home, '.my.cnf'), `[client]\nuser=${TRAINEE}\npassword="${password}"\nsocket=${path.join(dir, 'no-local-mysqld.sock')}\n`, {
-				mode: 0o600,
+			appEnv = setUpDatabase(database, {
+				home,
+				appDir,
+				backupDir,
+				python,
+				goodCommit: app.good,
+				earlierBackup: drill?.server.earlierBackup ?? false,
+				status,
+				noSocket: path.join(dir, 'no-local-mysqld.sock'),
 			});
 		}
 
 		status('Starting the web app and the SSH server…');
-		site = await startSiteServer({appDir, wsgiPath, username: TRAINEE, domain: DOMAIN, token, mode: drill?.site ?? {}});
+		site = await startSiteServer({
+			appDir,
+			wsgiPath,
+			username: TRAINEE,
+			domain: DOMAIN,
+			token,
+			mode: drill?.site ?? {},
+			...(python ? {app: {python, env: appEnv}} : {}),
+		});
 		const {utils} = await loadSsh2();
 		const hostKeys = generateEd25519(utils);
 		const clientKeys = generateEd25519(utils);
@@ -156,6 +175,7 @@ export async function buildSandbox(options: SandboxOptions = {}): Promise<Sandbo
 			NPM_CONFIG_UPDATE_NOTIFIER: 'false',
 			NPM_CONFIG_AUDIT: 'false',
 			NPM_CONFIG_FUND: 'false',
+			...(appEnv['BANKROLL_DB'] ? {BANKROLL_DB: appEnv['BANKROLL_DB']} : {}),
 		};
 		for (const [key, value] of Object.entries(drill?.server.env ?? {})) env[key] = fill(value, places);
 		ssh = await startSandboxSsh({
@@ -189,6 +209,8 @@ export async function buildSandbox(options: SandboxOptions = {}): Promise<Sandbo
 			reload: {method: 'pythonanywhere-api', url: site.reloadUrl, tokenEnv: TOKEN_ENV},
 			build: {commands: BUILD_COMMANDS},
 			...(database ? {database: {host: database.host, port: database.port, backupDir}} : {}),
+			// Flask-Migrate through the Python that has it; without it the site is static and has no migrations.
+			migrations: python ? {kind: 'flask-migrate', command: `${python} -m flask db`, env: {FLASK_APP: 'app.py'}} : {kind: 'none'},
 			...(options.runsDir ? {runsDir: options.runsDir} : {}),
 		};
 		// The drill's changes to the runbook go on top of the sandbox's own config.
@@ -229,31 +251,18 @@ export async function buildSandbox(options: SandboxOptions = {}): Promise<Sandbo
 	}
 }
 
+export class DrillNeedsSoftware extends Error {
+	constructor(drill: string, missing: string) {
+		super(`The drill "${drill}" needs the sandbox app to run its own migrations, and this machine lacks ${missing}.`);
+		this.name = 'DrillNeedsSoftware';
+	}
+}
+
 export class DrillNeedsDatabase extends Error {
 	constructor(drill: string, missing: string) {
 		super(`The drill "${drill}" needs a database, and MariaDB is not installed here (needs ${missing}).`);
 		this.name = 'DrillNeedsDatabase';
 	}
-}
-
-function seedSql(password: string): string {
-	const players = ['Ada', 'Grace', 'Linus', 'Margaret', 'Ken', 'Barbara', 'Dennis', 'Frances']
-		.map((name, index) => `(${index + 1}, '${name}', ${(1000 + index * 137.5).toFixed(2)})`)
-		.join(', ');
-	return `
-CREATE DATABASE \`${TRAINEE}$bankroll\` CHARACTER SET utf8mb4;
-CREATE USER '${TRAINEE}'@'%' IDENTIFIED BY '${password}';
-CREATE USER '${TRAINEE}'@'localhost' IDENTIFIED BY '${password}';
-GRANT ALL ON \`${TRAINEE}$bankroll\`.* TO '${TRAINEE}'@'%';
-GRANT ALL ON \`${TRAINEE}$bankroll\`.* TO '${TRAINEE}'@'localhost';
-USE \`${TRAINEE}$bankroll\`;
-CREATE TABLE players (id INT PRIMARY KEY, name VARCHAR(80) NOT NULL, balance DECIMAL(10,2) NOT NULL);
-CREATE TABLE stakes (id INT AUTO_INCREMENT PRIMARY KEY, player_id INT NOT NULL, amount DECIMAL(10,2) NOT NULL, placed_at DATETIME NOT NULL);
-CREATE TABLE sessions (id INT AUTO_INCREMENT PRIMARY KEY, player_id INT NOT NULL, hours DECIMAL(5,2), result DECIMAL(10,2));
-INSERT INTO players VALUES ${players};
-INSERT INTO stakes (player_id, amount, placed_at) SELECT id, balance / 10, '2025-11-06 17:21:00' FROM players;
-INSERT INTO sessions (player_id, hours, result) SELECT id, 2.5, balance / 20 FROM players;
-`;
 }
 
 /**

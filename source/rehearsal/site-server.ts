@@ -6,6 +6,7 @@
 import {existsSync, readdirSync, readFileSync, statSync} from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
+import {startFlaskWorker, type FlaskWorker} from './flask-worker.js';
 
 export type SiteMode = {
 	/** Answer every page with this status (e.g. 500) instead of the page. */
@@ -34,7 +35,26 @@ export type SiteOptions = {
 	readonly domain: string;
 	readonly token: string;
 	readonly mode?: SiteMode;
+	/** Serve pages from the checkout's Flask app (a worker started at each reload) instead of dist/ alone. */
+	readonly app?: {readonly python: string; readonly env: NodeJS.ProcessEnv};
 };
+
+/** Passes a request to the app's worker; without one (it failed to start), PythonAnywhere's error page. */
+function proxy(request: http.IncomingMessage, response: http.ServerResponse, port: number | undefined, error: string | undefined): void {
+	if (port === undefined) {
+		response.writeHead(502, {'Content-Type': 'text/plain'}).end(`Something went wrong :-(\n${error ?? ''}\n`);
+		return;
+	}
+	const upstream = http.request({host: '127.0.0.1', port, path: request.url, method: request.method, headers: request.headers}, answer => {
+		response.writeHead(answer.statusCode ?? 502, answer.headers);
+		answer.pipe(response);
+	});
+	upstream.on('error', failure => {
+		if (!response.headersSent) response.writeHead(502, {'Content-Type': 'text/plain'});
+		response.end(`Something went wrong :-(\n${failure.message}\n`);
+	});
+	request.pipe(upstream);
+}
 
 const CONTENT_TYPES: Record<string, string> = {'.html': 'text/html; charset=utf-8', '.css': 'text/css', '.js': 'text/javascript'};
 
@@ -47,7 +67,24 @@ export async function startSiteServer(options: SiteOptions): Promise<SiteServer>
 	const state = {mode: {...options.mode}};
 
 	/** Loads dist/ as a worker would at start: later changes are not seen until the next reload. */
-	const reload = () => {
+	let worker: FlaskWorker | undefined;
+	let workerError: string | undefined;
+	/** A reload of the app's worker: the new one starts with the code as it is now, then replaces the old. */
+	const reloadWorker = async () => {
+		if (!options.app) return;
+		try {
+			const next = await startFlaskWorker(options.app.python, options.appDir, options.app.env);
+			worker?.stop();
+			worker = next;
+			workerError = undefined;
+		} catch (error) {
+			worker?.stop();
+			worker = undefined;
+			workerError = (error as Error).message;
+		}
+	};
+	const reload = async () => {
+		await reloadWorker();
 		const files = new Map<string, Buffer>();
 		const walk = (dir: string, prefix: string) => {
 			if (!existsSync(dir)) return;
@@ -62,11 +99,11 @@ export async function startSiteServer(options: SiteOptions): Promise<SiteServer>
 		reloads++;
 		if (state.mode.reloadRedirectMs) redirectUntil = Date.now() + state.mode.reloadRedirectMs;
 	};
-	reload();
+	await reload();
 	reloads = 0;
 
 	const apiPath = `/api/v0/user/${options.username}/webapps/${options.domain}/reload/`;
-	const server = http.createServer((request, response) => {
+	const server = http.createServer(async (request, response) => {
 		const url = new URL(request.url ?? '/', 'http://localhost');
 		if (url.pathname === apiPath) {
 			if (request.method !== 'POST') {
@@ -78,7 +115,7 @@ export async function startSiteServer(options: SiteOptions): Promise<SiteServer>
 				response.writeHead(401, {'Content-Type': 'application/json'}).end('{"detail":"Invalid token."}');
 				return;
 			}
-			reload();
+			await reload();
 			if (state.mode.apiStatus === 409) {
 				response.writeHead(409, {'Content-Type': 'application/json'}).end('{"status":"ERROR","error":"cname_error"}');
 				return;
@@ -90,7 +127,7 @@ export async function startSiteServer(options: SiteOptions): Promise<SiteServer>
 		const mtime = existsSync(options.wsgiPath) ? statSync(options.wsgiPath).mtimeMs : 0;
 		if (mtime !== wsgiMtime) {
 			wsgiMtime = mtime;
-			reload();
+			await reload();
 		}
 		if (Date.now() < redirectUntil) {
 			response.writeHead(302, {Location: url.pathname}).end();
@@ -98,6 +135,10 @@ export async function startSiteServer(options: SiteOptions): Promise<SiteServer>
 		}
 		if (state.mode.failStatus) {
 			response.writeHead(state.mode.failStatus, {'Content-Type': 'text/plain'}).end('Something went wrong :-(\n');
+			return;
+		}
+		if (options.app) {
+			proxy(request, response, worker?.port, workerError);
 			return;
 		}
 		const file = loaded.get(url.pathname === '/' ? '/index.html' : url.pathname);
@@ -142,6 +183,7 @@ export async function startSiteServer(options: SiteOptions): Promise<SiteServer>
 			state.mode = mode;
 		},
 		async stop() {
+			worker?.stop();
 			server.closeAllConnections();
 			await new Promise<void>(resolve => server.close(() => resolve()));
 		},

@@ -22,6 +22,7 @@ import {
 	DirtyTreeQuestion,
 	HostKeyQuestion,
 	ManualReloadQuestion,
+	MigrationWayOutQuestion,
 	OverrideReasonQuestion,
 	PassphraseQuestion,
 	RecoverQuestion,
@@ -90,6 +91,8 @@ function QuestionScreen({
 			return <OverrideReasonQuestion question={question} onAnswer={answer} width={width} />;
 		case 'manual-reload':
 			return <ManualReloadQuestion question={question} onAnswer={answer} width={width} />;
+		case 'migration-way-out':
+			return <MigrationWayOutQuestion question={question} onAnswer={answer} width={width} />;
 	}
 }
 

@@ -6,6 +6,7 @@
  */
 import type {Config} from '../core/config/schema.js';
 import {describeDifference, diffFingerprints} from '../core/fingerprint.js';
+import {describePlan, migrationPlanOf} from '../core/migrations/plan.js';
 import {formatBytes, formatDuration} from '../core/format.js';
 import {markdownCell, markdownCode, markdownText} from '../core/inert.js';
 import type {RunState} from '../core/run-state.js';
@@ -133,9 +134,46 @@ function backupAndSaves(state: RunState, config: Config): string[] {
 	return lines;
 }
 
+/** The schema migrations: the plan, what was done (or why not), and the schema's difference. */
+function migrations(state: RunState): string[] {
+	const {facts} = state;
+	const plan = migrationPlanOf(facts);
+	if (!plan && !facts.migrationsFound) return [];
+	const lines = ['## Schema migrations', ''];
+	if (facts.migrationsFound)
+		lines.push(`- Framework: ${facts.migrationsFound.kind}${facts.migrationsFound.dir ? ` (${markdownCode(facts.migrationsFound.dir)})` : ''}`);
+	if (plan) {
+		lines.push(`- Plan: ${markdownText(describePlan(plan))}`);
+		for (const migration of plan.undo)
+			lines.push(
+				`  - undone: ${markdownCode(migration.revision)} ${markdownText(migration.message)}${migration.irreversible ? ` — **irreversible**: ${markdownText(migration.irreversible)}` : ''}${migration.touches.length > 0 ? ` (tables: ${migration.touches.map(markdownCode).join(', ')})` : ''}`,
+			);
+	}
+	if (facts.migrated)
+		lines.push(
+			`- Done by ${facts.migrated.how} at ${utcTime(facts.migrated.at)} UTC: revision ${markdownCode(facts.migrated.from.join(', ') || 'base')} → ${markdownCode(facts.migrated.to.join(', ') || 'base')}`,
+		);
+	if (facts.migrationOverride)
+		lines.push(
+			`- **Schema left ahead of the code** by the operator at ${utcTime(facts.migrationOverride.at)} UTC. Reason: "${markdownText(facts.migrationOverride.reason)}"`,
+		);
+	if (facts.migrationRestore)
+		lines.push(
+			`- Restored ${markdownCode(facts.migrationRestore.path)} (taken ${utcTime(facts.migrationRestore.takenAt)} UTC): data written since then is gone from the database; this run's backup keeps it.`,
+		);
+	const schema =
+		facts.fingerprintBefore && facts.fingerprintAfter
+			? diffFingerprints(facts.fingerprintBefore, facts.fingerprintAfter).filter(difference => difference.kind !== 'checksum' && difference.kind !== 'rows')
+			: [];
+	if (schema.length > 0)
+		lines.push('', 'Schema difference (before → after):', '', ...schema.map(difference => `- ${markdownText(describeDifference(difference))}`));
+	lines.push('');
+	return lines;
+}
+
 function databaseAndSite(state: RunState): string[] {
 	const {facts} = state;
-	const lines: string[] = [];
+	const lines: string[] = [...migrations(state)];
 	if (facts.fingerprintBefore) {
 		const after = facts.fingerprintAfter;
 		lines.push('## Database fingerprint', '', '| Table | Rows before | Rows after | Checksum before | Checksum after |', '|---|---|---|---|---|');

@@ -2,16 +2,21 @@
  * Suites that need a real sshd or MariaDB skip on a machine without them, loudly; in CI (CI=true)
  * a missing server is a failure, never a skip.
  */
+import {findFlask} from '../../source/rehearsal/flask-worker.js';
 import {findMariaDb} from '../../source/rehearsal/mariadb.js';
 import {sshdPath} from './sshd.js';
 
-export type Requirement = 'sshd' | 'mariadb';
+export type Requirement = 'sshd' | 'mariadb' | 'flask';
 
 export function missing(requirements: readonly Requirement[]): string[] {
 	const problems: string[] = [];
 	if (requirements.includes('sshd') && !sshdPath()) problems.push('OpenSSH sshd (apt-get install openssh-server)');
 	if (requirements.includes('mariadb')) {
 		const found = findMariaDb();
+		if ('missing' in found) problems.push(found.missing);
+	}
+	if (requirements.includes('flask')) {
+		const found = findFlask();
 		if ('missing' in found) problems.push(found.missing);
 	}
 	return problems;

@@ -101,6 +101,39 @@ export const databaseSchema = z.strictObject({
 	downloadDir: text().default('./backups'),
 });
 
+/**
+ * The schema's migrations. `auto` finds Alembic (or Flask-Migrate) by a migrations/ or alembic/
+ * folder with versions/; `command` runs the operator's own commands for other frameworks.
+ */
+export const migrationsSchema = z
+	.strictObject({
+		kind: z.enum(['auto', 'alembic', 'flask-migrate', 'command', 'none']).default('auto'),
+		/** The folder holding env.py and versions/, relative to app.dir (auto: migrations, then alembic). */
+		dir: text().optional(),
+		/** How the server runs the framework, e.g. `~/.virtualenvs/app/bin/flask db` or `alembic -c alembic.ini` (default: `flask db` / `alembic`). */
+		command: text().optional(),
+		/** Environment for the command, e.g. FLASK_APP. */
+		env: z.record(envName, text()).default({}),
+		/** The table holding the revision (Alembic's default). */
+		versionTable: z
+			.string()
+			.regex(/^[A-Za-z0-9_$]{1,64}$/, 'must be a table name')
+			.default('alembic_version'),
+		/** kind command: prints the database's current revision. */
+		current: text().optional(),
+		/** kind command: prints the revision the target commit expects; {commit} is its hash. */
+		target: text().optional(),
+		/** kind command: migrates down to {revision}. */
+		downgrade: text().optional(),
+		/** kind command: migrates up to {revision} (undo). */
+		upgrade: text().optional(),
+	})
+	.superRefine((value, context) => {
+		if (value.kind !== 'command') return;
+		for (const key of ['current', 'target', 'downgrade', 'upgrade'] as const)
+			if (!value[key]) context.addIssue({code: 'custom', path: [key], message: 'is required with kind: command'});
+	});
+
 export const lockSchema = z.strictObject({
 	/** Default: `<app.dir>/.git/rewind.lock`. */
 	path: text().optional(),
@@ -126,12 +159,14 @@ export const configSchema = z.strictObject({
 	build: buildSchema.default({dir: '.', commands: [], cleanInstall: false}),
 	database: databaseSchema.optional(),
 	lock: lockSchema.default({staleMinutes: 30}),
+	migrations: migrationsSchema.default({kind: 'auto', env: {}, versionTable: 'alembic_version'}),
 	/** Where journals and reports go on this machine (default ~/.rewind/runs). */
 	runsDir: text().optional(),
 });
 
 export type Config = z.output<typeof configSchema>;
 export type DatabaseConfig = z.output<typeof databaseSchema>;
+export type MigrationsConfig = z.output<typeof migrationsSchema>;
 export type ReloadConfig = z.output<typeof reloadSchema>;
 export type SiteConfig = z.output<typeof siteSchema>;
 export type SshConfig = z.output<typeof sshSchema>;

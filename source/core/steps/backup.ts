@@ -146,7 +146,7 @@ export const backupStep: StepDefinition = {
 	title: 'Back up database',
 	purpose: 'Dumps the database on the server and verifies the dump before anything is reset: no reset without a verified backup or a logged override.',
 	interruptible: true,
-	reads: ['fromHead', 'backup', 'fingerprintBefore'],
+	reads: ['fromHead', 'backup', 'fingerprintBefore', 'migrationsFound'],
 	writes: ['backup', 'backupOverride', 'fingerprintBefore'],
 	commands: backupCommands,
 	hints: BACKUP_HINTS,
@@ -238,13 +238,19 @@ export const backupStep: StepDefinition = {
 		}
 		const takenAt = new Date().toISOString();
 		const head = context.facts.fromHead;
+		// The schema's revision it was taken at: a later rollback may restore it instead of a downgrade.
+		const revisionsNow = context.facts.migrationsFound ? {revisions: context.facts.migrationsFound.current} : {};
 		// The database's fingerprint is taken while the dump gets its final name.
 		const fingerprinting = database.fingerprint ? settled(fingerprintNow(context, database)) : undefined;
 		await context.runPlanned(
 			serverCommand(
 				'keep',
 				'keep the verified dump under its final name',
-				keepCommand(context, work, JSON.stringify({sha256: verification.sha256, bytes: verification.size, head, takenAt, runId: context.runId})),
+				keepCommand(
+					context,
+					work,
+					JSON.stringify({sha256: verification.sha256, bytes: verification.size, head, takenAt, runId: context.runId, ...revisionsNow}),
+				),
 			),
 			{stream: false},
 		);
@@ -257,6 +263,7 @@ export const backupStep: StepDefinition = {
 			restoreCommand: restoreCommand(database, file).display,
 			takenAt,
 			...(head ? {head} : {}),
+			...revisionsNow,
 			...(localCopyDone ? {localCopy: localCopyDone} : {}),
 		};
 		context.setFacts({backup: record});

@@ -6,6 +6,9 @@
 import {GIT_LOG, inDir, placeholder, sh, word} from '../command.js';
 import {OperatorAborted, UserError} from '../errors.js';
 import {FLAG_LABELS, LOG_FORMAT, parseGitLog, parseNumstatZ} from '../git.js';
+import {describePlan} from '../migrations/plan.js';
+import {parseListing, readsAlembic, targetListing, type ListedFile} from '../migrations/read.js';
+import {migrationPlanFor} from '../migrations/target-plan.js';
 import {appDir} from '../paths.js';
 import {HISTORY_PAGE_SIZE, type CommitSource} from '../questions.js';
 import type {PlanView, StepContext, StepDefinition} from '../step.js';
@@ -30,8 +33,14 @@ export function searchCommand(view: PlanView, query: string, limit: number): Pla
 	);
 }
 
-/** The target (`$t`) and what moving to it undoes, adds and changes, and whether it is an ancestor. */
-const TARGET_AND_IMPACT = sh`${GIT_LOG} -1 --format=${LOG_FORMAT} "$t" --; printf '\\035\\035'; ${GIT_LOG} --format=${LOG_FORMAT} "$t"..HEAD --; printf '\\035\\035'; ${GIT_LOG} --format=${LOG_FORMAT} HEAD.."$t" --; printf '\\035\\035'; git diff --numstat -z "$t" HEAD --; printf '\\035\\035'; git merge-base --is-ancestor "$t" HEAD && echo ancestor || echo not-ancestor`;
+/**
+ * The target (`$t`) and what moving to it undoes, adds and changes, whether it is an ancestor, and
+ * (when the app has Alembic migrations) the target's version files.
+ */
+function targetAndImpact(view: PlanView) {
+	const impact = sh`${GIT_LOG} -1 --format=${LOG_FORMAT} "$t" --; printf '\\035\\035'; ${GIT_LOG} --format=${LOG_FORMAT} "$t"..HEAD --; printf '\\035\\035'; ${GIT_LOG} --format=${LOG_FORMAT} HEAD.."$t" --; printf '\\035\\035'; git diff --numstat -z "$t" HEAD --; printf '\\035\\035'; git merge-base --is-ancestor "$t" HEAD && echo ancestor || echo not-ancestor`;
+	return readsAlembic(view.config) ? sh`${impact}; printf '\\035\\035'; ${targetListing(view)}` : impact;
+}
 
 /** Resolves `ref` on the server and reads its impact, in one round trip (exit 5: no such commit). */
 export function resolveCommand(view: PlanView, ref: string | undefined): PlannedCommand {
@@ -39,15 +48,17 @@ export function resolveCommand(view: PlanView, ref: string | undefined): Planned
 	return readOnlyCommand(
 		'resolve',
 		'resolve the target commit and read what the rollback would undo',
-		inDir(appDir(view), sh`t=$(git rev-parse --verify --quiet ${spec}) || exit 5; ${TARGET_AND_IMPACT}`),
+		inDir(appDir(view), sh`t=$(git rev-parse --verify --quiet ${spec}) || exit 5; ${targetAndImpact(view)}`),
 	);
 }
 
-export function parseImpact(stdout: string): {commit: Commit | undefined; impact: RollbackImpact | undefined} {
-	const [target = '', undone = '', added = '', numstat = '', ancestry = ''] = stdout.split(SECTION);
+export function parseImpact(stdout: string): {commit: Commit | undefined; impact: RollbackImpact | undefined; versionFiles: ListedFile[]} {
+	const [target = '', undone = '', added = '', numstat = '', ancestry = '', listing = ''] = stdout.split(SECTION);
 	const [commit] = parseGitLog(target);
-	if (!commit) return {commit: undefined, impact: undefined};
+	const versionFiles = parseListing(listing);
+	if (!commit) return {commit: undefined, impact: undefined, versionFiles};
 	return {
+		versionFiles,
 		commit,
 		impact: {
 			target: commit.hash,
@@ -62,6 +73,12 @@ export function parseImpact(stdout: string): {commit: Commit | undefined; impact
 export function impactWarnings(impact: RollbackImpact): string[] {
 	const flags = new Set<ChangeFlag>(impact.files.flatMap(file => file.flags));
 	return [...flags].map(flag => FLAG_LABELS[flag]);
+}
+
+/** The impact with the migration plan of its target, when the app has migrations. */
+async function withMigrations(context: StepContext, impact: RollbackImpact, versionFiles: readonly ListedFile[]): Promise<RollbackImpact> {
+	const migrations = await migrationPlanFor(context, impact.target, versionFiles);
+	return migrations ? {...impact, migrations} : impact;
 }
 
 /** The picker's view of the server's history; every call runs a command over the one connection. */
@@ -87,10 +104,11 @@ function commitSource(context: StepContext, head: string, known: Map<string, {co
 		async impact(hash) {
 			const cached = known.get(hash);
 			if (cached?.impact) return cached.impact;
-			const {commit, impact} = parseImpact(await run(resolveCommand(context, hash)));
+			const {commit, impact, versionFiles} = parseImpact(await run(resolveCommand(context, hash)));
 			if (!commit || !impact) throw new Error(`the server does not know ${hash.slice(0, 12)}`);
-			known.set(commit.hash, {commit, impact});
-			return impact;
+			const withPlan = await withMigrations(context, impact, versionFiles);
+			known.set(commit.hash, {commit, impact: withPlan});
+			return withPlan;
 		},
 	};
 }
@@ -100,7 +118,7 @@ export const pickTargetStep: StepDefinition = {
 	title: 'Pick target',
 	purpose: 'Chooses the commit to roll back to from the server’s own history, showing what rolling back to it would undo.',
 	interruptible: true,
-	reads: ['fromHead', 'target'],
+	reads: ['fromHead', 'target', 'migrationsFound'],
 	writes: ['target', 'impact'],
 	commands: view => {
 		const ref = view.flags.target ?? view.facts.target?.hash;
@@ -131,17 +149,20 @@ export const pickTargetStep: StepDefinition = {
 					`The server's repository has no commit "${hash}". Check --target (a hash, tag or branch the server knows; run git fetch there if it is new).`,
 				);
 			}
-			entry = {commit: parsed.commit, impact: parsed.impact};
+			entry = {commit: parsed.commit, impact: await withMigrations(context, parsed.impact, parsed.versionFiles)};
 		}
 		const {commit: target, impact} = entry as {commit: Commit; impact: RollbackImpact};
 		if (target.hash === head) throw new UserError(`${target.shortHash} is already the server's HEAD: there is nothing to roll back. Pick an older commit.`);
 		context.setFacts({target, impact});
 		for (const warning of impactWarnings(impact)) context.note('warning', warning);
 		if (!impact.targetIsAncestor) context.note('warning', `${target.shortHash} is not an ancestor of the current HEAD: the reset moves sideways or forward.`);
+		const plan = impact.migrations;
+		for (const migration of plan?.undo.filter(step => step.irreversible) ?? [])
+			context.note('warning', `Migration ${migration.revision} (${migration.message}) is irreversible: ${migration.irreversible}.`);
 		const move =
 			impact.commitsUndone.length === 0 && impact.commitsAdded.length > 0
 				? `re-applies ${impact.commitsAdded.length} commit${impact.commitsAdded.length === 1 ? '' : 's'}`
 				: `undoes ${impact.commitsUndone.length} commit${impact.commitsUndone.length === 1 ? '' : 's'}`;
-		return `target ${target.shortHash} "${target.subject}": ${move}, ${impact.files.length} file${impact.files.length === 1 ? '' : 's'} change`;
+		return `target ${target.shortHash} "${target.subject}": ${move}, ${impact.files.length} file${impact.files.length === 1 ? '' : 's'} change${plan ? `; ${describePlan(plan)}` : ''}`;
 	},
 };

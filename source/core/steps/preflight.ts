@@ -4,7 +4,8 @@
  * (information_schema) against the free space of the backup dir's filesystem, before anything starts.
  */
 import {inDir, joinCommands, remotePath, sh} from '../command.js';
-import {configuredPassword, dataBytes, databaseCredentials, myCnfCommand} from '../database.js';
+import {configuredPassword, databaseCredentials, myCnfCommand, readDatabaseState, type DatabaseState} from '../database.js';
+import {foundFromCommand, foundFromFiles, preflightMigrationCommands, readMigrationFiles} from '../migrations/found.js';
 import {UserError} from '../errors.js';
 import {STATUS, statusDigest} from '../git-commands.js';
 import {appDir, backupDir} from '../paths.js';
@@ -46,13 +47,14 @@ function preflightCommands(view: PlanView): PlannedCommand[] {
 		),
 		// The password for the size estimate (and the backup), when the config names none: sent ahead.
 		...(view.config.database && configuredPassword(view.config.database) === undefined ? [myCnfCommand()] : []),
+		...preflightMigrationCommands(view),
 		...(view.config.database
 			? [
 					describedCommand(
-						'estimate',
+						'read-database',
 						'database',
-						'estimate the size of the dump',
-						`SELECT SUM(DATA_LENGTH) FROM information_schema.TABLES WHERE TABLE_SCHEMA = '${view.config.database.name}' (through the SSH tunnel)`,
+						'estimate the size of the dump and read the migration revision',
+						`SELECT SUM(DATA_LENGTH) FROM information_schema.TABLES WHERE TABLE_SCHEMA = '${view.config.database.name}'; SELECT version_num FROM ${view.config.migrations.versionTable} (when the app has migrations; through the SSH tunnel)`,
 					),
 				]
 			: []),
@@ -91,18 +93,30 @@ export function parseInspect(stdout: string): ServerState {
 	};
 }
 
-/** Checks the backup will fit: refuses (exit 3) when it cannot, warns when it is tight. */
-async function checkBackupSpace(context: StepContext, state: ServerState): Promise<string> {
+/** The database's size and revision, in one session, as far as this run needs them. */
+async function readDatabase(context: StepContext, state: ServerState, migrations: boolean): Promise<(DatabaseState & {unreadable?: string}) | undefined> {
 	const database = context.config.database;
-	if (!database || state.backupFreeKb === null || context.flags.skipBackupReason !== undefined) return '';
+	const size = database !== undefined && state.backupFreeKb !== null && context.flags.skipBackupReason === undefined;
+	if (!database || (!size && !migrations)) return undefined;
 	const credentials = configuredPassword(database) ?? (await databaseCredentials(context));
-	let data: number;
+	const wanted = {size, ...(migrations ? {versionTable: context.config.migrations.versionTable} : {})};
 	try {
-		data = await context.record('estimate', () => dataBytes(context.host(), database, credentials.password));
+		return await context.record('read-database', () => readDatabaseState(context.host(), database, credentials.password, wanted));
 	} catch (error) {
-		context.note('warning', `Could not estimate the database's size (${(error as Error).message}); the backup's space is checked as it is written.`);
-		return '';
+		// The backup finds out too (with its own hints); without the revision the migrate step refuses.
+		const reason = (error as Error).message;
+		context.note(
+			'warning',
+			`Could not read the database (${reason}): ${size ? 'the backup’s space is checked as it is written' : ''}${size && migrations ? '; ' : ''}${migrations ? 'no migration plan can be made' : ''}.`,
+		);
+		return {unreadable: reason};
 	}
+}
+
+/** Checks the backup will fit: refuses (exit 3) when it cannot, warns when it is tight. */
+function checkBackupSpace(context: StepContext, state: ServerState, data: number | undefined): string {
+	const database = context.config.database;
+	if (!database || state.backupFreeKb === null || data === undefined) return '';
 	const free = state.backupFreeKb * 1024;
 	const estimate = Math.round(data * COMPRESSED_SHARE);
 	const where = `${database.backupDir} (filesystem ${state.backupFilesystem || 'unknown'})`;
@@ -125,9 +139,9 @@ export const preflightStep: StepDefinition = {
 	purpose: 'Reads where the server is now (HEAD, branch, working tree, free space) and checks the backup will fit, before anything changes.',
 	interruptible: true,
 	reads: ['fromHead', 'target'],
-	writes: ['fromHead', 'fromBranch', 'appDir', 'statusDigestBefore', 'backupSpace'],
+	writes: ['fromHead', 'fromBranch', 'appDir', 'statusDigestBefore', 'backupSpace', 'migrationsFound'],
 	commands: preflightCommands,
-	sendAhead: ['inspect', 'read-my-cnf'],
+	sendAhead: ['inspect', 'read-my-cnf', 'migrations'],
 	async run(context: StepContext) {
 		const state = parseInspect((await context.run('inspect', {stream: false})).stdout);
 		if (!/^[0-9a-f]{40,64}$/.test(state.head))
@@ -158,7 +172,18 @@ export const preflightStep: StepDefinition = {
 				'package.json has a build script and dist/ is gitignored, but no build commands are configured: the reset will not update the built assets.',
 			);
 		}
-		const space = await checkBackupSpace(context, state);
+		const files = await readMigrationFiles(context);
+		const databaseState = await readDatabase(context, state, files !== undefined);
+		const space = checkBackupSpace(context, state, databaseState?.bytes);
+		const found = files
+			? foundFromFiles(
+					context,
+					files,
+					databaseState?.revisions ?? [],
+					databaseState?.unreadable ? `the database’s revision could not be read (${databaseState.unreadable})` : undefined,
+				)
+			: await foundFromCommand(context);
+		if (found) context.setFacts({migrationsFound: found});
 		const entries = parseStatusZ(state.statusRaw);
 		const tracked = entries.filter(entry => !entry.untracked).length;
 		const untracked = entries.length - tracked;
@@ -167,6 +192,7 @@ export const preflightStep: StepDefinition = {
 				? 'working tree clean'
 				: `${tracked} uncommitted change${tracked === 1 ? '' : 's'}, ${untracked} untracked file${untracked === 1 ? '' : 's'}`;
 		const disk = state.diskKb === null ? '' : `, ${(state.diskKb / 1024 / 1024).toFixed(1)} GiB free`;
-		return `HEAD ${state.head.slice(0, 7)} on ${state.branch}, ${tree}${disk}${space}`;
+		const migrations = found ? `, migrations at ${found.current.join(', ') || 'base'} (${found.kind})` : '';
+		return `HEAD ${state.head.slice(0, 7)} on ${state.branch}, ${tree}${disk}${space}${migrations}`;
 	},
 };

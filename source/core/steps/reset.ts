@@ -13,13 +13,15 @@ export const resetStep: StepDefinition = {
 	title: 'Reset',
 	purpose: 'Runs git reset --hard to the target on the server — only with a verified backup or a logged override, and never cut in half by a stop.',
 	interruptible: false,
-	reads: ['target', 'fromHead', 'backup', 'backupOverride', 'dirty', 'atRisk', 'statusDigestBefore'],
+	reads: ['target', 'fromHead', 'backup', 'backupOverride', 'dirty', 'atRisk', 'statusDigestBefore', 'remoteHeadAfter'],
 	writes: ['remoteHeadAfter', 'rollbackStartedAt'],
 	commands: (view: PlanView) => [resetCommand(view)],
 	async skip(context) {
 		if (await serverAtTarget(context)) {
 			context.setFacts({remoteHeadAfter: context.facts.target!.hash, rollbackStartedAt: context.facts.rollbackStartedAt ?? new Date().toISOString()});
-			return 'the server is already at the target (checked: HEAD equals it)';
+			return context.kind === 'resume'
+				? 'the server is already at the target (checked: HEAD equals it)'
+				: 'already reset in this run (checked: HEAD is the target)';
 		}
 		return undefined;
 	},

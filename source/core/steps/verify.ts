@@ -3,10 +3,11 @@
  * the forbidden text (retrying through the reload window), and the database fingerprint matches.
  */
 import {databaseCredentials, takeFingerprint} from '../database.js';
-import {describeDifference, diffFingerprints, isDataLoss} from '../fingerprint.js';
+import {diffFingerprints, judgeDifferences, NOTHING_EXPECTED, type ExpectedChanges} from '../fingerprint.js';
 import {formatDuration, ROLLBACK_TARGET_MS} from '../format.js';
 import {headCommand} from '../git-commands.js';
 import {hintFor, type HintRule} from '../hints.js';
+import {migrationPlanOf} from '../migrations/plan.js';
 import {checkSite} from '../remote/http-check.js';
 import {VerificationFailed, type CriteriaView, type PlanView, type StepContext, type StepDefinition} from '../step.js';
 import type {DatabaseConfig} from '../config/schema.js';
@@ -44,6 +45,24 @@ function verifyCommands(view: PlanView): PlannedCommand[] {
 }
 
 const VERIFY_HINTS: readonly HintRule[] = [
+	{
+		id: 'schema-ahead',
+		title: 'the schema is ahead of the code',
+		pattern: /the schema was not migrated/,
+		severity: 'error',
+		advice: () =>
+			'The rollback crossed migrations, but the schema stayed where the newer code left it, and the old code fails against it. ' +
+			'Migrate it down (rewind brings the downgrade scripts back from the commit rolled back from, for that run only), or restore the backup.',
+		fix: config =>
+			config.database && config.migrations.kind === 'none'
+				? {
+						id: 'enable-migrations',
+						label: 'Turn the schema migrations on, migrate down now, and check again',
+						rerunFrom: 'migrate',
+						apply: current => ({...current, migrations: {...current.migrations, kind: 'auto'}}),
+					}
+				: undefined,
+	},
 	{
 		id: 'site-still-shows-marker',
 		title: 'the site still shows text that should be gone',
@@ -95,35 +114,77 @@ function siteCriteria({facts}: CriteriaView): Criterion[] {
 			id: check.kind === 'contains' ? 'site-expected' : 'site-forbidden',
 			label: check.kind === 'contains' ? `Page shows "${check.text}"` : `Page no longer shows "${check.text}"`,
 			status: check.ok ? 'pass' : 'fail',
-			detail: check.ok ? (check.kind === 'contains' ? 'present' : 'absent') : check.kind === 'contains' ? 'missing' : 'still present',
+			// Without a 200 there was no page to read: the text was not checked.
+			detail:
+				http.finalStatus !== 200
+					? 'not checked: no page (the site did not answer 200)'
+					: check.ok
+						? check.kind === 'contains'
+							? 'present'
+							: 'absent'
+						: check.kind === 'contains'
+							? 'missing'
+							: 'still present',
 		})),
 	];
 }
 
-function databaseCriteria({config, facts}: CriteriaView): Criterion[] {
+function databaseCriteria(view: CriteriaView): Criterion[] {
+	const {config, facts} = view;
 	const {fingerprintBefore: before, fingerprintAfter: after} = facts;
+	const label = 'Database intact';
 	if (before && after) {
 		const differences = diffFingerprints(before, after);
-		const loss = differences.some(isDataLoss);
-		const detail =
-			differences.length === 0
-				? `database unchanged (${after.tables.length} tables: schema, row counts and checksums equal)`
-				: differences.map(describeDifference).join('; ');
-		return [{id: 'database', label: 'Database intact', status: differences.length === 0 ? 'pass' : loss ? 'fail' : 'warn', detail}];
+		if (differences.length === 0)
+			return [{id: 'database', label, status: 'pass', detail: `database unchanged (${after.tables.length} tables: schema, row counts and checksums equal)`}];
+		const {failures, expectedChanges: changes, warnings} = judgeDifferences(differences, expectedChanges(view));
+		if (failures.length > 0) return [{id: 'database', label, status: 'fail', detail: [...failures, ...warnings].join('; ')}];
+		if (facts.migrationRestore)
+			return [{id: 'database', label, status: 'warn', detail: `restored the backup of ${facts.migrationRestore.takenAt}: ${changes.join('; ')}`}];
+		const migrated = changes.length > 0 ? `the migrations’ changes: ${changes.join('; ')}` : '';
+		if (warnings.length > 0) return [{id: 'database', label, status: 'warn', detail: [...warnings, ...(migrated ? [migrated] : [])].join('; ')}];
+		return [{id: 'database', label, status: 'pass', detail: `data unchanged in the tables the migrations did not touch; ${migrated}`}];
 	}
 	if (!config.database?.fingerprint) return [];
-	return [{id: 'database', label: 'Database intact', status: 'skip', detail: before ? 'not compared: verification did not run' : 'no fingerprint taken'}];
+	return [{id: 'database', label, status: 'skip', detail: before ? 'not compared: verification did not run' : 'no fingerprint taken'}];
 }
 
-/** The fingerprint after the rollback against the one taken with the backup: failures for data lost. */
+/** What the migrations of this run were expected to change in the database. */
+function expectedChanges(view: Pick<PlanView, 'config' | 'facts'>): ExpectedChanges {
+	const {facts} = view;
+	if (facts.migrationRestore) return {...NOTHING_EXPECTED, restored: true};
+	if (!facts.migrated) return NOTHING_EXPECTED;
+	const plan = migrationPlanOf(facts);
+	// Down: what the undone migrations' upgrades touched. Up (an undo): what the migrations run again touch.
+	const moved = facts.migrated.how === 'downgrade' ? plan?.undo : plan?.redo;
+	return {
+		tables: new Set([view.config.migrations.versionTable, ...(moved ?? []).flatMap(migration => migration.touches)]),
+		unknownTables: moved === undefined || moved.some(migration => migration.touchesUnknown),
+		restored: false,
+	};
+}
+
+/**
+ * The fingerprint after the rollback against the one taken with the backup: data lost in a table
+ * no undone migration touched fails; the migrations' own changes are listed; the revision must be
+ * the target's.
+ */
 async function compareDatabase(context: StepContext, database: DatabaseConfig, before: DatabaseFingerprint): Promise<string[]> {
 	const credentials = await databaseCredentials(context);
-	const after = await context.record('fingerprint', () => takeFingerprint(context.host(), database, credentials.password));
+	const plan = migrationPlanOf(context.facts);
+	const versionTable = context.facts.migrationsFound && plan?.kind !== 'command' ? context.config.migrations.versionTable : undefined;
+	const after = await context.record('fingerprint', () => takeFingerprint(context.host(), database, credentials.password, versionTable));
 	context.setFacts({fingerprintAfter: after});
-	const differences = diffFingerprints(before, after);
-	if (differences.some(isDataLoss)) return [`database: ${differences.filter(isDataLoss).map(describeDifference).join('; ')}`];
-	if (differences.length > 0) context.note('warning', `The database changed during the rollback: ${differences.map(describeDifference).join('; ')}.`);
-	return [];
+	const {failures, expectedChanges: changes, warnings} = judgeDifferences(diffFingerprints(before, after), expectedChanges(context));
+	if (changes.length > 0) context.note('info', `Changed by the schema migrations, as expected: ${changes.join('; ')}.`);
+	if (warnings.length > 0) context.note('warning', `The database changed during the rollback: ${warnings.join('; ')}.`);
+	// After a downgrade (or a restore) the version table must say the target's revision.
+	const moved = context.facts.migrated && context.facts.migrated.how !== 'upgrade';
+	const wrongRevision =
+		plan && moved && after.revisions && [...after.revisions].sort().join() !== [...plan.target].sort().join()
+			? [`database: the migration revision is ${after.revisions.join(', ') || 'base'}, not the target's ${plan.target.join(', ') || 'base'}`]
+			: [];
+	return [...failures.map(failure => `database: ${failure}`), ...wrongRevision];
 }
 
 export const verifyStep: StepDefinition = {
@@ -131,7 +192,17 @@ export const verifyStep: StepDefinition = {
 	title: 'Verify',
 	purpose: 'Proves the result: the server’s HEAD is the target, the site answers 200 with the right page, and the database is intact.',
 	interruptible: true,
-	reads: ['target', 'fingerprintBefore', 'rollbackStartedAt'],
+	reads: [
+		'target',
+		'fingerprintBefore',
+		'rollbackStartedAt',
+		'impact',
+		'migrated',
+		'migrationRestore',
+		'migrationOverride',
+		'migrationsFound',
+		'migrationPlan',
+	],
 	writes: ['remoteHeadAfter', 'http', 'fingerprintAfter', 'rollbackFinishedAt'],
 	commands: verifyCommands,
 	// The HEAD read travels right behind the reload's command: no round trip of its own.
@@ -174,6 +245,14 @@ export const verifyStep: StepDefinition = {
 		);
 		context.setFacts({http: {url: site.url, observations: result.observations, finalStatus: result.finalStatus, checks: result.checks}});
 		failures.push(...result.failures.filter(failure => !failure.startsWith('redirected to itself')));
+		const crossed = context.facts.impact?.files.filter(file => file.flags.includes('migration')) ?? [];
+		if (!result.ok && crossed.length > 0 && !context.facts.migrated && !context.facts.migrationOverride && context.kind !== 'undo')
+			failures.push(
+				`the schema was not migrated: the rollback crossed ${crossed.length} migration file${crossed.length === 1 ? '' : 's'} (${crossed
+					.slice(0, 3)
+					.map(file => file.path)
+					.join(', ')})`,
+			);
 
 		if (comparing) failures.push(...(await unsettled(comparing)));
 		context.setFacts({rollbackFinishedAt: new Date().toISOString()});

@@ -13,6 +13,7 @@ import type {ChangeFlag, Commit, RollbackImpact} from '../../core/types.js';
 import {TextField, useTextField} from '../components/text-field.js';
 import {useKeys} from '../key-router.js';
 import {helpLine, KEYS} from '../keys.js';
+import {MigrationPlanLines} from '../components/migration-plan.js';
 import {useTheme} from '../theme.js';
 import {useSyncReducer} from '../use-sync-reducer.js';
 import {initialPickerState, PAGE_SIZE, pickerReducer, PREFETCH_MARGIN, visibleCommits, windowStart} from './picker-state.js';
@@ -95,11 +96,14 @@ function ImpactPane({
 					.join(', ')}
 				{impact.files.length > 6 ? ', …' : ''}
 			</Text>
-			{flags.map(flag => (
-				<Text key={flag} color={theme.color('warning')} wrap="wrap">
-					⚠ {FLAG_LABELS[flag]}
-				</Text>
-			))}
+			{flags
+				.filter(flag => !(flag === 'migration' && impact.migrations))
+				.map(flag => (
+					<Text key={flag} color={theme.color('warning')} wrap="wrap">
+						⚠ {FLAG_LABELS[flag]}
+					</Text>
+				))}
+			<MigrationPlanLines plan={impact.migrations} limit={3} />
 		</Box>
 	);
 }

@@ -12,6 +12,7 @@ import type {ChangeFlag} from '../../core/types.js';
 import {TextField, useTextField} from '../components/text-field.js';
 import {useKeys} from '../key-router.js';
 import {helpLine, KEYS} from '../keys.js';
+import {MigrationPlanLines} from '../components/migration-plan.js';
 import {useTheme} from '../theme.js';
 
 type ConfirmQuestion = Extract<Question, {kind: 'confirm-reset'}>;
@@ -72,11 +73,14 @@ export function ConfirmReset({
 					<Text color={theme.color('success')}>{target.shortHash}</Text> “{target.subject}”?
 				</Text>
 				{impact && <Text>{describeMove(impact)}</Text>}
-				{flags.map(flag => (
-					<Text key={flag} color={theme.color('warning')}>
-						⚠ {FLAG_LABELS[flag]}
-					</Text>
-				))}
+				{flags
+					.filter(flag => !(flag === 'migration' && impact?.migrations))
+					.map(flag => (
+						<Text key={flag} color={theme.color('warning')}>
+							⚠ {FLAG_LABELS[flag]}
+						</Text>
+					))}
+				<MigrationPlanLines plan={impact?.migrations} />
 				<Text color={theme.color(noBackup ? 'danger' : 'success')}>Backup: {question.backupSummary}</Text>
 				{question.savedSummary && <Text color={theme.color('success')}>Saved: {question.savedSummary}</Text>}
 			</Box>

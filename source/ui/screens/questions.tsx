@@ -163,12 +163,55 @@ export function RecoverQuestion({question, onAnswer, width}: Props<'recover'>) {
 	);
 }
 
-export function OverrideReasonQuestion({onAnswer}: Props<'override-reason'>) {
+export function OverrideReasonQuestion({question, onAnswer}: Props<'override-reason'>) {
 	return (
 		<Box flexDirection="column">
-			<StatusMessage variant="warning">Resetting without a verified backup: nothing can restore the database if this goes wrong.</StatusMessage>
+			<StatusMessage variant="warning">
+				{question.warning ?? 'Resetting without a verified backup: nothing can restore the database if this goes wrong.'}
+			</StatusMessage>
 			<Text>Why? (written to the journal and the report; empty to abort)</Text>
-			<Prompt placeholder="e.g. the database was not touched by the bad deploy" onSubmit={value => onAnswer(value.trim() === '' ? null : value.trim())} />
+			<Prompt
+				placeholder={question.example ?? 'e.g. the database was not touched by the bad deploy'}
+				onSubmit={value => onAnswer(value.trim() === '' ? null : value.trim())}
+			/>
+		</Box>
+	);
+}
+
+/** No way down for the schema: what stops it, then the ways out, each with its cost. */
+export function MigrationWayOutQuestion({question, onAnswer, width}: Props<'migration-way-out'>) {
+	const theme = useTheme();
+	const target = question.target.join(', ') || 'base';
+	const choices: Array<Choice<string>> = [
+		{label: 'Abort: nothing is changed (the backup just taken stays)', value: 'abort'},
+		{label: `Reset the code only and leave the schema ahead — the old code may fail against it (you type why)`, value: 'code-only'},
+		...question.backups.slice(0, 3).map(backup => ({
+			label: `Restore the backup of ${backup.takenAt.replace('T', ' ').slice(0, 16)} UTC (at ${target}) — data written since is lost; tables made since are dropped (this run’s backup keeps them)`,
+			value: `restore:${backup.path}`,
+		})),
+	];
+	return (
+		<Box flexDirection="column" gap={1} width={width}>
+			<StatusMessage variant="error">The schema cannot be migrated down to {target}: nothing has been changed yet.</StatusMessage>
+			<Text wrap="wrap">{question.why}</Text>
+			{question.irreversible.map(migration => (
+				<Text key={migration.revision} color={theme.color('warning')} wrap="wrap">
+					{'  ✗ '}
+					{migration.revision} {migration.message}: {migration.irreversible}
+				</Text>
+			))}
+			{question.backups.length === 0 && (
+				<Text color={theme.color('muted')} wrap="wrap">
+					No earlier backup taken at {target} is on the server (each backup records the revision it was taken at).
+				</Text>
+			)}
+			<Text>What now?</Text>
+			<Choices
+				choices={choices}
+				onAnswer={value =>
+					onAnswer(value.startsWith('restore:') ? {choice: 'restore', path: value.slice('restore:'.length)} : {choice: value as 'abort' | 'code-only'})
+				}
+			/>
 		</Box>
 	);
 }

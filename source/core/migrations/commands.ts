@@ -1,0 +1,68 @@
+/**
+ * The server commands that move the schema: the framework's downgrade (or upgrade, for an undo)
+ * to a revision, in app.dir with the configured environment. The operator's command runs as
+ * written; the revision is a value and is quoted.
+ */
+import {inDir, joinCommands, operatorShell, operatorTemplate, placeholder, sh, type Placeholder, type ShellCommand} from '../command.js';
+import type {Config} from '../config/schema.js';
+import {appDir} from '../paths.js';
+import type {PlanView} from '../step.js';
+import type {MigrationKind} from '../types.js';
+
+/** `export 'NAME=value'` for each configured variable, then the command. */
+export function withEnvironment(config: Config, command: ShellCommand): ShellCommand {
+	const exports = Object.entries(config.migrations.env).map(([name, value]) => sh`export ${`${name}=${value}`}`);
+	return exports.length === 0 ? command : joinCommands([...exports, command], '; ');
+}
+
+/** How the framework is run: the configured command, else `flask db` (Flask-Migrate) or `alembic`. */
+export function frameworkCommand(config: Config, kind: MigrationKind): string {
+	return config.migrations.command ?? (kind === 'flask-migrate' ? 'flask db' : 'alembic');
+}
+
+/** The revision argument: Alembic's `base` when the target has no migrations; one head (several are refused before). */
+export function revisionArgument(target: readonly string[] | undefined): string | Placeholder {
+	if (target === undefined) return placeholder('target revision');
+	return target.length === 0 ? 'base' : target.join(' ');
+}
+
+/**
+ * The framework's downgrade or upgrade. `scriptsFrom` brings version files back from a commit for
+ * the run (after the reset, the scripts of the revisions to undo are gone) and removes them after.
+ */
+export function migrateCommand(
+	view: PlanView,
+	kind: MigrationKind,
+	action: 'downgrade' | 'upgrade',
+	revision: string | Placeholder,
+	scriptsFrom?: {readonly commit: string; readonly files: readonly string[]},
+): ShellCommand {
+	const {config} = view;
+	const run =
+		kind === 'command'
+			? operatorTemplate(config.migrations[action]!, {revision})
+			: action === 'downgrade'
+				? sh`${operatorShell(frameworkCommand(config, kind))} downgrade ${revision}`
+				: sh`${operatorShell(frameworkCommand(config, kind))} upgrade ${revision}`;
+	const migrate = withEnvironment(config, run);
+	if (!scriptsFrom || scriptsFrom.files.length === 0) return inDir(appDir(view), migrate);
+	return inDir(
+		appDir(view),
+		joinCommands(
+			[
+				sh`set --; for f in ${scriptsFrom.files}; do if [ ! -e "$f" ]; then git show ${`${scriptsFrom.commit}:`}"$f" > "$f" || exit 5; set -- "$@" "$f"; fi; done`,
+				sh`( ${migrate} ); r=$?; rm -f -- "$@"; exit $r`,
+			],
+			'\n',
+		),
+	);
+}
+
+/** The operator's own commands (kind command): the database's revision, and the one the target expects. */
+export function currentRevisionCommand(view: PlanView): ShellCommand {
+	return inDir(appDir(view), withEnvironment(view.config, sh`${operatorShell(view.config.migrations.current!)}`));
+}
+
+export function targetRevisionCommand(view: PlanView, commit: string | Placeholder): ShellCommand {
+	return inDir(appDir(view), withEnvironment(view.config, operatorTemplate(view.config.migrations.target!, {commit})));
+}

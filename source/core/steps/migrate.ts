@@ -1,0 +1,244 @@
+/**
+ * Migrate down: after the verified backup and before the reset (while the downgrade scripts still
+ * exist), the framework's downgrade to the target's head revision, its output streamed, then the
+ * database's revision checked. Gated by the verified backup, like the reset; never cut in half by
+ * a stop. A migration that cannot be undone stops it before anything runs, with the ways out.
+ * Migrate up (an undo): the upgrade back to the revision the rollback started from, after the reset.
+ */
+import {configuredPassword, databaseCredentials, readDatabaseState} from '../database.js';
+import {OperatorAborted, UserError} from '../errors.js';
+import {hintFor, type HintRule} from '../hints.js';
+import {migrateCommand, revisionArgument, currentRevisionCommand} from '../migrations/commands.js';
+import {describePlan, migrationPlanOf} from '../migrations/plan.js';
+import {planAfterThePick} from '../migrations/target-plan.js';
+import {backupsAt, describeBackupAge, refusalText, restoreBackup} from '../migrations/way-out.js';
+import type {CriteriaView, PlanView, StepContext, StepDefinition} from '../step.js';
+import {describedCommand, EXIT, serverCommand, type Criterion, type MigrationKind, type MigrationPlan, type PlannedCommand} from '../types.js';
+
+const sameRevisions = (a: readonly string[], b: readonly string[]) => [...a].sort().join(',') === [...b].sort().join(',');
+const revisions = (list: readonly string[]) => list.join(', ') || 'base';
+
+function planOf(view: Pick<PlanView, 'facts'>): MigrationPlan | undefined {
+	return migrationPlanOf(view.facts);
+}
+
+/** After the reset (a re-run from here), the scripts of the revisions to undo come back from the commit rolled back from. */
+function scriptsFrom(view: PlanView, plan: MigrationPlan | undefined) {
+	const {facts} = view;
+	if (!plan || !facts.fromHead || !facts.target || facts.remoteHeadAfter !== facts.target.hash) return undefined;
+	const files = plan.undo.flatMap(step => facts.migrationsFound?.migrations.find(migration => migration.revision === step.revision)?.file ?? []);
+	return {commit: facts.fromHead, files};
+}
+
+/** The database's revision(s) now: from the version table, or the operator's command. */
+async function readRevisions(context: StepContext, kind: MigrationKind): Promise<string[]> {
+	if (kind === 'command') {
+		const command = serverCommand('revision', 'read the database’s migration revision (migrations.current)', currentRevisionCommand(context));
+		const line = (await context.runPlanned(command, {stream: false})).stdout.trim().split('\n').at(-1)?.trim() ?? '';
+		return line === '' ? [] : [line];
+	}
+	const database = context.config.database!;
+	const credentials = configuredPassword(database) ?? (await databaseCredentials(context));
+	const state = await context.record('revision', () =>
+		readDatabaseState(context.host(), database, credentials.password, {versionTable: context.config.migrations.versionTable}),
+	);
+	return [...(state.revisions ?? [])];
+}
+
+/** How the revision is read after the migration: the version table, or the operator's command. */
+function revisionRead(view: PlanView, kind: MigrationKind): PlannedCommand {
+	return kind === 'command'
+		? serverCommand('revision', 'read the database’s migration revision', currentRevisionCommand(view))
+		: describedCommand(
+				'revision',
+				'database',
+				'read the database’s migration revision',
+				`SELECT version_num FROM ${view.config.migrations.versionTable} (through the SSH tunnel)`,
+			);
+}
+
+function downCommands(view: PlanView): PlannedCommand[] {
+	const plan = planOf(view);
+	// Before preflight has looked, the configured kind (Alembic until the folder says Flask-Migrate).
+	const configured = view.config.migrations.kind;
+	const kind =
+		plan?.kind ??
+		view.facts.migrationsFound?.kind ??
+		(configured === 'none' || !view.config.database ? undefined : configured === 'auto' ? 'alembic' : configured);
+	if (!kind) return [];
+	const to = revisionArgument(plan?.target);
+	return [
+		serverCommand(
+			'downgrade',
+			`migrate the schema down to the target’s revision (${kind})`,
+			migrateCommand(view, kind, 'downgrade', to, scriptsFrom(view, plan)),
+		),
+		revisionRead(view, kind),
+		// Only on the way out through an earlier backup (an irreversible migration).
+		describedCommand(
+			'read-tables',
+			'database',
+			'list the tables before restoring an earlier backup',
+			'SELECT TABLE_NAME FROM information_schema.TABLES (through the SSH tunnel)',
+		),
+	];
+}
+
+const MIGRATE_HINTS: readonly HintRule[] = [
+	{
+		id: 'migration-irreversible',
+		title: 'a migration on the way down cannot be undone',
+		pattern: /cannot be undone|downgrade\(\) (raises|is empty)/,
+		severity: 'error',
+		advice: () =>
+			'Its downgrade() raises or does nothing: code cannot put back what it changed. Restore a backup taken at the target’s revision (data written since is lost), ' +
+			'or reset the code only if the old code copes with the newer schema.',
+	},
+	{
+		id: 'migration-no-plan',
+		title: 'the way down for the schema cannot be worked out',
+		pattern: /no plan could be made|migration heads/,
+		severity: 'error',
+		advice: () =>
+			'The version files and the database do not agree (a revision no file declares, a broken chain, several heads). Check `flask db history` / `alembic history` on the server.',
+	},
+];
+
+/** No way down (irreversible, no plan, several heads): the operator picks a way out, or a run without a terminal refuses. */
+async function wayOut(context: StepContext, plan: MigrationPlan, why: string): Promise<string> {
+	const irreversible = plan.undo.filter(migration => migration.irreversible);
+	const hint = hintFor(MIGRATE_HINTS, irreversible.length > 0 ? 'migration-irreversible' : 'migration-no-plan', context.config, context.hintContext);
+	if (hint) context.hint(hint);
+	context.setFacts({migrationBlocked: why});
+	const backups = await backupsAt(context, plan.target);
+	const answer = await context.ask({kind: 'migration-way-out', why, irreversible, target: plan.target, backups, refusal: refusalText(plan, why, backups)});
+	if (answer.choice === 'abort') throw new OperatorAborted(`the schema was not migrated down (${why})`);
+	if (answer.choice === 'code-only') {
+		const reason = (
+			await context.ask({
+				kind: 'override-reason',
+				warning: `Resetting the code only: the schema stays at ${revisions(plan.current)}, ahead of the code, which may fail against it.`,
+				example: 'e.g. the new columns are only added, the old code ignores them',
+			})
+		)?.trim();
+		if (!reason) throw new OperatorAborted('no reason was given to leave the schema ahead');
+		context.setFacts({migrationOverride: {reason, at: new Date().toISOString()}});
+		context.note('warning', `The schema stays at ${revisions(plan.current)}, ahead of the code (override: ${reason}). The old code may fail against it.`);
+		return `schema left at ${revisions(plan.current)} (override: ${reason})`;
+	}
+	const backup = backups.find(candidate => candidate.path === answer.path);
+	if (!backup) throw new UserError(`${answer.path} is not an earlier backup at the target's revision.`, EXIT.refused);
+	context.note('warning', `Restoring ${backup.path} (${describeBackupAge(backup)}): data written since then is lost; this run's backup keeps it.`);
+	const dropped = await restoreBackup(context, backup);
+	if (dropped.length > 0) context.note('info', `Dropped before the restore (not in that backup): ${dropped.join(', ')}.`);
+	const now = await readRevisions(context, plan.kind);
+	if (!sameRevisions(now, plan.target)) throw new Error(`after the restore the database is at ${revisions(now)}, not ${revisions(plan.target)}`);
+	context.setFacts({
+		migrationRestore: {path: backup.path, takenAt: backup.takenAt},
+		migrated: {from: plan.current, to: now, how: 'restore', at: new Date().toISOString()},
+	});
+	return `restored ${backup.path}: the schema is at ${revisions(now)}`;
+}
+
+export const migrateDownStep: StepDefinition = {
+	id: 'migrate',
+	title: 'Migrate down',
+	purpose: 'Runs the schema migrations down to the target’s revision — after the verified backup, before the reset, while the down scripts still exist.',
+	interruptible: false,
+	reads: ['impact', 'migrationsFound', 'backup', 'backupOverride', 'fromHead', 'target', 'remoteHeadAfter'],
+	writes: ['migrated', 'migrationOverride', 'migrationRestore', 'migrationsFound', 'migrationPlan', 'migrationBlocked'],
+	commands: downCommands,
+	hints: MIGRATE_HINTS,
+	async skip(context) {
+		// Run again after the reset, with migrations turned on by a fix: the plan is made now.
+		if (!planOf(context) && context.facts.remoteHeadAfter !== undefined) {
+			const late = await planAfterThePick(context);
+			if (late) context.setFacts({migrationsFound: late.found, migrationPlan: late.plan});
+		}
+		const plan = planOf(context);
+		if (!plan) return context.facts.migrationsFound ? 'the target’s migrations were not read' : 'no migrations in this app';
+		if (plan.undo.length === 0 && !plan.problem) return `the database is already at the target’s revision (${revisions(plan.target)})`;
+		return undefined;
+	},
+	async run(context: StepContext) {
+		const plan = planOf(context)!;
+		const {facts, config} = context;
+		if (config.database && !facts.backup?.verified && !facts.backupOverride)
+			throw new UserError('Refusing to migrate the schema down: there is no verified backup of the database and no override was given.', EXIT.refused);
+		const irreversible = plan.undo.filter(migration => migration.irreversible);
+		const why = plan.problem
+			? `no plan could be made (${plan.problem})`
+			: plan.target.length > 1
+				? `the target has ${plan.target.length} migration heads (${plan.target.join(', ')}); downgrade to each by hand`
+				: irreversible.length > 0
+					? `${irreversible.map(migration => `${migration.revision} (${migration.message}): ${migration.irreversible}`).join('; ')}`
+					: undefined;
+		if (why) return wayOut(context, plan, why);
+		await context.run('downgrade');
+		const now = await readRevisions(context, plan.kind);
+		if (!sameRevisions(now, plan.target))
+			throw new Error(`after the downgrade the database is at ${revisions(now)}, not the target's ${revisions(plan.target)}`);
+		context.setFacts({migrated: {from: plan.current, to: now, how: 'downgrade', at: new Date().toISOString()}});
+		return `${describePlan(plan).replace(/^migrations: /, '')}: ${revisions(plan.current)} → ${revisions(now)}`;
+	},
+	criteria: schemaCriteria,
+};
+
+function schemaCriteria({facts, stateOf}: CriteriaView): Criterion[] {
+	const plan = planOf({facts});
+	const label = 'Database schema at the target’s revision';
+	if (!plan) return facts.migrationsFound ? [{id: 'schema', label, status: 'skip', detail: 'no plan'}] : [];
+	const {state, summary} = stateOf('migrate');
+	if (facts.migrationRestore)
+		return [{id: 'schema', label, status: 'warn', detail: `restored the backup of ${facts.migrationRestore.takenAt}: data written since is lost`}];
+	if (facts.migrationOverride)
+		return [{id: 'schema', label, status: 'warn', detail: `left at ${revisions(plan.current)} by the operator: ${facts.migrationOverride.reason}`}];
+	if (facts.migrated) return [{id: 'schema', label, status: 'pass', detail: `${revisions(facts.migrated.from)} → ${revisions(facts.migrated.to)}`}];
+	if (state === 'skipped') return [{id: 'schema', label, status: plan.undo.length === 0 ? 'pass' : 'skip', detail: summary ?? 'skipped'}];
+	if (state === 'failed' && facts.migrationBlocked)
+		return [{id: 'schema', label, status: 'fail', detail: `not migrated, nothing changed: ${facts.migrationBlocked}`}];
+	return [{id: 'schema', label, status: state === 'failed' ? 'fail' : 'skip', detail: state === 'failed' ? 'the downgrade failed' : 'not reached'}];
+}
+
+/** The undo's upgrade: back to the revision the rollback started from, once the code (and its scripts) is back. */
+export const migrateUpStep: StepDefinition = {
+	id: 'migrate-up',
+	title: 'Migrate up',
+	purpose: 'Runs the schema migrations back up to the revision the rollback started from, now that the newer code (and its upgrade scripts) is back.',
+	interruptible: false,
+	reads: ['undoOf', 'migrationsFound'],
+	writes: ['migrated'],
+	commands: view => {
+		const kind = view.facts.undoOf?.migrations?.kind;
+		const to = view.facts.undoOf?.migrations?.from;
+		return kind && to
+			? [
+					serverCommand('upgrade', `migrate the schema back up (${kind})`, migrateCommand(view, kind, 'upgrade', revisionArgument(to))),
+					revisionRead(view, kind),
+				]
+			: [];
+	},
+	skip(context) {
+		const undo = context.facts.undoOf?.migrations;
+		if (!undo) return 'the rollback did not migrate the schema';
+		if (sameRevisions(context.facts.migrationsFound?.current ?? [], undo.from)) return `the database is already at ${revisions(undo.from)}`;
+		return undefined;
+	},
+	async run(context: StepContext) {
+		const undo = context.facts.undoOf!.migrations!;
+		await context.run('upgrade');
+		const now = await readRevisions(context, undo.kind);
+		if (!sameRevisions(now, undo.from)) throw new Error(`after the upgrade the database is at ${revisions(now)}, not ${revisions(undo.from)}`);
+		context.setFacts({migrated: {from: context.facts.migrationsFound?.current ?? [], to: now, how: 'upgrade', at: new Date().toISOString()}});
+		return `schema back at ${revisions(now)}`;
+	},
+	criteria({facts, stateOf}) {
+		const undo = facts.undoOf?.migrations;
+		if (!undo) return [];
+		const label = 'Database schema back where the rollback started';
+		const {state, summary} = stateOf('migrate-up');
+		if (facts.migrated) return [{id: 'schema', label, status: 'pass', detail: `${revisions(facts.migrated.from)} → ${revisions(facts.migrated.to)}`}];
+		if (state === 'skipped') return [{id: 'schema', label, status: 'pass', detail: summary ?? 'already there'}];
+		return [{id: 'schema', label, status: state === 'failed' ? 'fail' : 'skip', detail: state === 'failed' ? 'the upgrade failed' : 'not reached'}];
+	},
+};
