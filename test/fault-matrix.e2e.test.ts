@@ -207,8 +207,8 @@ describe.runIf(canRun('fault matrix', ['sshd', 'mariadb']))('fault matrix', () =
 			const config = await setUp();
 			const cut = cutDuring('verify', 'head');
 			const run = await runEngine(config, event => {
-				// Slow only verify's own `git rev-parse HEAD`, so the cut lands while it runs.
-				if (event.type === 'step-started' && event.stepId === 'verify') faults.slow('git-rev-parse-head');
+				// Slow only verify's own `git rev-parse HEAD` (sent ahead behind the reload's command), so the cut lands while it runs.
+				if (event.type === 'step-started' && event.stepId === 'reload') faults.slow('git-rev-parse-head');
 				cut(event);
 			});
 			expectCutRecorded(run, 'verify');
@@ -454,7 +454,8 @@ describe.runIf(canRun('fault matrix', ['sshd', 'mariadb']))('fault matrix', () =
 
 		it('remote process death :: backup :: the backup’s shell SIGKILLed on the server: the step fails within 30 s, no dump left, the password in no file, lock released', async () => {
 			const config = await setUp();
-			faults.slow('mysqldump');
+			// Long enough for the dump's process to be found and killed on a loaded machine.
+			faults.slow('mysqldump', 6);
 			let killedAt = 0;
 			let failedAt = 0;
 			let duringBackup: string[] | undefined;

@@ -93,7 +93,7 @@ describe.runIf(canRun('schema migrations end to end', ['sshd', 'mariadb', 'flask
 			expect(report).toContain(`undone: \`${REVISIONS.sessions}\` create sessions`);
 			expect(report).toContain(`undone: \`${REVISIONS.rename}\` rename players.name to display_name`);
 			expect(report).toMatch(/players: schema changed \(− display_name varchar\(80\) not null, \+ name varchar\(80\) not null\)/);
-			expect(report).toMatch(/\| Database schema at the target’s revision \| ✓ \| 4c0e6f3b8d24 → 2a8e4c1f6d02 \|/);
+			expect(report).toMatch(/\| Schema at the target’s revision \| ✓ \| 4c0e6f3b8d24 → 2a8e4c1f6d02 \|/);
 
 			// Undo: the code comes back, and the schema is migrated back up to where the rollback started.
 			const undo = undoRequest(rollback, result)!;

@@ -60,7 +60,7 @@ export function resetCommand(view: PlanView): PlannedCommand {
 		lines.push(guard(sh`[ "$(${saved})" = ${facts.atRisk.digest} ]`, 'files saved before the reset changed since'));
 	}
 	// HEAD as the reset left it, in the same round trip (on stderr, for the step, not the log).
-	lines.push(sh`git reset --hard ${target} && printf 'rewind: head=%s\n' "$(git rev-parse HEAD)" >&2`);
+	lines.push(sh`git reset --hard ${target} && printf 'rewind: head=%s\\n' "$(git rev-parse HEAD)" >&2`);
 	const headline = `cd ${appDir(view).toString()} && git reset --hard ${typeof target === 'string' ? target : '<target>'} (guarded: HEAD, working tree${facts.atRisk?.files.length ? ', saved files' : ''} unchanged)`;
 	return serverCommand('reset', 'reset the checkout to the target commit', joinCommands(lines, '\n'), headline);
 }

@@ -37,6 +37,8 @@ export type Question =
 			readonly backupSummary: string;
 			/** Where untracked/ignored files the reset would overwrite were saved. */
 			readonly savedSummary?: string;
+			/** The schema's downgrade, run before the reset (the very command). */
+			readonly migrateFirst?: string;
 	  }
 	| {readonly kind: 'dirty-tree'; readonly files: readonly string[]}
 	| {readonly kind: 'stale-lock'; readonly holder: LockHolder; readonly ageMinutes: number}

@@ -79,12 +79,15 @@ export async function startMariaDb(options: {parentDir?: string} = {}): Promise<
 	const data = path.join(dir, 'data');
 	const socket = path.join(dir, 'mysqld.sock');
 	const log = path.join(dir, 'error.log');
+	// Its own temp dir: servers set up at the same moment (parallel tests) otherwise collide in /tmp.
+	const tmp = path.join(dir, 'tmp');
 	mkdirSync(data);
+	mkdirSync(tmp);
 	const asRoot = process.getuid?.() === 0;
 	const user = os.userInfo().username;
 	const install = spawnSync(
 		binaries.install,
-		['--no-defaults', `--datadir=${data}`, '--auth-root-authentication-method=socket', '--skip-test-db', `--user=${user}`],
+		['--no-defaults', `--datadir=${data}`, '--auth-root-authentication-method=socket', '--skip-test-db', `--user=${user}`, `--tmpdir=${tmp}`],
 		{encoding: 'utf8', timeout: 120_000},
 	);
 	if (install.status !== 0) {
@@ -102,6 +105,7 @@ export async function startMariaDb(options: {parentDir?: string} = {}): Promise<
 			`port=${port}`,
 			'bind-address=127.0.0.1',
 			`pid-file=${path.join(dir, 'mysqld.pid')}`,
+			`tmpdir=${tmp}`,
 			`log-error=${log}`,
 			'skip-log-bin',
 			'innodb-buffer-pool-size=64M',

@@ -29,13 +29,17 @@ export class Faults {
 			'',
 		].join('\n');
 		writeFileSync(path.join(this.shims, 'git'), gitShim);
-		writeFileSync(path.join(this.shims, 'mysqldump'), `#!/bin/sh\n[ -e ${this.#control}/mysqldump ] && sleep ${seconds}\nexec ${REAL.mysqldump} "$@"\n`);
+		// The control file may name its own delay (slow(command, seconds)); empty means the default.
+		writeFileSync(
+			path.join(this.shims, 'mysqldump'),
+			`#!/bin/sh\nif [ -e ${this.#control}/mysqldump ]; then d=$(cat ${this.#control}/mysqldump); sleep "\${d:-${seconds}}"; fi\nexec ${REAL.mysqldump} "$@"\n`,
+		);
 		chmodSync(path.join(this.shims, 'git'), 0o755);
 		chmodSync(path.join(this.shims, 'mysqldump'), 0o755);
 	}
 
-	slow(command: SlowCommand): void {
-		writeFileSync(path.join(this.#control, command), '');
+	slow(command: SlowCommand, seconds?: number): void {
+		writeFileSync(path.join(this.#control, command), seconds === undefined ? '' : String(seconds));
 	}
 
 	/** A tee that may write at most `kb` KiB to a file (ulimit -f), as a quota would stop it. */

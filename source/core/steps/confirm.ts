@@ -5,12 +5,21 @@
 import {OperatorAborted} from '../errors.js';
 import {formatBytes} from '../format.js';
 import {resetCommand, serverAtTarget} from '../git-commands.js';
+import {migrateCommand, revisionArgument} from '../migrations/commands.js';
+import {migrationPlanOf} from '../migrations/plan.js';
 import {GoBack, type StepContext, type StepDefinition} from '../step.js';
 
 export function backupSummary(context: Pick<StepContext, 'facts' | 'config'>): string {
 	if (context.facts.backup?.verified) return `verified backup ${context.facts.backup.path} (${formatBytes(context.facts.backup.bytes)})`;
 	if (context.facts.backupOverride) return `NO BACKUP (overridden: ${context.facts.backupOverride.reason})`;
 	return context.config.database ? 'no verified backup' : 'no database configured';
+}
+
+/** The downgrade the migrate step will run before the reset, when it has one to run. */
+function migrationFirst(context: StepContext): {migrateFirst?: string} {
+	const plan = migrationPlanOf(context.facts);
+	if (!plan || plan.undo.length === 0 || plan.problem || plan.target.length > 1 || plan.undo.some(migration => migration.irreversible)) return {};
+	return {migrateFirst: migrateCommand(context, plan.kind, 'downgrade', revisionArgument(plan.target)).display};
 }
 
 export const confirmStep: StepDefinition = {
@@ -41,6 +50,7 @@ export const confirmStep: StepDefinition = {
 			target,
 			...(context.facts.impact ? {impact: context.facts.impact} : {}),
 			backupSummary: backupSummary(context),
+			...migrationFirst(context),
 			...(atRisk?.archive
 				? {savedSummary: `${atRisk.files.length} untracked/ignored file${atRisk.files.length === 1 ? '' : 's'} the target tracks saved to ${atRisk.archive}`}
 				: {}),

@@ -15,6 +15,7 @@ import {backupsAt, describeBackupAge, refusalText, restoreBackup} from '../migra
 import type {CriteriaView, PlanView, StepContext, StepDefinition} from '../step.js';
 import {describedCommand, EXIT, serverCommand, type Criterion, type MigrationKind, type MigrationPlan, type PlannedCommand} from '../types.js';
 
+const utcMinute = (iso: string) => `${iso.slice(0, 16).replace('T', ' ')} UTC`;
 const sameRevisions = (a: readonly string[], b: readonly string[]) => [...a].sort().join(',') === [...b].sort().join(',');
 const revisions = (list: readonly string[]) => list.join(', ') || 'base';
 
@@ -186,11 +187,11 @@ export const migrateDownStep: StepDefinition = {
 
 function schemaCriteria({facts, stateOf}: CriteriaView): Criterion[] {
 	const plan = planOf({facts});
-	const label = 'Database schema at the target’s revision';
+	const label = 'Schema at the target’s revision';
 	if (!plan) return facts.migrationsFound ? [{id: 'schema', label, status: 'skip', detail: 'no plan'}] : [];
 	const {state, summary} = stateOf('migrate');
 	if (facts.migrationRestore)
-		return [{id: 'schema', label, status: 'warn', detail: `restored the backup of ${facts.migrationRestore.takenAt}: data written since is lost`}];
+		return [{id: 'schema', label, status: 'warn', detail: `restored the backup of ${utcMinute(facts.migrationRestore.takenAt)}: data written since is lost`}];
 	if (facts.migrationOverride)
 		return [{id: 'schema', label, status: 'warn', detail: `left at ${revisions(plan.current)} by the operator: ${facts.migrationOverride.reason}`}];
 	if (facts.migrated) return [{id: 'schema', label, status: 'pass', detail: `${revisions(facts.migrated.from)} → ${revisions(facts.migrated.to)}`}];
@@ -235,7 +236,7 @@ export const migrateUpStep: StepDefinition = {
 	criteria({facts, stateOf}) {
 		const undo = facts.undoOf?.migrations;
 		if (!undo) return [];
-		const label = 'Database schema back where the rollback started';
+		const label = 'Schema back where the rollback started';
 		const {state, summary} = stateOf('migrate-up');
 		if (facts.migrated) return [{id: 'schema', label, status: 'pass', detail: `${revisions(facts.migrated.from)} → ${revisions(facts.migrated.to)}`}];
 		if (state === 'skipped') return [{id: 'schema', label, status: 'pass', detail: summary ?? 'already there'}];

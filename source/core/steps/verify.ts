@@ -140,7 +140,14 @@ function databaseCriteria(view: CriteriaView): Criterion[] {
 		const {failures, expectedChanges: changes, warnings} = judgeDifferences(differences, expectedChanges(view));
 		if (failures.length > 0) return [{id: 'database', label, status: 'fail', detail: [...failures, ...warnings].join('; ')}];
 		if (facts.migrationRestore)
-			return [{id: 'database', label, status: 'warn', detail: `restored the backup of ${facts.migrationRestore.takenAt}: ${changes.join('; ')}`}];
+			return [
+				{
+					id: 'database',
+					label,
+					status: 'warn',
+					detail: `restored the backup of ${facts.migrationRestore.takenAt.slice(0, 16).replace('T', ' ')} UTC: ${changes.join('; ')}`,
+				},
+			];
 		const migrated = changes.length > 0 ? `the migrations’ changes: ${changes.join('; ')}` : '';
 		if (warnings.length > 0) return [{id: 'database', label, status: 'warn', detail: [...warnings, ...(migrated ? [migrated] : [])].join('; ')}];
 		return [{id: 'database', label, status: 'pass', detail: `data unchanged in the tables the migrations did not touch; ${migrated}`}];

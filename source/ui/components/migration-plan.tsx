@@ -17,9 +17,9 @@ export function MigrationPlanLines({plan, limit = 4}: {readonly plan: MigrationP
 			</Text>
 			{plan.undo.slice(0, limit).map(migration => (
 				<Text key={migration.revision} color={theme.color(migration.irreversible ? 'danger' : 'muted')} wrap="truncate">
-					{'  ↓ '}
-					{migration.revision} {migration.message}
-					{migration.irreversible ? ` — IRREVERSIBLE: ${migration.irreversible}` : ''}
+					{migration.irreversible ? '  ✗ ' : '  ↓ '}
+					{migration.revision}
+					{migration.irreversible ? ' IRREVERSIBLE' : ''} {migration.message}
 				</Text>
 			))}
 			{plan.undo.length > limit && <Text color={theme.color('muted')}>{`  … and ${plan.undo.length - limit} more`}</Text>}

@@ -84,8 +84,17 @@ export function ConfirmReset({
 				<Text color={theme.color(noBackup ? 'danger' : 'success')}>Backup: {question.backupSummary}</Text>
 				{question.savedSummary && <Text color={theme.color('success')}>Saved: {question.savedSummary}</Text>}
 			</Box>
+			{question.migrateFirst && (
+				<Box flexDirection="column">
+					<Text color={theme.color('muted')}>First, the schema’s downgrade (while its scripts still exist), exactly:</Text>
+					<Text color={theme.color('warning')} wrap="wrap">
+						{'  '}
+						{question.migrateFirst}
+					</Text>
+				</Box>
+			)}
 			<Box flexDirection="column">
-				<Text color={theme.color('muted')}>The command rewind will run on the server, exactly:</Text>
+				<Text color={theme.color('muted')}>{question.migrateFirst ? 'Then the reset' : 'The command rewind will run on the server'}, exactly:</Text>
 				{lines.map((line, index) => (
 					<Text
 						key={index}

@@ -5,6 +5,7 @@
 import {StatusMessage} from '@inkjs/ui';
 import {Box, Text} from 'ink';
 import {describeHolder} from '../../core/format.js';
+import {describeBackupAge} from '../../core/migrations/way-out.js';
 import type {Question, RecoveryChoice} from '../../core/questions.js';
 import {ChoiceList, useChoices, type Choice} from '../components/choice-list.js';
 import {TextField, useTextField} from '../components/text-field.js';
@@ -186,14 +187,14 @@ export function MigrationWayOutQuestion({question, onAnswer, width}: Props<'migr
 		{label: 'Abort: nothing is changed (the backup just taken stays)', value: 'abort'},
 		{label: `Reset the code only and leave the schema ahead — the old code may fail against it (you type why)`, value: 'code-only'},
 		...question.backups.slice(0, 3).map(backup => ({
-			label: `Restore the backup of ${backup.takenAt.replace('T', ' ').slice(0, 16)} UTC (at ${target}) — data written since is lost; tables made since are dropped (this run’s backup keeps them)`,
+			label: `Restore the backup of ${describeBackupAge(backup)} (at ${target}) — data written since is lost; tables made since are dropped (this run’s backup keeps them)`,
 			value: `restore:${backup.path}`,
 		})),
 	];
 	return (
 		<Box flexDirection="column" gap={1} width={width}>
 			<StatusMessage variant="error">The schema cannot be migrated down to {target}: nothing has been changed yet.</StatusMessage>
-			<Text wrap="wrap">{question.why}</Text>
+			{question.irreversible.length === 0 && <Text wrap="wrap">{question.why}</Text>}
 			{question.irreversible.map(migration => (
 				<Text key={migration.revision} color={theme.color('warning')} wrap="wrap">
 					{'  ✗ '}
