@@ -29,6 +29,18 @@ export type CliOptions = {
 	/** `rewind init`: the server to inspect and where to write the config. */
 	readonly host?: string;
 	readonly output?: string;
+	/** `rewind init`: how to reach the server and what to put in the config, instead of asking. */
+	readonly init?: {
+		readonly port?: number;
+		readonly user?: string;
+		readonly identity?: string;
+		readonly knownHosts?: string;
+		readonly sshConfig?: string;
+		readonly appDir?: string;
+		readonly siteUrl?: string;
+		/** How the app reloads: a WSGI file to touch (…_wsgi.py), a command, `manual` or `none`. */
+		readonly reload?: string;
+	};
 };
 
 const OPTIONS = {
@@ -49,6 +61,14 @@ const OPTIONS = {
 	'drills-dir': {type: 'string'},
 	keep: {type: 'boolean'},
 	host: {type: 'string'},
+	port: {type: 'string'},
+	user: {type: 'string'},
+	identity: {type: 'string'},
+	'known-hosts': {type: 'string'},
+	'ssh-config': {type: 'string'},
+	'app-dir': {type: 'string'},
+	'site-url': {type: 'string'},
+	reload: {type: 'string'},
 	output: {type: 'string', short: 'o'},
 	help: {type: 'boolean', short: 'h'},
 	version: {type: 'boolean', short: 'v'},
@@ -60,10 +80,34 @@ const ONLY: Record<string, readonly Command[]> = {
 	drill: ['rehearse'],
 	keep: ['rehearse'],
 	host: ['init'],
+	port: ['init'],
+	user: ['init'],
+	identity: ['init'],
+	'known-hosts': ['init'],
+	'ssh-config': ['init'],
+	'app-dir': ['init'],
+	'site-url': ['init'],
+	reload: ['init'],
 	output: ['init'],
 	target: ['rollback', 'plan', 'rehearse'],
 	'skip-backup': ['rollback', 'resume', 'undo', 'rehearse'],
 };
+
+function initOptions(values: Record<string, unknown>): NonNullable<CliOptions['init']> {
+	const text = (name: string) => (typeof values[name] === 'string' ? values[name] : undefined);
+	const port = text('port');
+	if (port !== undefined && !/^\d{1,5}$/.test(port)) throw new UserError(`--port "${inert(port, {singleLine: true})}" is not a port number.`);
+	const pairs = {
+		user: text('user'),
+		identity: text('identity'),
+		knownHosts: text('known-hosts'),
+		sshConfig: text('ssh-config'),
+		appDir: text('app-dir'),
+		siteUrl: text('site-url'),
+		reload: text('reload'),
+	};
+	return {...(port ? {port: Number(port)} : {}), ...Object.fromEntries(Object.entries(pairs).filter(([, value]) => value !== undefined))};
+}
 
 export function parseCli(argv: readonly string[]): CliOptions {
 	let parsed;
@@ -114,6 +158,7 @@ export function parseCli(argv: readonly string[]): CliOptions {
 		keep: values.keep === true,
 		...(values.host === undefined ? {} : {host: values.host}),
 		...(values.output === undefined ? {} : {output: values.output}),
+		...(named === 'init' ? {init: initOptions(values)} : {}),
 	};
 }
 
@@ -121,6 +166,11 @@ export function parseCli(argv: readonly string[]): CliOptions {
 export function hasTerminal(): boolean {
 	const width = process.stdout.columns || Number(process.env['COLUMNS'] ?? 0);
 	return process.stdin.isTTY === true && process.stdout.isTTY === true && width > 0;
+}
+
+/** `--plain` in a terminal: plain lines, and the questions asked one line at a time (screen readers). */
+export function asksLineByLine(options: Pick<CliOptions, 'plain' | 'json'>): boolean {
+	return options.plain && !options.json && hasTerminal();
 }
 
 export function outputMode(options: Pick<CliOptions, 'plain' | 'json'>): OutputMode {
@@ -133,7 +183,7 @@ export function outputMode(options: Pick<CliOptions, 'plain' | 'json'>): OutputM
  * will ask — checked before connecting, so a refused run leaves nothing behind on the server.
  */
 export function checkUnattended(options: CliOptions, config: Config | undefined, kind: 'rollback' | 'resume' | 'undo' | 'rehearsal'): void {
-	if (outputMode(options) === 'tui') return;
+	if (outputMode(options) === 'tui' || asksLineByLine(options)) return;
 	const why = options.json ? 'with --json' : 'without a terminal';
 	if (kind === 'rollback' && options.flags.target === undefined)
 		throw new UserError(`No commit to roll back to: ${why} there is no picker, so pass --target <commit> (and --yes).`);

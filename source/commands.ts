@@ -1,6 +1,6 @@
 /** Each command of the CLI, built on the session root. */
 import path from 'node:path';
-import {checkUnattended, loadConfig, outputMode, type CliOptions} from './cli-options.js';
+import {asksLineByLine, checkUnattended, loadConfig, outputMode, type CliOptions} from './cli-options.js';
 import {loadConfigFile} from './core/config/load.js';
 import {errorMessage, UserError} from './core/errors.js';
 import {defaultRunsDir, listJournals, readJournal, type JournalSummary} from './core/journal.js';
@@ -112,7 +112,7 @@ export async function runCommand(options: CliOptions): Promise<number> {
 			warmUpSsh(options);
 			const request = requestFromJournal(options, options.command);
 			checkUnattended(options, request.config, options.command);
-			return runSession(request, outputMode(options), options);
+			return runSession(request, outputMode(options), {...options, lineByLine: asksLineByLine(options)});
 		}
 		case 'plan': {
 			const {config, path: file} = loadConfig(options);
@@ -124,7 +124,10 @@ export async function runCommand(options: CliOptions): Promise<number> {
 			warmUpSsh(options);
 			const {config, path: file} = loadConfig(options);
 			checkUnattended(options, config, 'rollback');
-			return runSession({config, configPath: file, kind: 'rollback', flags: options.flags}, outputMode(options), options);
+			return runSession({config, configPath: file, kind: 'rollback', flags: options.flags}, outputMode(options), {
+				...options,
+				lineByLine: asksLineByLine(options),
+			});
 		}
 	}
 }

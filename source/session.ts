@@ -43,7 +43,12 @@ export type RunRequest = {
 export type OutputMode = 'tui' | 'plain' | 'json';
 
 /** How the screen looks: no colours (NO_COLOR, --no-color), no motion (--reduced-motion). */
-export type DisplayOptions = {readonly noColor?: boolean; readonly reducedMotion?: boolean};
+export type DisplayOptions = {
+	readonly noColor?: boolean;
+	readonly reducedMotion?: boolean;
+	/** Plain lines with the questions asked one line at a time (`--plain` in a terminal). */
+	readonly lineByLine?: boolean;
+};
 
 /** The SSH connector for a config: ~/.ssh/config, keys, agent, known_hosts. */
 export function sshConnector(config: Config, env: NodeJS.ProcessEnv = process.env): Connector {
@@ -119,7 +124,9 @@ export async function runSession(request: RunRequest, mode: OutputMode, display:
 			},
 		});
 	}
-	const engine = createFlagEngine(request);
+	const engine = display.lineByLine
+		? createEngine(request, new (await import('./ui/line-operator.js')).LineOperator(process.stdin, process.stdout))
+		: createFlagEngine(request);
 	if (mode === 'json') {
 		const {attachJsonStream} = await import('./ui/json-stream.js');
 		attachJsonStream(engine, process.stdout);

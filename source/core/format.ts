@@ -35,7 +35,7 @@ export function formatDurationShort(ms: number): string {
 	return `${Math.floor(totalSeconds / 3600)}h${String(Math.floor((totalSeconds % 3600) / 60)).padStart(2, '0')}m`;
 }
 
-/** The seed's target for the rollback itself: 5 minutes. */
+/** The target for the rollback itself: 5 minutes (the original drill took 42, of which the rollback under 2). */
 export const ROLLBACK_TARGET_MS = 5 * 60 * 1000;
 
 /** Who holds the server lock, since when, and why. */

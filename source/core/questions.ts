@@ -2,6 +2,7 @@
  * Operator questions: a step that needs a person asks one and waits for the answer. The TUI
  * answers them on screen; a run without a terminal answers from its flags.
  */
+import type {CommitMark} from './history.js';
 import {inertDeep} from './inert.js';
 import type {Commit, Hint, LockHolder, MigrationSummary, PlannedCommand, RollbackImpact, StepId} from './types.js';
 
@@ -15,6 +16,8 @@ export type CommitSource = {
 	readonly head: string;
 	/** The commit to highlight first (the previous pick, when the operator went back). */
 	readonly preselect?: string;
+	/** What the release history says of commits (verified good, rolled back from), by hash. */
+	readonly marks?: Readonly<Record<string, CommitMark>>;
 	page(offset: number, count: number): Promise<CommitPage>;
 	search(query: string, limit: number): Promise<readonly Commit[]>;
 	impact(target: string): Promise<RollbackImpact>;
@@ -109,6 +112,7 @@ export function inertQuestion<Q extends Question>(question: Q): Q {
 	const inertSource: CommitSource = {
 		head: source.head,
 		...(source.preselect === undefined ? {} : {preselect: source.preselect}),
+		...(source.marks === undefined ? {} : {marks: inertDeep(source.marks)}),
 		page: async (offset, count) => inertDeep(await source.page(offset, count)),
 		search: async (query, limit) => inertDeep(await source.search(query, limit)),
 		impact: async target => inertDeep(await source.impact(target)),

@@ -85,7 +85,7 @@ export type StepContext = PlanView & {
 	 * lock, stop a dump orphaned by a lost connection). The engine runs what is still registered at
 	 * the end, reconnecting if the connection was lost.
 	 */
-	deferCleanup(key: string, planned: PlannedCommand): void;
+	deferCleanup(key: string, planned: PlannedCommand | (() => PlannedCommand)): void;
 	/** Runs a registered cleanup now (if the connection is up) and forgets it; false if it could not run. */
 	runCleanup(key: string): Promise<boolean>;
 	cancelCleanup(key: string): void;

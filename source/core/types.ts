@@ -190,7 +190,11 @@ export type RunFacts = {
 	backupOverride?: BackupOverride;
 	fingerprintBefore?: DatabaseFingerprint;
 	fingerprintAfter?: DatabaseFingerprint;
-	lock?: {readonly path: string; readonly takenOver?: LockHolder};
+	lock?: {readonly path: string; readonly gitDir?: string; readonly takenOver?: LockHolder};
+	/** The release history read at preflight (the newest lines). */
+	history?: readonly HistoryEntry[];
+	/** The run's outcome, known just before its cleanups (the release history records it). */
+	runOutcome?: Outcome;
 	/** The backup space check of preflight: free bytes where backups go, and the estimate of the dump. */
 	backupSpace?: {readonly freeBytes: number; readonly estimateBytes: number; readonly filesystem: string};
 	remoteHeadAfter?: string;
@@ -266,3 +270,16 @@ export const EXIT = {
 	refused: 3,
 	interrupted: 130,
 } as const;
+
+/** One line of the release history on the server (see core/history.ts). */
+export type HistoryEntry = {
+	readonly runId: string;
+	readonly kind: RunKind;
+	readonly from: string;
+	readonly to: string;
+	readonly operator: string;
+	/** UTC, ISO 8601. */
+	readonly at: string;
+	readonly outcome: Outcome;
+	readonly reason?: string;
+};

@@ -2,7 +2,7 @@
  * The sandbox's "production" app: a small Flask app on MySQL with Flask-Migrate migrations
  * (flask-app.ts), a Vite-like build (a gitignored dist/ made by `npm run build`), a few commits of
  * history, and a last "bad deploy" whose page shows ROLLBACK TEST and whose migrations move the
- * schema on, as in the seed report.
+ * schema on, as in the original drill.
  */
 import {execFileSync} from 'node:child_process';
 import {mkdirSync, writeFileSync} from 'node:fs';

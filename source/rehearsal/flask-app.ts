@@ -1,6 +1,6 @@
 /**
  * The sandbox app's Python side: a small Flask app on MySQL whose schema Flask-Migrate (Alembic)
- * manages, as the seed report's team has. Its history crosses real migrations: the bad deploy
+ * manages, as the team in the original drill has. Its history crosses real migrations: the bad deploy
  * renames a column and adds a table, so the old code answers 500 against the new schema until
  * the downgrade runs. Text only: it runs where Python with Flask is installed (see findFlask).
  */

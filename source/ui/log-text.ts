@@ -37,7 +37,11 @@ export function logLine(entry: LogEntry): {text: string; tone: Tone} {
 		case 'output':
 			return {text: `  │ ${entry.text}`, tone: 'muted'};
 		case 'command-failed':
-			return {text: `  └ ${entry.error ?? `exit ${entry.exitCode ?? 'unknown'}`} after ${formatDuration(entry.durationMs)}`, tone: 'danger'};
+			// An error is told once, by the step's failure line that follows: here only how it ended.
+			return {
+				text: `  └ ${entry.error !== undefined ? 'failed' : `exit ${entry.exitCode ?? 'unknown'}`} after ${formatDuration(entry.durationMs)}`,
+				tone: 'danger',
+			};
 		case 'hint':
 			return {text: `${entry.hint.severity === 'warning' ? '⚠' : '💡'} ${entry.hint.title}: ${entry.hint.advice}`, tone: 'accent'};
 		case 'note':

@@ -8,7 +8,7 @@ export function printPlan(engine: Engine, configPath: string | null, out: NodeJS
 	engine.plan().forEach(({step, commands}, index) => {
 		out.write(`\n${String(index + 1).padStart(2)}. ${step.title}${step.interruptible ? '' : '  (never cut short by a stop)'}\n`);
 		out.write(`      ${step.purpose}\n`);
-		if (commands.length === 0) out.write('      (a question for the operator; no command)\n');
+		if (commands.length === 0) out.write('      (no command runs for this step with this config)\n');
 		for (const command of commands) {
 			const [first, ...more] = command.display.split('\n');
 			out.write(`      ${command.where.padEnd(8)} ${first}\n`);

@@ -41,6 +41,7 @@ function header(state: RunState, config: Config): string[] {
 		`**Duration:** ${formatDuration(finished.totalMs)}${finished.rollbackMs === null ? '' : ` (rollback itself: ${formatDuration(finished.rollbackMs)})`}  `,
 	);
 	lines.push(`**Server:** ${markdownText(facts.sshTarget ?? config.ssh.host)}, ${markdownCode(facts.appDir ?? config.app.dir)}  `);
+	if (facts.reason) lines.push(`**Reason given:** "${markdownText(facts.reason)}" (recorded in the server's release history)  `);
 	if (facts.sshConnections !== undefined)
 		lines.push(
 			`**SSH connections opened:** ${facts.sshConnections}${facts.sshConnections > 1 ? ' (reconnected after a lost link)' : ''}; shell start-ups on the server: ${facts.shellStarts ?? '?'}${facts.transport ? ` (${facts.transport.kind})` : ''}; round trips for commands: ${facts.roundTrips ?? '?'}  `,

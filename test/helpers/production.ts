@@ -80,7 +80,7 @@ export async function startProduction(sshd: Sshd, options: {extraHistory?: numbe
  * the database password named by `passwordEnv`). Returns the file's path.
  */
 export function writeConfigFile(file: string, config: Config, options: {passwordEnv?: string; runsDir?: string} = {}): string {
-	const {ssh, database, site, reload, build, app} = config;
+	const {ssh, database, site, reload, build, app, migrations} = config;
 	writeFileSync(
 		file,
 		stringify({
@@ -103,6 +103,7 @@ export function writeConfigFile(file: string, config: Config, options: {password
 			},
 			reload,
 			build: {commands: build.commands},
+			migrations,
 			...(database
 				? {
 						database: {

@@ -9,7 +9,8 @@ import type {CommandRunner} from './command-runner.js';
 import type {Connection, ConnectHelpers} from './connection.js';
 
 export class Cleanups {
-	readonly #pending = new Map<string, {stepId: StepId; planned: PlannedCommand}>();
+	/** A cleanup is a command, or made when it runs (from the facts as they are then). */
+	readonly #pending = new Map<string, {stepId: StepId; planned: PlannedCommand | (() => PlannedCommand)}>();
 	readonly #runner: CommandRunner;
 	readonly #connection: Connection;
 	readonly #note: (level: 'info' | 'error', text: string, stepId?: StepId) => void;
@@ -20,7 +21,7 @@ export class Cleanups {
 		this.#note = note;
 	}
 
-	defer(stepId: StepId, key: string, planned: PlannedCommand): void {
+	defer(stepId: StepId, key: string, planned: PlannedCommand | (() => PlannedCommand)): void {
 		this.#pending.set(key, {stepId, planned});
 	}
 
@@ -34,7 +35,7 @@ export class Cleanups {
 		if (!cleanup) return true;
 		const host = this.#connection.host;
 		if (!host || host.closed) return false;
-		await this.#runner.run(cleanup.stepId, cleanup.planned, {stream: false});
+		await this.#runner.run(cleanup.stepId, typeof cleanup.planned === 'function' ? cleanup.planned() : cleanup.planned, {stream: false});
 		this.#pending.delete(key);
 		return true;
 	}
@@ -42,7 +43,8 @@ export class Cleanups {
 	/** Runs every cleanup still registered, reconnecting once if the connection was lost. */
 	async runAll(helpers: ConnectHelpers): Promise<void> {
 		if (this.#pending.size === 0) return;
-		const what = () => [...this.#pending.values()].map(cleanup => cleanup.planned.purpose).join('; ');
+		const purpose = (planned: PlannedCommand | (() => PlannedCommand)) => (typeof planned === 'function' ? planned() : planned).purpose;
+		const what = () => [...this.#pending.values()].map(cleanup => purpose(cleanup.planned)).join('; ');
 		if (!this.#connection.host || this.#connection.host.closed) {
 			try {
 				this.#note('info', `Reconnecting to clean up on the server (${what()}).`);
@@ -57,7 +59,7 @@ export class Cleanups {
 			try {
 				await this.runNow(key);
 			} catch (error) {
-				this.#note('error', `Could not ${cleanup.planned.purpose} (${errorMessage(error)}).`, cleanup.stepId);
+				this.#note('error', `Could not ${purpose(cleanup.planned)} (${errorMessage(error)}).`, cleanup.stepId);
 				this.#pending.delete(key);
 			}
 		}

@@ -32,11 +32,13 @@ export type FinishInput = {
 export async function finishRun(input: FinishInput, outcome: Outcome, message: string): Promise<RunResult> {
 	const {bus, services} = input;
 	const facts = services.facts();
+	// The outcome is known before the cleanups: the lock's release writes it to the release history.
+	const criteria = collectCriteria(input.steps, services.config(), bus.state);
+	const finalOutcome = outcomeOf(outcome, criteria);
+	services.setFacts({runOutcome: finalOutcome});
 	await services.cleanups.runAll(services.connectHelpers());
 	await services.connection.close();
 	services.setFacts({sshConnections: services.connection.opened, shellStarts: services.connection.shellStarts, roundTrips: services.connection.roundTrips});
-	const criteria = collectCriteria(input.steps, services.config(), bus.state);
-	const finalOutcome = outcomeOf(outcome, criteria);
 	const rollbackMs = facts.rollbackStartedAt && facts.rollbackFinishedAt ? Date.parse(facts.rollbackFinishedAt) - Date.parse(facts.rollbackStartedAt) : null;
 	const exitCode = exitCodeFor(finalOutcome);
 	const finalMessage = bus.redactor.redact(message || summaryFor(finalOutcome, facts, input.kind));

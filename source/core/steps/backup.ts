@@ -272,8 +272,7 @@ export const backupStep: StepDefinition = {
 		if (copy && !localCopyDone)
 			context.note('warning', 'The copy streamed to this machine does not match the server’s sha256: it was removed. The server’s copy is verified.');
 		if (fingerprinting) context.setFacts({fingerprintBefore: await unsettled(fingerprinting)});
-		const seconds = ((Date.now() - started) / 1000).toFixed(1);
-		return `verified ${record.path} (${formatBytes(record.bytes)}, sha256 ${record.sha256.slice(0, 12)}…)${localCopyDone ? `, copied to ${localCopyDone.path}` : ''} in ${seconds} s`;
+		return `verified ${record.path} (${formatBytes(record.bytes)}, sha256 ${record.sha256.slice(0, 12)}…)${localCopyDone ? `, copied to ${localCopyDone.path}` : ''}`;
 	},
 	criteria({config, facts, stateOf}) {
 		const label = 'Database backed up and verified';

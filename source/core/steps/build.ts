@@ -64,11 +64,9 @@ export const buildStep: StepDefinition = {
 	hints: BUILD_HINTS,
 	skip: context => (context.config.build.commands.length === 0 ? 'no build commands configured (build.commands)' : undefined),
 	async run(context: StepContext) {
-		const started = Date.now();
 		for (const command of context.commands()) await context.run(command.id);
-		const seconds = ((Date.now() - started) / 1000).toFixed(1);
 		const count = context.config.build.commands.length;
-		return `${count} build command${count === 1 ? '' : 's'} succeeded${context.config.build.cleanInstall ? ' after a clean reinstall' : ''} (${seconds} s)`;
+		return `${count} build command${count === 1 ? '' : 's'} succeeded${context.config.build.cleanInstall ? ' after a clean reinstall' : ''}`;
 	},
 	criteria({config, stateOf}) {
 		const {state, summary} = stateOf('build');

@@ -8,6 +8,7 @@ import os from 'node:os';
 import {joinCommands, remotePath, sh, type ShellCommand} from '../command.js';
 import {OperatorAborted, UserError} from '../errors.js';
 import {describeHolder} from '../format.js';
+import {HISTORY_FILE, historyEntry} from '../history.js';
 import {appDir} from '../paths.js';
 import type {PlanView, StepContext, StepDefinition} from '../step.js';
 import {EXIT, serverCommand, type LockHolder, type PlannedCommand} from '../types.js';
@@ -56,7 +57,7 @@ function lockCommands(view: PlanView): PlannedCommand[] {
 			'take the rollback lock',
 			inCheckout(
 				view,
-				sh`if mkdir "$lock" 2>/dev/null; then printf '%s\\n' ${owner} > "$lock/owner.json" && echo "acquired $lock"; else echo "held $lock"; echo "mtime $(stat -c %Y "$lock" 2>/dev/null || echo 0)"; cat "$lock/owner.json" 2>/dev/null || true; fi`,
+				sh`if mkdir "$lock" 2>/dev/null; then printf '%s\\n' ${owner} > "$lock/owner.json" && echo "acquired $lock" && echo "gitdir $git_dir"; else echo "held $lock"; echo "mtime $(stat -c %Y "$lock" 2>/dev/null || echo 0)"; cat "$lock/owner.json" 2>/dev/null || true; fi`,
 			),
 		),
 		serverCommand(
@@ -64,17 +65,18 @@ function lockCommands(view: PlanView): PlannedCommand[] {
 			'take over a stale lock (only after the operator agrees)',
 			inCheckout(
 				view,
-				sh`stale="$lock".${`stale-${view.runId}`} && mv "$lock" "$stale" && mkdir "$lock" && printf '%s\\n' ${owner} > "$lock/owner.json" && rm -rf "$stale" && echo "acquired $lock"`,
+				sh`stale="$lock".${`stale-${view.runId}`} && mv "$lock" "$stale" && mkdir "$lock" && printf '%s\\n' ${owner} > "$lock/owner.json" && rm -rf "$stale" && echo "acquired $lock" && echo "gitdir $git_dir"`,
 			),
 		),
 		serverCommand(
 			'release',
-			'release the rollback lock',
+			// At the end of a run that reset nothing, there is no line to record.
+			view.facts.runOutcome && !historyLine(view) ? 'release the rollback lock' : 'record the run in the release history and release the rollback lock',
 			// Once taken, the lock's path is known: no need to find the checkout again.
 			joinCommands(
 				[
 					view.facts.lock ? sh`lock=${remotePath(view.facts.lock.path)}` : inCheckout(view, sh`true`),
-					sh`if grep -q -F ${`"runId":"${view.runId}"`} "$lock/owner.json" 2>/dev/null; then rm -rf "$lock" && echo released; else echo ${`not held by ${view.runId}`}; fi`,
+					sh`if grep -q -F ${`"runId":"${view.runId}"`} "$lock/owner.json" 2>/dev/null; then ${historyAppend(view)}rm -rf "$lock" && echo released; else echo ${`not held by ${view.runId}`}; fi`,
 				],
 				'\n',
 			),
@@ -82,12 +84,26 @@ function lockCommands(view: PlanView): PlannedCommand[] {
 	];
 }
 
-type LockState = {acquired: true; path: string} | {acquired: false; path: string; holder: LockHolder | null; mtime: number};
+/** Appends this run to the release history while the lock is still held (once it has reset the checkout). */
+function historyAppend(view: PlanView) {
+	const entry = historyLine(view);
+	return entry ? sh`printf '%s\\n' ${JSON.stringify(entry)} >> ${remotePath(view.facts.lock!.gitDir!).join(HISTORY_FILE)}; ` : sh``;
+}
+
+function historyLine(view: PlanView) {
+	const outcome = view.facts.runOutcome;
+	return view.facts.lock?.gitDir && outcome ? historyEntry(view.facts, view.runId, view.kind, outcome, ownerRecord(view).operator) : undefined;
+}
+
+type LockState = {acquired: true; path: string; gitDir?: string} | {acquired: false; path: string; holder: LockHolder | null; mtime: number};
 
 function parseLockOutput(stdout: string): LockState {
 	const lines = stdout.split('\n');
 	const first = lines[0] ?? '';
-	if (first.startsWith('acquired ')) return {acquired: true, path: first.slice('acquired '.length)};
+	if (first.startsWith('acquired ')) {
+		const gitDir = /^gitdir (.+)$/m.exec(stdout)?.[1];
+		return {acquired: true, path: first.slice('acquired '.length), ...(gitDir ? {gitDir} : {})};
+	}
 	const path = first.startsWith('held ') ? first.slice('held '.length) : '(unknown)';
 	const mtime = Number(/^mtime (\d+)/.exec(lines[1] ?? '')?.[1] ?? 0);
 	let holder: LockHolder | null;
@@ -135,9 +151,10 @@ export const lockStep: StepDefinition = {
 		const result = await runLockCommand(context, 'acquire');
 		if (result.exitCode !== 0) throw new Error(`could not take the lock (exit ${result.exitCode}): ${result.stderr.trim()}`);
 		const state = parseLockOutput(result.stdout);
-		const release = () => lockCommands(context).find(command => command.id === 'release')!;
+		// Made when it runs: it records the run's outcome in the release history.
+		const release = () => () => lockCommands(context).find(command => command.id === 'release')!;
 		if (state.acquired) {
-			context.setFacts({lock: {path: state.path}});
+			context.setFacts({lock: {path: state.path, ...(state.gitDir ? {gitDir: state.gitDir} : {})}});
 			context.deferCleanup('lock', release());
 			return `lock taken: ${state.path}`;
 		}
@@ -178,7 +195,9 @@ export const lockStep: StepDefinition = {
 		if (takeOver.exitCode !== 0 || !after.acquired) {
 			throw new UserError('The lock changed while rewind was taking it over (another operator?). Run again to see who holds it.', EXIT.refused);
 		}
-		context.setFacts({lock: {path: after.path, ...(state.holder ? {takenOver: state.holder} : {})}});
+		context.setFacts({
+			lock: {path: after.path, ...(after.acquired && after.gitDir ? {gitDir: after.gitDir} : {}), ...(state.holder ? {takenOver: state.holder} : {})},
+		});
 		context.deferCleanup('lock', release());
 		context.note('warning', `Took over the stale lock of ${who}.`);
 		return `stale lock taken over: ${after.path}`;

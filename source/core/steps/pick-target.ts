@@ -6,6 +6,7 @@
 import {GIT_LOG, inDir, placeholder, sh, word} from '../command.js';
 import {OperatorAborted, UserError} from '../errors.js';
 import {FLAG_LABELS, LOG_FORMAT, parseGitLog, parseNumstatZ} from '../git.js';
+import {commitMarks} from '../history.js';
 import {describePlan} from '../migrations/plan.js';
 import {parseListing, readsAlembic, targetListing, type ListedFile} from '../migrations/read.js';
 import {migrationPlanFor} from '../migrations/target-plan.js';
@@ -89,9 +90,11 @@ function commitSource(context: StepContext, head: string, known: Map<string, {co
 		return commits;
 	};
 	const preselect = context.facts.target?.hash;
+	const marks = commitMarks(context.facts.history ?? []);
 	return {
 		head,
 		...(preselect ? {preselect} : {}),
+		...(Object.keys(marks).length > 0 ? {marks} : {}),
 		async page(offset, count) {
 			const safeCount = Math.min(Math.max(1, Math.floor(count)), PAGE_LIMIT);
 			const commits = remember(parseGitLog(await run(logPageCommand(context, Math.max(0, Math.floor(offset)), safeCount + 1))));
@@ -116,9 +119,10 @@ function commitSource(context: StepContext, head: string, known: Map<string, {co
 export const pickTargetStep: StepDefinition = {
 	id: 'pick-target',
 	title: 'Pick target',
-	purpose: 'Chooses the commit to roll back to from the server’s own history, showing what rolling back to it would undo.',
+	purpose:
+		'Chooses the commit to roll back to from the server’s own history, showing what rolling back to it would undo and what the release history says of it (✓ verified good, ✗ rolled back from).',
 	interruptible: true,
-	reads: ['fromHead', 'target', 'migrationsFound'],
+	reads: ['fromHead', 'target', 'migrationsFound', 'history'],
 	writes: ['target', 'impact'],
 	commands: view => {
 		const ref = view.flags.target ?? view.facts.target?.hash;

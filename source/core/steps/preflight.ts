@@ -13,6 +13,7 @@ import {parseStatusZ} from '../git.js';
 import type {PlanView, StepContext, StepDefinition} from '../step.js';
 import {describedCommand, EXIT, readOnlyCommand, type PlannedCommand} from '../types.js';
 import {formatBytes} from '../format.js';
+import {HISTORY_FILE, HISTORY_LINES, parseHistory, type HistoryEntry} from '../history.js';
 
 const LOW_DISK_KB = 200 * 1024;
 /** A gzipped dump is about this share of the data's size (SQL text compresses 2–5×; be pessimistic). */
@@ -38,6 +39,8 @@ function preflightCommands(view: PlanView): PlannedCommand[] {
 						sh`df -Pk . "$d" 2>/dev/null | awk ${dfFields}`,
 						value('build_script', sh`grep -qs '"build"[[:space:]]*:' package.json && echo yes || echo no`),
 						value('dist_ignored', sh`git check-ignore -q dist && echo yes || echo no`),
+						// The release history, between RS markers (its lines are JSON, from the server).
+						sh`printf '\\035\\035history\\n'; tail -n ${HISTORY_LINES} "$(git rev-parse --absolute-git-dir)"/${HISTORY_FILE} 2>/dev/null; printf '\\035\\035\\n'`,
 						sh`printf 'status\\n'`,
 						STATUS,
 					],
@@ -70,11 +73,16 @@ export type ServerState = {
 	readonly buildScript: boolean;
 	readonly distIgnored: boolean;
 	readonly statusRaw: string;
+	readonly history: readonly HistoryEntry[];
 };
 
 export function parseInspect(stdout: string): ServerState {
-	const marker = stdout.indexOf('status\n');
-	const header = marker === -1 ? stdout : stdout.slice(0, marker);
+	const historyStart = stdout.indexOf('\u001d\u001dhistory\n');
+	const historyEnd = historyStart === -1 ? -1 : stdout.indexOf('\u001d\u001d\n', historyStart + 2);
+	const history = historyStart === -1 || historyEnd === -1 ? '' : stdout.slice(historyStart + '\u001d\u001dhistory\n'.length, historyEnd);
+	const rest = historyEnd === -1 ? stdout : stdout.slice(0, historyStart) + stdout.slice(historyEnd + 3);
+	const marker = rest.indexOf('status\n');
+	const header = marker === -1 ? rest : rest.slice(0, marker);
 	const values = new Map<string, string>();
 	for (const line of header.split('\n')) {
 		const equals = line.indexOf('=');
@@ -89,7 +97,8 @@ export function parseInspect(stdout: string): ServerState {
 		backupFilesystem: values.get('backup_fs') ?? '',
 		buildScript: values.get('build_script') === 'yes',
 		distIgnored: values.get('dist_ignored') === 'yes',
-		statusRaw: marker === -1 ? '' : stdout.slice(marker + 'status\n'.length),
+		statusRaw: marker === -1 ? '' : rest.slice(marker + 'status\n'.length),
+		history: parseHistory(history),
 	};
 }
 
@@ -139,7 +148,7 @@ export const preflightStep: StepDefinition = {
 	purpose: 'Reads where the server is now (HEAD, branch, working tree, free space) and checks the backup will fit, before anything changes.',
 	interruptible: true,
 	reads: ['fromHead', 'target'],
-	writes: ['fromHead', 'fromBranch', 'appDir', 'statusDigestBefore', 'backupSpace', 'migrationsFound'],
+	writes: ['fromHead', 'fromBranch', 'appDir', 'statusDigestBefore', 'backupSpace', 'migrationsFound', 'history'],
 	commands: preflightCommands,
 	sendAhead: ['inspect', 'read-my-cnf', 'migrations'],
 	async run(context: StepContext) {
@@ -160,7 +169,7 @@ export const preflightStep: StepDefinition = {
 		} else {
 			context.setFacts({fromHead: state.head, fromBranch: state.branch, statusDigestBefore: statusDigest(state.statusRaw)});
 		}
-		context.setFacts({appDir: context.config.app.dir});
+		context.setFacts({appDir: context.config.app.dir, history: state.history});
 		if (state.branch === 'HEAD') context.note('warning', 'The server checkout is on a detached HEAD: the reset will move it, but no branch follows.');
 		else if (context.config.app.branch && context.config.app.branch !== state.branch) {
 			context.note('warning', `The server is on branch ${state.branch}, the config says ${context.config.app.branch}.`);

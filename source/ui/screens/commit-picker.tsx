@@ -7,106 +7,19 @@ import {Spinner} from '@inkjs/ui';
 import {Box, Text} from 'ink';
 import {useEffect, useRef, useState} from 'react';
 import {errorMessage} from '../../core/errors.js';
-import {FLAG_LABELS, isMerge} from '../../core/git.js';
 import type {CommitSource} from '../../core/questions.js';
-import type {ChangeFlag, Commit, RollbackImpact} from '../../core/types.js';
+import type {Commit} from '../../core/types.js';
 import {TextField, useTextField} from '../components/text-field.js';
 import {useKeys} from '../key-router.js';
 import {helpLine, KEYS} from '../keys.js';
-import {MigrationPlanLines} from '../components/migration-plan.js';
 import {useTheme} from '../theme.js';
 import {useSyncReducer} from '../use-sync-reducer.js';
+import {CommitRow, ImpactPane, type ImpactEntry} from './commit-picker-parts.js';
 import {initialPickerState, PAGE_SIZE, pickerReducer, PREFETCH_MARGIN, visibleCommits, windowStart} from './picker-state.js';
 
 const IMPACT_DELAY_MS = 150;
 const FILTER_DELAY_MS = 250;
 const SEARCH_LIMIT = 200;
-const FLAG_SHORT: Record<ChangeFlag, string> = {
-	migration: 'migration',
-	lockfile: 'lockfile',
-	'dependency-manifest': 'dependencies',
-	'frontend-config': 'front-end config',
-};
-
-type ImpactEntry = {status: 'loading'} | {status: 'ready'; impact: RollbackImpact} | {status: 'error'; message: string};
-
-function pad(text: string, width: number): string {
-	if (text.length > width) return `${text.slice(0, Math.max(1, width - 1))}…`;
-	return text.padEnd(width);
-}
-
-function CommitRow({commit, selected, isHead, width}: {readonly commit: Commit; readonly selected: boolean; readonly isHead: boolean; readonly width: number}) {
-	const theme = useTheme();
-	const suffix = isHead ? ' ← HEAD (live now)' : isMerge(commit) ? ' (merge)' : '';
-	const subjectWidth = Math.max(10, width - 2 - 9 - 11 - 15 - suffix.length);
-	return (
-		<Text color={selected ? theme.color('accent') : undefined} bold={selected} wrap="truncate">
-			{selected ? '▸ ' : '  '}
-			<Text color={selected ? theme.color('accent') : theme.color('warning')}>{pad(commit.shortHash, 8)}</Text>{' '}
-			<Text dimColor={!selected}>{commit.date.slice(0, 10)}</Text> {pad(commit.author, 14)} {pad(commit.subject, subjectWidth)}
-			<Text color={theme.color('accent')}>{suffix}</Text>
-		</Text>
-	);
-}
-
-function ImpactPane({
-	entry,
-	commit,
-	isHead,
-	width,
-}: {
-	readonly entry: ImpactEntry | undefined;
-	readonly commit: Commit | undefined;
-	readonly isHead: boolean;
-	readonly width: number;
-}) {
-	const theme = useTheme();
-	if (!commit) return null;
-	if (isHead) return <Text color={theme.color('muted')}>This is what the server runs now: pick an older commit.</Text>;
-	if (!entry || entry.status === 'loading')
-		return theme.reducedMotion ? (
-			<Text>Reading what rolling back to {commit.shortHash} would undo…</Text>
-		) : (
-			<Spinner label={`Reading what rolling back to ${commit.shortHash} would undo…`} />
-		);
-	if (entry.status === 'error') return <Text color={theme.color('danger')}>Could not read the changes: {entry.message}</Text>;
-	const {impact} = entry;
-	const flags = [...new Set(impact.files.flatMap(file => file.flags))];
-	const added = impact.files.reduce((sum, file) => sum + (file.added ?? 0), 0);
-	const removed = impact.files.reduce((sum, file) => sum + (file.removed ?? 0), 0);
-	return (
-		<Box flexDirection="column" width={width}>
-			<Text>
-				Rolling back to <Text bold>{commit.shortHash}</Text> undoes <Text bold>{impact.commitsUndone.length}</Text> commit
-				{impact.commitsUndone.length === 1 ? '' : 's'} and changes {impact.files.length} file
-				{impact.files.length === 1 ? '' : 's'} (+{added} −{removed}){impact.targetIsAncestor ? '' : ' — not an ancestor of HEAD!'}
-			</Text>
-			{impact.commitsUndone.slice(0, 3).map(undone => (
-				<Text key={undone.hash} color={theme.color('muted')} wrap="truncate">
-					{'  • '}
-					{undone.shortHash} {undone.subject}
-				</Text>
-			))}
-			{impact.commitsUndone.length > 3 && <Text color={theme.color('muted')}>{`  … and ${impact.commitsUndone.length - 3} more`}</Text>}
-			<Text color={theme.color('muted')} wrap="truncate">
-				{'  files: '}
-				{impact.files
-					.slice(0, 6)
-					.map(file => `${file.path}${file.flags.length > 0 ? ` [${file.flags.map(flag => FLAG_SHORT[flag]).join(', ')}]` : ''}`)
-					.join(', ')}
-				{impact.files.length > 6 ? ', …' : ''}
-			</Text>
-			{flags
-				.filter(flag => !(flag === 'migration' && impact.migrations))
-				.map(flag => (
-					<Text key={flag} color={theme.color('warning')} wrap="wrap">
-						⚠ {FLAG_LABELS[flag]}
-					</Text>
-				))}
-			<MigrationPlanLines plan={impact.migrations} limit={3} />
-		</Box>
-	);
-}
 
 export function CommitPicker({
 	source,
@@ -251,11 +164,24 @@ export function CommitPicker({
 			{list.length === 0 && state.loading && loading("Reading the server's git log… (keys typed now are applied when it is shown)")}
 			{list.length === 0 && !state.loading && state.filter?.results && <Text color={theme.color('muted')}>No commit matches "{state.filter.query}".</Text>}
 			{shown.map((commit, index) => (
-				<CommitRow key={commit.hash} commit={commit} selected={start + index === state.cursor} isHead={commit.hash === source.head} width={width} />
+				<CommitRow
+					key={commit.hash}
+					commit={commit}
+					selected={start + index === state.cursor}
+					isHead={commit.hash === source.head}
+					mark={source.marks?.[commit.hash]}
+					width={width}
+				/>
 			))}
 			{state.loading && list.length > 0 && loading('loading older commits…')}
 			<Box marginTop={1}>
-				<ImpactPane entry={impactEntry} commit={selected} isHead={selected?.hash === source.head} width={width} />
+				<ImpactPane
+					entry={impactEntry}
+					commit={selected}
+					isHead={selected?.hash === source.head}
+					mark={selected ? source.marks?.[selected.hash] : undefined}
+					width={width}
+				/>
 			</Box>
 			{state.message && <Text color={theme.color('warning')}>{state.message}</Text>}
 			<Text color={theme.color('muted')} wrap="truncate">

@@ -1,0 +1,70 @@
+/**
+ * The release history on a real server: each run that resets the checkout appends a line under
+ * the git dir while it holds the lock; the next run's picker marks the commit rolled back from
+ * (with the reason typed at the confirmation) and the one verified good.
+ */
+import {execFileSync} from 'node:child_process';
+import {readFileSync} from 'node:fs';
+import path from 'node:path';
+import {afterAll, beforeAll, describe, expect, it} from 'vitest';
+import {parseHistory} from '../source/core/history.js';
+import {App} from '../source/ui/app.js';
+import {canRun} from './helpers/availability.js';
+import {KEY, waitForText} from './helpers/ink.js';
+import {runEngine} from './helpers/run.js';
+import {startProduction, type Production} from './helpers/production.js';
+import {startSshd, type Sshd} from './helpers/sshd.js';
+import {renderTui, tuiSessions} from './helpers/tui.js';
+
+describe.runIf(canRun('release history', ['sshd']))('the release history in the picker', () => {
+	let sshd: Sshd;
+	let production: Production;
+
+	beforeAll(async () => {
+		sshd = await startSshd();
+		production = await startProduction(sshd);
+	});
+	afterAll(async () => {
+		await production?.stop();
+		await sshd?.stop();
+	});
+
+	it('after a rollback (and a redeploy of the bad commit), the picker marks it rolled back from, with the reason, and the target verified good', async () => {
+		const {result} = await runEngine(production.config(), {
+			flags: {target: production.app.good, reason: 'banner shown to customers'},
+			runsDir: production.runsDir,
+		});
+		expect(result.outcome).toBe('succeeded');
+		const history = parseHistory(readFileSync(path.join(production.app.dir, '.git', 'rewind-history.jsonl'), 'utf8'));
+		expect(history).toEqual([
+			expect.objectContaining({from: production.app.bad, to: production.app.good, outcome: 'succeeded', reason: 'banner shown to customers', kind: 'rollback'}),
+		]);
+		expect(readFileSync(result.reportPath!, 'utf8')).toContain('**Reason given:** "banner shown to customers"');
+
+		// The bad commit is deployed again: the next operator opens the picker.
+		execFileSync('git', ['reset', '-q', '--hard', production.app.bad], {cwd: production.app.dir});
+		const {session} = tuiSessions(production.config(), production.runsDir);
+		const {ui} = renderTui(<App session={session} />);
+		try {
+			const frame = () => ui.lastFrame() ?? '';
+			const picker = await waitForText(frame, 'HEAD (live now)');
+			const bad = production.app.bad.slice(0, 7);
+			const good = production.app.good.slice(0, 7);
+			expect(picker).toMatch(new RegExp(`${bad} .*← HEAD \\(live now\\) ✗ rolled back \\d\\d-\\d\\d`));
+			expect(picker).toMatch(new RegExp(`${good} .*✓ good \\d\\d-\\d\\d`));
+			// The detail pane wraps beside the step list: its words are checked, not its line breaks.
+			const flat = (text: string) => text.replace(/[│\s]+/g, ' ');
+			expect(flat(picker)).toMatch(/Release history: ✗ rolled back from \d{4}-\d\d-\d\d: banner shown to/);
+			expect(picker).toContain('customers');
+			ui.stdin.write(KEY.down);
+			expect(flat(await waitForText(frame, 'undoes 1 commit'))).toMatch(/Release history: ✓ verified good \d{4}-\d\d-\d\d/);
+			ui.stdin.write('?');
+			const help = await waitForText(frame, 'Help');
+			expect(help).toContain('the release history says of it');
+			expect(help).toContain('(✓ verified good, ✗ rolled back');
+		} finally {
+			ui.unmount();
+			session.engine.requestStop();
+		}
+	});
+});
