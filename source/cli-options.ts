@@ -43,7 +43,7 @@ export type CliOptions = {
 	};
 };
 
-const OPTIONS = {
+export const OPTIONS = {
 	config: {type: 'string', short: 'c'},
 	target: {type: 'string', short: 't'},
 	yes: {type: 'boolean', short: 'y'},
@@ -117,9 +117,10 @@ export function parseCli(argv: readonly string[]): CliOptions {
 		throw new UserError(`${errorMessage(error).replace(/\. To specify a positional argument.*$/s, '')}. See rewind --help.`);
 	}
 	const [first, ...rest] = parsed.positionals;
-	if (rest.length > 0) throw new UserError(`Unexpected argument "${rest[0]}". See rewind --help.`);
+	if (rest.length > 0) throw new UserError(`Unexpected argument "${inert(rest[0]!, {singleLine: true})}". See rewind --help.`);
 	const named = (first ?? 'rollback') as Command;
-	if (!COMMANDS.includes(named)) throw new UserError(`Unknown command "${first}": expected one of ${COMMANDS.join(', ')}. See rewind --help.`);
+	if (!COMMANDS.includes(named))
+		throw new UserError(`Unknown command "${inert(first!, {singleLine: true})}": expected one of ${COMMANDS.join(', ')}. See rewind --help.`);
 	const values = parsed.values;
 	const command: Command = values['dry-run'] && named === 'rollback' ? 'plan' : named;
 	for (const [option, commands] of Object.entries(ONLY)) {

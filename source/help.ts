@@ -10,19 +10,35 @@ Usage
   rewind undo [options]         return the server to where the last rollback started
   rewind plan [options]         print every command a rollback would run (same as --dry-run)
   rewind drills                 list the rehearsal drills
+  rewind init [options]         ask about (or take flags for) a server and write rewind.config.yaml
 
 Options
   -c, --config PATH             config file (default: ./rewind.config.yaml, .yml or .json)
   -t, --target COMMIT           roll back to this commit (hash, tag or branch) without the picker
   -y, --yes                     confirm the reset and save uncommitted changes without asking
       --dry-run                 print the plan without connecting
-      --plain                   plain progress lines instead of the full-screen UI
+      --reason TEXT             why you roll back (one line: release history and report)
+      --plain                   plain lines instead of the full-screen UI; in a terminal it
+                                still asks its questions, one per line (screen readers)
+      --json                    JSON lines on stdout (schema 1: the journal's events, redacted);
+                                questions must be answered by flags (--target, --yes)
+      --no-color                no colours (NO_COLOR=1 does the same)
+      --reduced-motion          no spinners or animation: elapsed time as text
       --accept-new-host-key     trust a server whose host key is not in known_hosts yet
       --take-over-stale-lock    take over a stale lock without asking (logged)
       --skip-backup REASON      reset without a database backup; the reason is logged
       --journal PATH            the journal to resume or undo (default: the latest run)
       --drill NAME              rehearsal: inject one of the drills' faults
       --drills-dir DIR          rehearsal: also load drills from DIR
+      --keep                    rehearsal: keep the sandbox to inspect afterwards
+
+rewind init
+      --host HOST               the server (an alias from ~/.ssh/config works)
+      --port N, --user NAME, --identity FILE, --known-hosts FILE, --ssh-config FILE
+      --app-dir DIR             the checkout on the server (else: the ones found are offered)
+      --site-url URL            the site that verification checks
+      --reload HOW              a ..._wsgi.py file to touch, manual, none, or a command
+  -o, --output FILE             where to write (default ./rewind.config.yaml; never overwritten)
   -h, --help                    this text
   -v, --version                 the version
 

@@ -3,6 +3,7 @@ import path from 'node:path';
 import {stringify} from 'yaml';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {MARKER} from '../source/rehearsal/app-repo.js';
+import {COMMANDS, OPTIONS} from '../source/cli-options.js';
 import {canRun} from './helpers/availability.js';
 import {runCli} from './helpers/cli.js';
 import {startProduction, type Production} from './helpers/production.js';
@@ -14,6 +15,9 @@ describe('the command line without a server', () => {
 		expect(result.code).toBe(0);
 		expect(result.stdout).toContain('rewind rehearse');
 		expect(result.stdout).toContain('--dry-run');
+		// Every option and command the parser accepts is in the help.
+		for (const option of Object.keys(OPTIONS)) expect(result.stdout, option).toContain(`--${option}`);
+		for (const command of COMMANDS) expect(result.stdout, command).toMatch(new RegExp(`rewind (\\[)?${command}`));
 	});
 
 	it('prints its version', async () => {
@@ -123,7 +127,8 @@ describe.runIf(canRun('CLI against a real server', ['sshd']))('the command line 
 		const wrongCommand = await runCli(['--config', configFile, '--drill', 'x']);
 		expect(wrongCommand.code).toBe(2);
 		expect(wrongCommand.stderr).toContain('--drill is for rewind rehearse');
-		for (const result of [noTarget, noYes, json, wrongCommand]) expect(result.stdout).toBe('');
+		for (const result of [noTarget, noYes, wrongCommand]) expect(result.stdout).toBe('');
+		expect(JSON.parse(json.stdout)).toMatchObject({schema: 1, type: 'run-refused', exitCode: 2});
 		expect(sshd.acceptedConnections()).toBe(before);
 		expect(existsSync(production.backupDir)).toBe(false);
 	});

@@ -9,6 +9,7 @@ import path from 'node:path';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {parseHistory} from '../source/core/history.js';
 import {App} from '../source/ui/app.js';
+import {runOf} from '../source/ui/session-run.js';
 import {canRun} from './helpers/availability.js';
 import {KEY, waitForText} from './helpers/ink.js';
 import {runEngine} from './helpers/run.js';
@@ -63,8 +64,11 @@ describe.runIf(canRun('release history', ['sshd']))('the release history in the 
 			expect(help).toContain('the release history says of it');
 			expect(help).toContain('(✓ verified good, ✗ rolled back');
 		} finally {
-			ui.unmount();
 			session.engine.requestStop();
+			// The run releases its lock before the server is torn down.
+			const result = await runOf(session);
+			expect(result.outcome).toBe('interrupted');
+			ui.unmount();
 		}
 	});
 });

@@ -77,7 +77,15 @@ describe.runIf(canRun('the other interfaces', ['sshd', 'mariadb']))('--json, --p
 		reset();
 		const result = await runCli(['--config', file, '--json', '--yes']);
 		expect(result.code).toBe(2);
-		expect(result.stdout).toBe('');
+		const lines = result.stdout.trimEnd().split('\n');
+		expect(lines).toHaveLength(1);
+		expect(JSON.parse(lines[0]!)).toMatchObject({
+			schema: 1,
+			type: 'run-refused',
+			outcome: 'bad-input',
+			exitCode: 2,
+			message: expect.stringContaining('--target'),
+		});
 		expect(result.stderr).toContain('--target');
 	});
 
