@@ -123,7 +123,13 @@ async function gather(session: SshSession, sshHost: string, given: NonNullable<C
 	const pa = pythonAnywhere(account, sshHost);
 	const dir =
 		given.appDir ??
-		(await choose(ask, 'The app’s checkout on the server', account.checkouts, account.checkouts.length === 1 ? account.checkouts[0] : undefined, '--app-dir'));
+		(await choose(
+			ask,
+			'The app’s checkout on the server',
+			account.checkouts,
+			account.checkouts.length === 1 && !/\/\./.test(account.checkouts[0]!) ? account.checkouts[0] : undefined,
+			'--app-dir',
+		));
 	const checkout = await inspectCheckout(session, dir);
 	if (!checkout) throw new UserError(`${dir} is not a git checkout on the server: name the app's checkout with --app-dir.`, EXIT.usage);
 	const domain = pa
@@ -134,21 +140,33 @@ async function gather(session: SshSession, sshHost: string, given: NonNullable<C
 	const databaseName = checkout.databaseNames[0] ?? account.myCnf.database;
 	const database = account.myCnf.present || databaseName ? databaseFrom(account, databaseName, pa?.username) : undefined;
 	const wsgi = account.wsgiFiles[0];
+	// PythonAnywhere has its reload API; elsewhere the operator says (the WSGI file found is offered).
+	const reloadAnswer =
+		given.reload ??
+		(pa
+			? undefined
+			: await ask(
+					'How the app reloads (a WSGI .py file to touch, a command such as "sudo systemctl reload app", manual, none):',
+					wsgi ?? 'manual',
+					'--reload',
+				));
 	const notes: Record<string, string> = {
 		ssh: `Checked: connected as ${account.user} on ${account.hostname || sshHost}.`,
 		site: title
 			? `Detected: the page's title is "${title}" — what the check looks for.`
 			: 'The page could not be read from here: set mustContain to text the good page shows.',
 		build: checkout.buildScript
-			? `Detected: package.json has a build script${checkout.lockfile ? ` and a ${checkout.lockfile} lockfile` : ''}.`
+			? `Detected: package.json has a build script${checkout.lockfile ? ` and a lockfile (${checkout.lockfile})` : ''}.`
 			: 'No build script in package.json.',
 		reload: given.reload
 			? 'Given with --reload.'
 			: pa
 				? 'Detected: PythonAnywhere — its reload API.'
-				: wsgi
+				: reloadAnswer === wsgi && wsgi
 					? `Detected: the WSGI file ${wsgi}.`
-					: 'No WSGI file found: say how the app reloads.',
+					: reloadAnswer === 'manual'
+						? 'Reloaded by hand: describe how in instructions, or use method: command / touch.'
+						: 'Answered at rewind init.',
 		...(database
 			? {
 					database: `Detected: ${account.myCnf.present ? '~/.my.cnf on the server' : ''}${databaseName ? `${account.myCnf.present ? ' and ' : ''}the name ${databaseName} in the app's settings` : ''}.`,
@@ -171,7 +189,7 @@ async function gather(session: SshSession, sshHost: string, given: NonNullable<C
 		app: {name: path.basename(dir.replace(/\/+$/, '')) || 'app', dir, branch: checkout.branch},
 		site: {...(pa ? {} : {url}), mustContain: title ? [title] : []},
 		build: buildCommands(checkout),
-		reload: reloadFrom(given.reload, pa !== undefined, wsgi),
+		reload: reloadFrom(reloadAnswer, pa !== undefined, wsgi),
 		...(database ? {database} : {}),
 		...(checkout.migrationsDir ? {migrations: {kind: checkout.flaskMigrate ? 'flask-migrate' : 'alembic', dir: checkout.migrationsDir}} : {}),
 		notes,

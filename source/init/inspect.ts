@@ -51,7 +51,7 @@ if [ -f "$HOME/.my.cnf" ]; then echo mycnf=yes; sed -n 's/^[[:space:]]*\\(user\\
 		hostname: one('hostname') ?? '',
 		user: one('user') ?? '',
 		wsgiFiles: found.get('wsgi') ?? [],
-		checkouts: (found.get('checkout') ?? []).sort(),
+		checkouts: byLikelihood(found.get('checkout') ?? []),
 		myCnf: {
 			present: one('mycnf') === 'yes',
 			...(one('mycnf_user') ? {user: one('mycnf_user')!} : {}),
@@ -103,4 +103,10 @@ export function pythonAnywhere(account: Account, sshHost: string): {username: st
 			.replaceAll('_', '.'),
 	);
 	return {username: account.user, domains, region: /\beu\b|\.eu\./i.test(sshHost) ? 'eu' : 'us'};
+}
+
+/** Apps first: checkouts in hidden folders (~/.pyenv, ~/.nvm, dotfiles) are tools, listed last. */
+function byLikelihood(checkouts: readonly string[]): string[] {
+	const hidden = (dir: string) => /\/\.[^/]+/.test(dir);
+	return [...checkouts].sort((a, b) => Number(hidden(a)) - Number(hidden(b)) || a.localeCompare(b));
 }
