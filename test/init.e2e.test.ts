@@ -61,7 +61,7 @@ describe.runIf(canRun('rewind init', ['sshd']))('rewind init against a real sshd
 		expect(init.stdout).toContain('rewind plan: app on');
 		const text = readFileSync(output, 'utf8');
 		expect(text).toContain('# Detected: the page\'s title is "Bankroll"');
-		expect(text).toContain('# Detected: package.json has a build script and a npm lockfile.');
+		expect(text).toContain('# Detected: package.json has a build script and a lockfile (npm).');
 		expect(text).toContain('# Detected: migrations/versions (Flask-Migrate).');
 		expect(text).not.toMatch(/password:|token:/i);
 		const {config} = loadConfigFile(output);
