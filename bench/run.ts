@@ -461,6 +461,8 @@ async function wholeRun(): Promise<void> {
 				reload: config.reload,
 				build: {commands: config.build.commands},
 				database: {host: config.database!.host, port: config.database!.port, backupDir: config.database!.backupDir},
+				// The sandbox app's own Flask-Migrate migrations: the run migrates down two of them.
+				migrations: config.migrations,
 				runsDir: path.join(scratch, 'runs'),
 			}),
 		);
@@ -469,6 +471,18 @@ async function wholeRun(): Promise<void> {
 		const reload = config.reload.method === 'pythonanywhere-api' ? config.reload.url : '';
 		const restore = async () => {
 			execFileSync('git', ['reset', '-q', '--hard', sandbox.app.bad], {cwd: app});
+			// Back to the bad deploy's schema too (a run migrates it down).
+			if (config.migrations.kind === 'flask-migrate' && config.migrations.command)
+				execFileSync('sh', ['-c', `${config.migrations.command} upgrade heads`], {
+					cwd: app,
+					stdio: 'ignore',
+					env: {
+						...process.env,
+						...config.migrations.env,
+						HOME: sandbox.home,
+						BANKROLL_DB: `${sandbox.database!.host}:${sandbox.database!.port}/trainee$bankroll`,
+					},
+				});
 			buildSite(app);
 			await fetch(reload, {method: 'POST', headers: {Authorization: `Token ${token}`}});
 		};
@@ -534,12 +548,20 @@ function replayScript(journalPath: string, tools: {ssh: string; reloadCurl: stri
 			else lines.push(`${tools.ssh} ${shq(event.display)} >/dev/null`);
 		} else if (id === 'api') lines.push(`${tools.reloadCurl} >/dev/null`);
 		else if (id === 'http') lines.push(tools.pageCheck);
-		else if (id === 'estimate')
-			lines.push(`${tools.mysql} -e "SELECT COALESCE(SUM(DATA_LENGTH), 0) FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()" >/dev/null`);
-		else if (id === 'fingerprint') {
-			const list = "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE = 'BASE TABLE'";
+		else if (id === 'estimate' || id === 'read-database')
 			lines.push(
-				`for t in $(${tools.mysql} -e ${shq(list)}); do ${tools.mysql} -e "SELECT COUNT(*) FROM \\\`$t\\\`; CHECKSUM TABLE \\\`$t\\\`"; done >/dev/null`,
+				`${tools.mysql} -e "SELECT COALESCE(SUM(DATA_LENGTH), 0) FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE(); SELECT version_num FROM alembic_version" >/dev/null`,
+			);
+		else if (id === 'revision') lines.push(`${tools.mysql} -e "SELECT version_num FROM alembic_version" >/dev/null`);
+		else if (id === 'fingerprint') {
+			// As rewind's fingerprint: tables, columns with types, indexes, the revision, then per table its rows and checksum.
+			const list = "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE = 'BASE TABLE'";
+			const schema =
+				'SELECT TABLE_NAME, COLUMN_NAME, COLUMN_TYPE, IS_NULLABLE, COLUMN_KEY FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE(); ' +
+				'SELECT TABLE_NAME, INDEX_NAME, NON_UNIQUE, GROUP_CONCAT(COLUMN_NAME ORDER BY SEQ_IN_INDEX) FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() GROUP BY TABLE_NAME, INDEX_NAME, NON_UNIQUE; ' +
+				'SELECT version_num FROM alembic_version';
+			lines.push(
+				`${tools.mysql} -e ${shq(schema)} >/dev/null; for t in $(${tools.mysql} -e ${shq(list)}); do ${tools.mysql} -e "SELECT COUNT(*) FROM \\\`$t\\\`; CHECKSUM TABLE \\\`$t\\\`"; done >/dev/null`,
 			);
 		} else if (id !== 'ssh') throw new Error(`the replay does not know the ${event.where} command ${id}`);
 	}

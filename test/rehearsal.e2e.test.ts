@@ -81,7 +81,7 @@ describe('rewind rehearse --yes', () => {
 const drills = loadDrills();
 
 describe.runIf(canRun('rehearsal drills', ['mariadb', 'flask']))('every drill shows its fault, its hint, and ends safely', () => {
-	it('has the drills the seed report asks for', () => {
+	it('has the drills of the original drill report', () => {
 		expect(drills.map(drill => drill.id).sort()).toEqual(
 			[
 				'corrupted-node-modules',
