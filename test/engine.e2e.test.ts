@@ -1,13 +1,12 @@
 import {execFileSync} from 'node:child_process';
 import {readFileSync} from 'node:fs';
-import {afterAll, beforeAll, describe, expect, it} from 'vitest';
+import {describe, expect, it} from 'vitest';
 import {MARKER} from '../source/rehearsal/app-repo.js';
 import {canRun} from './helpers/availability.js';
 import type {RunEvent} from '../source/core/events.js';
 import type {Answer, Operator, Question} from '../source/core/questions.js';
 import {flagsFor, runEngine} from './helpers/run.js';
-import {startProduction, type Production} from './helpers/production.js';
-import {startSshd, type Sshd} from './helpers/sshd.js';
+import {useProduction} from './helpers/fixtures.js';
 
 /** The server commands a run started, in order; `mark` is appended to those sent ahead. */
 const serverCommands = (events: readonly RunEvent[], mark: string) =>
@@ -16,30 +15,20 @@ const serverCommands = (events: readonly RunEvent[], mark: string) =>
 	);
 
 describe.runIf(canRun('engine end to end', ['sshd']))('engine end to end over a real sshd', () => {
-	let sshd: Sshd;
-	let production: Production;
-
-	beforeAll(async () => {
-		sshd = await startSshd();
-		production = await startProduction(sshd);
-	});
-	afterAll(async () => {
-		await production?.stop();
-		await sshd?.stop();
-	});
+	const servers = useProduction();
 
 	it('rolls back to the good commit non-interactively and proves it', async () => {
-		const before = sshd.acceptedConnections();
-		const {result, events} = await runEngine(production.config(), {flags: {target: production.app.good}, runsDir: production.runsDir});
+		const before = servers.sshd.acceptedConnections();
+		const {result, events} = await runEngine(servers.production.config(), {flags: {target: servers.production.app.good}, runsDir: servers.production.runsDir});
 		const failures = events.filter(event => event.type === 'step-failed');
 		expect(failures, JSON.stringify(failures)).toEqual([]);
 		expect(result.outcome).toBe('succeeded');
 		expect(result.exitCode).toBe(0);
-		const head = execFileSync('git', ['rev-parse', 'HEAD'], {cwd: production.app.dir, encoding: 'utf8'}).trim();
-		expect(head).toBe(production.app.good);
-		const page = await (await fetch(production.site.url)).text();
+		const head = execFileSync('git', ['rev-parse', 'HEAD'], {cwd: servers.production.app.dir, encoding: 'utf8'}).trim();
+		expect(head).toBe(servers.production.app.good);
+		const page = await (await fetch(servers.production.site.url)).text();
 		expect(page).not.toContain(MARKER);
-		expect(sshd.acceptedConnections() - before).toBe(1);
+		expect(servers.sshd.acceptedConnections() - before).toBe(1);
 		const report = readFileSync(result.reportPath!, 'utf8');
 		expect(report).toContain('Success criteria');
 	});
@@ -53,7 +42,7 @@ describe.runIf(canRun('engine end to end', ['sshd']))('engine end to end over a 
 				return null as Answer<Q>;
 			},
 		};
-		const {result, events, engine} = await runEngine(production.config(), {flags: {yes: false}, operator, runsDir: null});
+		const {result, events, engine} = await runEngine(servers.production.config(), {flags: {yes: false}, operator, runsDir: null});
 		expect(result.outcome).toBe('aborted');
 		expect(firstPage).toBeGreaterThan(2);
 		const ids = serverCommands(events, ' (sent ahead)');
@@ -64,11 +53,11 @@ describe.runIf(canRun('engine end to end', ['sshd']))('engine end to end over a 
 	});
 
 	it('a command that may change the server makes answers sent ahead stale: after taking over a stale lock, preflight reads again', async () => {
-		const head = () => execFileSync('git', ['rev-parse', 'HEAD'], {cwd: production.app.dir, encoding: 'utf8'}).trim();
+		const head = () => execFileSync('git', ['rev-parse', 'HEAD'], {cwd: servers.production.app.dir, encoding: 'utf8'}).trim();
 		// A lock left by a run that died before writing its owner: stale by age.
-		execFileSync('mkdir', ['-p', `${production.app.dir}/.git/rewind.lock`]);
-		execFileSync('touch', ['-d', '2 days ago', `${production.app.dir}/.git/rewind.lock`]);
-		const {result, events} = await runEngine(production.config(), {flags: flagsFor({target: head(), takeOverStaleLock: true}), runsDir: null});
+		execFileSync('mkdir', ['-p', `${servers.production.app.dir}/.git/rewind.lock`]);
+		execFileSync('touch', ['-d', '2 days ago', `${servers.production.app.dir}/.git/rewind.lock`]);
+		const {result, events} = await runEngine(servers.production.config(), {flags: flagsFor({target: head(), takeOverStaleLock: true}), runsDir: null});
 		const started = serverCommands(events, '*');
 		expect(started.slice(0, 4), JSON.stringify(events.filter(event => event.type === 'step-failed' || event.type === 'run-finished'))).toEqual([
 			'acquire',

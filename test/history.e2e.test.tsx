@@ -6,51 +6,46 @@
 import {execFileSync} from 'node:child_process';
 import {readFileSync} from 'node:fs';
 import path from 'node:path';
-import {afterAll, beforeAll, describe, expect, it} from 'vitest';
+import {describe, expect, it} from 'vitest';
 import {parseHistory} from '../source/core/history.js';
 import {App} from '../source/ui/app.js';
 import {runOf} from '../source/ui/session-run.js';
 import {canRun} from './helpers/availability.js';
 import {KEY, waitForText} from './helpers/ink.js';
 import {runEngine} from './helpers/run.js';
-import {startProduction, type Production} from './helpers/production.js';
-import {startSshd, type Sshd} from './helpers/sshd.js';
+import {useProduction} from './helpers/fixtures.js';
 import {renderTui, tuiSessions} from './helpers/tui.js';
 
 describe.runIf(canRun('release history', ['sshd']))('the release history in the picker', () => {
-	let sshd: Sshd;
-	let production: Production;
-
-	beforeAll(async () => {
-		sshd = await startSshd();
-		production = await startProduction(sshd);
-	});
-	afterAll(async () => {
-		await production?.stop();
-		await sshd?.stop();
-	});
+	const servers = useProduction();
 
 	it('after a rollback (and a redeploy of the bad commit), the picker marks it rolled back from, with the reason, and the target verified good', async () => {
-		const {result} = await runEngine(production.config(), {
-			flags: {target: production.app.good, reason: 'banner shown to customers'},
-			runsDir: production.runsDir,
+		const {result} = await runEngine(servers.production.config(), {
+			flags: {target: servers.production.app.good, reason: 'banner shown to customers'},
+			runsDir: servers.production.runsDir,
 		});
 		expect(result.outcome).toBe('succeeded');
-		const history = parseHistory(readFileSync(path.join(production.app.dir, '.git', 'rewind-history.jsonl'), 'utf8'));
+		const history = parseHistory(readFileSync(path.join(servers.production.app.dir, '.git', 'rewind-history.jsonl'), 'utf8'));
 		expect(history).toEqual([
-			expect.objectContaining({from: production.app.bad, to: production.app.good, outcome: 'succeeded', reason: 'banner shown to customers', kind: 'rollback'}),
+			expect.objectContaining({
+				from: servers.production.app.bad,
+				to: servers.production.app.good,
+				outcome: 'succeeded',
+				reason: 'banner shown to customers',
+				kind: 'rollback',
+			}),
 		]);
 		expect(readFileSync(result.reportPath!, 'utf8')).toContain('**Reason given:** "banner shown to customers"');
 
 		// The bad commit is deployed again: the next operator opens the picker.
-		execFileSync('git', ['reset', '-q', '--hard', production.app.bad], {cwd: production.app.dir});
-		const {session} = tuiSessions(production.config(), production.runsDir);
+		execFileSync('git', ['reset', '-q', '--hard', servers.production.app.bad], {cwd: servers.production.app.dir});
+		const {session} = tuiSessions(servers.production.config(), servers.production.runsDir);
 		const {ui} = renderTui(<App session={session} />);
 		try {
 			const frame = () => ui.lastFrame() ?? '';
 			const picker = await waitForText(frame, 'HEAD (live now)');
-			const bad = production.app.bad.slice(0, 7);
-			const good = production.app.good.slice(0, 7);
+			const bad = servers.production.app.bad.slice(0, 7);
+			const good = servers.production.app.good.slice(0, 7);
 			expect(picker).toMatch(new RegExp(`${bad} .*← HEAD \\(live now\\) ✗ rolled back \\d\\d-\\d\\d`));
 			expect(picker).toMatch(new RegExp(`${good} .*✓ good \\d\\d-\\d\\d`));
 			// The detail pane wraps beside the step list: its words are checked, not its line breaks.

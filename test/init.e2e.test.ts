@@ -6,52 +6,41 @@
 import {execFileSync} from 'node:child_process';
 import {existsSync, readFileSync} from 'node:fs';
 import path from 'node:path';
-import {afterAll, beforeAll, describe, expect, it} from 'vitest';
+import {describe, expect, it} from 'vitest';
 import {loadConfigFile} from '../source/core/config/load.js';
 import {MARKER} from '../source/rehearsal/app-repo.js';
 import {canRun} from './helpers/availability.js';
 import {runCli} from './helpers/cli.js';
-import {startProduction, type Production} from './helpers/production.js';
-import {startSshd, type Sshd} from './helpers/sshd.js';
+import {useProduction} from './helpers/fixtures.js';
 
 describe.runIf(canRun('rewind init', ['sshd']))('rewind init against a real sshd', () => {
-	let sshd: Sshd;
-	let production: Production;
-
-	beforeAll(async () => {
-		sshd = await startSshd();
-		production = await startProduction(sshd);
-	});
-	afterAll(async () => {
-		await production?.stop();
-		await sshd?.stop();
-	});
+	const servers = useProduction();
 
 	it('writes a commented, valid config from what it finds on the server, prints the plan, and that config rolls back', async () => {
-		const output = path.join(production.root, 'written.yaml');
+		const output = path.join(servers.production.root, 'written.yaml');
 		const connection = [
 			'--host',
 			'127.0.0.1',
 			'--port',
-			String(sshd.port),
+			String(servers.sshd.port),
 			'--user',
-			sshd.user,
+			servers.sshd.user,
 			'--identity',
-			sshd.identityFile,
+			servers.sshd.identityFile,
 			'--known-hosts',
-			sshd.knownHostsFile,
+			servers.sshd.knownHostsFile,
 			'--ssh-config',
-			path.join(production.root, 'no-ssh-config'),
+			path.join(servers.production.root, 'no-ssh-config'),
 		];
 		const init = await runCli([
 			'init',
 			...connection,
 			'--app-dir',
-			production.app.dir,
+			servers.production.app.dir,
 			'--site-url',
-			production.site.url,
+			servers.production.site.url,
 			'--reload',
-			production.wsgiPath,
+			servers.production.wsgiPath,
 			'--output',
 			output,
 			'--yes',
@@ -66,26 +55,26 @@ describe.runIf(canRun('rewind init', ['sshd']))('rewind init against a real sshd
 		expect(text).not.toMatch(/password:|token:/i);
 		const {config} = loadConfigFile(output);
 		expect(config).toMatchObject({
-			app: {dir: production.app.dir, branch: 'main'},
+			app: {dir: servers.production.app.dir, branch: 'main'},
 			site: {mustContain: ['Bankroll']},
-			reload: {method: 'touch', path: production.wsgiPath},
+			reload: {method: 'touch', path: servers.production.wsgiPath},
 		});
 
 		// A second init refuses to overwrite it.
-		const again = await runCli(['init', ...connection, '--app-dir', production.app.dir, '--output', output, '--yes']);
+		const again = await runCli(['init', ...connection, '--app-dir', servers.production.app.dir, '--output', output, '--yes']);
 		expect(again.code).toBe(2);
 		expect(again.stderr).toContain('exists already');
 
 		// The config as written rolls back (the build command the test app needs is the one init found: npm ci && npm run build).
-		const rollback = await runCli(['--config', output, '--target', production.app.good, '--yes'], {timeoutMs: 120_000});
+		const rollback = await runCli(['--config', output, '--target', servers.production.app.good, '--yes'], {timeoutMs: 120_000});
 		expect(rollback.code, rollback.stdout.slice(-2000)).toBe(0);
-		expect(execFileSync('git', ['rev-parse', 'HEAD'], {cwd: production.app.dir, encoding: 'utf8'}).trim()).toBe(production.app.good);
-		expect(await (await fetch(production.site.url)).text()).not.toContain(MARKER);
-		expect(existsSync(path.join(production.app.dir, '.git', 'rewind-history.jsonl'))).toBe(true);
+		expect(execFileSync('git', ['rev-parse', 'HEAD'], {cwd: servers.production.app.dir, encoding: 'utf8'}).trim()).toBe(servers.production.app.good);
+		expect(await (await fetch(servers.production.site.url)).text()).not.toContain(MARKER);
+		expect(existsSync(path.join(servers.production.app.dir, '.git', 'rewind-history.jsonl'))).toBe(true);
 	});
 
 	it('without a terminal and without --host, says which flag is missing (exit 2), writing nothing', async () => {
-		const output = path.join(production.root, 'never.yaml');
+		const output = path.join(servers.production.root, 'never.yaml');
 		const result = await runCli(['init', '--output', output]);
 		expect(result.code).toBe(2);
 		expect(result.stderr).toContain('rewind init needs --host without a terminal (or --yes): the server (an address, or an alias from ~/.ssh/config).');
