@@ -71,6 +71,19 @@ describe('the commit picker', () => {
 		ui.unmount();
 	});
 
+	it('applies each key of a burst that arrives in one read ("jj", then "j⏎"), as when typing fast over SSH', async () => {
+		const source = slowSource();
+		source.release();
+		const {ui, picked} = picker(source);
+		await waitForText(() => ui.lastFrame(), 'HEAD (live now)');
+		ui.stdin.write('jj');
+		await waitForText(() => ui.lastFrame(), `▸ ${HISTORY[2]!.shortHash}`);
+		ui.stdin.write('kj\r');
+		await waitForText(() => String(picked.length), '1');
+		expect(picked[0]?.hash).toBe(HISTORY[2]!.hash);
+		ui.unmount();
+	});
+
 	it('refuses the live commit as a target and says why', async () => {
 		const source = slowSource();
 		source.release();

@@ -248,7 +248,9 @@ export function App({session: initialSession, createUndo, onSession}: AppProps) 
 					<Text color={theme.color('warning')}>Ignored {discarded === 'keys' ? 'the keys typed' : `"${discarded}"`}: nothing is waiting for input now.</Text>
 				)}
 				{!finished && !pending && !overlay && (
-					<Text color={theme.color('muted')}>{state.stopRequested ? 'Stopping at the next safe point…' : helpLine(KEYS.stop, KEYS.help)}</Text>
+					<Text color={theme.color('muted')} wrap="truncate-middle">
+						{state.stopRequested ? 'Stopping at the next safe point…' : helpLine(KEYS.stop, KEYS.help)}
+					</Text>
 				)}
 			</Box>
 		</KeyRouter>

@@ -10,6 +10,7 @@
 import {useInput, type Key} from 'ink';
 import {createContext, useContext, useEffect, useRef, type ReactNode} from 'react';
 import type {Binding} from './keys.js';
+import {splitKeys} from './split-keys.js';
 
 export type KeyHandler = (input: string, key: Key) => void;
 
@@ -47,7 +48,7 @@ export function KeyRouter({
 	globalRef.current = global;
 	const discardedRef = useRef(onDiscarded);
 	discardedRef.current = onDiscarded;
-	useInput((input, key) => {
+	const dispatch = (input: string, key: Key) => {
 		const top = stack.current.at(-1);
 		const typing = typeof top?.typing === 'function' ? top.typing() : top?.typing === true;
 		if (globalRef.current(input, key, top ? {typing, bindings: top.bindings} : null)) return;
@@ -57,6 +58,13 @@ export function KeyRouter({
 		}
 		if (!top.ready) top.queue.push([input, key]);
 		else top.handler.current(input, key);
+	};
+	useInput((input, key) => {
+		const top = stack.current.at(-1);
+		const typing = typeof top?.typing === 'function' ? top.typing() : top?.typing === true;
+		// Keys typed fast (or a terminal that batches them) arrive as one chunk: "jj", "j⏎". A text
+		// field takes the chunk whole (a paste); every other screen gets them one key at a time.
+		for (const [one, oneKey] of typing ? [[input, key] as const] : splitKeys(input, key)) dispatch(one, oneKey);
 	});
 	const router = useRef<Router>({
 		register(registration) {

@@ -104,21 +104,27 @@ function RehearsalFlow({drills, initialDrill, prepare, onSession}: RehearsalProp
 					<Box flexDirection="column">
 						<Text bold>Choose a drill: each injects one of the real failures of the original 42-minute drill.</Text>
 						<DrillPicker drills={drills} onPick={drill => setPhase({name: 'brief', drill})} />
-						<Text color={theme.color('muted')}>{helpLine(KEYS.up, KEYS.down, KEYS.readBriefing, KEYS.leave)}</Text>
+						<Text color={theme.color('muted')} wrap="truncate-middle">
+							{helpLine(KEYS.up, KEYS.down, KEYS.readBriefing, KEYS.leave)}
+						</Text>
 					</Box>
 				)}
 				{phase.name === 'brief' && (
 					<Box flexDirection="column" gap={1}>
 						<Text bold>{phase.drill ? `Drill: ${phase.drill.title}` : 'A clean rollback'}</Text>
 						<Text wrap="wrap">{phase.drill ? phase.drill.briefing.trim() : CLEAN_BRIEFING}</Text>
-						<Text color={theme.color('muted')}>{helpLine(KEYS.startRehearsal, KEYS.chooseAnother, KEYS.leave)}</Text>
+						<Text color={theme.color('muted')} wrap="truncate-middle">
+							{helpLine(KEYS.startRehearsal, KEYS.chooseAnother, KEYS.leave)}
+						</Text>
 					</Box>
 				)}
 				{phase.name === 'building' && (theme.reducedMotion ? <Text>{phase.status}</Text> : <Spinner label={phase.status} />)}
 				{phase.name === 'failed' && (
 					<Box flexDirection="column">
 						<StatusMessage variant="error">{phase.message}</StatusMessage>
-						<Text color={theme.color('muted')}>{helpLine(KEYS.chooseAnother, KEYS.leave)}</Text>
+						<Text color={theme.color('muted')} wrap="truncate-middle">
+							{helpLine(KEYS.chooseAnother, KEYS.leave)}
+						</Text>
 					</Box>
 				)}
 			</Box>

@@ -89,7 +89,9 @@ export function FinalPanel({
 					</Text>
 				))}
 			</Box>
-			<Text color={theme.color('muted')}>{canUndo ? helpLine(KEYS.undo, KEYS.quit, KEYS.help) : helpLine(KEYS.quit, KEYS.help)}</Text>
+			<Text color={theme.color('muted')} wrap="truncate-middle">
+				{canUndo ? helpLine(KEYS.undo, KEYS.quit, KEYS.help) : helpLine(KEYS.quit, KEYS.help)}
+			</Text>
 		</Box>
 	);
 }

@@ -184,7 +184,7 @@ export function CommitPicker({
 				/>
 			</Box>
 			{state.message && <Text color={theme.color('warning')}>{state.message}</Text>}
-			<Text color={theme.color('muted')} wrap="truncate">
+			<Text color={theme.color('muted')} wrap="truncate-middle">
 				{editing ? helpLine(KEYS.clearFilter, KEYS.filterDone) : helpLine(KEYS.up, KEYS.down, KEYS.pick, KEYS.filter, KEYS.abort, KEYS.help)}
 			</Text>
 		</Box>

@@ -125,7 +125,9 @@ export function ConfirmReset({
 					</StatusMessage>
 				)}
 			</Box>
-			<Text color={theme.color('muted')}>{helpLine(KEYS.confirmHash, KEYS.back, KEYS.stop, KEYS.help)}</Text>
+			<Text color={theme.color('muted')} wrap="truncate-middle">
+				{helpLine(KEYS.confirmHash, KEYS.back, KEYS.stop, KEYS.help)}
+			</Text>
 		</Box>
 	);
 }

@@ -28,7 +28,9 @@ function Choices<T extends string>({choices, onAnswer}: {readonly choices: reado
 	return (
 		<Box flexDirection="column">
 			<ChoiceList choices={choices} state={state} />
-			<Text color={useTheme().color('muted')}>{helpLine(KEYS.up, KEYS.down, KEYS.choose, KEYS.help)}</Text>
+			<Text color={useTheme().color('muted')} wrap="truncate-middle">
+				{helpLine(KEYS.up, KEYS.down, KEYS.choose, KEYS.help)}
+			</Text>
 		</Box>
 	);
 }
