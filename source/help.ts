@@ -44,7 +44,7 @@ rewind init
 
 Exit codes
   0 rolled back and verified   1 a step or a check failed   2 bad input (config, flags)
-  3 refused for safety (lock held, host key, no backup)      130 stopped by the operator
+  3 refused for safety (lock held, host key, no backup)      130 stopped or aborted by you
 
 Without a terminal (CI, a pipe) rewind prints plain progress lines; pass --target and --yes.
 Config, drills and the operator guide: README.md.

@@ -478,7 +478,8 @@ describe.runIf(canRun('fault matrix', ['sshd', 'mariadb']))('fault matrix', () =
 						}
 						return false;
 					};
-					void eventually(killLeader);
+					// The dump sleeps 6 s before it starts: found within that, with room for a loaded machine.
+					void eventually(killLeader, 20_000);
 				}
 				if (event.type === 'step-failed' && event.stepId === 'backup') failedAt = Date.now();
 			});

@@ -20,7 +20,9 @@ export function exitCodeFor(outcome: Outcome): number {
 	switch (outcome) {
 		case 'succeeded':
 			return EXIT.ok;
+		// The operator ended the run: stopped it, or aborted at a question before anything failed.
 		case 'interrupted':
+		case 'aborted':
 			return EXIT.interrupted;
 		case 'refused':
 			return EXIT.refused;

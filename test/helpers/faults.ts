@@ -30,9 +30,11 @@ export class Faults {
 		].join('\n');
 		writeFileSync(path.join(this.shims, 'git'), gitShim);
 		// The control file may name its own delay (slow(command, seconds)); empty means the default.
+		// Only the dump itself is slow: `mysqldump --help` (the backup asks it which flags exist) answers
+		// at once, so the slow process is the one holding the database's name, from the start.
 		writeFileSync(
 			path.join(this.shims, 'mysqldump'),
-			`#!/bin/sh\nif [ -e ${this.#control}/mysqldump ]; then d=$(cat ${this.#control}/mysqldump); sleep "\${d:-${seconds}}"; fi\nexec ${REAL.mysqldump} "$@"\n`,
+			`#!/bin/sh\ncase "$1" in --help|--version) ;; *) if [ -e ${this.#control}/mysqldump ]; then d=$(cat ${this.#control}/mysqldump); sleep "\${d:-${seconds}}"; fi ;; esac\nexec ${REAL.mysqldump} "$@"\n`,
 		);
 		chmodSync(path.join(this.shims, 'git'), 0o755);
 		chmodSync(path.join(this.shims, 'mysqldump'), 0o755);
