@@ -14,7 +14,7 @@ import {sessionFor} from '../source/session.js';
 import {App} from '../source/ui/app.js';
 import {canRun} from './helpers/availability.js';
 import {BIN} from './helpers/cli.js';
-import {KEY, plain, waitForText} from './helpers/ink.js';
+import {KEY, plain, waitForFrame, waitForText} from './helpers/ink.js';
 import {startProduction, writeConfigFile, type Production} from './helpers/production.js';
 import {startSshd, type Sshd} from './helpers/sshd.js';
 import {renderTui, tuiSessions} from './helpers/tui.js';
@@ -51,6 +51,20 @@ describe.runIf(canRun('TUI safety', ['sshd']))('TUI safety against a real server
 		// Declining keeps the run going.
 		ui.stdin.write('n');
 		await waitForText(frame, 'Pick the commit to roll back to');
+		// Keys typed the instant the question or the help appears are theirs, never the picker's:
+		// Ctrl+C n (declined) then ? opens the help; ? ? j opens and closes it, then j moves the cursor.
+		ui.stdin.write(KEY.ctrlC);
+		ui.stdin.write('n');
+		ui.stdin.write('?');
+		await waitForText(frame, 'Help');
+		ui.stdin.write('?');
+		await waitForFrame(frame, screen => !screen.includes('Help') && screen.includes('Pick the commit to roll back to'));
+		ui.stdin.write('?');
+		ui.stdin.write('?');
+		ui.stdin.write('j');
+		await waitForFrame(frame, screen => screen.includes(`▸ ${production.app.good.slice(0, 7)}`) && !screen.includes('Help'));
+		ui.stdin.write('k');
+		await waitForText(frame, `▸ ${production.app.bad.slice(0, 7)}`);
 		// Declining and pressing Ctrl+C again at once (before a re-render) asks again: it is not a second Ctrl+C.
 		ui.stdin.write(KEY.ctrlC);
 		await waitForText(frame, 'Stop now?');

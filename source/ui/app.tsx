@@ -13,7 +13,7 @@ import {LiveArea} from './components/live-area.js';
 import {RunLog} from './components/run-log.js';
 import {StepBar, StepList} from './components/step-list.js';
 import type {PendingQuestion} from './interactive-operator.js';
-import {KeyRouter, useKeys, type Focus, type GlobalHandler} from './key-router.js';
+import {KeyRouter, type Focus, type GlobalHandler} from './key-router.js';
 import {helpLine, KEYS, type Binding} from './keys.js';
 import {useLifecycle} from './lifecycle-root.js';
 import {CommitPicker} from './screens/commit-picker.js';
@@ -96,15 +96,9 @@ function QuestionScreen({
 	}
 }
 
-function StopPrompt({onAnswer}: {readonly onAnswer: (stop: boolean) => void}) {
+/** The stop question. Its keys (y, n) are read by the app's global handler, from a ref set when Ctrl+C is pressed. */
+function StopPrompt() {
 	const theme = useTheme();
-	useKeys(
-		(input, key) => {
-			if (KEYS.yes.match(input, key)) onAnswer(true);
-			else if (KEYS.no.match(input, key)) onAnswer(false);
-		},
-		{bindings: [KEYS.yes, KEYS.no]},
-	);
 	return (
 		<Box flexDirection="column">
 			<Text bold color={theme.color('warning')}>
@@ -115,27 +109,26 @@ function StopPrompt({onAnswer}: {readonly onAnswer: (stop: boolean) => void}) {
 	);
 }
 
-/** Closes on Esc, `?` or Enter; swallows every other key while open. */
-function HelpKeys({onClose}: {readonly onClose: () => void}) {
-	useKeys((input, key) => {
-		if (KEYS.closeHelp.match(input, key)) onClose();
-	});
-	return null;
-}
-
 export function App({session: initialSession, createUndo, onSession}: AppProps) {
 	const lifecycle = useLifecycle();
 	const theme = useTheme();
 	const [session, setSession] = useState(initialSession);
 	const [result, setResult] = useState<RunResult | null>(null);
 	const [confirmingStop, setConfirmingStopState] = useState(false);
-	const [help, setHelp] = useState<Focus>(null);
+	const [help, setHelpState] = useState<Focus>(null);
 	const [discarded, setDiscarded] = useState<string | null>(null);
 	// Keys read refs: a Ctrl+C right after answering must see the answer, not the last render's state.
+	// The stop question and the help overlay answer their keys here, from refs: a key typed the moment
+	// they appear (before an effect could register a handler) must not reach the screen below.
 	const confirmingStopRef = useRef(false);
 	const setConfirmingStop = (value: boolean) => {
 		confirmingStopRef.current = value;
 		setConfirmingStopState(value);
+	};
+	const helpRef = useRef<Focus>(null);
+	const setHelp = (value: Focus) => {
+		helpRef.current = value;
+		setHelpState(value);
 	};
 	const {engine, operator} = session;
 	const state = useSyncExternalStore(engine.subscribe.bind(engine), () => engine.state);
@@ -173,11 +166,22 @@ export function App({session: initialSession, createUndo, onSession}: AppProps) 
 			return true;
 		}
 		setDiscarded(null);
-		if (help === null && !confirmingStopRef.current && KEYS.help.match(input, key) && !focus?.typing) {
+		if (confirmingStopRef.current) {
+			if (KEYS.yes.match(input, key)) {
+				setConfirmingStop(false);
+				engine.requestStop();
+			} else if (KEYS.no.match(input, key)) setConfirmingStop(false);
+			return true;
+		}
+		if (helpRef.current !== null) {
+			if (KEYS.closeHelp.match(input, key)) setHelp(null);
+			return true;
+		}
+		if (KEYS.help.match(input, key) && !focus?.typing) {
 			setHelp(focus ?? {typing: false, bindings: finished ? finalBindings : []});
 			return true;
 		}
-		if (finished && !pending && help === null) {
+		if (finished && !pending) {
 			if (undoable && KEYS.undo.match(input, key)) {
 				const next = createUndo(result);
 				if (next) {
@@ -212,20 +216,8 @@ export function App({session: initialSession, createUndo, onSession}: AppProps) 
 					{wide && <StepList steps={state.steps} width={SIDEBAR_WIDTH} />}
 					<Box flexDirection="column" marginLeft={wide ? 1 : 0} width={mainWidth}>
 						{!wide && <StepBar steps={state.steps} />}
-						{confirmingStop && (
-							<StopPrompt
-								onAnswer={stop => {
-									setConfirmingStop(false);
-									if (stop) engine.requestStop();
-								}}
-							/>
-						)}
-						{help !== null && !confirmingStop && (
-							<>
-								<HelpKeys onClose={() => setHelp(null)} />
-								<HelpOverlay bindings={help.bindings} step={finished ? undefined : current} width={mainWidth} />
-							</>
-						)}
+						{confirmingStop && <StopPrompt />}
+						{help !== null && !confirmingStop && <HelpOverlay bindings={help.bindings} step={finished ? undefined : current} width={mainWidth} />}
 						<Box display={overlay ? 'none' : 'flex'} flexDirection="column">
 							{pending ? (
 								<QuestionScreen key={pending.id} pending={pending} onWrongTurn={text => engine.wrongTurn(text)} width={mainWidth} height={screenHeight} />

@@ -155,10 +155,16 @@ export async function startSshd(
 			sessionPids: () => (child.pid ? childrenOf(child.pid) : []),
 			killSessions(signal = 'SIGKILL') {
 				const pids = child.pid ? childrenOf(child.pid) : [];
+				// Each connection's processes are a session of their own (sshd calls setsid): killing the
+				// group takes the unprivileged child that holds the socket too, so the link really drops.
 				for (const pid of pids) {
 					try {
-						process.kill(pid, signal);
-					} catch {}
+						process.kill(-pid, signal);
+					} catch {
+						try {
+							process.kill(pid, signal);
+						} catch {}
+					}
 				}
 				return pids.length;
 			},

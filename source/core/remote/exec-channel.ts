@@ -15,6 +15,8 @@ const DEFAULT_CAPTURE = 4 * 1024 * 1024;
 const DRAIN_AFTER_EXIT_MS = 2000;
 /** After a stop, how long TERM has before the channel is closed. */
 const KILL_AFTER_MS = 2000;
+/** How long the server has to open the command's channel: a wedged sshd fails the command, never hangs it. */
+const OPEN_TIMEOUT_MS = 20_000;
 
 export type ConnectionState = {
 	readonly closed: () => boolean;
@@ -77,7 +79,17 @@ export function execOnChannel(client: Client, script: string, options: RunOption
 		};
 
 		options.signal?.addEventListener('abort', onAbort, {once: true});
+		const opening = setTimeout(
+			() => finish(new ConnectionLostError(`the server did not open a channel for the command within ${OPEN_TIMEOUT_MS / 1000} s`)),
+			OPEN_TIMEOUT_MS,
+		);
+		timers.push(opening);
 		client.exec(script, (error, opened) => {
+			clearTimeout(opening);
+			if (settled) {
+				opened?.close();
+				return;
+			}
 			if (error) {
 				finish(connection.closed() ? new ConnectionLostError(connection.closeReason()) : error);
 				return;
