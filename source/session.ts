@@ -113,9 +113,9 @@ export function undoRequest(request: RunRequest, result: Pick<RunResult, 'runId'
 export async function runSession(request: RunRequest, mode: OutputMode, display: DisplayOptions = {}): Promise<number> {
 	const {runWithSignals} = await import('./lifecycle.js');
 	if (mode === 'tui') {
-		const {prepareTerminalUi} = await import('./terminal.js');
+		const {loadInkChunk, prepareTerminalUi} = await import('./terminal.js');
 		prepareTerminalUi(display);
-		const {renderApp} = await import('./ui/render.js');
+		const {renderApp} = await loadInkChunk(() => import('./ui/render.js'));
 		return renderApp({
 			session: sessionFor(request),
 			createUndo: result => {

@@ -15,3 +15,18 @@ export function prepareTerminalUi(options: {noColor?: boolean; reducedMotion?: b
 	}
 	if (options.reducedMotion) process.env['REWIND_REDUCED_MOTION'] = '1';
 }
+
+/**
+ * Loads the Ink chunk. yoga-layout's WASM loader (an emscripten web build) fetches its embedded
+ * binary with `fetch` whenever one exists: in Node that loads undici (~25 ms on the first frame)
+ * to read a data: URL. With `fetch` hidden while the chunk loads, it decodes the same bytes itself.
+ */
+export async function loadInkChunk<T>(load: () => Promise<T>): Promise<T> {
+	const fetchFunction = globalThis.fetch;
+	(globalThis as {fetch?: typeof fetch | undefined}).fetch = undefined;
+	try {
+		return await load();
+	} finally {
+		globalThis.fetch = fetchFunction;
+	}
+}

@@ -52,9 +52,9 @@ export async function rehearse(options: CliOptions): Promise<number> {
 	process.on('exit', onExit);
 	try {
 		if (outputMode(options) === 'tui' && !options.flags.yes) {
-			const {prepareTerminalUi} = await import('../terminal.js');
+			const {loadInkChunk, prepareTerminalUi} = await import('../terminal.js');
 			prepareTerminalUi(options);
-			const {renderRehearsal} = await import('../ui/rehearsal.js');
+			const {renderRehearsal} = await loadInkChunk(() => import('../ui/rehearsal.js'));
 			return await renderRehearsal({
 				drills,
 				...(drill ? {initialDrill: drill} : {}),
