@@ -2,11 +2,10 @@
  * The engine's own behaviour, fast: a fake Host and small step definitions. The real rollback
  * runbook against real servers is tested in the *.e2e suites.
  */
-import {readFileSync} from 'node:fs';
-import {mkdtempSync} from 'node:fs';
+import {mkdtempSync, readFileSync, rmSync} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import {describe, expect, it} from 'vitest';
+import {describe, expect, it, onTestFinished} from 'vitest';
 import {sh} from '../source/core/command.js';
 import {configSchema} from '../source/core/config/schema.js';
 import {Engine} from '../source/core/engine.js';
@@ -219,6 +218,7 @@ describe('the engine', () => {
 
 	it('is the boundary: listeners and the fold get inert text; the journal keeps the original, escaped and redacted', async () => {
 		const runsDir = mkdtempSync(path.join(os.tmpdir(), 'rewind-engine-'));
+		onTestFinished(() => rmSync(runsDir, {recursive: true, force: true}));
 		const noisy: StepDefinition = {
 			...readStep('noisy'),
 			writes: [],

@@ -3,7 +3,7 @@
  * and the SSH details an operator relies on (agent, passphrases, ~/.ssh/config, dead links).
  */
 import {execFileSync, spawn} from 'node:child_process';
-import {readdirSync, readFileSync, writeFileSync} from 'node:fs';
+import {readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
 import path from 'node:path';
 import {afterAll, afterEach, beforeAll, describe, expect, it} from 'vitest';
 import type {Config} from '../source/core/config/schema.js';
@@ -30,9 +30,10 @@ describe.runIf(canRun('safety', ['sshd', 'mariadb']))('safety', () => {
 	let faults: Faults;
 	let database: TestDatabase;
 	let production: Production;
+	let root: string;
 
 	beforeAll(async () => {
-		const root = execFileSync('mktemp', ['-d', '/tmp/rewind-safety-XXXXXX'], {encoding: 'utf8'}).trim();
+		root = execFileSync('mktemp', ['-d', '/tmp/rewind-safety-XXXXXX'], {encoding: 'utf8'}).trim();
 		faults = new Faults(root, 2);
 		sshd = await startSshd({pathPrefix: faults.shims});
 		database = sharedDatabase()!;
@@ -45,6 +46,7 @@ describe.runIf(canRun('safety', ['sshd', 'mariadb']))('safety', () => {
 	afterAll(async () => {
 		delete process.env[PASSWORD_ENV];
 		await sshd?.stop();
+		if (root) rmSync(root, {recursive: true, force: true});
 	});
 
 	async function setUp(overrides: Record<string, unknown> = {}): Promise<Config> {
