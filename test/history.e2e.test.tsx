@@ -4,7 +4,7 @@
  * (with the reason typed at the confirmation) and the one verified good.
  */
 import {execFileSync} from 'node:child_process';
-import {readFileSync} from 'node:fs';
+import {existsSync, readFileSync} from 'node:fs';
 import path from 'node:path';
 import {describe, expect, it} from 'vitest';
 import {parseHistory} from '../source/core/history.js';
@@ -65,5 +65,19 @@ describe.runIf(canRun('release history', ['sshd']))('the release history in the 
 			expect(result.outcome).toBe('interrupted');
 			ui.unmount();
 		}
+	});
+
+	it('a hostile reason ($(…), quotes, an escape sequence) is stored literally, runs nothing, and reaches the report inert', async () => {
+		const marker = path.join(servers.production.root, 'pwned-by-reason');
+		const reason = `$(touch ${marker}) \`touch ${marker}\` '"; \u001B]0;owned\u0007 done`;
+		execFileSync('git', ['reset', '-q', '--hard', servers.production.app.bad], {cwd: servers.production.app.dir});
+		const {result} = await runEngine(servers.production.config(), {flags: {target: servers.production.app.good, reason}, runsDir: servers.production.runsDir});
+		expect(result.outcome).toBe('succeeded');
+		expect(existsSync(marker)).toBe(false);
+		const history = parseHistory(readFileSync(path.join(servers.production.app.dir, '.git', 'rewind-history.jsonl'), 'utf8'));
+		expect(history.at(-1)?.reason).toBe(reason);
+		const report = readFileSync(result.reportPath!, 'utf8');
+		expect(report).not.toContain('\u001B');
+		expect(report).toMatch(/Reason given:\*\* ".*␛\\?\]0;owned␇ done"/);
 	});
 });

@@ -3,6 +3,7 @@
  * to check), secrets only as the names of environment variables or files. Values are written with
  * the YAML library's quoting (a server's path or name may hold any character).
  */
+import {inert} from '../core/inert.js';
 import {stringify} from 'yaml';
 
 export type Answers = {
@@ -42,8 +43,9 @@ function indent(text: string, spaces = 2): string {
 		.join('\n');
 }
 
+/** A note as one YAML comment line: text from the server (a page title, a path) can neither end the comment nor reach the terminal raw. */
 function comment(text: string | undefined): string[] {
-	return text ? [`# ${text}`] : [];
+	return text ? [`# ${inert(text, {singleLine: true})}`] : [];
 }
 
 export function configText(answers: Answers, generatedAt = new Date()): string {

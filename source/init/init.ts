@@ -31,7 +31,7 @@ function asker(interactive: boolean): Ask {
 			if (fallback !== undefined) return fallback;
 			throw new UserError(`rewind init needs ${flag} without a terminal (or --yes): ${prompt.replace(/[?:]\s*$/, '').toLowerCase()}.`);
 		}
-		process.stdout.write(`${prompt}${fallback ? ` [${fallback}]` : ''} `);
+		process.stdout.write(`${prompt}${fallback ? ` [${inert(fallback, {singleLine: true})}]` : ''} `);
 		const rl = createInterface({input: process.stdin, terminal: false});
 		const answer = await new Promise<string>(resolve => rl.once('line', text => resolve(text.trim())));
 		rl.close();
@@ -49,7 +49,9 @@ function sshAliases(file = path.join(os.homedir(), '.ssh', 'config')): string[] 
 }
 
 async function choose(ask: Ask, title: string, options: readonly string[], fallback: string | undefined, flag: string): Promise<string> {
-	if (options.length > 0) process.stdout.write(`${title}\n${options.map((option, index) => `  ${index + 1}. ${option}`).join('\n')}\n`);
+	// The options come from the server (checkouts, domains): shown inert.
+	if (options.length > 0)
+		process.stdout.write(`${title}\n${options.map((option, index) => `  ${index + 1}. ${inert(option, {singleLine: true})}`).join('\n')}\n`);
 	const answer = await ask(options.length > 0 ? `${title}: a number, or type another:` : `${title}:`, fallback, flag);
 	const byNumber = /^\d+$/.test(answer) ? options[Number(answer) - 1] : undefined;
 	return byNumber ?? answer;
@@ -69,7 +71,9 @@ async function pageTitle(url: string): Promise<string | undefined> {
 	try {
 		const {httpRequest} = await import('../core/remote/http-request.js');
 		const answer = await httpRequest(new URL(url), {signal: AbortSignal.timeout(5000), maxBodyBytes: 200_000});
-		return /<title[^>]*>([^<]{1,200})<\/title>/i.exec(answer.body)?.[1]?.trim();
+		const title = /<title[^>]*>([^<]{1,200})<\/title>/i.exec(answer.body)?.[1]?.replace(/\s+/g, ' ').trim();
+		// A title with control or bidi characters is no text to look for on the page: none is offered.
+		return title && !/[\u0000-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]/.test(title) ? title : undefined;
 	} catch {
 		return undefined;
 	}

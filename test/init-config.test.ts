@@ -1,0 +1,24 @@
+/** The file `rewind init` writes, from hostile text a server could show it (a page title, a path). */
+import {describe, expect, it} from 'vitest';
+import {parse} from 'yaml';
+import {configText} from '../source/init/config-text.js';
+
+const HOSTILE = 'Shop\nlock:\n  path: /tmp/evil $(touch /tmp/pwned) \'"\u001B]0;owned\u0007';
+
+describe('rewind init’s config text', () => {
+	it('keeps a note from the server on one comment line, inert, and values quoted: nothing reaches the YAML or the terminal raw', () => {
+		const text = configText({
+			ssh: {host: 'web.example.com'},
+			app: {name: 'shop', dir: `/srv/shop $(touch /tmp/pwned)\n'"`, branch: 'main'},
+			site: {url: 'https://shop.example.com/', mustContain: ['Shop']},
+			build: [],
+			reload: {method: 'manual'},
+			notes: {site: `Detected: the page's title is "${HOSTILE}"`, ssh: HOSTILE},
+		});
+		expect(text).not.toMatch(/[\u0000-\u0009\u000B-\u001F\u007F]/);
+		const parsed = parse(text) as Record<string, unknown>;
+		expect(Object.keys(parsed)).not.toContain('lock');
+		expect((parsed['app'] as {dir: string}).dir).toBe(`/srv/shop $(touch /tmp/pwned)\n'"`);
+		expect(text).toContain('␛]0;owned␇');
+	});
+});
