@@ -20,7 +20,7 @@ import {sharedDatabase, type TestDatabase} from './helpers/database.js';
 import {KEY, waitForText} from './helpers/ink.js';
 import {startProduction, type Production} from './helpers/production.js';
 import {runEngine} from './helpers/run.js';
-import {startSshd, type Sshd} from './helpers/sshd.js';
+import {sshSettings, startSshd, type Sshd} from './helpers/sshd.js';
 import {renderTui, tuiSessions} from './helpers/tui.js';
 
 const PASSWORD_ENV = 'REWIND_HOSTILE_DB_PASSWORD';
@@ -50,14 +50,7 @@ describe.runIf(canRun('hostile inputs', ['sshd', 'mariadb']))('hostile inputs ag
 	});
 
 	const head = (dir: string) => execFileSync('git', ['rev-parse', 'HEAD'], {cwd: dir, encoding: 'utf8'}).trim();
-	const sshSection = () => ({
-		host: sshd.host,
-		port: sshd.port,
-		user: sshd.user,
-		identityFile: sshd.identityFile,
-		knownHostsFile: sshd.knownHostsFile,
-		useAgent: false,
-	});
+	const sshSection = () => sshSettings(sshd);
 	const siteSection = (prod: Production, extra: Record<string, unknown> = {}) => ({
 		url: prod.site.url,
 		mustContain: [SITE_TITLE],

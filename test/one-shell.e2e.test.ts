@@ -17,7 +17,7 @@ import {generateEd25519} from '../source/rehearsal/sandbox.js';
 import {startSandboxSsh} from '../source/rehearsal/ssh-server.js';
 import {loadSsh2} from '../source/core/remote/ssh-host.js';
 import {canRun} from './helpers/availability.js';
-import {startSshd, type Sshd} from './helpers/sshd.js';
+import {sshSettings, startSshd, type Sshd} from './helpers/sshd.js';
 
 /** Processes whose command line contains `tag` (each test tags its own processes). */
 function processesTagged(tag: string): string[] {
@@ -52,23 +52,18 @@ describe.runIf(canRun('one shell', ['sshd']))('one long-lived shell over a real 
 	let sshd: Sshd;
 	let session: SshSession;
 
+	/** A session of its own on the test sshd. */
+	const openSession = async () =>
+		(
+			await connectToServer(
+				configSchema.parse({app: {dir: '/tmp'}, ssh: sshSettings(sshd, '/nonexistent'), site: {url: 'http://x/'}, reload: {method: 'none'}}).ssh,
+				{ask: async () => false, note: () => {}, addSecret: () => {}},
+			)
+		).session;
+
 	beforeAll(async () => {
 		sshd = await startSshd();
-		const config = configSchema.parse({
-			app: {dir: '/tmp'},
-			ssh: {
-				host: sshd.host,
-				port: sshd.port,
-				user: sshd.user,
-				identityFile: sshd.identityFile,
-				knownHostsFile: sshd.knownHostsFile,
-				useAgent: false,
-				configFile: '/nonexistent',
-			},
-			site: {url: 'http://x/'},
-			reload: {method: 'none'},
-		});
-		session = (await connectToServer(config.ssh, {ask: async () => false, note: () => {}, addSecret: () => {}})).session;
+		session = await openSession();
 	});
 	afterAll(async () => {
 		await session?.close();
@@ -137,47 +132,11 @@ describe.runIf(canRun('one shell', ['sshd']))('one long-lived shell over a real 
 	});
 
 	it('a connection cut mid-command fails it as a lost connection', async () => {
-		const other = (
-			await connectToServer(
-				configSchema.parse({
-					app: {dir: '/tmp'},
-					ssh: {
-						host: sshd.host,
-						port: sshd.port,
-						user: sshd.user,
-						identityFile: sshd.identityFile,
-						knownHostsFile: sshd.knownHostsFile,
-						useAgent: false,
-						configFile: '/nonexistent',
-					},
-					site: {url: 'http://x/'},
-					reload: {method: 'none'},
-				}).ssh,
-				{ask: async () => false, note: () => {}, addSecret: () => {}},
-			)
-		).session;
+		const other = await openSession();
 		const running = other.run(sh`echo started; sleep 30`, {onStdout: () => setTimeout(() => sshd.killSessions(), 50)});
 		await expect(running).rejects.toBeInstanceOf(ConnectionLostError);
 		// Our own session's process was among those killed: reconnect for the tests after.
-		session = (
-			await connectToServer(
-				configSchema.parse({
-					app: {dir: '/tmp'},
-					ssh: {
-						host: sshd.host,
-						port: sshd.port,
-						user: sshd.user,
-						identityFile: sshd.identityFile,
-						knownHostsFile: sshd.knownHostsFile,
-						useAgent: false,
-						configFile: '/nonexistent',
-					},
-					site: {url: 'http://x/'},
-					reload: {method: 'none'},
-				}).ssh,
-				{ask: async () => false, note: () => {}, addSecret: () => {}},
-			)
-		).session;
+		session = await openSession();
 	});
 });
 

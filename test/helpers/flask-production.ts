@@ -14,7 +14,7 @@ import {createAppRepository, MARKER, SITE_TITLE, type AppRepository} from '../..
 import {REVISIONS, seedAfterTheDeploySql, seedBeforeTheDeploySql} from '../../source/rehearsal/flask-app.js';
 import {startSiteServer, type SiteServer} from '../../source/rehearsal/site-server.js';
 import type {TestDatabase} from './database.js';
-import type {Sshd} from './sshd.js';
+import {sshSettings, type Sshd} from './sshd.js';
 
 export const FLASK_PASSWORD_ENV = 'REWIND_TEST_FLASK_DB_PASSWORD';
 
@@ -80,15 +80,7 @@ GRANT ALL ON \`${name}\`.* TO '${user}'@'localhost';`);
 		config(overrides = {}) {
 			const base = {
 				app: {name: 'bankroll', dir: app.dir, branch: 'main'},
-				ssh: {
-					host: sshd.host,
-					port: sshd.port,
-					user: sshd.user,
-					identityFile: sshd.identityFile,
-					knownHostsFile: sshd.knownHostsFile,
-					configFile: path.join(root, 'no-ssh-config'),
-					useAgent: false,
-				},
+				ssh: sshSettings(sshd, path.join(root, 'no-ssh-config')),
 				site: {url: site.url, mustContain: [SITE_TITLE], mustNotContain: [MARKER], timeoutSeconds: 10, intervalSeconds: 0.2},
 				reload: {method: 'touch', path: wsgiPath},
 				build: {commands: ['node build.mjs']},

@@ -10,7 +10,7 @@ import {configSchema, type Config} from '../../source/core/config/schema.js';
 import {mergeDefaults} from '../../source/core/config/presets.js';
 import {createAppRepository, MARKER, SITE_TITLE, type AppRepository} from '../../source/rehearsal/app-repo.js';
 import {startSiteServer, type SiteServer} from '../../source/rehearsal/site-server.js';
-import type {Sshd} from './sshd.js';
+import {sshSettings, type Sshd} from './sshd.js';
 
 export const API_TOKEN = 'test-token-3f9a2c71';
 
@@ -47,15 +47,7 @@ export async function startProduction(sshd: Sshd, options: {extraHistory?: numbe
 		config(overrides = {}) {
 			const base = {
 				app: {name: 'bankroll', dir: app.dir, branch: 'main'},
-				ssh: {
-					host: sshd.host,
-					port: sshd.port,
-					user: sshd.user,
-					identityFile: sshd.identityFile,
-					knownHostsFile: sshd.knownHostsFile,
-					configFile: path.join(root, 'no-ssh-config'),
-					useAgent: false,
-				},
+				ssh: sshSettings(sshd, path.join(root, 'no-ssh-config')),
 				site: {url: site.url, mustContain: [SITE_TITLE], mustNotContain: [MARKER], timeoutSeconds: 5, intervalSeconds: 0.2},
 				reload: {method: 'touch', path: wsgiPath},
 				build: {commands: ['node build.mjs']},

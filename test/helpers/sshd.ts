@@ -181,3 +181,16 @@ export async function startSshd(
 	}
 	throw new Error(`sshd did not start after ${START_ATTEMPTS} attempts; see ${logFile}`);
 }
+
+/** The `ssh` settings of a config that reaches this sshd: its key and known_hosts, no ssh-agent, and `configFile` when given. */
+export function sshSettings(sshd: Sshd, configFile?: string) {
+	return {
+		host: sshd.host,
+		port: sshd.port,
+		user: sshd.user,
+		identityFile: sshd.identityFile,
+		knownHostsFile: sshd.knownHostsFile,
+		...(configFile === undefined ? {} : {configFile}),
+		useAgent: false,
+	};
+}
