@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Bundles source/ into dist/ with esbuild: one fast-loading file for the CLI, the Ink UI in a
-// chunk loaded only when a terminal is attached, ssh2/mysql2/simple-git left in node_modules and
-// imported only when first needed.
+// chunk loaded only when a terminal is attached, ssh2 in a bundle of its own (below), mysql2 and
+// simple-git left in node_modules; each imported only when first needed.
 import {build} from 'esbuild';
 import {rmSync} from 'node:fs';
 import path from 'node:path';
@@ -29,5 +29,34 @@ await build({
 	// Ink imports react-devtools-core only when DEV is set; it is not a dependency.
 	alias: {'react-devtools-core': './scripts/devtools-stub.js'},
 	banner: {js: "import {createRequire as __rewindCreateRequire} from 'node:module'; const require = __rewindCreateRequire(import.meta.url);"},
+	logLevel: 'warning',
+});
+
+// ssh2 as one CommonJS file (dist/ssh2.cjs), loaded through V8's code cache (source/core/code-cache.ts).
+// Its optional native parts stay where npm installed them: the crypto binding is required from
+// ssh2's own folder, cpu-features from node_modules (both are tried in a try/catch by ssh2).
+await build({
+	absWorkingDir: root,
+	entryPoints: {ssh2: 'node_modules/ssh2/lib/index.js'},
+	outdir: 'dist',
+	outExtension: {'.js': '.cjs'},
+	bundle: true,
+	format: 'cjs',
+	platform: 'node',
+	target: 'node20',
+	minify: true,
+	legalComments: 'linked',
+	external: ['cpu-features'],
+	plugins: [
+		{
+			name: 'ssh2-native-binding',
+			setup(plugin) {
+				plugin.onResolve({filter: /\.node$/}, args => ({
+					path: `ssh2/lib/protocol/${path.relative(path.join(root, 'node_modules/ssh2/lib/protocol'), path.join(args.resolveDir, args.path))}`,
+					external: true,
+				}));
+			},
+		},
+	],
 	logLevel: 'warning',
 });

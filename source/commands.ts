@@ -4,10 +4,12 @@ import {asksLineByLine, checkUnattended, loadConfig, outputMode, type CliOptions
 import {loadConfigFile} from './core/config/load.js';
 import {errorMessage, UserError} from './core/errors.js';
 import {defaultRunsDir, listJournals, readJournal, type JournalSummary} from './core/journal.js';
-import {loadSsh2} from './core/remote/ssh-host.js';
-import {runsDirFor} from './core/setup.js';
+import {checkSecrets, runsDirFor} from './core/setup.js';
 import {EXIT} from './core/types.js';
-import {createFlagEngine, migrationsToRestore, runSession, type RunRequest} from './session.js';
+import {startEarlyConnection} from './core/engine/early-connection.js';
+import {sshConnector} from './core/remote/connect.js';
+import {undoOfFacts} from './core/undo.js';
+import type {RunRequest} from './session.js';
 
 /** The journal `resume` or `undo` works from: the one named, or the newest that fits. */
 function pickJournal(options: CliOptions, runsDir: string, fits: (journal: JournalSummary) => boolean, what: string): JournalSummary {
@@ -73,22 +75,32 @@ export function requestFromJournal(options: CliOptions, kind: 'resume' | 'undo')
 			initialFacts: JSON.parse(JSON.stringify(initialFacts)) as typeof initialFacts,
 		};
 	}
-	const undoOf = {
-		runId: journal.runId,
-		...(dirty ? {dirty} : {}),
-		...(atRisk?.archive ? {atRisk} : {}),
-		...(statusDigestBefore ? {statusDigestBefore} : {}),
-		...migrationsToRestore(journal.facts),
+	return {
+		config: loaded.config,
+		configPath: loaded.path,
+		kind,
+		flags: {...options.flags, target: fromHead!},
+		initialFacts: {undoOf: undoOfFacts(journal.runId, journal.facts)},
 	};
-	return {config: loaded.config, configPath: loaded.path, kind, flags: {...options.flags, target: fromHead!}, initialFacts: {undoOf}};
 }
 
 /**
- * Without a terminal, starts loading ssh2 while the config is read (a failure shows when the
- * connection is opened). With one, the first frame comes first: the load would delay it.
+ * Runs a rollback, resume or undo. Without a terminal the SSH connection is started first: the
+ * engine, its steps and the renderer load while the server starts its login shell, and the
+ * engine's connect step adopts the connection. With a terminal the first frame comes first.
  */
-function warmUpSsh(options: CliOptions): void {
-	if (outputMode(options) !== 'tui') void loadSsh2().catch(() => {});
+async function runRequest(request: RunRequest, options: CliOptions): Promise<number> {
+	const mode = outputMode(options);
+	// What refuses a run before it connects is checked before the connection starts.
+	if (mode !== 'tui') checkSecrets(request.config, process.env);
+	const early = mode === 'tui' ? undefined : startEarlyConnection(sshConnector(request.config.ssh));
+	try {
+		if (early) await early.serverBusy;
+		const {runSession} = await import('./session.js');
+		return await runSession(early ? {...request, connect: early.connect} : request, mode, {...options, lineByLine: asksLineByLine(options)});
+	} finally {
+		await early?.abandon();
+	}
 }
 
 export async function runCommand(options: CliOptions): Promise<number> {
@@ -109,25 +121,20 @@ export async function runCommand(options: CliOptions): Promise<number> {
 		case 'resume':
 		case 'undo': {
 			checkUnattended(options, undefined, options.command);
-			warmUpSsh(options);
 			const request = requestFromJournal(options, options.command);
 			checkUnattended(options, request.config, options.command);
-			return runSession(request, outputMode(options), {...options, lineByLine: asksLineByLine(options)});
+			return runRequest(request, options);
 		}
 		case 'plan': {
 			const {config, path: file} = loadConfig(options);
-			const {printPlan} = await import('./ui/plan.js');
+			const [{printPlan}, {createFlagEngine}] = await Promise.all([import('./ui/plan.js'), import('./session.js')]);
 			printPlan(createFlagEngine({config, configPath: file, kind: 'rollback', flags: options.flags, runsDir: null}), file);
 			return EXIT.ok;
 		}
 		case 'rollback': {
-			warmUpSsh(options);
 			const {config, path: file} = loadConfig(options);
 			checkUnattended(options, config, 'rollback');
-			return runSession({config, configPath: file, kind: 'rollback', flags: options.flags}, outputMode(options), {
-				...options,
-				lineByLine: asksLineByLine(options),
-			});
+			return runRequest({config, configPath: file, kind: 'rollback', flags: options.flags}, options);
 		}
 	}
 }

@@ -10,12 +10,13 @@ import type {Connector} from './core/engine/connection.js';
 import type {HintContext} from './core/hints.js';
 import {FlagOperator} from './core/operator.js';
 import type {Operator} from './core/questions.js';
-import {connectToServer} from './core/remote/connect.js';
+import {sshConnector} from './core/remote/connect.js';
 import {runbookFor} from './core/runbook.js';
 import type {RunState} from './core/run-state.js';
 import {checkSecrets, hintContextFor, knownSecrets, runsDirFor} from './core/setup.js';
 import type {RunFlags} from './core/step.js';
-import type {MigrationKind, RunFacts, RunKind} from './core/types.js';
+import type {RunFacts, RunKind} from './core/types.js';
+import {undoOfFacts} from './core/undo.js';
 import {InteractiveOperator} from './ui/interactive-operator.js';
 import {renderReport} from './ui/report.js';
 import type {Session} from './ui/session-run.js';
@@ -50,11 +51,6 @@ export type DisplayOptions = {
 	readonly lineByLine?: boolean;
 };
 
-/** The SSH connector for a config: ~/.ssh/config, keys, agent, known_hosts. */
-export function sshConnector(config: Config, env: NodeJS.ProcessEnv = process.env): Connector {
-	return async helpers => (await connectToServer(config.ssh, {...helpers, env})).session;
-}
-
 /** The run's engine, assembled from the request: every engine of rewind is made here. */
 export function createEngine(request: RunRequest, operator: Operator): Engine {
 	const env = request.env ?? process.env;
@@ -66,7 +62,7 @@ export function createEngine(request: RunRequest, operator: Operator): Engine {
 		operator,
 		flags: request.flags,
 		steps: runbookFor(request.kind),
-		connect: request.connect ?? sshConnector(request.config, env),
+		connect: request.connect ?? sshConnector(request.config.ssh, env),
 		runsDir: request.runsDir === undefined ? runsDirFor(request.config, env) : request.runsDir,
 		secrets: [...knownSecrets(request.config, env), ...(request.secrets ?? [])],
 		hintContext: {...hintContextFor(request.config), ...request.hintContext},
@@ -86,25 +82,13 @@ export function sessionFor(request: RunRequest): Session {
 	return {engine: createEngine(request, operator), operator, ...(request.finalLines ? {finalLines: request.finalLines} : {})};
 }
 
-/** The revision an undo migrates back up to: where the rollback's downgrade (or restore) started. */
-export function migrationsToRestore(facts: RunFacts): {migrations?: {kind: MigrationKind; from: readonly string[]}} {
-	const kind = facts.impact?.migrations?.kind;
-	return facts.migrated && kind && facts.migrated.how !== 'upgrade' ? {migrations: {kind, from: facts.migrated.from}} : {};
-}
-
 /** The run that returns the server to where a finished rollback started, and puts back what it saved. */
 export function undoRequest(request: RunRequest, result: Pick<RunResult, 'runId' | 'facts'>): RunRequest | null {
 	const {facts} = result;
 	if (!facts.fromHead) return null;
 	// An override given for the rollback is not carried into its undo: that one makes its own backup.
 	const {skipBackupReason: _override, target: _target, ...flags} = request.flags;
-	const undoOf = {
-		runId: result.runId,
-		...(facts.dirty ? {dirty: facts.dirty} : {}),
-		...(facts.atRisk?.archive ? {atRisk: facts.atRisk} : {}),
-		...(facts.statusDigestBefore ? {statusDigestBefore: facts.statusDigestBefore} : {}),
-		...migrationsToRestore(facts),
-	};
+	const undoOf = undoOfFacts(result.runId, facts);
 	const {reportExtra: _extra, finalLines: _lines, ...rest} = request;
 	return {...rest, kind: 'undo', flags: {...flags, target: facts.fromHead}, initialFacts: {undoOf}};
 }

@@ -15,7 +15,7 @@ import {connectToServer} from '../source/core/remote/connect.js';
 import type {SshSession} from '../source/core/remote/ssh-host.js';
 import {generateEd25519} from '../source/rehearsal/sandbox.js';
 import {startSandboxSsh} from '../source/rehearsal/ssh-server.js';
-import {loadSsh2} from '../source/core/remote/ssh-host.js';
+import {loadSsh2} from '../source/core/remote/load-ssh2.js';
 import {canRun} from './helpers/availability.js';
 import {sshSettings, startSshd, type Sshd} from './helpers/sshd.js';
 

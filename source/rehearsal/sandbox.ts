@@ -15,7 +15,7 @@ import type {Config} from '../core/config/schema.js';
 import {mergeDefaults} from '../core/config/presets.js';
 import type {HintContext} from '../core/hints.js';
 import {quoteWord} from '../core/command.js';
-import {loadSsh2} from '../core/remote/ssh-host.js';
+import {loadSsh2} from '../core/remote/load-ssh2.js';
 import {createAppRepository, MARKER, SITE_TITLE, type AppRepository} from './app-repo.js';
 import type {Drill} from './drills.js';
 import {findMariaDb, startMariaDb, type MariaDb} from './mariadb.js';

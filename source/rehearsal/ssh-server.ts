@@ -9,7 +9,7 @@ import {timingSafeEqual} from 'node:crypto';
 import {existsSync} from 'node:fs';
 import net from 'node:net';
 import type {Connection, ServerChannel} from 'ssh2';
-import {loadSsh2} from '../core/remote/ssh-host.js';
+import {loadSsh2} from '../core/remote/load-ssh2.js';
 
 export type SandboxSshOptions = {
 	readonly user: string;

@@ -3,15 +3,18 @@
  * for a passphrase when one is needed), ssh-agent, and known_hosts checked as OpenSSH does.
  */
 import {existsSync, readFileSync} from 'node:fs';
+import type {Socket} from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type {SshConfig} from '../config/schema.js';
+import type {Connector} from '../engine/connection.js';
 import {UserError} from '../errors.js';
 import type {Question} from '../questions.js';
 import {EXIT} from '../types.js';
 import {appendKnownHost, checkHostKey, fingerprintOf, hostKeyAlgorithmsFor, hostToken, keyTypeOf, knownKeyTypes, readKnownHosts} from './known-hosts.js';
 import {expandSshTokens, expandTilde, readSshConfig} from './ssh-config.js';
-import {loadSsh2, openSsh, type PrivateKeySource, type SshSession} from './ssh-host.js';
+import {loadSsh2} from './load-ssh2.js';
+import {openSocket, openSsh, type PrivateKeySource, type SshSession} from './ssh-host.js';
 
 export type ConnectTarget = {readonly host: string; readonly port: number; readonly user: string; readonly knownHostsFile: string};
 
@@ -65,7 +68,30 @@ export async function connectToServer(config: SshConfig, helpers: ConnectHelpers
 	const knownTypes = knownKeyTypes(knownEntries, resolved.host, resolved.port);
 	const readyTimeoutMs =
 		knownTypes.length === 0 ? Math.max(HOST_KEY_QUESTION_TIMEOUT_MS, config.connectTimeoutSeconds * 1000) : config.connectTimeoutSeconds * 1000;
-	const keys = await loadPrivateKeys(resolved.identityFiles, resolved.explicitIdentity, helpers, env);
+	// The TCP connection opens first: the server accepts and starts its sshd while ssh2 loads here.
+	// Reading the keys asks a person only for a passphrase; then the socket would wait on them
+	// (sshd's LoginGraceTime), so it is dropped and a fresh one opened after.
+	let socket: Promise<Socket> | undefined = openSocket(resolved.host, resolved.port, readyTimeoutMs);
+	socket.catch(() => {});
+	let asked = false;
+	const keyHelpers: ConnectHelpers = {...helpers, ask: question => ((asked = true), helpers.ask(question))};
+	let keys: PrivateKeySource[];
+	try {
+		keys = await loadPrivateKeys(resolved.identityFiles, resolved.explicitIdentity, keyHelpers, env);
+	} catch (error) {
+		void socket.then(
+			opened => opened.destroy(),
+			() => {},
+		);
+		throw error;
+	}
+	if (asked) {
+		void socket.then(
+			opened => opened.destroy(),
+			() => {},
+		);
+		socket = undefined;
+	}
 	const token = hostToken(resolved.host, resolved.port);
 
 	const verifyHostKey = async (blob: Buffer): Promise<true | string> => {
@@ -112,6 +138,7 @@ export async function connectToServer(config: SshConfig, helpers: ConnectHelpers
 	};
 
 	const session = await openSsh({
+		...(socket ? {socket} : {}),
 		host: resolved.host,
 		port: resolved.port,
 		username: resolved.user,
@@ -124,6 +151,11 @@ export async function connectToServer(config: SshConfig, helpers: ConnectHelpers
 		readyTimeoutMs,
 	});
 	return {session, target: {host: resolved.host, port: resolved.port, user: resolved.user, knownHostsFile: resolved.knownHostsFile}};
+}
+
+/** The connector for a config's `ssh:` section, as the engine opens its connection. */
+export function sshConnector(config: SshConfig, env: NodeJS.ProcessEnv = process.env): Connector {
+	return async helpers => (await connectToServer(config, {...helpers, env})).session;
 }
 
 async function loadPrivateKeys(files: readonly string[], explicit: boolean, helpers: ConnectHelpers, env: NodeJS.ProcessEnv): Promise<PrivateKeySource[]> {

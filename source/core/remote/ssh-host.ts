@@ -11,11 +11,14 @@ import {ConnectionLostError, UserError} from '../errors.js';
 import type {ExecResult, Host, HostTransport, RunOptions} from '../host.js';
 import {EXIT} from '../types.js';
 import {execOnChannel, type ConnectionState} from './exec-channel.js';
+import {loadSsh2} from './load-ssh2.js';
 import {OneShell} from './one-shell.js';
 
 export type PrivateKeySource = {readonly path: string; readonly key: Buffer; readonly passphrase?: string};
 
 export type SshConnectOptions = {
+	/** The TCP connection, when it was opened before (see openSocket); else opened here. */
+	readonly socket?: Promise<Socket>;
 	readonly host: string;
 	readonly port: number;
 	readonly username: string;
@@ -34,12 +37,6 @@ export type SshConnectOptions = {
 export const sshStats = {connectionsOpened: 0};
 
 const MAX_PARALLEL_CHANNELS = 6;
-
-let ssh2Module: Promise<typeof import('ssh2')> | undefined;
-export function loadSsh2(): Promise<typeof import('ssh2')> {
-	ssh2Module ??= import('ssh2').then(module => (module as {default?: typeof import('ssh2')}).default ?? module);
-	return ssh2Module;
-}
 
 export async function openSsh(options: SshConnectOptions): Promise<SshSession> {
 	const {Client: SshClient} = await loadSsh2();
@@ -64,7 +61,12 @@ export async function openSsh(options: SshConnectOptions): Promise<SshSession> {
 	}
 
 	sshStats.connectionsOpened++;
-	const sock = await openSocket(options);
+	let sock: Socket;
+	try {
+		sock = await (options.socket ?? openSocket(options.host, options.port, options.readyTimeoutMs));
+	} catch (error) {
+		throw describeConnectError(error as Error, where, options, undefined);
+	}
 	await new Promise<void>((resolve, reject) => {
 		const onError = (error: Error & {level?: string; code?: string}) => {
 			client.removeListener('ready', onReady);
@@ -113,13 +115,13 @@ export async function openSsh(options: SshConnectOptions): Promise<SshSession> {
  * The TCP connection, opened here so TCP_NODELAY can be set: every command is a few small
  * request/reply packets, and Nagle's algorithm with delayed ACKs would add ~40 ms to each.
  */
-function openSocket(options: SshConnectOptions): Promise<Socket> {
+export function openSocket(host: string, port: number, timeoutMs: number): Promise<Socket> {
 	return new Promise((resolve, reject) => {
-		const socket = net.connect({host: options.host, port: options.port});
+		const socket = net.connect({host, port});
 		const timer = setTimeout(() => {
 			socket.destroy();
 			reject(Object.assign(new Error('Timed out while connecting'), {code: 'ETIMEDOUT'}));
-		}, options.readyTimeoutMs);
+		}, timeoutMs);
 		socket.once('connect', () => {
 			clearTimeout(timer);
 			socket.setNoDelay(true);
@@ -127,7 +129,7 @@ function openSocket(options: SshConnectOptions): Promise<Socket> {
 		});
 		socket.once('error', error => {
 			clearTimeout(timer);
-			reject(describeConnectError(error, `${options.username}@${options.host}:${options.port}`, options, undefined));
+			reject(error);
 		});
 	});
 }
