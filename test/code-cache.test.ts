@@ -20,7 +20,10 @@ function load(): {answer: number; use: string} {
 		const {requireWithCodeCache, codeCacheStats} = await import(${JSON.stringify(loader)});
 		const exported = requireWithCodeCache(${JSON.stringify(bundle)}, ${JSON.stringify(cache)});
 		process.stdout.write(JSON.stringify({answer: exported.answer(), use: codeCacheStats.last}));`;
-	return JSON.parse(execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {encoding: 'utf8'})) as {answer: number; use: string};
+	return JSON.parse(execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {encoding: 'utf8'})) as {
+		answer: number;
+		use: string;
+	};
 }
 
 const cacheFiles = () => (existsSync(cache) ? readdirSync(cache) : []);
