@@ -2,6 +2,7 @@
 // rewind's launcher. --help and --version answer before anything else is loaded; everything else
 // is in dist/ (built by `npm install`, or `npm run build`).
 import {readFileSync} from 'node:fs';
+import {fileURLToPath} from 'node:url';
 
 const args = process.argv.slice(2);
 const optionsEnd = args.indexOf('--');
@@ -13,11 +14,21 @@ if (flags.includes('--version') || flags.includes('-v')) {
 	process.exit(0);
 }
 
+/**
+ * The program: one CommonJS bundle, compiled from V8's code cache after the first run (see
+ * scripts/build.js). A run at a terminal and one without compile different parts: a cache each.
+ */
+async function loadProgram() {
+	const {requireWithCodeCache} = await import('../dist/code-cache.js');
+	const plain = !process.stdout.isTTY || flags.includes('--plain') || flags.includes('--json');
+	return requireWithCodeCache(fileURLToPath(new URL('../dist/cli.cjs', import.meta.url)), {profile: plain ? 'plain' : 'terminal'});
+}
+
 let dist;
 try {
-	dist = flags.includes('--help') || flags.includes('-h') ? await import('../dist/help.js') : await import('../dist/cli.js');
+	dist = flags.includes('--help') || flags.includes('-h') ? await import('../dist/help.js') : await loadProgram();
 } catch (error) {
-	if (error?.code !== 'ERR_MODULE_NOT_FOUND') throw error;
+	if (error?.code !== 'ERR_MODULE_NOT_FOUND' && error?.code !== 'ENOENT') throw error;
 	process.stderr.write('rewind: the program is not built yet. Run `npm install` (or `npm run build`) in the rewind folder first.\n');
 	process.exit(2);
 }

@@ -1,62 +1,84 @@
 #!/usr/bin/env node
-// Bundles source/ into dist/ with esbuild: one fast-loading file for the CLI, the Ink UI in a
-// chunk loaded only when a terminal is attached, ssh2 in a bundle of its own (below), mysql2 and
-// simple-git left in node_modules; each imported only when first needed.
+// Bundles source/ into dist/ with esbuild:
+//
+// - dist/cli.cjs: the whole program (ssh2 and the Ink UI included) as one CommonJS file, which
+//   bin/rewind.js loads through V8's code cache (source/core/code-cache.ts). Node 20 has no compile
+//   cache for ES modules (22 has): compiling ~1.3 MB of JavaScript on every start cost the first
+//   frame ~60–130 ms. Modules loaded with `import()` are still evaluated only when first needed.
+// - dist/help.js and dist/code-cache.js: small ES modules the launcher loads first.
+//
+// CommonJS has no top-level await. Two dependencies use one: yoga-layout (its entry awaits its
+// WASM; scripts/yoga-shim.js loads it instead, and source/terminal.ts waits for it) and Ink's
+// reconciler (only in its DEV-mode paths, which load React devtools; removed below, loudly if
+// Ink's source no longer matches). mysql2 and simple-git stay in node_modules.
 import {build} from 'esbuild';
-import {rmSync} from 'node:fs';
+import {readFileSync, rmSync} from 'node:fs';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 rmSync(path.join(root, 'dist'), {recursive: true, force: true});
 
-await build({
+const common = {
 	absWorkingDir: root,
-	entryPoints: {cli: 'source/cli.ts', help: 'source/help.ts'},
 	outdir: 'dist',
 	bundle: true,
-	splitting: true,
-	format: 'esm',
 	platform: 'node',
 	target: 'node20',
 	minify: true,
 	sourcemap: 'linked',
 	legalComments: 'linked',
+	logLevel: 'warning',
+};
+
+await build({...common, entryPoints: {help: 'source/help.ts', 'code-cache': 'source/core/code-cache.ts'}, format: 'esm'});
+
+/** Replaces one exact piece of a dependency's source; fails the build if it is not there. */
+function replaceExactly(text, from, to, file) {
+	if (!text.includes(from)) throw new Error(`build: ${file} no longer contains the code this build patches; check the patch against the new version.`);
+	return text.replace(from, to);
+}
+
+await build({
+	...common,
+	entryPoints: {cli: 'source/cli.ts'},
+	outExtension: {'.js': '.cjs'},
+	format: 'cjs',
+	// Loaded by vm.Script (for its code cache), which has no loader for import(): mysql2 and
+	// simple-git (CommonJS packages) are required instead.
+	supported: {'dynamic-import': false},
 	jsx: 'automatic',
 	// React's development build is several times slower to load and render.
-	define: {'process.env.NODE_ENV': '"production"'},
-	external: ['ssh2', 'mysql2', 'mysql2/promise', 'simple-git', 'cpu-features'],
-	// Ink imports react-devtools-core only when DEV is set; it is not a dependency.
+	define: {'process.env.NODE_ENV': '"production"', 'import.meta.url': '__rewindImportMetaUrl'},
+	banner: {js: "var __rewindImportMetaUrl = require('node:url').pathToFileURL(__filename).href;"},
+	external: ['mysql2', 'mysql2/promise', 'simple-git', 'cpu-features'],
 	alias: {'react-devtools-core': './scripts/devtools-stub.js'},
-	banner: {js: "import {createRequire as __rewindCreateRequire} from 'node:module'; const require = __rewindCreateRequire(import.meta.url);"},
-	logLevel: 'warning',
-});
-
-// ssh2 as one CommonJS file (dist/ssh2.cjs), loaded through V8's code cache (source/core/code-cache.ts).
-// Its optional native parts stay where npm installed them: the crypto binding is required from
-// ssh2's own folder, cpu-features from node_modules (both are tried in a try/catch by ssh2).
-await build({
-	absWorkingDir: root,
-	entryPoints: {ssh2: 'node_modules/ssh2/lib/index.js'},
-	outdir: 'dist',
-	outExtension: {'.js': '.cjs'},
-	bundle: true,
-	format: 'cjs',
-	platform: 'node',
-	target: 'node20',
-	minify: true,
-	legalComments: 'linked',
-	external: ['cpu-features'],
 	plugins: [
 		{
-			name: 'ssh2-native-binding',
+			name: 'rewind-cjs',
 			setup(plugin) {
+				plugin.onResolve({filter: /^yoga-layout$/}, () => ({path: path.join(root, 'scripts/yoga-shim.js')}));
+				// ssh2's optional native crypto binding stays where npm built it (ssh2 tries it in a try/catch).
 				plugin.onResolve({filter: /\.node$/}, args => ({
 					path: `ssh2/lib/protocol/${path.relative(path.join(root, 'node_modules/ssh2/lib/protocol'), path.join(args.resolveDir, args.path))}`,
 					external: true,
 				}));
+				// Ink's reconciler awaits at the top level only to load React devtools in DEV mode.
+				plugin.onLoad({filter: /[\\/]ink[\\/]build[\\/]reconciler\.js$/}, args => {
+					let text = readFileSync(args.path, 'utf8');
+					const devtools = text.indexOf("if (isDev()) {\n    try {\n        await import('./devtools.js');");
+					const after = text.indexOf('const diff = ');
+					if (devtools === -1 || after < devtools) replaceExactly('', 'devtools block', '', args.path);
+					text = text.slice(0, devtools) + text.slice(after);
+					text = replaceExactly(
+						text,
+						'const packageJson = isDev()\n    ? await loadPackageJson()\n    : { name: undefined, version: undefined };',
+						'const packageJson = { name: undefined, version: undefined };',
+						args.path,
+					);
+					return {contents: text, loader: 'js'};
+				});
 			},
 		},
 	],
-	logLevel: 'warning',
 });

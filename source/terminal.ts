@@ -25,7 +25,10 @@ export async function loadInkChunk<T>(load: () => Promise<T>): Promise<T> {
 	const fetchFunction = globalThis.fetch;
 	(globalThis as {fetch?: typeof fetch | undefined}).fetch = undefined;
 	try {
-		return await load();
+		const loaded = await load();
+		// The CommonJS build's yoga (scripts/yoga-shim.js) fills itself in once its WASM is compiled.
+		await ((await import('yoga-layout')) as {ready?: Promise<void>}).ready;
+		return loaded;
 	} finally {
 		globalThis.fetch = fetchFunction;
 	}

@@ -1,10 +1,10 @@
 /**
  * Loads a CommonJS bundle through V8's code cache. Node 20 has no compile cache for modules (22
- * has), and ssh2 is ~300 KB of JavaScript that every run compiles before it can connect: with the
- * cache, loading it takes about half as long. The cache is this user's (~/.cache/rewind), named by
- * the bundle's content and the Node version; V8 refuses a cache that does not fit its own build
- * (then the bundle compiles as usual and the cache is written again). The first run writes it
- * when the process exits, so it holds every function that run compiled.
+ * has); rewind is ~1.3 MB of JavaScript that every start would compile again. The cache is this
+ * user's (~/.cache/rewind), named by the bundle's content, the Node version and a profile (the
+ * launcher's guess at the kind of run: a TUI compiles Ink, a plain run does not). V8 refuses a
+ * cache that does not fit its own build: then the bundle compiles as usual and the cache is written
+ * again. A run writes it when the process exits, so it holds every function that run compiled.
  */
 import {createHash} from 'node:crypto';
 import {mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync} from 'node:fs';
@@ -24,10 +24,12 @@ export type CodeCacheUse = 'used' | 'written' | 'not-written';
 /** How the last bundle loaded here used the cache (the benchmark and the tests read it). */
 export const codeCacheStats: {last?: CodeCacheUse} = {};
 
-export function requireWithCodeCache(file: string, directory: string = cacheDir()): unknown {
+export function requireWithCodeCache(file: string, options: {profile?: string; directory?: string} = {}): unknown {
+	const directory = options.directory ?? cacheDir();
 	const source = readFileSync(file, 'utf8');
 	const digest = createHash('sha256').update(source).digest('hex').slice(0, 24);
-	const cacheFile = path.join(directory, `${path.basename(file)}-${digest}-${process.version}-${process.arch}.v8`);
+	const prefix = `${path.basename(file)}-${options.profile ?? 'any'}-`;
+	const cacheFile = path.join(directory, `${prefix}${digest}-${process.version}-${process.arch}.v8`);
 	let cachedData: Buffer | undefined;
 	try {
 		cachedData = readFileSync(cacheFile);
@@ -55,7 +57,7 @@ export function requireWithCodeCache(file: string, directory: string = cacheDir(
 			const partial = `${cacheFile}.${process.pid}.tmp`;
 			writeFileSync(partial, script.createCachedData(), {mode: 0o600});
 			renameSync(partial, cacheFile);
-			const stale = (name: string) => name.startsWith(`${path.basename(file)}-`) && name.endsWith('.v8') && name !== path.basename(cacheFile);
+			const stale = (name: string) => name.startsWith(prefix) && name.endsWith('.v8') && name !== path.basename(cacheFile);
 			for (const name of readdirSync(directory).filter(stale)) rmSync(path.join(directory, name), {force: true});
 			codeCacheStats.last = 'written';
 		} catch {
