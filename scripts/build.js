@@ -10,7 +10,8 @@
 // CommonJS has no top-level await. Two dependencies use one: yoga-layout (its entry awaits its
 // WASM; scripts/yoga-shim.js loads it instead, and source/terminal.ts waits for it) and Ink's
 // reconciler (only in its DEV-mode paths, which load React devtools; removed below, loudly if
-// Ink's source no longer matches). mysql2 and simple-git stay in node_modules.
+// Ink's source no longer matches). string-width gets a fast path for rewind's own text
+// (source/ui/narrow-width.ts). mysql2 and simple-git stay in node_modules.
 import {build} from 'esbuild';
 import {readFileSync, rmSync} from 'node:fs';
 import path from 'node:path';
@@ -58,6 +59,21 @@ await build({
 			name: 'rewind-cjs',
 			setup(plugin) {
 				plugin.onResolve({filter: /^yoga-layout$/}, () => ({path: path.join(root, 'scripts/yoga-shim.js')}));
+				// Every string-width behind the fast path of source/ui/narrow-width.ts, loaded when first needed.
+				plugin.onResolve({filter: /^string-width$/}, async args => {
+					if (args.pluginData === 'real') return undefined;
+					const real = await plugin.resolve('string-width', {kind: args.kind, resolveDir: args.resolveDir, pluginData: 'real'});
+					return real.errors.length > 0 ? real : {path: real.path, namespace: 'narrow-width'};
+				});
+				plugin.onLoad({filter: /.*/, namespace: 'narrow-width'}, args => ({
+					contents: [
+						`import {narrowWidth} from ${JSON.stringify(path.join(root, 'source/ui/narrow-width.ts'))};`,
+						'let stringWidth;',
+						`export default (input, options) => narrowWidth(input, options) ?? (stringWidth ??= require(${JSON.stringify(args.path)}).default)(input, options);`,
+					].join('\n'),
+					resolveDir: root,
+					loader: 'js',
+				}));
 				// ssh2's optional native crypto binding stays where npm built it (ssh2 tries it in a try/catch).
 				plugin.onResolve({filter: /\.node$/}, args => ({
 					path: `ssh2/lib/protocol/${path.relative(path.join(root, 'node_modules/ssh2/lib/protocol'), path.join(args.resolveDir, args.path))}`,
