@@ -16,12 +16,14 @@ if (flags.includes('--version') || flags.includes('-v')) {
 
 /**
  * The program: one CommonJS bundle, compiled from V8's code cache after the first run (see
- * scripts/build.js). A run at a terminal and one without compile different parts: a cache each.
+ * scripts/build.js). Runs that compile different parts keep a cache each: at a terminal or not,
+ * and the rehearsal (its sandbox and drills).
  */
 async function loadProgram() {
 	const {requireWithCodeCache} = await import('../dist/code-cache.js');
 	const plain = !process.stdout.isTTY || flags.includes('--plain') || flags.includes('--json');
-	return requireWithCodeCache(fileURLToPath(new URL('../dist/cli.cjs', import.meta.url)), {profile: plain ? 'plain' : 'terminal'});
+	const profile = `${plain ? 'plain' : 'terminal'}${args[0] === 'rehearse' ? '-rehearse' : ''}`;
+	return requireWithCodeCache(fileURLToPath(new URL('../dist/cli.cjs', import.meta.url)), {profile});
 }
 
 let dist;

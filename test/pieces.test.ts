@@ -1,33 +1,57 @@
-/** The local backup copy's writer: SSH-packet-sized chunks in, fixed-size pieces out, nothing lost or reordered. */
+/** The local backup copy's writer: SSH-packet-sized chunks in, fixed-size pieces out, nothing lost or reordered, memory flat. */
 import {randomBytes} from 'node:crypto';
-import {Readable} from 'node:stream';
-import {finished} from 'node:stream/promises';
-import {describe, expect, it} from 'vitest';
-import {gatherIntoPieces} from '../source/core/pieces.js';
+import {createWriteStream, mkdtempSync, readFileSync, rmSync} from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import {Readable, Writable} from 'node:stream';
+import {pipeline} from 'node:stream/promises';
+import {afterAll, describe, expect, it} from 'vitest';
+import {pieceWriter} from '../source/core/pieces.js';
 
-/** The pieces as a piped writer sees them ('data' events: an async iterator would join what is buffered). */
-async function through(chunks: Buffer[], size: number): Promise<Buffer[]> {
-	const out: Buffer[] = [];
-	const gather = Readable.from(chunks).pipe(gatherIntoPieces(size));
-	gather.on('data', (piece: Buffer) => out.push(Buffer.from(piece)));
-	await finished(gather);
-	return out;
+const packets = (count: number) => Array.from({length: count}, (_, index) => randomBytes([1, 7, 4096, 32_768, 3, 16_383, 16_385][index % 7]!));
+
+/** A slow disk: each write completes a tick later, and it asks to wait once 16 KiB are pending. */
+function recordingDisk() {
+	const writes: Buffer[] = [];
+	const copies: Buffer[] = [];
+	const disk = new Writable({
+		highWaterMark: 16 * 1024,
+		write(chunk: Buffer, _encoding, callback) {
+			writes.push(chunk);
+			copies.push(Buffer.from(chunk));
+			setImmediate(callback);
+		},
+	});
+	return {disk, writes, copies};
 }
 
-describe('gatherIntoPieces', () => {
-	it('passes every byte on in order, in pieces of exactly the size but the last', async () => {
-		const sizes = [1, 7, 4096, 32_768, 3, 65_536, 100, 16_383, 16_385, 1];
-		const chunks = sizes.map(length => randomBytes(length));
-		const pieces = await through(chunks, 16_384);
-		expect(Buffer.concat(pieces).equals(Buffer.concat(chunks))).toBe(true);
-		for (const piece of pieces.slice(0, -1)) expect(piece.length).toBe(16_384);
-		const total = sizes.reduce((sum, length) => sum + length, 0);
-		expect(pieces.at(-1)!.length).toBe(total % 16_384 || 16_384);
+const root = mkdtempSync(path.join(os.tmpdir(), 'rewind-pieces-'));
+afterAll(() => rmSync(root, {recursive: true, force: true}));
+
+describe('pieceWriter', () => {
+	it('writes every byte in order, in pieces of exactly the size but the last, reusing a few buffers', async () => {
+		const chunks = packets(400);
+		const {disk, writes, copies} = recordingDisk();
+		await pipeline(Readable.from(chunks), pieceWriter(disk, 16 * 1024));
+		expect(Buffer.concat(copies).equals(Buffer.concat(chunks))).toBe(true);
+		for (const piece of copies.slice(0, -1)) expect(piece.length).toBe(16 * 1024);
+		expect(copies.length).toBeGreaterThan(100);
+		// Memory stays flat: the pieces are a handful of buffers used over and over.
+		expect(new Set(writes.map(piece => piece.buffer)).size).toBeLessThanOrEqual(4);
 	});
 
-	it('passes nothing on for nothing, and one short piece for less than a piece', async () => {
-		expect(await through([], 1024)).toEqual([]);
-		const small = randomBytes(10);
-		expect(await through([small], 1024)).toEqual([small]);
+	it('writes a real file byte for byte, and nothing for nothing', async () => {
+		const chunks = packets(50);
+		const file = path.join(root, 'copy.bin');
+		await pipeline(Readable.from(chunks), pieceWriter(createWriteStream(file), 64 * 1024));
+		expect(readFileSync(file).equals(Buffer.concat(chunks))).toBe(true);
+		const empty = path.join(root, 'empty.bin');
+		await pipeline(Readable.from([]), pieceWriter(createWriteStream(empty), 64 * 1024));
+		expect(readFileSync(empty).length).toBe(0);
+	});
+
+	it('fails when the file cannot be written', async () => {
+		const file = path.join(root, 'missing-dir', 'copy.bin');
+		await expect(pipeline(Readable.from(packets(5)), pieceWriter(createWriteStream(file), 1024))).rejects.toThrow(/ENOENT/);
 	});
 });

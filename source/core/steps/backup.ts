@@ -27,7 +27,7 @@ import {settled, unsettled} from '../promises.js';
 import {describeDifference, diffFingerprints} from '../fingerprint.js';
 import {appDir} from '../paths.js';
 import {formatBytes} from '../format.js';
-import {gatherIntoPieces} from '../pieces.js';
+import {pieceWriter} from '../pieces.js';
 import {expandTilde} from '../remote/ssh-config.js';
 import type {PlanView, StepContext, StepDefinition} from '../step.js';
 import {describedCommand, readOnlyCommand, serverCommand, type BackupRecord, type PlannedCommand} from '../types.js';
@@ -81,10 +81,9 @@ function localCopy(context: StepContext, remote: string) {
 		},
 	});
 	// The bytes arrive in SSH packets of a few KB: written one by one, the writes cost this process
-	// more than decrypting them; gathered into pieces, the file gets one write per piece.
-	const gather = gatherIntoPieces(WRITE_PIECE_BYTES);
+	// more than decrypting them; in pieces, the file gets one write per piece.
 	const file = createWriteStream(partial, {mode: 0o600});
-	sink.pipe(gather).pipe(file);
+	sink.pipe(pieceWriter(file, WRITE_PIECE_BYTES));
 	return {
 		sink,
 		get bytes() {
