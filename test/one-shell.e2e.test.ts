@@ -4,6 +4,7 @@
  * per command when the server cannot run the driver.
  */
 import {execFileSync} from 'node:child_process';
+import {once} from 'node:events';
 import {mkdtempSync, readdirSync, readFileSync, rmSync} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,7 +13,7 @@ import {sh} from '../source/core/command.js';
 import {configSchema} from '../source/core/config/schema.js';
 import {ConnectionLostError} from '../source/core/errors.js';
 import {connectToServer} from '../source/core/remote/connect.js';
-import type {SshSession} from '../source/core/remote/ssh-host.js';
+import {openSocket, openSsh, type SshSession} from '../source/core/remote/ssh-host.js';
 import {generateEd25519} from '../source/rehearsal/sandbox.js';
 import {startSandboxSsh} from '../source/rehearsal/ssh-server.js';
 import {loadSsh2} from '../source/core/remote/load-ssh2.js';
@@ -129,6 +130,29 @@ describe.runIf(canRun('one shell', ['sshd']))('one long-lived shell over a real 
 		expect(result.exitSignal).toBe('KILL');
 		expect(result.lost).toMatch(/killed on the server/);
 		expect(await eventually(() => processesTagged(tag).length === 0)).toBe(true);
+	});
+
+	it('a socket opened early that closes before ssh2 listens fails the connection at once, not after the handshake timeout', async () => {
+		const {utils} = await loadSsh2();
+		const key = readFileSync(sshd.identityFile);
+		expect(utils.parseKey(key)).not.toBeInstanceOf(Error);
+		const socket = await openSocket(sshd.host, sshd.port, 10_000);
+		// Closed cleanly before ssh2 listens (as when sshd's session process is killed): ended and gone.
+		socket.resume();
+		socket.end();
+		await once(socket, 'close');
+		const attempt = openSsh({
+			socket: Promise.resolve(socket),
+			host: sshd.host,
+			port: sshd.port,
+			username: sshd.user,
+			privateKeys: [{path: sshd.identityFile, key}],
+			verifyHostKey: async () => true,
+			keepaliveMs: 10_000,
+			// Far beyond the test's own timeout: only failing at once passes.
+			readyTimeoutMs: 600_000,
+		});
+		await expect(attempt).rejects.toThrow(/SSH connection to .* failed: the connection closed before the SSH handshake/);
 	});
 
 	it('a connection cut mid-command fails it as a lost connection', async () => {

@@ -67,6 +67,9 @@ export async function openSsh(options: SshConnectOptions): Promise<SshSession> {
 	} catch (error) {
 		throw describeConnectError(error as Error, where, options, undefined);
 	}
+	// A socket opened early can die before ssh2 listens to it (sshd killed, a reset): ssh2 would
+	// then wait out its handshake timeout on a dead socket. It fails now instead.
+	if (sock.destroyed) throw describeConnectError(new Error('the connection closed before the SSH handshake'), where, options, undefined);
 	await new Promise<void>((resolve, reject) => {
 		const onError = (error: Error & {level?: string; code?: string}) => {
 			client.removeListener('ready', onReady);
