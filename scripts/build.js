@@ -34,9 +34,14 @@ const common = {
 
 await build({...common, entryPoints: {help: 'source/help.ts', 'code-cache': 'source/core/code-cache.ts'}, format: 'esm'});
 
+/** A dependency's source no longer has the code this build patches: stop rather than ship it unpatched. */
+function patchTargetMissing(file) {
+	return new Error(`build: ${file} no longer contains the code this build patches; check the patch against the new version.`);
+}
+
 /** Replaces one exact piece of a dependency's source; fails the build if it is not there. */
 function replaceExactly(text, from, to, file) {
-	if (!text.includes(from)) throw new Error(`build: ${file} no longer contains the code this build patches; check the patch against the new version.`);
+	if (!text.includes(from)) throw patchTargetMissing(file);
 	return text.replace(from, to);
 }
 
@@ -84,7 +89,7 @@ await build({
 					let text = readFileSync(args.path, 'utf8');
 					const devtools = text.indexOf("if (isDev()) {\n    try {\n        await import('./devtools.js');");
 					const after = text.indexOf('const diff = ');
-					if (devtools === -1 || after < devtools) replaceExactly('', 'devtools block', '', args.path);
+					if (devtools === -1 || after < devtools) throw patchTargetMissing(args.path);
 					text = text.slice(0, devtools) + text.slice(after);
 					text = replaceExactly(
 						text,

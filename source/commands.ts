@@ -6,7 +6,7 @@ import {errorMessage, UserError} from './core/errors.js';
 import {defaultRunsDir, listJournals, readJournal, type JournalSummary} from './core/journal.js';
 import {checkSecrets, runsDirFor} from './core/setup.js';
 import {EXIT} from './core/types.js';
-import {startEarlyConnection} from './core/engine/early-connection.js';
+import {startEarlyConnection, type EarlyConnection} from './core/engine/early-connection.js';
 import {sshConnector} from './core/remote/connect.js';
 import {undoOfFacts} from './core/undo.js';
 import type {RunRequest} from './session.js';
@@ -91,9 +91,12 @@ export function requestFromJournal(options: CliOptions, kind: 'resume' | 'undo')
  */
 async function runRequest(request: RunRequest, options: CliOptions): Promise<number> {
 	const mode = outputMode(options);
-	// What refuses a run before it connects is checked before the connection starts.
-	if (mode !== 'tui') checkSecrets(request.config, process.env);
-	const early = mode === 'tui' ? undefined : startEarlyConnection(sshConnector(request.config.ssh));
+	let early: EarlyConnection | undefined;
+	if (mode !== 'tui') {
+		// What refuses a run before it connects is checked before the connection starts.
+		checkSecrets(request.config, process.env);
+		early = startEarlyConnection(sshConnector(request.config.ssh));
+	}
 	try {
 		if (early) await early.serverBusy;
 		const {runSession} = await import('./session.js');

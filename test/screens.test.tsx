@@ -56,6 +56,15 @@ function picker(source: CommitSource) {
 	return {...rendered, picked};
 }
 
+/** The picker with its history already loaded, once the live commit is on screen. */
+async function loadedPicker() {
+	const source = slowSource();
+	source.release();
+	const opened = picker(source);
+	await waitForText(() => opened.ui.lastFrame(), 'HEAD (live now)');
+	return opened;
+}
+
 describe('the commit picker', () => {
 	it('keeps keys pressed while the history loads and applies them once it is on screen', async () => {
 		const source = slowSource();
@@ -72,10 +81,7 @@ describe('the commit picker', () => {
 	});
 
 	it('applies each key of a burst that arrives in one read ("jj", then "j⏎"), as when typing fast over SSH', async () => {
-		const source = slowSource();
-		source.release();
-		const {ui, picked} = picker(source);
-		await waitForText(() => ui.lastFrame(), 'HEAD (live now)');
+		const {ui, picked} = await loadedPicker();
 		ui.stdin.write('jj');
 		await waitForText(() => ui.lastFrame(), `▸ ${HISTORY[2]!.shortHash}`);
 		ui.stdin.write('kj\r');
@@ -85,10 +91,7 @@ describe('the commit picker', () => {
 	});
 
 	it('refuses the live commit as a target and says why', async () => {
-		const source = slowSource();
-		source.release();
-		const {ui, picked} = picker(source);
-		await waitForText(() => ui.lastFrame(), 'HEAD (live now)');
+		const {ui, picked} = await loadedPicker();
 		ui.stdin.write(KEY.enter);
 		await waitForText(() => ui.lastFrame(), 'is what the server runs now: pick an older commit');
 		expect(picked).toEqual([]);
@@ -104,10 +107,7 @@ describe('the commit picker', () => {
 	});
 
 	it('filters the whole history on the server as the text is typed', async () => {
-		const source = slowSource();
-		source.release();
-		const {ui, picked} = picker(source);
-		await waitForText(() => ui.lastFrame(), 'HEAD (live now)');
+		const {ui, picked} = await loadedPicker();
 		ui.stdin.write('/');
 		ui.stdin.write('change 4');
 		await waitForText(() => ui.lastFrame(), '1 match');

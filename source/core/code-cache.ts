@@ -19,10 +19,8 @@ export function cacheDir(env: NodeJS.ProcessEnv = process.env): string {
 	return path.join(base, 'rewind');
 }
 
-export type CodeCacheUse = 'used' | 'written' | 'not-written';
-
-/** How the last bundle loaded here used the cache (the benchmark and the tests read it). */
-export const codeCacheStats: {last?: CodeCacheUse} = {};
+/** How the last bundle loaded here used the cache: from it, or compiled (a cache is then written at exit). For tests. */
+export const codeCacheStats: {last?: 'used' | 'not-written'} = {};
 
 export function requireWithCodeCache(file: string, options: {profile?: string; directory?: string} = {}): unknown {
 	const directory = options.directory ?? cacheDir();
@@ -59,7 +57,6 @@ export function requireWithCodeCache(file: string, options: {profile?: string; d
 			renameSync(partial, cacheFile);
 			const stale = (name: string) => name.startsWith(prefix) && name.endsWith('.v8') && name !== path.basename(cacheFile);
 			for (const name of readdirSync(directory).filter(stale)) rmSync(path.join(directory, name), {force: true});
-			codeCacheStats.last = 'written';
 		} catch {
 			// A cache is only a speed-up: a read-only home costs the compile, nothing else.
 		}

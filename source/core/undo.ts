@@ -1,10 +1,8 @@
 /** What an undo carries from the rollback it returns from (its journal's facts, or a run just finished). */
 import type {RunFacts} from './types.js';
 
-export type UndoOf = NonNullable<RunFacts['undoOf']>;
-
 /** What the rollback saved before its reset, the status it saw, and the schema revision to migrate back up to. */
-export function undoOfFacts(runId: string, facts: RunFacts): UndoOf {
+export function undoOfFacts(runId: string, facts: RunFacts): NonNullable<RunFacts['undoOf']> {
 	const kind = facts.impact?.migrations?.kind;
 	const migrated = facts.migrated;
 	return {

@@ -73,23 +73,22 @@ export async function connectToServer(config: SshConfig, helpers: ConnectHelpers
 	// (sshd's LoginGraceTime), so it is dropped and a fresh one opened after.
 	let socket: Promise<Socket> | undefined = openSocket(resolved.host, resolved.port, readyTimeoutMs);
 	socket.catch(() => {});
+	const dropSocket = (opening: Promise<Socket>) =>
+		void opening.then(
+			opened => opened.destroy(),
+			() => {},
+		);
 	let asked = false;
 	const keyHelpers: ConnectHelpers = {...helpers, ask: question => ((asked = true), helpers.ask(question))};
 	let keys: PrivateKeySource[];
 	try {
 		keys = await loadPrivateKeys(resolved.identityFiles, resolved.explicitIdentity, keyHelpers, env);
 	} catch (error) {
-		void socket.then(
-			opened => opened.destroy(),
-			() => {},
-		);
+		dropSocket(socket);
 		throw error;
 	}
 	if (asked) {
-		void socket.then(
-			opened => opened.destroy(),
-			() => {},
-		);
+		dropSocket(socket);
 		socket = undefined;
 	}
 	const token = hostToken(resolved.host, resolved.port);
