@@ -43,3 +43,29 @@ describe('command discipline', () => {
 		expect(filesUsing(/new ShellCommand\(/)).toEqual(['core/command.ts']);
 	});
 });
+
+/**
+ * Server output is read, never split on a byte the data may hold: every multi-part answer is framed
+ * (core/frames.ts), git lists are NUL-separated with `-z`. These pin down the few places that still
+ * touch separators, so a new one shows up in review.
+ */
+describe('server output discipline', () => {
+	it('only the transport frames with control bytes (its markers carry a per-connection nonce); no step prints GS/RS/US or splits on them', () => {
+		// A separator as a byte of its own (not the end of a character range that refuses controls).
+		const separator = /(?<!-)(\\u001[def]|\\x1[def])(?!-)|\\\\03[567]/i;
+		expect(filesUsing(separator)).toEqual(['core/remote/deframer.ts', 'core/remote/one-shell.ts', 'core/remote/shell-driver.ts']);
+	});
+
+	it('NUL-separated lists are split only by their typed readers', () => {
+		expect(filesUsing(/\.split\('\\0'\)/)).toEqual(['core/frames.ts', 'core/git.ts']);
+	});
+
+	it('no `key=value` lines are read from a server answer', () => {
+		expect(filesUsing(/new RegExp\(`\^\$\{key\}=/)).toEqual([]);
+		expect(filesUsing(/\^(dir|head|gitdir|mtime|stash|patch|archive|digest)[=\s]/)).toEqual([]);
+	});
+
+	it('every answer with several parts is read through readFrames or readRecords', () => {
+		expect(filesUsing(/\bframed\(\[/)).toEqual(filesUsing(/\breadFrames\(/).filter(file => file !== 'core/frames.ts'));
+	});
+});

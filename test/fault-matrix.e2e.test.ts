@@ -497,7 +497,7 @@ describe.runIf(canRun('fault matrix', ['sshd', 'mariadb']))('fault matrix', () =
 			const dir = path.join(root, `small-${Date.now()}`);
 			mkdirSync(dir);
 			try {
-				execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${Math.ceil(bytes / 4096) * 4}k`, 'tmpfs', dir], {stdio: 'ignore'});
+				execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${Math.ceil(bytes / 4096) * 4}k,mode=700`, 'tmpfs', dir], {stdio: 'ignore'});
 				return {dir, limited: 'tmpfs', free: () => statfsSync(dir).bavail * statfsSync(dir).bsize, release: () => execFileSync('umount', [dir])};
 			} catch {
 				faults.limitTee(Math.floor(bytes / 1024));

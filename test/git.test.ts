@@ -1,10 +1,9 @@
 import {describe, expect, it} from 'vitest';
 import {classifyPath, isMerge, parseGitLog, parseNumstatZ, parseStatusZ} from '../source/core/git.js';
 
-const F = '\u001F';
-const R = '\u001E';
+const Z = '\u0000';
 const record = (hash: string, parents: string, subject: string, author = 'Ada') =>
-	`${hash}${F}${hash.slice(0, 7)}${F}${parents}${F}2026-11-20T10:00:00+01:00${F}${author}${F}${subject}${R}\n`;
+	[hash, hash.slice(0, 7), parents, '2026-11-20T10:00:00+01:00', author, subject, ''].join(Z);
 const H1 = 'a'.repeat(40);
 const H2 = 'b'.repeat(40);
 const H3 = 'c'.repeat(40);
@@ -16,7 +15,7 @@ describe('parseGitLog', () => {
 	});
 
 	it('keeps subjects with separators, pipes, quotes and tabs whole', () => {
-		const subject = `Revert "x | y"; a\tb ${F} still subject`;
+		const subject = `Revert "x | y"; a\tb \u001f\u001e\u001d\u001d still subject`;
 		const [commit] = parseGitLog(record(H1, H2, subject));
 		expect(commit?.subject).toBe(subject);
 	});
@@ -35,9 +34,15 @@ describe('parseGitLog', () => {
 		expect(isMerge(root!)).toBe(false);
 	});
 
-	it('parses several records and ignores noise and empty subjects safely', () => {
-		const commits = parseGitLog(`${record(H1, H2, 'one')}${record(H2, H3, '')}garbage without fields${R}\n`);
+	it('parses several records, empty subjects included', () => {
+		const commits = parseGitLog(`${record(H1, H2, 'one')}${record(H2, H3, '')}`);
 		expect(commits.map(commit => commit.subject)).toEqual(['one', '']);
+	});
+
+	it('refuses noise instead of skipping it: a record that is not what git writes, or a field count that does not divide', () => {
+		expect(() => parseGitLog(`${record(H1, H2, 'one')}garbage without fields\0`)).toThrow(/could not be read/);
+		expect(() => parseGitLog(`${record(H1, H2, 'one')}${'x\0'.repeat(6)}`)).toThrow(/not what git writes/);
+		expect(() => parseGitLog(record(H1, 'not-a-hash', 'one'))).toThrow(/not what git writes/);
 	});
 
 	it('returns nothing for empty output', () => {

@@ -172,22 +172,33 @@ describe('the migration plan', () => {
 describe('parsing what the server sent', () => {
 	it('listings, cat-file batches (sizes in bytes, text not ASCII) and the preflight read', () => {
 		const sha = (digit: string) => digit.repeat(40);
-		expect(parseListing(`100644 blob ${sha('a')}\tmigrations/versions/a.py\n100644 blob ${sha('b')}\t"migrations/versions/b c.py"\n`)).toEqual([
+		const Z = '\u0000';
+		const listing = `100644 blob ${sha('a')}\tmigrations/versions/a.py${Z}100644 blob ${sha('b')}\tmigrations/versions/b c\n.py${Z}100644 blob ${sha('c')}\tmigrations/versions/README${Z}`;
+		expect(parseListing(listing)).toEqual([
 			{blob: sha('a'), path: 'migrations/versions/a.py'},
-			{blob: sha('b'), path: 'migrations/versions/b c.py'},
+			{blob: sha('b'), path: 'migrations/versions/b c\n.py'},
 		]);
+		expect(() => parseListing(`${listing}forged entry${Z}`)).toThrow(/not what git writes/);
 		const first = '"""Ändern der Spalte"""\nrevision = \'a\'\n';
 		const second = "revision = 'b'\ndown_revision = 'a'\n";
 		const batch = `${sha('a')} blob ${Buffer.byteLength(first)}\n${first}\n${sha('b')} blob ${Buffer.byteLength(second)}\n${second}\n`;
-		expect([...parseBatch(batch).values()]).toEqual([first, second]);
-		const read = parseMigrationsRead(
-			`dir=migrations\nflavor=flask-migrate\nlisting\n100644 blob ${sha('a')}\tmigrations/versions/a.py\n100644 blob ${sha('b')}\tmigrations/versions/b.py\n\u001d\u001d\n${batch}`,
-		);
+		expect([...parseBatch(Buffer.from(batch)).values()]).toEqual([first, second]);
+		expect(() => parseBatch(Buffer.from(batch.slice(0, -5)))).toThrow(/cut short/);
+		const frame = (name: string, text: string, status = 0) => `${name} ${status} ${Buffer.from(text).toString('base64')}\n`;
+		const answer = (files: string) => frame('dir', 'migrations') + frame('flavor', 'flask-migrate') + frame('listing', files) + frame('batch', batch) + 'end\n';
+		const read = parseMigrationsRead(answer(`100644 blob ${sha('a')}\tmigrations/versions/a.py${Z}100644 blob ${sha('b')}\tmigrations/versions/b.py${Z}`));
 		expect(read).toMatchObject({dir: 'migrations', flavor: 'flask-migrate'});
 		expect(read.migrations.map(item => [item.revision, item.downRevisions, item.message])).toEqual([
 			['a', [], 'Ändern der Spalte'],
 			['b', ['a'], 'b'],
 		]);
-		expect(parseMigrationsRead('none\n')).toEqual({files: [], migrations: []});
+		// A file listed but not read would drop a migration from the plan: refused, not guessed.
+		expect(() => parseMigrationsRead(answer(`100644 blob ${sha('d')}\tmigrations/versions/d.py${Z}`))).toThrow(/listed but not read/);
+		// Cut short (no end marker), or with a part missing: refused.
+		expect(() => parseMigrationsRead(answer('').replace('end\n', ''))).toThrow(/cut short/);
+		expect(parseMigrationsRead(frame('dir', '') + frame('flavor', '') + frame('listing', '') + frame('batch', '') + 'end\n')).toEqual({
+			files: [],
+			migrations: [],
+		});
 	});
 });

@@ -132,6 +132,50 @@ describe.runIf(canRun('one shell', ['sshd']))('one long-lived shell over a real 
 		expect(await eventually(() => processesTagged(tag).length === 0)).toBe(true);
 	});
 
+	it('output a left-behind process writes after its command ended never reaches the next command: cut off and said', async () => {
+		const tag = `rewind-leftover-${Date.now()}`;
+		const first = await session.run(sh`sh -c 'for i in 1 2 3 4 5 6 7 8; do sleep 0.4; echo late-$i; done' ${tag} & echo early`);
+		expect(first.stdout.startsWith('early\n')).toBe(true);
+		expect(first.leftover).toBe(true);
+		const second = await session.run(sh`sleep 2; echo second`);
+		expect(second.stdout).toBe('second\n');
+		expect(second.leftover).toBeUndefined();
+		// The writer found nobody to read its output (SIGPIPE): it does not run on writing forever.
+		expect(await eventually(() => processesTagged(tag).length === 0, 10_000)).toBe(true);
+	});
+
+	it('a command suspended on the server (SIGSTOP), or its shell suspended, fails once found silent: never "still running" forever', async () => {
+		const own = await openSession();
+		try {
+			for (const which of ['command', 'driver'] as const) {
+				const tag = `rewind-stopped-${which}-${Date.now()}`;
+				const started = Date.now();
+				const running = own.run(sh`sh -c 'sleep 120; true' ${tag}`, {stallMs: 500});
+				expect(await eventually(() => processesTagged(tag).length > 0)).toBe(true);
+				const child = Number(processesTagged(tag)[0]!.split(' ')[0]);
+				const parentOf = (pid: number) => {
+					const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+					return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+				};
+				// The command's group leader is the subshell above sh; the driver is its parent.
+				const leader = parentOf(child);
+				const driver = parentOf(leader);
+				if (which === 'command') process.kill(-leader, 'SIGSTOP');
+				else process.kill(driver, 'SIGSTOP');
+				const result = await running;
+				expect(result.exitCode).toBeNull();
+				expect(result.lost).toMatch(/stopped on the server \(SIGSTOP\)/);
+				expect(Date.now() - started).toBeLessThan(15_000);
+				process.kill(-leader, 'SIGKILL');
+				if (which === 'driver') process.kill(driver, 'SIGCONT');
+				// A new shell runs the next command.
+				expect((await own.run(sh`echo next`)).stdout).toBe('next\n');
+			}
+		} finally {
+			await own.close();
+		}
+	});
+
 	it('a socket opened early that closes before ssh2 listens fails the connection at once, not after the handshake timeout', async () => {
 		const {utils} = await loadSsh2();
 		const key = readFileSync(sshd.identityFile);

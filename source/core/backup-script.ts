@@ -15,8 +15,10 @@
  */
 import {joinCommands, placeholder, remotePath, sh, word, type RemotePath, type ShellCommand} from './command.js';
 import type {DatabaseConfig} from './config/schema.js';
-import {fileNamePart} from './paths.js';
+import {framed} from './frames.js';
+import {appDir, fileNamePart} from './paths.js';
 import type {PlanView} from './step.js';
+import {readOnlyCommand, type PlannedCommand} from './types.js';
 
 /** mysqldump prints these on stderr and may still exit 0: any such line fails the backup. */
 export const STDERR_ERROR = /error|denied|can't|cannot|unknown|failed|fatal/i;
@@ -86,7 +88,10 @@ export function backupCommand(view: PlanView, options: {passwordOnStdin: boolean
 export function keepCommand(view: PlanView, work: string | undefined, record: string | undefined): ShellCommand {
 	const file = backupPath(view);
 	const dump = work === undefined ? word(placeholder('work dir'), '/dump.sql.gz') : `${work}/dump.sql.gz`;
-	return sh`mv ${dump} ${file} && printf '%s\\n' ${record ?? placeholder('what it was taken of')} > ${file.withSuffix('.json')} && rm -rf ${work ?? placeholder('work dir')}`;
+	const dir = work ?? placeholder('work dir');
+	// Written in the work dir (made by mktemp, this user's), then renamed: a symlink planted where the
+	// record goes is replaced, never followed (mv -T: the name is a file, even if it points at a folder).
+	return sh`printf '%s\\n' ${record ?? placeholder('what it was taken of')} > ${word(dir, '/record.json')} && mv -T ${dump} ${file} && mv -T ${word(dir, '/record.json')} ${file.withSuffix('.json')} && rm -rf ${dir}`;
 }
 
 export function discardCommand(work: string | undefined): ShellCommand {
@@ -162,4 +167,16 @@ export function verificationProblems(verification: Verification): string[] {
 	if (verification.size <= 0) problems.push('the file is empty');
 	if (!/^[0-9a-f]{64}$/.test(verification.sha256)) problems.push('no sha256');
 	return problems;
+}
+
+/** An earlier backup's sha256 and the server's HEAD, framed: does that backup still stand for this reset? */
+export function recheckCommand(view: PlanView, file: string): PlannedCommand {
+	return readOnlyCommand(
+		'recheck',
+		'check the earlier backup is intact',
+		framed([
+			['sha256', sh`sha256sum <${remotePath(file)} | cut -c1-64`],
+			['head', sh`git -C ${appDir(view)} rev-parse HEAD`],
+		]),
+	);
 }

@@ -217,6 +217,11 @@ export function joinCommands(commands: readonly ShellCommand[], separator: ' && 
 	);
 }
 
+/** `command` as it runs, shown as `shown` is (a framing shown as what it frames: the plan stays readable). */
+export function shownAs(command: ShellCommand, shown: ShellCommand): ShellCommand {
+	return new ShellCommand(BRAND, command.scriptText, shown.display, command.runnable);
+}
+
 /** `cd <dir> && <command>`: a step's server commands run in the app directory. */
 export function inDir(dir: RemotePath, command: ShellCommand | OperatorShell): ShellCommand {
 	return sh`cd ${dir} && ${command}`;

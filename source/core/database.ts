@@ -60,9 +60,27 @@ export function passwordFromMyCnf(text: string): string | undefined {
 /** Characters a MySQL option file cannot carry in a value: the password would be cut or mangled. */
 export const OPTION_FILE_UNSAFE = /[\r\n\0]/;
 
+/**
+ * The longest password, in UTF-8 bytes, an option file carries. MariaDB and MySQL read an option
+ * file a line of 4 KB at a time: the rest of a longer line is read as a line of its own, that is as
+ * another option (a password ending in `host=…` would name the server). Escaping doubles at most.
+ */
+export const OPTION_FILE_MAX_PASSWORD_BYTES = 1024;
+
+/** What keeps a MySQL option file from carrying this password, with what to do ("the database password …"); undefined when nothing does. */
+export function optionFileProblem(password: string): string | undefined {
+	if (OPTION_FILE_UNSAFE.test(password))
+		return 'contains a line break or NUL, which a MySQL option file cannot carry (mysqldump would read a cut password and print the rest). Use a password without line breaks';
+	const bytes = Buffer.byteLength(password, 'utf8');
+	if (bytes > OPTION_FILE_MAX_PASSWORD_BYTES)
+		return `is ${bytes} bytes long, and a MySQL option file carries at most ${OPTION_FILE_MAX_PASSWORD_BYTES} (mysqldump reads such a file 4 KB a line, and would take the rest of a longer line as another option). Use a shorter password`;
+	return undefined;
+}
+
 /** An option file holding the password, read by mysqldump from a pipe (`--defaults-extra-file=/dev/fd/3`). */
 export function optionFileText(password: string): string {
-	if (OPTION_FILE_UNSAFE.test(password)) throw new Error('the password holds a line break or NUL, which an option file cannot carry');
+	const problem = optionFileProblem(password);
+	if (problem) throw new Error(`the database password ${problem}`);
 	return `[client]\npassword="${password.replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"\n`;
 }
 

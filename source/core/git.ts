@@ -1,32 +1,24 @@
 /** Parsers for the git output rewind asks the server for. Pure functions, unit-tested. */
+import {nulRecords, ServerOutputError} from './frames.js';
 import type {ChangeFlag, ChangedFile, Commit} from './types.js';
 
-const FIELD = '\u001F';
-const RECORD = '\u001E';
+/**
+ * One commit a record: hash, short hash, parents, ISO date, author, subject, each ended by NUL
+ * (`git log -z`). A field cannot hold NUL, so no subject or author can forge another field or commit.
+ */
+export const LOG_FORMAT = '%H%x00%h%x00%P%x00%aI%x00%an%x00%s';
 
-/** One commit a line: hash, short hash, parents, ISO date, author, subject; fields split by US, records end with RS. */
-export const LOG_FORMAT = '%H%x1f%h%x1f%P%x1f%aI%x1f%an%x1f%s%x1e';
+const HASH = /^[0-9a-f]{40}(?:[0-9a-f]{24})?$/;
+const PARENTS = /^(?:[0-9a-f]{40,64}(?: [0-9a-f]{40,64})*)?$/;
+const ISO_DATE = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:Z|[+-]\d\d:\d\d)$/;
 
-export function parseGitLog(output: string): Commit[] {
-	const commits: Commit[] = [];
-	for (const chunk of output.split(RECORD)) {
-		const record = chunk.replace(/^\r?\n/, '');
-		if (record.trim() === '') continue;
-		const fields = record.split(FIELD);
-		if (fields.length < 6) continue;
-		const [hash, shortHash, parents, date, author, ...subject] = fields as [string, string, string, string, string, ...string[]];
-		if (!/^[0-9a-f]{7,64}$/.test(hash)) continue;
-		commits.push({
-			hash,
-			shortHash,
-			parents: parents.trim() === '' ? [] : parents.trim().split(' '),
-			date,
-			author,
-			// A subject containing the field separator itself is rejoined rather than cut short.
-			subject: subject.join(FIELD),
-		});
-	}
-	return commits;
+/** `git log -z --format=LOG_FORMAT`; a record that does not hold what git writes is refused (ServerOutputError). */
+export function parseGitLog(output: string, what = 'git log'): Commit[] {
+	return nulRecords(output, 6, what).map(([hash = '', shortHash = '', parents = '', date = '', author = '', subject = '']) => {
+		if (!HASH.test(hash) || !hash.startsWith(shortHash) || shortHash.length < 4 || !PARENTS.test(parents) || !ISO_DATE.test(date))
+			throw new ServerOutputError(what, `a commit record is not what git writes (${JSON.stringify(hash.slice(0, 64))})`);
+		return {hash, shortHash, parents: parents === '' ? [] : parents.split(' '), date, author, subject};
+	});
 }
 
 export function isMerge(commit: Commit): boolean {

@@ -10,8 +10,10 @@ import type {HistoryEntry, Outcome, RunFacts, RunKind} from './types.js';
 export type {HistoryEntry} from './types.js';
 
 export const HISTORY_FILE = 'rewind-history.jsonl';
-/** How much of the history preflight reads (the newest lines). */
+/** How much of the history preflight reads (the newest lines)... */
 export const HISTORY_LINES = 500;
+/** ...within its newest bytes: a history grown huge (or made so) costs a bounded read, never a refusal. */
+export const HISTORY_BYTES = 512 * 1024;
 
 /** What the history says of a commit: its latest verdict. */
 export type CommitMark =

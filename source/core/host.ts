@@ -6,6 +6,9 @@
 import type {Duplex, Writable} from 'node:stream';
 import type {RemotePath, ShellCommand} from './command.js';
 
+/** Most bytes of stdout/stderr a command's result keeps, unless it asks for another limit. */
+export const DEFAULT_CAPTURE_BYTES = 4 * 1024 * 1024;
+
 export type RunOptions = {
 	/** Given to the command's stdin, then EOF (else stdin is empty). Keeps secrets off the command line. */
 	readonly stdin?: string | Buffer;
@@ -15,7 +18,7 @@ export type RunOptions = {
 	readonly stdoutTo?: Writable;
 	/** Aborting stops the command: its whole process group on the server. */
 	readonly signal?: AbortSignal;
-	/** Most bytes of stdout/stderr kept in the result (default 4 MiB each). */
+	/** Most bytes of stdout/stderr kept in the result (default 4 MiB each); past it `truncated` is set. */
 	readonly captureLimit?: number;
 	/**
 	 * With no output for this long, the host checks whether the command still runs; one that is gone
@@ -35,6 +38,8 @@ export type ExecResult = {
 	readonly aborted: boolean;
 	/** Why the command ended without an exit status (it died on the server, a stall check found it gone). */
 	readonly lost?: string;
+	/** A process the command started kept its output open after it ended; what it wrote later was discarded. */
+	readonly leftover?: true;
 };
 
 export type HostTransport = 'one-shell' | 'exec-per-command' | 'fake';

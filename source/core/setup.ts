@@ -1,7 +1,7 @@
 /** What a run needs from its config besides the steps: secrets to redact (and refuse), hint context, where runs go. */
 import type {Config} from './config/schema.js';
 import {pythonAnywhereFacts} from './config/presets.js';
-import {configuredPassword, OPTION_FILE_UNSAFE} from './database.js';
+import {configuredPassword, optionFileProblem} from './database.js';
 import {UserError} from './errors.js';
 import type {HintContext} from './hints.js';
 import {defaultRunsDir} from './journal.js';
@@ -25,21 +25,19 @@ export function knownSecrets(config: Config, env: NodeJS.ProcessEnv = process.en
 
 /**
  * Refuses (bad input, exit 2) a secret that cannot travel where it must: a database password with
- * a line break or NUL (a MySQL option file cannot carry it), an API token with one (an HTTP header
- * cannot). Checked when the config is loaded, before anything connects.
+ * a line break or NUL, or too long (a MySQL option file cannot carry it), an API token with a line
+ * break or NUL (an HTTP header cannot). Checked when the config is loaded, before anything connects.
  */
 export function checkSecrets(config: Config, env: NodeJS.ProcessEnv = process.env): void {
 	const database = config.database;
 	const password = database ? configuredPassword(database, env)?.password : undefined;
-	if (database && password !== undefined && OPTION_FILE_UNSAFE.test(password)) {
+	const problem = password === undefined ? undefined : optionFileProblem(password);
+	if (database && problem) {
 		const field =
 			database.passwordEnv && env[database.passwordEnv] !== undefined
 				? `database.passwordEnv (${database.passwordEnv})`
 				: `database.passwordFile (${database.passwordFile})`;
-		throw new UserError(
-			`${field}: the database password contains a line break or NUL, which a MySQL option file cannot carry (mysqldump would read a cut password and print the rest). Use a password without line breaks.`,
-			EXIT.usage,
-		);
+		throw new UserError(`${field}: the database password ${problem}.`, EXIT.usage);
 	}
 	if (config.reload.method === 'pythonanywhere-api') {
 		const token = readToken(config.reload, env);

@@ -42,6 +42,11 @@ export type RunCommandOptions = Pick<RunOptions, 'stdin' | 'captureLimit' | 'std
 	readonly allowFailure?: boolean;
 	/** Show the output in the live tail and the journal (default true). */
 	readonly stream?: boolean;
+	/**
+	 * The output is read, so it must be whole: past the capture limit the command fails (a
+	 * ServerOutputError) instead of returning a cut answer. Default: true when `stream` is false.
+	 */
+	readonly whole?: boolean;
 	/** A read-only lookup, kept out of the run's on-screen log (still journaled). */
 	readonly quiet?: boolean;
 	/** Called with each whole stdout line (for progress reports); a line it returns true for is also shown and journaled. */

@@ -157,7 +157,11 @@ export type LockHolder = {
 	readonly runId: string;
 	readonly operator: string;
 	readonly localHost: string;
+	/** The holder's machine (hashed machine id, boot id and PID namespace: containers differ), when it could be read. */
+	readonly machine?: string;
 	readonly pid: number;
+	/** The holder process's start time (clock ticks since boot): a reused pid is not the holder. */
+	readonly pidStart?: string;
 	readonly startedAt: string;
 	readonly reason: string;
 };

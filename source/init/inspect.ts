@@ -4,6 +4,7 @@
  * picked (branch, build script, lockfile, migrations, database names in its settings).
  */
 import {inDir, remotePath, sh} from '../core/command.js';
+import {framed, nulRecords, readFrames} from '../core/frames.js';
 import type {Host} from '../core/host.js';
 
 export type Account = {
@@ -27,40 +28,54 @@ export type Checkout = {
 	readonly databaseNames: readonly string[];
 };
 
-function values(stdout: string): Map<string, string[]> {
-	const map = new Map<string, string[]>();
-	for (const line of stdout.split('\n')) {
-		const equals = line.indexOf('=');
-		if (equals <= 0) continue;
-		const key = line.slice(0, equals);
-		map.set(key, [...(map.get(key) ?? []), line.slice(equals + 1)]);
-	}
-	return map;
+/** A framed answer's parts as text, each one's status 0 or the part read as empty. */
+function texts<Name extends string>(stdout: string, names: readonly Name[], what: string): Record<Name, string> {
+	const parts = readFrames(stdout, names, what);
+	return Object.fromEntries(names.map(name => [name, parts[name].status === 0 ? parts[name].text : ''])) as Record<Name, string>;
 }
 
+const ACCOUNT_PARTS = ['home', 'user', 'hostname', 'wsgi', 'checkouts', 'mycnf', 'mycnf-user', 'mycnf-host', 'mycnf-port', 'mycnf-database'] as const;
+
+/** `key = value` of ~/.my.cnf (the first one; quotes dropped). */
+const myCnfValue = (key: string) =>
+	sh`[ -f "$HOME/.my.cnf" ] && sed -n ${`s/^[[:space:]]*${key}[[:space:]]*=[[:space:]]*"\\{0,1\\}\\([^"]*\\)"\\{0,1\\}[[:space:]]*$/\\1/p`} "$HOME/.my.cnf" | head -n 1 | tr -d '\\n'`;
+
 export async function inspectAccount(host: Host): Promise<Account> {
-	const result = await host.run(sh`printf 'home=%s\\nuser=%s\\nhostname=%s\\n' "$HOME" "$(id -un)" "$(hostname -f 2>/dev/null || hostname)"
-for f in /var/www/*_wsgi.py; do [ -f "$f" ] && printf 'wsgi=%s\\n' "$f"; done
-find "$HOME" -maxdepth 3 -name .git -type d -not -path '*/node_modules/*' -not -path '*/.cache/*' 2>/dev/null | head -n 50 | sed 's#/\\.git$##; s/^/checkout=/'
-if [ -f "$HOME/.my.cnf" ]; then echo mycnf=yes; sed -n 's/^[[:space:]]*\\(user\\|host\\|port\\|database\\)[[:space:]]*=[[:space:]]*"\\{0,1\\}\\([^"]*\\)"\\{0,1\\}[[:space:]]*$/mycnf_\\1=\\2/p' "$HOME/.my.cnf"; fi`);
-	const found = values(result.stdout);
-	const one = (key: string) => found.get(key)?.[0];
-	const port = Number(one('mycnf_port'));
+	const result = await host.run(
+		framed([
+			['home', sh`printf '%s' "$HOME"`],
+			['user', sh`id -un | tr -d '\\n'`],
+			['hostname', sh`{ hostname -f 2>/dev/null || hostname; } | tr -d '\\n'`],
+			['wsgi', sh`for f in /var/www/*_wsgi.py; do [ -f "$f" ] && printf '%s\\0' "$f"; done; true`],
+			['checkouts', sh`find "$HOME" -maxdepth 3 -name .git -type d -not -path '*/node_modules/*' -not -path '*/.cache/*' -print0 2>/dev/null | head -z -n 50`],
+			['mycnf', sh`[ -f "$HOME/.my.cnf" ] && printf yes || printf no`],
+			['mycnf-user', myCnfValue('user')],
+			['mycnf-host', myCnfValue('host')],
+			['mycnf-port', myCnfValue('port')],
+			['mycnf-database', myCnfValue('database')],
+		]),
+	);
+	const found = texts(result.stdout, ACCOUNT_PARTS, 'read the account');
+	const list = (text: string) => nulRecords(text, 1, 'read the account').map(([entry = '']) => entry);
+	const port = Number(found['mycnf-port']);
+	const optional = (key: 'user' | 'host' | 'database') => (found[`mycnf-${key}`] ? {[key]: found[`mycnf-${key}`]} : {});
 	return {
-		home: one('home') ?? '~',
-		hostname: one('hostname') ?? '',
-		user: one('user') ?? '',
-		wsgiFiles: found.get('wsgi') ?? [],
-		checkouts: byLikelihood(found.get('checkout') ?? []),
+		home: found.home || '~',
+		hostname: found.hostname,
+		user: found.user,
+		wsgiFiles: list(found.wsgi),
+		checkouts: byLikelihood(list(found.checkouts).map(dir => dir.replace(/\/\.git$/, ''))),
 		myCnf: {
-			present: one('mycnf') === 'yes',
-			...(one('mycnf_user') ? {user: one('mycnf_user')!} : {}),
-			...(one('mycnf_host') ? {host: one('mycnf_host')!} : {}),
-			...(Number.isInteger(port) && port > 0 ? {port} : {}),
-			...(one('mycnf_database') ? {database: one('mycnf_database')!} : {}),
+			present: found.mycnf === 'yes',
+			...optional('user'),
+			...optional('host'),
+			...(/^\d+$/.test(found['mycnf-port']) && port > 0 ? {port} : {}),
+			...optional('database'),
 		},
 	};
 }
+
+const CHECKOUT_PARTS = ['branch', 'build', 'lockfile', 'migrations', 'flask-migrate', 'dbnames'] as const;
 
 /** `undefined` when `dir` is not a git checkout. */
 export async function inspectCheckout(host: Host, dir: string): Promise<Checkout | undefined> {
@@ -69,26 +84,28 @@ export async function inspectCheckout(host: Host, dir: string): Promise<Checkout
 		inDir(
 			remotePath(dir),
 			sh`git rev-parse --is-inside-work-tree >/dev/null 2>&1 || exit 4
-printf 'branch=%s\\n' "$(git rev-parse --abbrev-ref HEAD)"
-grep -qs '"build"[[:space:]]*:' package.json && echo build=yes
-[ -f package-lock.json ] && echo lockfile=npm; [ -f yarn.lock ] && echo lockfile=yarn; [ -f pnpm-lock.yaml ] && echo lockfile=pnpm
-for d in migrations alembic; do [ -d "$d/versions" ] && echo "migrations=$d"; done
-grep -qs -e current_app -e flask_migrate migrations/env.py && echo flask_migrate=yes
-grep -rhoE ${settings} --exclude-dir=node_modules --exclude-dir=.git '[A-Za-z0-9_-]+[$][A-Za-z0-9_]+' . 2>/dev/null | sort -u | head -n 20 | sed 's/^/dbname=/'
-true`,
+${framed([
+	['branch', sh`git rev-parse --abbrev-ref HEAD | tr -d '\\n'`],
+	['build', sh`grep -qs '"build"[[:space:]]*:' package.json && printf yes || printf no`],
+	['lockfile', sh`if [ -f package-lock.json ]; then printf npm; elif [ -f yarn.lock ]; then printf yarn; elif [ -f pnpm-lock.yaml ]; then printf pnpm; fi`],
+	['migrations', sh`for d in migrations alembic; do if [ -d "$d/versions" ]; then printf '%s' "$d"; break; fi; done`],
+	['flask-migrate', sh`grep -qs -e current_app -e flask_migrate migrations/env.py && printf yes || printf no`],
+	// Only names that match the pattern, one a line: a line cannot hold another.
+	['dbnames', sh`grep -rhoE ${settings} --exclude-dir=node_modules --exclude-dir=.git '[A-Za-z0-9_-]+[$][A-Za-z0-9_]+' . 2>/dev/null | sort -u | head -n 20`],
+])}`,
 		),
 	);
 	if (result.exitCode === 4) return undefined;
-	const found = values(result.stdout);
-	const lockfile = found.get('lockfile')?.[0];
+	const found = texts(result.stdout, CHECKOUT_PARTS, 'read the checkout');
+	const lockfile = found.lockfile;
 	return {
 		dir,
-		branch: found.get('branch')?.[0] ?? 'main',
-		buildScript: found.has('build'),
+		branch: found.branch || 'main',
+		buildScript: found.build === 'yes',
 		...(lockfile === 'npm' || lockfile === 'yarn' || lockfile === 'pnpm' ? {lockfile} : {}),
-		...(found.get('migrations')?.[0] ? {migrationsDir: found.get('migrations')![0]!} : {}),
-		flaskMigrate: found.has('flask_migrate'),
-		databaseNames: (found.get('dbname') ?? []).filter(name => !name.startsWith('$')),
+		...(found.migrations ? {migrationsDir: found.migrations} : {}),
+		flaskMigrate: found['flask-migrate'] === 'yes',
+		databaseNames: found.dbnames.split('\n').filter(name => /^[A-Za-z0-9_-]+[$][A-Za-z0-9_]+$/.test(name)),
 	};
 }
 

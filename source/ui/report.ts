@@ -8,7 +8,7 @@ import type {Config} from '../core/config/schema.js';
 import {describeDifference, diffFingerprints} from '../core/fingerprint.js';
 import {describePlan, migrationPlanOf} from '../core/migrations/plan.js';
 import {formatBytes, formatDuration} from '../core/format.js';
-import {markdownCell, markdownCode, markdownText} from '../core/inert.js';
+import {markdownCell, markdownCode, markdownCodeCell, markdownText} from '../core/inert.js';
 import type {RunState} from '../core/run-state.js';
 import type {Commit, Outcome} from '../core/types.js';
 import {STATUS_MARK} from './log-text.js';
@@ -129,7 +129,7 @@ function backupAndSaves(state: RunState, config: Config): string[] {
 		lines.push(
 			'## Restored by this undo',
 			'',
-			`${markdownText(facts.restored.items.join(', '))} saved by run ${facts.restored.from}: ${facts.restored.verified ? 'checked, the working tree is as that run found it' : 'NOT as that run found it'}.`,
+			`${markdownText(facts.restored.items.join(', '))} saved by run ${markdownCode(facts.restored.from)}: ${facts.restored.verified ? 'checked, the working tree is as that run found it' : 'NOT as that run found it'}.`,
 			'',
 		);
 	return lines;
@@ -181,7 +181,9 @@ function databaseAndSite(state: RunState): string[] {
 		const afterByName = new Map(after?.tables.map(table => [table.name, table]) ?? []);
 		for (const table of facts.fingerprintBefore.tables) {
 			const now = afterByName.get(table.name);
-			lines.push(`| ${markdownCell(table.name)} | ${table.rows} | ${now?.rows ?? '-'} | ${table.checksum ?? '-'} | ${now?.checksum ?? '-'} |`);
+			lines.push(
+				`| ${markdownCell(table.name)} | ${table.rows} | ${now?.rows ?? '-'} | ${markdownCell(table.checksum ?? '-')} | ${markdownCell(now?.checksum ?? '-')} |`,
+			);
 		}
 		if (after) {
 			const differences = diffFingerprints(facts.fingerprintBefore, after);
@@ -218,7 +220,7 @@ function findingsAndCommands(state: RunState): string[] {
 		const display = command.display.split('\n').join(' ⏎ ');
 		const shown = display.length > 300 ? `${display.slice(0, 300)}…` : display;
 		lines.push(
-			`| ${utcTime(command.startedAt)} | ${command.where} | ${markdownCell(markdownCode(shown))} | ${command.exitCode ?? (command.error ? 'lost' : '-')} | ${formatDuration(command.durationMs)} |`,
+			`| ${utcTime(command.startedAt)} | ${command.where} | ${markdownCodeCell(shown)} | ${command.exitCode ?? (command.error ? 'lost' : '-')} | ${formatDuration(command.durationMs)} |`,
 		);
 	}
 	lines.push('');

@@ -5,7 +5,9 @@
  */
 import {CommandFailedError, ConnectionLostError, errorMessage, StopRequestedError} from '../errors.js';
 import type {RunEvent} from '../events.js';
-import type {ExecResult, Host} from '../host.js';
+import {formatBytes} from '../format.js';
+import {ServerOutputError} from '../frames.js';
+import {DEFAULT_CAPTURE_BYTES, type ExecResult, type Host} from '../host.js';
 import {LineBatcher} from '../line-batcher.js';
 import type {RunCommandOptions} from '../step.js';
 import type {PlannedCommand, StepId} from '../types.js';
@@ -120,7 +122,22 @@ export class CommandRunner {
 		for (const lines of readers) lines.flush(true);
 		batcher.flush(true);
 		finished(result.exitCode, result.lost);
+		if (result.leftover)
+			emit({
+				type: 'note',
+				at: now(),
+				stepId,
+				level: 'warning',
+				text: `${planned.purpose}: a process the command started kept writing after the command ended; its later output was discarded (it never reaches another command).`,
+			});
 		if (result.aborted && this.#deps.stopRequested()) throw new StopRequestedError();
+		// An answer that is read (not only shown) is read whole or not at all.
+		if (result.truncated && (options.whole ?? options.stream === false)) {
+			throw new ServerOutputError(
+				planned.purpose,
+				`it printed more than the ${formatBytes(options.captureLimit ?? DEFAULT_CAPTURE_BYTES)} rewind reads of one answer, and an answer is never read cut short`,
+			);
+		}
 		if (result.exitCode !== 0 && !options.allowFailure) {
 			const output = `${result.stderr}\n${result.stdout}`.trim();
 			throw new CommandFailedError(

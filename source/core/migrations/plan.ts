@@ -36,6 +36,14 @@ export function planAlembic(found: MigrationsFound, targetFiles: readonly Migrat
 		const undo = graph.undoFrom(found.current, target).map(summary);
 		if (missing.length > 0 && undo.length > 0)
 			return {...base, target, undo, problem: `the target has migrations the database never ran (${missing.join(', ')}) besides those to undo`};
+		// Down to base drops every table the migrations made: never planned, only reached through a way out.
+		if (target.length === 0 && undo.length > 0)
+			return {
+				...base,
+				target,
+				undo,
+				problem: 'the target has no migrations, so the downgrade would go to base and drop every table the migrations made',
+			};
 		const redo = missing.map(revision => summary(graph.get(revision)!));
 		return {...base, target, undo, ...(redo.length > 0 ? {redo} : {})};
 	} catch (error) {

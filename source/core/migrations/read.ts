@@ -5,6 +5,7 @@
  * only the target has is read on its own, rarely.
  */
 import {inDir, sh, type ShellCommand} from '../command.js';
+import {framed, nulRecords, readFrames, ServerOutputError} from '../frames.js';
 import type {Config} from '../config/schema.js';
 import {appDir} from '../paths.js';
 import type {PlanView} from '../step.js';
@@ -27,12 +28,19 @@ function findDir(config: Config): ShellCommand {
 	return sh`d=; for c in ${candidateDirs(config)}; do if [ -d "$c/versions" ]; then d=$c; break; fi; done`;
 }
 
-/** The `.py` files under `$d/versions/` at `rev`: `<mode> blob <sha>\t<path>` lines. */
+/** The entries under `$d/versions/` at `rev`, NUL-terminated: `<mode> <type> <id>\t<path>\0` (paths as they are). */
 function listing(rev: ShellCommand): ShellCommand {
-	return sh`git ls-tree -r ${rev} -- "$d/versions/" | awk -F '\\t' '$2 ~ /\\.py$/'`;
+	return sh`git ls-tree -r -z ${rev} -- "$d/versions/"`;
 }
 
-/** The migrations' folder and the version files at `rev` (HEAD at preflight; the commit rolled back from, later). */
+/** `git cat-file --batch` of every blob under `$d/versions/` at `rev` (ids are hex: one a line whatever the paths hold). */
+function batch(rev: ShellCommand): ShellCommand {
+	return sh`git ls-tree -r ${rev} -- "$d/versions/" | awk '$2 == "blob" {print $3}' | git cat-file --batch`;
+}
+
+const READ_PARTS = ['dir', 'flavor', 'listing', 'batch'] as const;
+
+/** The migrations' folder and the version files at `rev` (HEAD at preflight; the commit rolled back from, later): one framed answer. */
 export function migrationsReadCommand(view: PlanView, rev?: string): PlannedCommand {
 	const at = rev === undefined ? sh`HEAD` : sh`${rev}`;
 	return readOnlyCommand(
@@ -40,11 +48,12 @@ export function migrationsReadCommand(view: PlanView, rev?: string): PlannedComm
 		rev === undefined ? 'find the migrations and read HEAD’s version files' : 'read the version files of the commit rolled back from',
 		inDir(
 			appDir(view),
-			sh`${findDir(view.config)}; if [ -z "$d" ]; then echo none; exit 0; fi
-printf 'dir=%s\\n' "$d"
-if grep -qs -e current_app -e flask_migrate "$d/env.py"; then echo flavor=flask-migrate; else echo flavor=alembic; fi
-printf 'listing\\n'; ${listing(at)}
-printf '\\035\\035\\n'; ${listing(at)} | awk -F '\\t' '{split($1, f, " "); print f[3]}' | git cat-file --batch`,
+			sh`${findDir(view.config)}; ${framed([
+				['dir', sh`printf '%s' "$d"`],
+				['flavor', sh`[ -z "$d" ] || { grep -qs -e current_app -e flask_migrate "$d/env.py" && printf flask-migrate || printf alembic; }`],
+				['listing', sh`[ -z "$d" ] || ${listing(at)}`],
+				['batch', sh`[ -z "$d" ] || ${batch(at)}`],
+			])}`,
 		),
 	);
 }
@@ -61,31 +70,29 @@ export function targetListing(view: PlanView): ShellCommand {
 
 export type ListedFile = {readonly blob: string; readonly path: string};
 
-/** `git ls-tree` lines: blob ids and paths. */
-export function parseListing(text: string): ListedFile[] {
-	const files: ListedFile[] = [];
-	for (const line of text.split('\n')) {
-		const match = /^\d+ blob ([0-9a-f]{40,64})\t(.+)$/.exec(line);
-		if (match) files.push({blob: match[1]!, path: match[2]!.replace(/^"(.*)"$/, '$1')});
-	}
-	return files;
+const LISTING_ENTRY = /^\d{6} (blob|tree|commit) ([0-9a-f]{40}(?:[0-9a-f]{24})?)\t(.+)$/s;
+
+/** `git ls-tree -r -z` entries: the `.py` blobs' ids and paths; an entry that is not what git writes is refused. */
+export function parseListing(text: string, what = 'list the version files'): ListedFile[] {
+	return nulRecords(text, 1, what).flatMap(([entry = '']) => {
+		const match = LISTING_ENTRY.exec(entry);
+		if (!match) throw new ServerOutputError(what, `an entry of the listing is not what git writes (${JSON.stringify(entry.slice(0, 60))})`);
+		return match[1] === 'blob' && match[3]!.endsWith('.py') ? [{blob: match[2]!, path: match[3]!}] : [];
+	});
 }
 
-/** `git cat-file --batch` output: each object's content by id (sizes are bytes: the text is re-encoded). */
-export function parseBatch(text: string): Map<string, string> {
-	const bytes = Buffer.from(text, 'utf8');
+/** `git cat-file --batch` output, as bytes: each object's content by id; a header that is not git's is refused. */
+export function parseBatch(bytes: Buffer, what = 'read the version files'): Map<string, string> {
 	const objects = new Map<string, string>();
 	let at = 0;
 	while (at < bytes.length) {
 		const newline = bytes.indexOf(0x0a, at);
-		if (newline === -1) break;
+		if (newline === -1) throw new ServerOutputError(what, 'an object header is cut short');
 		const header = bytes.subarray(at, newline).toString('utf8');
-		const match = /^([0-9a-f]{40,64}) blob (\d+)$/.exec(header);
-		if (!match) {
-			at = newline + 1;
-			continue;
-		}
-		const size = Number(match[2]);
+		const match = /^([0-9a-f]{40}(?:[0-9a-f]{24})?) (blob|tree|commit|tag) (\d+)$/.exec(header);
+		if (!match) throw new ServerOutputError(what, `an object header is not what git writes (${JSON.stringify(header.slice(0, 60))})`);
+		const size = Number(match[3]);
+		if (newline + 1 + size + 1 > bytes.length || bytes[newline + 1 + size] !== 0x0a) throw new ServerOutputError(what, `the object ${match[1]} is cut short`);
 		objects.set(match[1]!, bytes.subarray(newline + 1, newline + 1 + size).toString('utf8'));
 		at = newline + 1 + size + 1;
 	}
@@ -99,19 +106,27 @@ export type MigrationsRead = {
 	readonly migrations: readonly Migration[];
 };
 
-export function parseMigrationsRead(stdout: string): MigrationsRead {
-	if (!/^dir=/m.test(stdout)) return {files: [], migrations: []};
-	const [head = '', batch = ''] = stdout.split('\u001d\u001d\n');
-	const dir = /^dir=(.*)$/m.exec(head)?.[1];
-	const flavor = /^flavor=(flask-migrate|alembic)$/m.exec(head)?.[1] as MigrationsRead['flavor'];
-	const files = parseListing(head.slice(head.indexOf('listing\n') + 'listing\n'.length));
-	const contents = parseBatch(batch);
-	const migrations = files.flatMap(file => {
+/** Every listed file's content, or the read is refused: a version file left out would plan a migration away. */
+export function migrationsFrom(files: readonly ListedFile[], contents: ReadonlyMap<string, string>, what: string): Migration[] {
+	return files.flatMap(file => {
 		const source = contents.get(file.blob);
-		const parsed = source === undefined ? undefined : parseVersionFile(file.path, source);
+		if (source === undefined) throw new ServerOutputError(what, `the version file ${file.path} was listed but not read`);
+		const parsed = parseVersionFile(file.path, source);
 		return parsed ? [parsed] : [];
 	});
-	return {...(dir ? {dir} : {}), ...(flavor ? {flavor} : {}), files, migrations};
+}
+
+export function parseMigrationsRead(stdout: string, what = 'find the migrations and read the version files'): MigrationsRead {
+	const parts = readFrames(stdout, READ_PARTS, what);
+	for (const name of READ_PARTS) {
+		if (parts[name].status !== 0) throw new ServerOutputError(what, `its part "${name}" failed (exit ${parts[name].status})`);
+	}
+	const dir = parts.dir.text;
+	if (dir === '') return {files: [], migrations: []};
+	const flavor = parts.flavor.text;
+	if (flavor !== 'flask-migrate' && flavor !== 'alembic') throw new ServerOutputError(what, 'the flavour is neither flask-migrate nor alembic');
+	const files = parseListing(parts.listing.text, what);
+	return {dir, flavor, files, migrations: migrationsFrom(files, parseBatch(parts.batch.bytes, what), what)};
 }
 
 /** Reads version files by blob id (those only the target has). */

@@ -5,12 +5,13 @@
  */
 import type {StepContext} from '../step.js';
 import {serverCommand, type MigrationPlan} from '../types.js';
-import {parseVersionFile, type Migration} from './alembic.js';
+import type {Migration} from './alembic.js';
 import {targetRevisionCommand} from './commands.js';
 import {planAlembic} from './plan.js';
 import {
 	blobsCommand,
 	migrationsReadCommand,
+	migrationsFrom,
 	parseBatch,
 	parseListing,
 	parseMigrationsRead,
@@ -60,21 +61,15 @@ export async function migrationPlanFor(
 		else if (!knownBlobs.has(file.blob)) unknown.push(file);
 	}
 	if (unknown.length > 0) {
-		const contents = parseBatch(
-			(
-				await context.runPlanned(
-					blobsCommand(
-						context,
-						unknown.map(file => file.blob),
-					),
-					{stream: false, quiet: true},
-				)
-			).stdout,
+		const what = 'read the target’s own version files';
+		const answer = await context.runPlanned(
+			blobsCommand(
+				context,
+				unknown.map(file => file.blob),
+			),
+			{stream: false, quiet: true},
 		);
-		for (const file of unknown) {
-			const parsed = parseVersionFile(file.path, contents.get(file.blob) ?? '');
-			if (parsed) files.push(parsed);
-		}
+		files.push(...migrationsFrom(unknown, parseBatch(Buffer.from(answer.stdout, 'utf8'), what), what));
 	}
 	return planAlembic(found, files);
 }

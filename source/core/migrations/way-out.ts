@@ -11,8 +11,7 @@ import {formatDuration} from '../format.js';
 import type {EarlierBackup} from '../questions.js';
 import type {StepContext} from '../step.js';
 import {readOnlyCommand, serverCommand, type MigrationPlan} from '../types.js';
-
-const SECTION = '\u001d\u001d';
+import {readRecords} from '../frames.js';
 
 /** Verified backups on the server whose sidecar says they were taken at exactly `target`, newest first. */
 export async function backupsAt(context: StepContext, target: readonly string[]): Promise<EarlierBackup[]> {
@@ -21,18 +20,27 @@ export async function backupsAt(context: StepContext, target: readonly string[])
 	const list = readOnlyCommand(
 		'earlier-backups',
 		'list earlier backups and the revision each was taken at',
-		sh`for f in ${remotePath(database.backupDir)}/*.sql.gz.json; do [ -f "$f" ] || continue; printf '\\035\\035%s\\n' "$f"; cat "$f"; done`,
+		// Each record: the file's path and its content, base64 (a path or record cannot forge another).
+		sh`for f in ${remotePath(database.backupDir)}/*.sql.gz.json; do { [ -f "$f" ] && [ ! -L "$f" ]; } || continue; printf '%s' "$f" | base64 | tr -d '\\n'; printf ' '; base64 <"$f" | tr -d '\\n'; echo; done; echo end`,
 	);
-	const output = (await context.runPlanned(list, {stream: false, allowFailure: true})).stdout;
+	const answer = await context.runPlanned(list, {stream: false, allowFailure: true});
+	if (answer.exitCode !== 0) return [];
 	const wanted = [...target].sort().join(',');
 	const found: EarlierBackup[] = [];
-	for (const entry of output.split(SECTION).slice(1)) {
-		const newline = entry.indexOf('\n');
+	for (const [path = Buffer.alloc(0), content = Buffer.alloc(0)] of readRecords(answer.stdout, 2, 'list earlier backups')) {
 		try {
-			const record = JSON.parse(entry.slice(newline + 1)) as {sha256?: string; takenAt?: string; revisions?: string[]};
-			if (!record.sha256 || !record.takenAt || !Array.isArray(record.revisions)) continue;
-			if ([...record.revisions].sort().join(',') !== wanted) continue;
-			found.push({path: entry.slice(0, newline).replace(/\.json$/, ''), takenAt: record.takenAt, sha256: record.sha256, revisions: record.revisions});
+			const record = JSON.parse(content.toString('utf8')) as {sha256?: unknown; takenAt?: unknown; revisions?: unknown};
+			if (
+				typeof record.sha256 !== 'string' ||
+				!/^[0-9a-f]{64}$/.test(record.sha256) ||
+				typeof record.takenAt !== 'string' ||
+				Number.isNaN(Date.parse(record.takenAt))
+			)
+				continue;
+			if (!Array.isArray(record.revisions) || !record.revisions.every(revision => typeof revision === 'string')) continue;
+			const revisions = record.revisions;
+			if ([...revisions].sort().join(',') !== wanted) continue;
+			found.push({path: path.toString('utf8').replace(/\.json$/, ''), takenAt: record.takenAt, sha256: record.sha256, revisions});
 		} catch {
 			// A sidecar that is not ours, or damaged: not offered.
 		}

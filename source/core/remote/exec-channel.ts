@@ -8,9 +8,8 @@
  */
 import type {Client, ClientChannel} from 'ssh2';
 import {ConnectionLostError} from '../errors.js';
-import type {ExecResult, RunOptions} from '../host.js';
+import {DEFAULT_CAPTURE_BYTES, type ExecResult, type RunOptions} from '../host.js';
 
-const DEFAULT_CAPTURE = 4 * 1024 * 1024;
 /** After the exit status, how long the output may keep flowing before the channel is closed. */
 const DRAIN_AFTER_EXIT_MS = 2000;
 /** After a stop, how long TERM has before the channel is closed. */
@@ -25,7 +24,7 @@ export type ConnectionState = {
 };
 
 export function execOnChannel(client: Client, script: string, options: RunOptions, connection: ConnectionState): Promise<ExecResult> {
-	const limit = options.captureLimit ?? DEFAULT_CAPTURE;
+	const limit = options.captureLimit ?? DEFAULT_CAPTURE_BYTES;
 	return new Promise<ExecResult>((resolve, reject) => {
 		let settled = false;
 		let channel: ClientChannel | undefined;

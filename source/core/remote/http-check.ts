@@ -54,7 +54,9 @@ async function getOnce(url: string, timeoutMs: number, signal: AbortSignal): Pro
 			return {
 				status: null,
 				body: '',
-				note: `answered ${response.status} but the page did not arrive within ${timeoutMs / 1000} s (${response.bodyError})`,
+				note: response.tooLarge
+					? `answered ${response.status} but ${response.bodyError}`
+					: `answered ${response.status} but the page did not arrive within ${timeoutMs / 1000} s (${response.bodyError})`,
 				reloading: false,
 			};
 		return {status: response.status, body: response.body, note: hop > 0 ? `after ${hop} redirect${hop === 1 ? '' : 's'}` : '', reloading: false};

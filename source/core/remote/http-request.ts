@@ -7,6 +7,7 @@
  */
 import http, {type IncomingHttpHeaders} from 'node:http';
 import https from 'node:https';
+import {formatBytes} from '../format.js';
 
 export type HttpResponse = {
 	readonly status: number;
@@ -15,6 +16,8 @@ export type HttpResponse = {
 	readonly body: string;
 	/** Why the body is incomplete (it stopped arriving, the request was stopped). */
 	readonly bodyError?: string;
+	/** The body went past the limit: it was not read, and is never checked cut short. */
+	readonly tooLarge?: true;
 };
 
 export type HttpRequestOptions = {
@@ -46,7 +49,7 @@ export function httpRequest(url: URL, options: HttpRequestOptions): Promise<Http
 			const chunks: Buffer[] = [];
 			let total = 0;
 			let settled = false;
-			const finish = (bodyError?: string) => {
+			const finish = (bodyError?: string, tooLarge = false) => {
 				if (settled) return;
 				settled = true;
 				signal.removeEventListener('abort', onAbort);
@@ -57,6 +60,7 @@ export function httpRequest(url: URL, options: HttpRequestOptions): Promise<Http
 					headers: response.headers,
 					body: Buffer.concat(chunks).toString('utf8'),
 					...(bodyError === undefined ? {} : {bodyError}),
+					...(tooLarge ? {tooLarge} : {}),
 				});
 			};
 			const onAbort = () => finish(`${total} bytes of the body arrived before ${abortReason(signal)}`);
@@ -64,7 +68,8 @@ export function httpRequest(url: URL, options: HttpRequestOptions): Promise<Http
 			response.on('data', (chunk: Buffer) => {
 				if (total < limit) chunks.push(chunk.subarray(0, limit - total));
 				total += chunk.length;
-				if (total >= limit) finish();
+				// A body is checked whole or not at all: past the limit it is "too large to check", never read cut.
+				if (total > limit) finish(`the page is larger than ${formatBytes(limit)}, too large to check`, true);
 			});
 			response.on('end', () => finish());
 			response.on('error', error => finish(`${total} bytes of the body arrived before ${requestFailure(error)}`));

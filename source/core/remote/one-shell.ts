@@ -17,42 +17,26 @@
 import {randomBytes} from 'node:crypto';
 import type {Client, ClientChannel} from 'ssh2';
 import {ConnectionLostError} from '../errors.js';
-import type {ExecResult, RunOptions} from '../host.js';
+import {DEFAULT_CAPTURE_BYTES, type ExecResult, type RunOptions} from '../host.js';
 import {Deframer} from './deframer.js';
 import {execOnChannel, type ConnectionState} from './exec-channel.js';
+import {jobResult, type Job} from './job.js';
 import {driverScript} from './shell-driver.js';
 
-const DEFAULT_CAPTURE = 4 * 1024 * 1024;
 const READY_TIMEOUT_MS = 15_000;
 const DEFAULT_STALL_MS = 30_000;
 const KILL_AFTER_MS = 3000;
-
-type Job = {
-	readonly id: number;
-	readonly options: RunOptions;
-	readonly resolve: (result: ExecResult) => void;
-	readonly reject: (error: Error) => void;
-	started: boolean;
-	pid?: number;
-	exit?: number;
-	/** Each stream is framed on its own: output counts until that stream's end marker. */
-	readonly ended: {out: boolean; err: boolean};
-	stdout: Buffer[];
-	stderr: Buffer[];
-	stdoutBytes: number;
-	stderrBytes: number;
-	truncated: boolean;
-	aborted: boolean;
-	lastOutput: number;
-	timers: NodeJS.Timeout[];
-};
-
-const SIGNALS: Record<number, string> = {1: 'HUP', 2: 'INT', 9: 'KILL', 13: 'PIPE', 15: 'TERM', 6: 'ABRT', 11: 'SEGV', 24: 'XCPU', 25: 'XFSZ'};
+/** A stopped command that has not ended this long after TERM (and KILL) is given up on: the shell is not answering. */
+const GIVE_UP_AFTER_STOP_MS = KILL_AFTER_MS + 5000;
+/** The longest the server may take to open the shell's channel. */
+const CHANNEL_OPEN_TIMEOUT_MS = 20_000;
 
 export class OneShell {
 	readonly #client: Client;
 	readonly #channel: ClientChannel;
 	readonly #connection: ConnectionState;
+	/** The driver's pid on the server: a liveness check also asks whether it is stopped. */
+	readonly #driverPid: number;
 	readonly #jobs = new Map<number, Job>();
 	/** The command each stream is carrying now (the two streams are framed independently). */
 	readonly #current: {out: Job | undefined; err: Job | undefined} = {out: undefined, err: undefined};
@@ -64,10 +48,11 @@ export class OneShell {
 	/** Requests written while none was outstanding: each waits a round trip of its own. */
 	roundTrips = 0;
 
-	private constructor(client: Client, channel: ClientChannel, nonce: string, connection: ConnectionState) {
+	private constructor(client: Client, channel: ClientChannel, nonce: string, connection: ConnectionState, driverPid: number) {
 		this.#client = client;
 		this.#channel = channel;
 		this.#connection = connection;
+		this.#driverPid = driverPid;
 		const out = new Deframer(
 			nonce,
 			chunk => this.#data('out', chunk),
@@ -88,7 +73,14 @@ export class OneShell {
 	static open(client: Client, connection: ConnectionState, whileWaiting?: () => void): Promise<OneShell | {fallback: string}> {
 		const nonce = randomBytes(12).toString('hex');
 		return new Promise(resolve => {
+			let opened = false;
+			// A server that authenticates but never opens the channel must not hold the run.
+			const openTimer = setTimeout(() => {
+				if (!opened) resolve({fallback: `the server did not open a channel for commands within ${CHANNEL_OPEN_TIMEOUT_MS / 1000} s`});
+			}, CHANNEL_OPEN_TIMEOUT_MS);
 			client.exec(driverScript(nonce), (error, channel) => {
+				opened = true;
+				clearTimeout(openTimer);
 				if (error) {
 					resolve({fallback: `the server would not start a shell for commands (${error.message})`});
 					return;
@@ -99,10 +91,10 @@ export class OneShell {
 				const timer = setTimeout(() => finish({fallback: `the server’s shell did not answer within ${READY_TIMEOUT_MS / 1000} s`}), READY_TIMEOUT_MS);
 				const onData = (chunk: Buffer) => {
 					seen += chunk.toString('utf8');
-					const ready = new RegExp(`\u001e\u001e${nonce}:ready:`).exec(seen);
+					const ready = new RegExp(`\u001e\u001e${nonce}:ready:(\\d+):[^\\n]*\\n`).exec(seen);
 					const fallback = new RegExp(`\u001e\u001e${nonce}:fallback:([^\\n]*)\\n`).exec(seen);
 					if (fallback) finish({fallback: fallback[1]!});
-					else if (ready && seen.indexOf('\n', ready.index + 1) !== -1) finish(new OneShell(client, channel, nonce, connection));
+					else if (ready) finish(new OneShell(client, channel, nonce, connection, Number(ready[1])));
 				};
 				const onClose = () => finish({fallback: `the server’s shell ended at once${seen.trim() ? ` (${seen.trim().slice(0, 120)})` : ''}`});
 				const finish = (result: OneShell | {fallback: string}) => {
@@ -150,6 +142,7 @@ export class OneShell {
 				stderrBytes: 0,
 				truncated: false,
 				aborted: false,
+				leftover: false,
 				lastOutput: Date.now(),
 				timers,
 			};
@@ -179,7 +172,7 @@ export class OneShell {
 		// Output between commands (a finished command's leftovers) belongs to nobody.
 		if (!job || job.ended[stream]) return;
 		job.lastOutput = Date.now();
-		const limit = job.options.captureLimit ?? DEFAULT_CAPTURE;
+		const limit = job.options.captureLimit ?? DEFAULT_CAPTURE_BYTES;
 		if (stream === 'out') {
 			if (job.options.stdoutTo) {
 				if (!job.options.stdoutTo.write(chunk)) {
@@ -210,6 +203,8 @@ export class OneShell {
 		} else if (kind === 'pid' && stream === 'out') {
 			job.pid = Number(value);
 			if (job.aborted) this.#stop(job);
+		} else if (kind === 'leftover') {
+			job.leftover = true;
 		} else if (kind === 'end') {
 			job.exit = Number(value);
 			job.ended[stream] = true;
@@ -221,17 +216,7 @@ export class OneShell {
 	#finish(job: Job, lost?: string): void {
 		this.#jobs.delete(job.id);
 		for (const stream of ['out', 'err'] as const) if (this.#current[stream] === job) this.#current[stream] = undefined;
-		const status = job.exit ?? null;
-		const signal = status !== null && status > 128 && status <= 192 ? (SIGNALS[status - 128] ?? `signal ${status - 128}`) : null;
-		job.resolve({
-			exitCode: lost !== undefined || signal !== null ? null : status,
-			exitSignal: signal,
-			stdout: Buffer.concat(job.stdout).toString('utf8'),
-			stderr: Buffer.concat(job.stderr).toString('utf8'),
-			truncated: job.truncated,
-			aborted: job.aborted,
-			...(lost !== undefined ? {lost} : signal === 'KILL' && !job.aborted ? {lost: 'killed on the server (KILL)'} : {}),
-		});
+		job.resolve(jobResult(job, lost));
 	}
 
 	#fail(error: Error): void {
@@ -259,22 +244,41 @@ export class OneShell {
 			setTimeout(() => {
 				if (job.exit === undefined) void this.#side(`kill -KILL -${pid} 2>/dev/null; true`).catch(() => {});
 			}, KILL_AFTER_MS),
+			// Still no end after KILL: the shell is not answering (stopped, or its driver gone). A stop is never unbounded.
+			setTimeout(() => {
+				if (!this.#jobs.has(job.id)) return;
+				this.#finish(job, `did not end within ${GIVE_UP_AFTER_STOP_MS / 1000} s of being stopped: the remote shell is not answering`);
+				this.#fail(new Error('the remote shell stopped answering; a new one is started for the next command'));
+			}, GIVE_UP_AFTER_STOP_MS),
 		);
 	}
 
-	/** Silent for too long: is the command still running? One that is gone ends with the reason. */
+	/**
+	 * Silent for too long: is the command still running? One that is gone ends with the reason; one
+	 * whose process or whose driver is stopped (SIGSTOP) would never end: it fails, and the shell with it.
+	 */
 	async #checkStall(job: Job): Promise<void> {
 		const stallMs = job.options.stallMs ?? DEFAULT_STALL_MS;
 		const silent = Date.now() - job.lastOutput;
 		if (!job.started || job.pid === undefined || job.exit !== undefined || silent < stallMs) return;
 		job.lastOutput = Date.now();
-		const probe = await this.#side(`kill -0 -${job.pid} 2>/dev/null && echo alive || echo gone`).catch(() => undefined);
+		const state = (pid: number) => `$(sed 's/.*) //; s/ .*//' /proc/${pid}/stat 2>/dev/null)`;
+		const probe = await this.#side(
+			`if kill -0 -${job.pid} 2>/dev/null; then case "${state(this.#driverPid)}/${state(job.pid)}" in T/*|*/T) echo stopped ;; */*) echo alive ;; esac; else echo gone; fi`,
+		).catch(() => undefined);
 		if (!probe || job.exit !== undefined || !this.#jobs.has(job.id)) return;
-		if (probe.stdout.includes('alive')) job.options.onStall?.(silent);
-		else {
-			this.#finish(job, `no longer running on the server: its process group ${job.pid} is gone and the shell did not report an exit`);
-			// The driver missed an exit it should have seen: do not trust it with another command.
-			this.#fail(new Error('the remote shell stopped reporting; a new one is started for the next command'));
+		const answer = probe.stdout.trim();
+		if (answer === 'alive') {
+			job.options.onStall?.(silent);
+			return;
 		}
+		this.#finish(
+			job,
+			answer === 'stopped'
+				? `stopped on the server (SIGSTOP): the command or the shell running it is suspended and would never end`
+				: `no longer running on the server: its process group ${job.pid} is gone and the shell did not report an exit`,
+		);
+		// The driver missed an exit it should have seen, or is suspended: do not trust it with another command.
+		this.#fail(new Error('the remote shell stopped reporting; a new one is started for the next command'));
 	}
 }

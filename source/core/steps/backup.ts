@@ -5,6 +5,7 @@
  * name. A failed or interrupted dump is removed, never kept or counted.
  */
 import {createHash} from 'node:crypto';
+import {readFrames} from '../frames.js';
 import {createWriteStream, mkdirSync, renameSync, rmSync} from 'node:fs';
 import path from 'node:path';
 import {Transform} from 'node:stream';
@@ -15,22 +16,21 @@ import {
 	discardCommand,
 	keepCommand,
 	parseVerification,
+	recheckCommand,
 	restoreCommand,
 	stopDumpCommand,
 	verificationProblems,
 } from '../backup-script.js';
-import {remotePath, sh} from '../command.js';
 import {configuredPassword, databaseCredentials, loadMysql2, optionFileText, takeFingerprint} from '../database.js';
 import type {DatabaseConfig} from '../config/schema.js';
 import {CommandFailedError} from '../errors.js';
 import {settled, unsettled} from '../promises.js';
 import {describeDifference, diffFingerprints} from '../fingerprint.js';
-import {appDir} from '../paths.js';
 import {formatBytes} from '../format.js';
 import {pieceWriter} from '../pieces.js';
 import {expandTilde} from '../remote/ssh-config.js';
 import type {PlanView, StepContext, StepDefinition} from '../step.js';
-import {describedCommand, readOnlyCommand, serverCommand, type BackupRecord, type PlannedCommand} from '../types.js';
+import {describedCommand, serverCommand, type BackupRecord, type PlannedCommand} from '../types.js';
 import {BACKUP_HINTS} from './backup-hints.js';
 
 const BACKUP_HEADLINE = (database: NonNullable<PlanView['config']['database']>) =>
@@ -111,12 +111,9 @@ function localCopy(context: StepContext, remote: string) {
  */
 async function stillHolds(context: StepContext, previous: BackupRecord): Promise<string | undefined> {
 	const database = context.config.database!;
-	const recheck = readOnlyCommand(
-		'recheck',
-		'check the earlier backup is intact',
-		sh`sha256sum ${remotePath(previous.path)} | cut -c1-64; git -C ${appDir(context)} rev-parse HEAD`,
-	);
-	const [sha256 = '', head = ''] = (await context.runPlanned(recheck, {stream: false, allowFailure: true})).stdout.trim().split('\n');
+	const answer = await context.runPlanned(recheckCommand(context, previous.path), {stream: false, allowFailure: true});
+	const parts = readFrames(answer.stdout, ['sha256', 'head'], 'check the earlier backup is intact');
+	const [sha256, head] = [parts.sha256, parts.head].map(part => (part.status === 0 ? part.text.trim() : ''));
 	const what = context.kind === 'resume' ? 'The backup of the interrupted run' : `The backup taken at ${previous.takenAt?.slice(11, 19) ?? 'the start'} UTC`;
 	if (sha256 !== previous.sha256) {
 		context.note('warning', `${what} (${previous.path}) is missing or changed: making a new one.`);

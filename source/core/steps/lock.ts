@@ -8,6 +8,8 @@ import os from 'node:os';
 import {joinCommands, remotePath, sh, type ShellCommand} from '../command.js';
 import {OperatorAborted, UserError} from '../errors.js';
 import {describeHolder} from '../format.js';
+import {framed, readFrames, ServerOutputError} from '../frames.js';
+import {holderProvablyGone, localIdentity} from '../local-identity.js';
 import {HISTORY_FILE, historyEntry} from '../history.js';
 import {appDir} from '../paths.js';
 import type {PlanView, StepContext, StepDefinition} from '../step.js';
@@ -16,11 +18,14 @@ import {EXIT, serverCommand, type LockHolder, type PlannedCommand} from '../type
 export function ownerRecord(view: PlanView): LockHolder {
 	const user = os.userInfo().username;
 	const host = os.hostname();
+	const identity = localIdentity();
 	return {
 		runId: view.runId,
 		operator: `${user}@${host}`,
 		localHost: host,
+		...(identity.machine ? {machine: identity.machine} : {}),
 		pid: process.pid,
+		...(identity.pidStart ? {pidStart: identity.pidStart} : {}),
 		startedAt: new Date().toISOString(),
 		reason: `${view.kind} of ${view.config.app.name}${view.facts.target ? ` to ${view.facts.target.shortHash}` : ''}`,
 	};
@@ -49,6 +54,17 @@ function inCheckout(view: PlanView, command: ShellCommand): ShellCommand {
 	);
 }
 
+const LOCK_PARTS = ['state', 'path', 'gitdir', 'mtime', 'owner'] as const;
+
+/** The lock's state, framed: `acquired` or `held`, its path, the git dir, and (when held) its age and owner. */
+const lockAnswer = framed([
+	['state', sh`printf '%s' "$state"`],
+	['path', sh`printf '%s' "$lock"`],
+	['gitdir', sh`printf '%s' "$git_dir"`],
+	['mtime', sh`[ "$state" = held ] && stat -c %Y "$lock" 2>/dev/null | tr -d '\\n'; true`],
+	['owner', sh`[ "$state" = held ] && cat "$lock/owner.json" 2>/dev/null; true`],
+]);
+
 function lockCommands(view: PlanView): PlannedCommand[] {
 	const owner = JSON.stringify(ownerRecord(view));
 	return [
@@ -57,7 +73,7 @@ function lockCommands(view: PlanView): PlannedCommand[] {
 			'take the rollback lock',
 			inCheckout(
 				view,
-				sh`if mkdir "$lock" 2>/dev/null; then printf '%s\\n' ${owner} > "$lock/owner.json" && echo "acquired $lock" && echo "gitdir $git_dir"; else echo "held $lock"; echo "mtime $(stat -c %Y "$lock" 2>/dev/null || echo 0)"; cat "$lock/owner.json" 2>/dev/null || true; fi`,
+				sh`if mkdir "$lock" 2>/dev/null; then printf '%s\\n' ${owner} > "$lock/owner.json" && state=acquired; else state=held; fi && ${lockAnswer}`,
 			),
 		),
 		serverCommand(
@@ -65,7 +81,7 @@ function lockCommands(view: PlanView): PlannedCommand[] {
 			'take over a stale lock (only after the operator agrees)',
 			inCheckout(
 				view,
-				sh`stale="$lock".${`stale-${view.runId}`} && mv "$lock" "$stale" && mkdir "$lock" && printf '%s\\n' ${owner} > "$lock/owner.json" && rm -rf "$stale" && echo "acquired $lock" && echo "gitdir $git_dir"`,
+				sh`stale="$lock".${`stale-${view.runId}`} && mv "$lock" "$stale" && mkdir "$lock" && printf '%s\\n' ${owner} > "$lock/owner.json" && rm -rf "$stale" && state=acquired && ${lockAnswer}`,
 			),
 		),
 		serverCommand(
@@ -87,7 +103,10 @@ function lockCommands(view: PlanView): PlannedCommand[] {
 /** Appends this run to the release history while the lock is still held (once it has reset the checkout). */
 function historyAppend(view: PlanView) {
 	const entry = historyLine(view);
-	return entry ? sh`printf '%s\\n' ${JSON.stringify(entry)} >> ${remotePath(view.facts.lock!.gitDir!).join(HISTORY_FILE)}; ` : sh``;
+	// Appended only to a regular file of this user's (never through a symlink); preflight checked the git dir is this user's.
+	return entry
+		? sh`h=${remotePath(view.facts.lock!.gitDir!).join(HISTORY_FILE)}; if [ ! -L "$h" ] && { [ ! -e "$h" ] || { [ -f "$h" ] && [ -O "$h" ]; }; }; then printf '%s\\n' ${JSON.stringify(entry)} >> "$h"; else echo 'rewind: the release history is not a regular file of this user: not written' >&2; fi; `
+		: sh``;
 }
 
 function historyLine(view: PlanView) {
@@ -98,38 +117,30 @@ function historyLine(view: PlanView) {
 type LockState = {acquired: true; path: string; gitDir?: string} | {acquired: false; path: string; holder: LockHolder | null; mtime: number};
 
 function parseLockOutput(stdout: string): LockState {
-	const lines = stdout.split('\n');
-	const first = lines[0] ?? '';
-	if (first.startsWith('acquired ')) {
-		const gitDir = /^gitdir (.+)$/m.exec(stdout)?.[1];
-		return {acquired: true, path: first.slice('acquired '.length), ...(gitDir ? {gitDir} : {})};
-	}
-	const path = first.startsWith('held ') ? first.slice('held '.length) : '(unknown)';
-	const mtime = Number(/^mtime (\d+)/.exec(lines[1] ?? '')?.[1] ?? 0);
+	const parts = readFrames(stdout, LOCK_PARTS, 'take the rollback lock');
+	const state = parts.state.text;
+	const path = parts.path.text;
+	if (state === 'acquired') return {acquired: true, path, ...(parts.gitdir.text ? {gitDir: parts.gitdir.text} : {})};
+	if (state !== 'held') throw new ServerOutputError('take the rollback lock', 'the lock is neither acquired nor held');
+	const mtime = /^\d+$/.test(parts.mtime.text) ? Number(parts.mtime.text) : 0;
 	let holder: LockHolder | null;
 	try {
-		const parsed = JSON.parse(lines.slice(2).join('\n')) as Record<string, unknown>;
+		const parsed = JSON.parse(parts.owner.text) as Record<string, unknown>;
+		const text = (key: string) => (typeof parsed[key] === 'string' ? parsed[key] : undefined);
 		holder = {
-			runId: String(parsed['runId'] ?? 'unknown'),
-			operator: String(parsed['operator'] ?? 'unknown'),
-			localHost: String(parsed['localHost'] ?? 'unknown'),
-			pid: Number(parsed['pid'] ?? 0),
-			startedAt: String(parsed['startedAt'] ?? ''),
-			reason: String(parsed['reason'] ?? ''),
+			runId: text('runId') ?? 'unknown',
+			operator: text('operator') ?? 'unknown',
+			localHost: text('localHost') ?? 'unknown',
+			...(text('machine') ? {machine: text('machine')!} : {}),
+			pid: typeof parsed['pid'] === 'number' ? parsed['pid'] : 0,
+			...(text('pidStart') ? {pidStart: text('pidStart')!} : {}),
+			startedAt: text('startedAt') ?? '',
+			reason: text('reason') ?? '',
 		};
 	} catch {
 		holder = null;
 	}
 	return {acquired: false, path, holder, mtime};
-}
-
-function isProcessAlive(pid: number): boolean {
-	try {
-		process.kill(pid, 0);
-		return true;
-	} catch (error) {
-		return (error as NodeJS.ErrnoException).code === 'EPERM';
-	}
 }
 
 /** The lock command's own refusals (app.dir wrong) are bad input: exit 2 with what was found. */
@@ -160,7 +171,8 @@ export const lockStep: StepDefinition = {
 		}
 		const startedMs = state.holder ? Date.parse(state.holder.startedAt) : state.mtime * 1000;
 		const ageMinutes = Number.isFinite(startedMs) && startedMs > 0 ? (Date.now() - startedMs) / 60_000 : Number.POSITIVE_INFINITY;
-		const holderGone = state.holder !== null && state.holder.localHost === os.hostname() && !isProcessAlive(state.holder.pid);
+		// Gone only when provably so: recorded on this machine (not merely the same host name) and its process no longer there.
+		const holderGone = state.holder !== null && holderProvablyGone(state.holder);
 		const ourResumedRun = state.holder !== null && context.flags.resumeOf === state.holder.runId;
 		const stale = ourResumedRun || holderGone || ageMinutes >= context.config.lock.staleMinutes;
 		const who = describeHolder(state.holder, ageMinutes);

@@ -5,6 +5,7 @@
  */
 import {GIT_LOG, inDir, placeholder, sh, word} from '../command.js';
 import {OperatorAborted, UserError} from '../errors.js';
+import {framed, readFrames, ServerOutputError} from '../frames.js';
 import {FLAG_LABELS, LOG_FORMAT, parseGitLog, parseNumstatZ} from '../git.js';
 import {commitMarks} from '../history.js';
 import {describePlan} from '../migrations/plan.js';
@@ -15,32 +16,47 @@ import {HISTORY_PAGE_SIZE, type CommitSource} from '../questions.js';
 import type {PlanView, StepContext, StepDefinition} from '../step.js';
 import {readOnlyCommand, type ChangeFlag, type Commit, type PlannedCommand, type RollbackImpact} from '../types.js';
 
-const SECTION = '\u001D\u001D';
 const PAGE_LIMIT = 500;
 
 export function logPageCommand(view: PlanView, offset: number | undefined, count: number): PlannedCommand {
 	return readOnlyCommand(
 		'log-page',
 		'list commits for the picker',
-		inDir(appDir(view), sh`${GIT_LOG} --format=${LOG_FORMAT} -n ${count} --skip=${offset ?? placeholder('offset')} HEAD --`),
-	);
-}
-
-export function searchCommand(view: PlanView, query: string, limit: number): PlannedCommand {
-	return readOnlyCommand(
-		'search',
-		'search the history',
-		inDir(appDir(view), sh`${GIT_LOG} --format=${LOG_FORMAT} HEAD -- | grep -i -F -e ${query} | head -n ${limit}`),
+		inDir(appDir(view), sh`${GIT_LOG} -z --format=${LOG_FORMAT} -n ${count} --skip=${offset ?? placeholder('offset')} HEAD --`),
 	);
 }
 
 /**
+ * Commits whose hash, date, author or subject holds `query`: grep reads one line a commit (git
+ * folds a subject onto one line), and only a hash at the start of a matching line is kept, then
+ * read again as NUL-separated records: a subject or author cannot add a row of its own.
+ */
+export function searchCommand(view: PlanView, query: string, limit: number): PlannedCommand {
+	return readOnlyCommand(
+		'search',
+		'search the history',
+		inDir(
+			appDir(view),
+			sh`h=$(${GIT_LOG} --format='%H %aI %an %s' HEAD -- | grep -i -F -e ${query} | cut -d ' ' -f 1 | grep -E '^[0-9a-f]{40}([0-9a-f]{24})?$' | head -n ${limit}); [ -z "$h" ] || printf '%s\\n' "$h" | ${GIT_LOG} --no-walk=unsorted --stdin -z --format=${LOG_FORMAT}`,
+		),
+	);
+}
+
+const IMPACT_PARTS = ['target', 'undone', 'added', 'numstat', 'ancestry', 'listing'] as const;
+
+/**
  * The target (`$t`) and what moving to it undoes, adds and changes, whether it is an ancestor, and
- * (when the app has Alembic migrations) the target's version files.
+ * (when the app has Alembic migrations) the target's version files: one framed answer.
  */
 function targetAndImpact(view: PlanView) {
-	const impact = sh`${GIT_LOG} -1 --format=${LOG_FORMAT} "$t" --; printf '\\035\\035'; ${GIT_LOG} --format=${LOG_FORMAT} "$t"..HEAD --; printf '\\035\\035'; ${GIT_LOG} --format=${LOG_FORMAT} HEAD.."$t" --; printf '\\035\\035'; git diff --numstat -z "$t" HEAD --; printf '\\035\\035'; git merge-base --is-ancestor "$t" HEAD && echo ancestor || echo not-ancestor`;
-	return readsAlembic(view.config) ? sh`${impact}; printf '\\035\\035'; ${targetListing(view)}` : impact;
+	return framed([
+		['target', sh`${GIT_LOG} -1 -z --format=${LOG_FORMAT} "$t" --`],
+		['undone', sh`${GIT_LOG} -z --format=${LOG_FORMAT} "$t"..HEAD --`],
+		['added', sh`${GIT_LOG} -z --format=${LOG_FORMAT} HEAD.."$t" --`],
+		['numstat', sh`git diff --numstat -z "$t" HEAD --`],
+		['ancestry', sh`git merge-base --is-ancestor "$t" HEAD && echo ancestor || echo not-ancestor`],
+		['listing', readsAlembic(view.config) ? targetListing(view) : sh`:`],
+	]);
 }
 
 /** Resolves `ref` on the server and reads its impact, in one round trip (exit 5: no such commit). */
@@ -53,20 +69,26 @@ export function resolveCommand(view: PlanView, ref: string | undefined): Planned
 	);
 }
 
-export function parseImpact(stdout: string): {commit: Commit | undefined; impact: RollbackImpact | undefined; versionFiles: ListedFile[]} {
-	const [target = '', undone = '', added = '', numstat = '', ancestry = '', listing = ''] = stdout.split(SECTION);
-	const [commit] = parseGitLog(target);
-	const versionFiles = parseListing(listing);
-	if (!commit) return {commit: undefined, impact: undefined, versionFiles};
+/** The framed answer of `resolveCommand`; a part that failed or does not read as git writes it is refused. */
+export function parseImpact(stdout: string): {commit: Commit; impact: RollbackImpact; versionFiles: ListedFile[]} {
+	const what = 'resolve the target and read what the rollback would undo';
+	const parts = readFrames(stdout, IMPACT_PARTS, what);
+	for (const name of IMPACT_PARTS) {
+		if (parts[name].status !== 0) throw new ServerOutputError(what, `its part "${name}" failed (exit ${parts[name].status})`);
+	}
+	const [commit, ...extra] = parseGitLog(parts.target.text, what);
+	if (!commit || extra.length > 0) throw new ServerOutputError(what, 'the target is not exactly one commit');
+	const ancestry = parts.ancestry.text.trim();
+	if (ancestry !== 'ancestor' && ancestry !== 'not-ancestor') throw new ServerOutputError(what, 'its ancestry part is neither "ancestor" nor "not-ancestor"');
 	return {
-		versionFiles,
+		versionFiles: parseListing(parts.listing.text),
 		commit,
 		impact: {
 			target: commit.hash,
-			commitsUndone: parseGitLog(undone),
-			commitsAdded: parseGitLog(added),
-			files: parseNumstatZ(numstat),
-			targetIsAncestor: ancestry.trim() === 'ancestor',
+			commitsUndone: parseGitLog(parts.undone.text, what),
+			commitsAdded: parseGitLog(parts.added.text, what),
+			files: parseNumstatZ(parts.numstat.text),
+			targetIsAncestor: ancestry === 'ancestor',
 		},
 	};
 }
@@ -97,18 +119,17 @@ function commitSource(context: StepContext, head: string, known: Map<string, {co
 		...(Object.keys(marks).length > 0 ? {marks} : {}),
 		async page(offset, count) {
 			const safeCount = Math.min(Math.max(1, Math.floor(count)), PAGE_LIMIT);
-			const commits = remember(parseGitLog(await run(logPageCommand(context, Math.max(0, Math.floor(offset)), safeCount + 1))));
+			const commits = remember(parseGitLog(await run(logPageCommand(context, Math.max(0, Math.floor(offset)), safeCount + 1)), 'list commits for the picker'));
 			return {commits: commits.slice(0, safeCount), hasMore: commits.length > safeCount};
 		},
 		async search(query, limit) {
 			if (query.trim() === '') return [];
-			return remember(parseGitLog(await run(searchCommand(context, query, Math.min(Math.max(1, limit), PAGE_LIMIT)))));
+			return remember(parseGitLog(await run(searchCommand(context, query, Math.min(Math.max(1, limit), PAGE_LIMIT))), 'search the history'));
 		},
 		async impact(hash) {
 			const cached = known.get(hash);
 			if (cached?.impact) return cached.impact;
 			const {commit, impact, versionFiles} = parseImpact(await run(resolveCommand(context, hash)));
-			if (!commit || !impact) throw new Error(`the server does not know ${hash.slice(0, 12)}`);
 			const withPlan = await withMigrations(context, impact, versionFiles);
 			known.set(commit.hash, {commit, impact: withPlan});
 			return withPlan;
@@ -147,12 +168,13 @@ export const pickTargetStep: StepDefinition = {
 		let entry = known.get(hash);
 		if (!entry?.impact) {
 			const result = await context.runPlanned(resolveCommand(context, hash), {stream: false, allowFailure: true});
-			const parsed = parseImpact(result.stdout);
-			if (result.exitCode !== 0 || !parsed.commit || !parsed.impact) {
+			if (result.exitCode === 5) {
 				throw new UserError(
 					`The server's repository has no commit "${hash}". Check --target (a hash, tag or branch the server knows; run git fetch there if it is new).`,
 				);
 			}
+			if (result.exitCode !== 0) throw new ServerOutputError('resolve the target commit', `the command exited ${result.exitCode ?? 'without a status'}`);
+			const parsed = parseImpact(result.stdout);
 			entry = {commit: parsed.commit, impact: await withMigrations(context, parsed.impact, parsed.versionFiles)};
 		}
 		const {commit: target, impact} = entry as {commit: Commit; impact: RollbackImpact};

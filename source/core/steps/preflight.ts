@@ -7,13 +7,14 @@ import {inDir, joinCommands, remotePath, sh} from '../command.js';
 import {configuredPassword, databaseCredentials, myCnfCommand, readDatabaseState, type DatabaseState} from '../database.js';
 import {foundFromCommand, foundFromFiles, preflightMigrationCommands, readMigrationFiles} from '../migrations/found.js';
 import {UserError} from '../errors.js';
+import {framed, nulRecords, readFrames, ServerOutputError} from '../frames.js';
 import {STATUS, statusDigest} from '../git-commands.js';
 import {appDir, backupDir} from '../paths.js';
 import {parseStatusZ} from '../git.js';
 import type {PlanView, StepContext, StepDefinition} from '../step.js';
 import {describedCommand, EXIT, readOnlyCommand, type PlannedCommand} from '../types.js';
 import {formatBytes} from '../format.js';
-import {HISTORY_FILE, HISTORY_LINES, parseHistory, type HistoryEntry} from '../history.js';
+import {HISTORY_BYTES, HISTORY_FILE, HISTORY_LINES, parseHistory, type HistoryEntry} from '../history.js';
 
 const LOW_DISK_KB = 200 * 1024;
 /** A gzipped dump is about this share of the data's size (SQL text compresses 2–5×; be pessimistic). */
@@ -21,10 +22,10 @@ const COMPRESSED_SHARE = 0.6;
 /** Room to leave on the filesystem besides the dump (the app lives there too on shared hosting). */
 const HEADROOM_BYTES = 64 * 1024 * 1024;
 
+const INSPECT_PARTS = ['head', 'branch', 'disk-kb', 'backup-free-kb', 'backup-fs', 'build-script', 'dist-ignored', 'history', 'status', 'unsafe-dirs'] as const;
+
 function preflightCommands(view: PlanView): PlannedCommand[] {
-	const value = (name: string, command: ReturnType<typeof sh>) => sh`printf '%s=%s\\n' ${name} "$(${command})"`;
-	// Few processes: one git for HEAD and branch, one df for both filesystems.
-	const dfFields = `NR==2 {print "disk_kb=" $4} NR==3 {print "backup_free_kb=" $4; print "backup_fs=" $6}`;
+	const free = (field: number, dir: ReturnType<typeof sh>) => sh`df -Pk ${dir} | awk ${`NR==2 {print $${field}}`}`;
 	return [
 		readOnlyCommand(
 			'inspect',
@@ -33,16 +34,25 @@ function preflightCommands(view: PlanView): PlannedCommand[] {
 				appDir(view),
 				joinCommands(
 					[
-						sh`set -- $(git rev-parse HEAD --abbrev-ref HEAD 2>/dev/null); printf 'head=%s\\nbranch=%s\\n' "\${1:-}" "\${2:-}"`,
 						// The backup dir may not exist yet: its nearest existing parent's filesystem.
 						sh`d=${remotePath(backupDir(view))}; while [ ! -d "$d" ]; do case $d in */*) d=\${d%/*}; d=\${d:-/} ;; *) d=. ;; esac; done`,
-						sh`df -Pk . "$d" 2>/dev/null | awk ${dfFields}`,
-						value('build_script', sh`grep -qs '"build"[[:space:]]*:' package.json && echo yes || echo no`),
-						value('dist_ignored', sh`git check-ignore -q dist && echo yes || echo no`),
-						// The release history, between RS markers (its lines are JSON, from the server).
-						sh`printf '\\035\\035history\\n'; tail -n ${HISTORY_LINES} "$(git rev-parse --absolute-git-dir)"/${HISTORY_FILE} 2>/dev/null; printf '\\035\\035\\n'`,
-						sh`printf 'status\\n'`,
-						STATUS,
+						framed([
+							['head', sh`git rev-parse HEAD`],
+							['branch', sh`git rev-parse --abbrev-ref HEAD`],
+							['disk-kb', free(4, sh`.`)],
+							['backup-free-kb', free(4, sh`"$d"`)],
+							['backup-fs', free(6, sh`"$d"`)],
+							['build-script', sh`grep -qs '"build"[[:space:]]*:' package.json && echo yes || echo no`],
+							['dist-ignored', sh`git check-ignore -q dist && echo yes || echo no`],
+							// The release history: its newest lines within a byte window (a line cut at the window's start does not parse and is dropped), each checked (history.ts).
+							['history', sh`tail -c ${HISTORY_BYTES} "$(git rev-parse --absolute-git-dir)"/${HISTORY_FILE} 2>/dev/null | tail -n ${HISTORY_LINES}; true`],
+							['status', STATUS],
+							// Folders rewind writes into (release history, lock, backups, saved changes) that another user could plant a symlink in.
+							[
+								'unsafe-dirs',
+								sh`for x in "$(git rev-parse --absolute-git-dir)" ${remotePath(backupDir(view))}; do [ -e "$x" ] || continue; if [ ! -O "$x" ] || [ -n "$(find "$x" -maxdepth 0 -perm /022 2>/dev/null)" ]; then printf '%s\\0' "$x"; fi; done; true`,
+							],
+						]),
 					],
 					'; ',
 				),
@@ -74,31 +84,32 @@ export type ServerState = {
 	readonly distIgnored: boolean;
 	readonly statusRaw: string;
 	readonly history: readonly HistoryEntry[];
+	/** Folders rewind writes into that are not this user's alone (another user could plant a symlink there). */
+	readonly unsafeDirs: readonly string[];
 };
 
+/** The framed answer of `inspect`: HEAD must read as a commit id; a part that is not what it should be is refused. */
 export function parseInspect(stdout: string): ServerState {
-	const historyStart = stdout.indexOf('\u001d\u001dhistory\n');
-	const historyEnd = historyStart === -1 ? -1 : stdout.indexOf('\u001d\u001d\n', historyStart + 2);
-	const history = historyStart === -1 || historyEnd === -1 ? '' : stdout.slice(historyStart + '\u001d\u001dhistory\n'.length, historyEnd);
-	const rest = historyEnd === -1 ? stdout : stdout.slice(0, historyStart) + stdout.slice(historyEnd + 3);
-	const marker = rest.indexOf('status\n');
-	const header = marker === -1 ? rest : rest.slice(0, marker);
-	const values = new Map<string, string>();
-	for (const line of header.split('\n')) {
-		const equals = line.indexOf('=');
-		if (equals > 0) values.set(line.slice(0, equals), line.slice(equals + 1));
-	}
-	const number = (key: string) => (values.get(key) && Number.isFinite(Number(values.get(key))) ? Number(values.get(key)) : null);
+	const what = 'read HEAD, branch, working tree and free space';
+	const parts = readFrames(stdout, INSPECT_PARTS, what);
+	const line = (name: (typeof INSPECT_PARTS)[number]) => parts[name].text.replace(/\n$/, '');
+	const number = (name: (typeof INSPECT_PARTS)[number]) => (parts[name].status === 0 && /^\d+$/.test(line(name)) ? Number(line(name)) : null);
+	const yes = (name: (typeof INSPECT_PARTS)[number]) => {
+		if (line(name) !== 'yes' && line(name) !== 'no') throw new ServerOutputError(what, `its part "${name}" is neither yes nor no`);
+		return line(name) === 'yes';
+	};
+	if (parts.status.status !== 0) throw new ServerOutputError(what, `git status failed (exit ${parts.status.status})`);
 	return {
-		head: values.get('head') ?? '',
-		branch: values.get('branch') ?? '',
-		diskKb: number('disk_kb'),
-		backupFreeKb: number('backup_free_kb'),
-		backupFilesystem: values.get('backup_fs') ?? '',
-		buildScript: values.get('build_script') === 'yes',
-		distIgnored: values.get('dist_ignored') === 'yes',
-		statusRaw: marker === -1 ? '' : rest.slice(marker + 'status\n'.length),
-		history: parseHistory(history),
+		head: parts.head.status === 0 ? line('head') : '',
+		branch: parts.branch.status === 0 ? line('branch') : '',
+		diskKb: number('disk-kb'),
+		backupFreeKb: number('backup-free-kb'),
+		backupFilesystem: parts['backup-fs'].status === 0 ? line('backup-fs') : '',
+		buildScript: yes('build-script'),
+		distIgnored: yes('dist-ignored'),
+		statusRaw: parts.status.text,
+		history: parseHistory(parts.history.text),
+		unsafeDirs: nulRecords(parts['unsafe-dirs'].text, 1, what).map(([dir = '']) => dir),
 	};
 }
 
@@ -155,6 +166,14 @@ export const preflightStep: StepDefinition = {
 		const state = parseInspect((await context.run('inspect', {stream: false})).stdout);
 		if (!/^[0-9a-f]{40,64}$/.test(state.head))
 			throw new Error(`could not read HEAD in ${context.config.app.dir} (got "${state.head}"): is it a git checkout with at least one commit?`);
+		if (state.unsafeDirs.length > 0) {
+			throw new UserError(
+				`rewind writes into ${state.unsafeDirs.join(' and ')} on the server (the lock, the release history, backups and saved changes), but ${state.unsafeDirs.length === 1 ? 'it is' : 'they are'} not this SSH user's alone: ` +
+					'owned by another user, or writable by its group or by everyone. Another user could plant a symlink there and have rewind overwrite any file it can write. ' +
+					'Connect as the user who owns the checkout (ssh.user), make the folders that user’s with mode 755 or stricter, or point database.backupDir elsewhere. Nothing was changed.',
+				EXIT.refused,
+			);
+		}
 		if (context.kind === 'resume' && context.facts.fromHead && context.facts.target) {
 			// A resumed run trusts the server, not the journal: HEAD must be where the run started or where it was going.
 			if (state.head === context.facts.target.hash) {

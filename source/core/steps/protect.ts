@@ -7,13 +7,16 @@
 import {atRiskPaths} from '../at-risk.js';
 import {inDir, joinCommands, placeholder, remotePath, sh} from '../command.js';
 import {OperatorAborted} from '../errors.js';
+import {framed, nulRecords, readFrames, ServerOutputError} from '../frames.js';
 import {expandedPaths, FILES_DIGEST, STATUS, STATUS_DIGEST} from '../git-commands.js';
 import {parseStatusZ} from '../git.js';
 import {appDir, backupDir, savePath} from '../paths.js';
 import type {PlanView, StepContext, StepDefinition} from '../step.js';
 import {readOnlyCommand, serverCommand, type Hint, type PlannedCommand} from '../types.js';
 
-const SECTION = '\u001D\u001D';
+const INSPECT_PARTS = ['status', 'ignored', 'tree'] as const;
+const DIRTY_PARTS = ['untracked', 'stash', 'patch', 'digest'] as const;
+const AT_RISK_PARTS = ['archive', 'digest'] as const;
 
 export const DIRTY_TREE_HINT: Hint = {
 	id: 'dirty-tree',
@@ -34,7 +37,11 @@ function protectCommands(view: PlanView): PlannedCommand[] {
 			'list uncommitted changes, and untracked and ignored files against the target’s tree',
 			inDir(
 				dir,
-				sh`${STATUS}; printf '\\035\\035'; git ls-files -z --others --ignored --exclude-standard --directory; printf '\\035\\035'; git ls-tree -r -z --name-only ${target}`,
+				framed([
+					['status', STATUS],
+					['ignored', sh`git ls-files -z --others --ignored --exclude-standard --directory`],
+					['tree', sh`git ls-tree -r -z --name-only ${target}`],
+				]),
 			),
 		),
 		serverCommand(
@@ -46,11 +53,15 @@ function protectCommands(view: PlanView): PlannedCommand[] {
 					[
 						sh`umask 077 && mkdir -p ${remotePath(backupDir(view))}`,
 						sh`git diff HEAD --binary > ${savePath(view, 'uncommitted.patch')}`,
-						sh`if [ -n "$(git ls-files --others --exclude-standard)" ]; then git ls-files --others --exclude-standard -z | tar --null -T - -czf ${savePath(view, 'untracked.tar.gz')} && echo untracked=${savePath(view, 'untracked.tar.gz').toString()}; fi`,
+						sh`u=; if [ -n "$(git ls-files --others --exclude-standard)" ]; then git ls-files --others --exclude-standard -z | tar --null -T - -czf ${savePath(view, 'untracked.tar.gz')} && u=${savePath(view, 'untracked.tar.gz').toString()}; fi`,
 						sh`stash=$(git stash create ${`rewind ${view.runId}: uncommitted changes before rollback`})`,
-						sh`if [ -n "$stash" ]; then git stash store -m ${`rewind ${view.runId}: before rollback`} "$stash" && echo stash=$stash; fi`,
-						sh`echo patch=${savePath(view, 'uncommitted.patch').toString()}`,
-						sh`echo digest=$(${STATUS_DIGEST})`,
+						sh`if [ -n "$stash" ]; then git stash store -m ${`rewind ${view.runId}: before rollback`} "$stash"; fi`,
+						framed([
+							['untracked', sh`printf '%s' "$u"`],
+							['stash', sh`printf '%s' "$stash"`],
+							['patch', sh`printf '%s' ${savePath(view, 'uncommitted.patch').toString()}`],
+							['digest', STATUS_DIGEST],
+						]),
 					],
 					' && ',
 				),
@@ -65,8 +76,10 @@ function protectCommands(view: PlanView): PlannedCommand[] {
 					[
 						sh`umask 077 && mkdir -p ${remotePath(backupDir(view))}`,
 						sh`${files} | tar --null -T - -czf ${savePath(view, 'tracked-at-target.tar.gz')}`,
-						sh`echo archive=${savePath(view, 'tracked-at-target.tar.gz').toString()}`,
-						sh`echo digest=$(${files} | ${FILES_DIGEST})`,
+						framed([
+							['archive', sh`printf '%s' ${savePath(view, 'tracked-at-target.tar.gz').toString()}`],
+							['digest', sh`${files} | ${FILES_DIGEST}`],
+						]),
 					],
 					' && ',
 				),
@@ -75,7 +88,16 @@ function protectCommands(view: PlanView): PlannedCommand[] {
 	];
 }
 
-const valueOf = (output: string, key: string) => new RegExp(`^${key}=(.*)$`, 'm').exec(output)?.[1];
+/** A framed answer's parts as one-line values; every part must have succeeded. */
+function savedValues<Name extends string>(stdout: string, names: readonly Name[], what: string): Record<Name, string> {
+	const parts = readFrames(stdout, names, what);
+	return Object.fromEntries(
+		names.map(name => {
+			if (parts[name].status !== 0) throw new ServerOutputError(what, `its part "${name}" failed (exit ${parts[name].status})`);
+			return [name, parts[name].text.trim()];
+		}),
+	) as Record<Name, string>;
+}
 
 async function saveDirty(context: StepContext, files: string[]): Promise<string> {
 	const tracked = files.filter(file => !file.startsWith('?? ')).length;
@@ -87,16 +109,15 @@ async function saveDirty(context: StepContext, files: string[]): Promise<string>
 	context.note('warning', `The server has ${what}: ${files.slice(0, 5).join(', ')}${files.length > 5 ? ', …' : ''}.`);
 	const answer = await context.ask({kind: 'dirty-tree', files});
 	if (answer !== 'save') throw new OperatorAborted('the uncommitted changes were left untouched');
-	const saved = (await context.run('save-dirty', {stream: false})).stdout;
-	const stash = valueOf(saved, 'stash');
-	const untracked = valueOf(saved, 'untracked');
+	const saved = savedValues((await context.run('save-dirty', {stream: false})).stdout, DIRTY_PARTS, 'save uncommitted changes');
+	if (saved.stash !== '' && !/^[0-9a-f]{40,64}$/.test(saved.stash)) throw new ServerOutputError('save uncommitted changes', 'the stash is not a commit id');
 	context.setFacts({
 		dirty: {
 			files,
-			patchPath: valueOf(saved, 'patch') ?? savePath(context, 'uncommitted.patch').toString(),
-			...(untracked ? {untrackedArchive: untracked} : {}),
-			...(stash ? {stashCommit: stash} : {}),
-			statusDigest: valueOf(saved, 'digest') ?? '',
+			patchPath: saved.patch,
+			...(saved.untracked ? {untrackedArchive: saved.untracked} : {}),
+			...(saved.stash ? {stashCommit: saved.stash} : {}),
+			statusDigest: saved.digest,
 		},
 	});
 	return `${files.length} change${files.length === 1 ? '' : 's'} saved`;
@@ -116,13 +137,15 @@ export const protectStep: StepDefinition = {
 			: undefined;
 	},
 	async run(context: StepContext) {
-		const [status = '', ignored = '', tree = ''] = (await context.run('inspect', {stream: false})).stdout.split(SECTION);
-		const entries = parseStatusZ(status);
-		const split = (text: string) => text.split('\0').filter(Boolean);
+		const what = 'list uncommitted changes, and untracked and ignored files against the target’s tree';
+		const parts = readFrames((await context.run('inspect', {stream: false})).stdout, INSPECT_PARTS, what);
+		for (const name of INSPECT_PARTS) if (parts[name].status !== 0) throw new ServerOutputError(what, `its part "${name}" failed (exit ${parts[name].status})`);
+		const entries = parseStatusZ(parts.status.text);
+		const paths = (text: string) => nulRecords(text, 1, what).map(([path = '']) => path);
 		const atRisk = atRiskPaths(
 			entries.filter(entry => entry.untracked).map(entry => entry.path),
-			split(ignored),
-			split(tree),
+			paths(parts.ignored.text),
+			paths(parts.tree.text),
 		);
 		const results: string[] = [];
 		if (entries.length > 0)
@@ -134,11 +157,11 @@ export const protectStep: StepDefinition = {
 			);
 		if (atRisk.length > 0) {
 			context.setFacts({atRisk: {files: atRisk, archive: '', digest: ''}});
-			const saved = (await context.run('save-at-risk', {stream: false})).stdout;
-			context.setFacts({atRisk: {files: atRisk, archive: valueOf(saved, 'archive') ?? '', digest: valueOf(saved, 'digest') ?? ''}});
+			const saved = savedValues((await context.run('save-at-risk', {stream: false})).stdout, AT_RISK_PARTS, 'save the files the target tracks');
+			context.setFacts({atRisk: {files: atRisk, archive: saved.archive, digest: saved.digest}});
 			context.note(
 				'warning',
-				`${atRisk.length} untracked or ignored file${atRisk.length === 1 ? '' : 's'} that the target tracks (the reset would overwrite ${atRisk.length === 1 ? 'it' : 'them'}): ${atRisk.slice(0, 5).join(', ')}${atRisk.length > 5 ? ', …' : ''}. Saved to ${valueOf(saved, 'archive')}.`,
+				`${atRisk.length} untracked or ignored file${atRisk.length === 1 ? '' : 's'} that the target tracks (the reset would overwrite ${atRisk.length === 1 ? 'it' : 'them'}): ${atRisk.slice(0, 5).join(', ')}${atRisk.length > 5 ? ', …' : ''}. Saved to ${saved.archive}.`,
 			);
 			results.push(`${atRisk.length} file${atRisk.length === 1 ? '' : 's'} the target tracks archived`);
 		}

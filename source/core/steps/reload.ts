@@ -6,6 +6,7 @@ import {inDir, operatorShell, remotePath, sh} from '../command.js';
 import {OperatorAborted} from '../errors.js';
 import {hintFor, type HintRule} from '../hints.js';
 import {appDir} from '../paths.js';
+import {Redactor} from '../redact.js';
 import {readToken} from '../secrets.js';
 import type {PlanView, StepContext, StepDefinition} from '../step.js';
 import {describedCommand, serverCommand, type PlannedCommand} from '../types.js';
@@ -83,7 +84,10 @@ async function reloadThroughApi(context: StepContext, reload: Extract<PlanView['
 		context.setFacts({reloadWarning: 'reloaded; PythonAnywhere reported cname_error (no CNAME for the domain)'});
 		return 'reloaded (warning: cname_error)';
 	}
-	throw new Error(`the reload API answered ${response.status} ${response.statusText}: ${response.body.replace(/\s+/g, ' ').slice(0, 200)}`);
+	// Redacted before it is cut: a cut through an echoed token would leave a start of it that nothing recognises.
+	const redactor = new Redactor();
+	redactor.add(token);
+	throw new Error(`the reload API answered ${response.status} ${response.statusText}: ${redactor.redact(response.body).replace(/\s+/g, ' ').slice(0, 200)}`);
 }
 
 export const reloadStep: StepDefinition = {

@@ -6,6 +6,7 @@
  * saved copies are; nothing is half-applied.
  */
 import {inDir, joinCommands, placeholder, remotePath, sh, type ShellCommand} from '../command.js';
+import {framed, readFrames} from '../frames.js';
 import {expandedPaths, FILES_DIGEST, STATUS_DIGEST} from '../git-commands.js';
 import {appDir} from '../paths.js';
 import type {PlanView, StepContext, StepDefinition} from '../step.js';
@@ -27,11 +28,12 @@ function restoreCommands(view: PlanView): PlannedCommand[] {
 	else if (patch) parts.push(sh`git apply --index ${remotePath(patch)} || exit 6`);
 	if (saved?.dirty?.untrackedArchive) parts.push(sh`tar -xzf ${remotePath(saved.dirty.untrackedArchive)} --skip-old-files`);
 	if (saved?.atRisk?.archive) parts.push(sh`tar -xzf ${remotePath(saved.atRisk.archive)}`);
-	const digests = saved?.atRisk?.files.length ? sh`printf 'files_digest=%s\\n' "$(${expandedPaths(saved.atRisk.files)} | ${FILES_DIGEST})"` : sh`true`;
-	const body =
-		parts.length > 0
-			? joinCommands([...parts, sh`printf 'status_digest=%s\\n' "$(${STATUS_DIGEST})"`, digests], ' && ')
-			: sh`echo ${placeholder('nothing saved')}`;
+	// What git and tar print goes to stderr: stdout carries only the framed digests.
+	const digests = framed([
+		['status-digest', STATUS_DIGEST],
+		['files-digest', saved?.atRisk?.files.length ? sh`${expandedPaths(saved.atRisk.files)} | ${FILES_DIGEST}` : sh`:`],
+	]);
+	const body = parts.length > 0 ? sh`{ ${joinCommands(parts, ' && ')}; } >&2 && ${digests}` : sh`echo ${placeholder('nothing saved')}`;
 	return [serverCommand('restore', 'put back what the rollback saved before its reset, and check it', inDir(appDir(view), body))];
 }
 
@@ -63,9 +65,10 @@ export const restoreStep: StepDefinition = {
 				`the changes the rollback saved could not be put back (exit ${result.exitCode ?? result.exitSignal}): ${result.stderr.trim().split('\n').slice(-2).join(' ')}. Nothing was half-applied; the saved copies are ${copies}.`,
 			);
 		}
-		const value = (key: string) => new RegExp(`^${key}=(.*)$`, 'm').exec(result.stdout)?.[1];
-		const statusOk = saved.statusDigestBefore === undefined || value('status_digest') === saved.statusDigestBefore;
-		const filesOk = !saved.atRisk?.files.length || value('files_digest') === saved.atRisk.digest;
+		const digests = readFrames(result.stdout, ['status-digest', 'files-digest'], 'put back what the rollback saved');
+		const value = (part: 'status-digest' | 'files-digest') => (digests[part].status === 0 ? digests[part].text.trim() : undefined);
+		const statusOk = saved.statusDigestBefore === undefined || value('status-digest') === saved.statusDigestBefore;
+		const filesOk = !saved.atRisk?.files.length || value('files-digest') === saved.atRisk.digest;
 		const items = [
 			saved.dirty ? `${saved.dirty.files.length} uncommitted change${saved.dirty.files.length === 1 ? '' : 's'}` : '',
 			saved.atRisk?.files.length ? `${saved.atRisk.files.length} file${saved.atRisk.files.length === 1 ? '' : 's'} the target tracked` : '',
