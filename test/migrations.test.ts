@@ -3,6 +3,7 @@ import {irreversibility, parseVersionFile, touchedTables, type Migration} from '
 import {RevisionGraph} from '../source/core/migrations/graph.js';
 import {planAlembic} from '../source/core/migrations/plan.js';
 import {parseBatch, parseListing, parseMigrationsRead} from '../source/core/migrations/read.js';
+import {planDisagreement} from '../source/core/steps/migrate.js';
 import type {MigrationsFound} from '../source/core/types.js';
 
 /** A version file as `flask db migrate` writes it (Alembic's template). */
@@ -157,10 +158,20 @@ describe('the migration plan', () => {
 		expect(plan.problem).toBeUndefined();
 	});
 
-	it('nothing to undo when the database is already at the target; the target with no migrations means base', () => {
+	it('nothing to undo when the database is already at the target; a target with no migrations (down to base, every table dropped) is never planned', () => {
 		expect(planAlembic(found(['b']), head.slice(0, 2)).undo).toEqual([]);
-		expect(planAlembic(found(['b']), []).undo.map(step => step.revision)).toEqual(['b', 'a']);
-		expect(planAlembic(found(['b']), []).target).toEqual([]);
+		const base = planAlembic(found(['b']), []);
+		expect(base.undo.map(step => step.revision)).toEqual(['b', 'a']);
+		expect(base.target).toEqual([]);
+		expect(base.problem).toMatch(/go to base and drop every table the migrations made/);
+	});
+
+	it('the second read before the downgrade refuses a plan it disagrees with: base against version files, more undone than added', () => {
+		const undo = (count: number) => Array.from({length: count}, (_, index) => ({revision: `r${index}`, message: '', touches: [], touchesUnknown: false}));
+		expect(planDisagreement({target: ['a'], undo: undo(2)}, 3, 2)).toBeUndefined();
+		expect(planDisagreement({target: [], undo: undo(2)}, 3, 2)).toMatch(/goes down to base, but the target has 3 version files/);
+		expect(planDisagreement({target: ['a'], undo: undo(1)}, 0, 1)).toMatch(/but the target has no version files/);
+		expect(planDisagreement({target: ['a'], undo: undo(5)}, 3, 2)).toMatch(/undoes 5 revisions, but the commit rolled back from adds only 2/);
 	});
 
 	it('a database at a revision no file declares, or files that do not form a graph, give a problem instead of a plan', () => {

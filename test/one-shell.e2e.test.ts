@@ -13,6 +13,7 @@ import {sh} from '../source/core/command.js';
 import {configSchema} from '../source/core/config/schema.js';
 import {ConnectionLostError} from '../source/core/errors.js';
 import {connectToServer} from '../source/core/remote/connect.js';
+import {OneShell} from '../source/core/remote/one-shell.js';
 import {openSocket, openSsh, type SshSession} from '../source/core/remote/ssh-host.js';
 import {generateEd25519} from '../source/rehearsal/sandbox.js';
 import {startSandboxSsh} from '../source/rehearsal/ssh-server.js';
@@ -209,6 +210,32 @@ describe.runIf(canRun('one shell', ['sshd']))('one long-lived shell over a real 
 });
 
 describe('without bash or base64 on the server', () => {
+	it('a server that logs in but never opens the channel for commands: given up within the bound, never waited on', async () => {
+		const {Server, Client, utils} = await loadSsh2();
+		const hostKeys = generateEd25519(utils);
+		// Accepts any login, then ignores every session request (neither accepted nor refused).
+		const server = new Server({hostKeys: [hostKeys.private]}, connection => {
+			connection.on('authentication', context => context.accept());
+			connection.on('session', () => {});
+			connection.on('error', () => {});
+		});
+		server.listen(0, '127.0.0.1');
+		await once(server, 'listening');
+		const client = new Client();
+		try {
+			client.connect({host: '127.0.0.1', port: (server.address() as {port: number}).port, username: 'u', password: 'p', hostVerifier: () => true});
+			await once(client, 'ready');
+			const state = {closed: () => false, closeReason: () => '', onClose: () => () => {}};
+			const started = Date.now();
+			const opened = await OneShell.open(client, state, undefined, 500);
+			expect(opened).toEqual({fallback: 'the server did not open a channel for commands within 0.5 s'});
+			expect(Date.now() - started).toBeLessThan(3000);
+		} finally {
+			client.end();
+			server.close();
+		}
+	});
+
 	it('falls back to one channel per command, says why, and still runs commands', async () => {
 		const {utils} = await loadSsh2();
 		const dir = mkdtempSync(path.join(os.tmpdir(), 'rewind-fallback-'));

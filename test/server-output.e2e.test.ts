@@ -6,7 +6,7 @@
  * symlink in are refused before anything is written.
  */
 import {execFileSync} from 'node:child_process';
-import {chmodSync, lchownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync} from 'node:fs';
+import {chmodSync, existsSync, lchownSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync} from 'node:fs';
 import {createServer} from 'node:http';
 import {once} from 'node:events';
 import type {AddressInfo} from 'node:net';
@@ -24,7 +24,8 @@ import {findFlask} from '../source/rehearsal/flask-worker.js';
 import {canRun} from './helpers/availability.js';
 import {sharedDatabase, type TestDatabase} from './helpers/database.js';
 import {startFlaskProduction, type FlaskProduction} from './helpers/flask-production.js';
-import {startProduction} from './helpers/production.js';
+import {startProduction, writeConfigFile} from './helpers/production.js';
+import {runCli} from './helpers/cli.js';
 import {runEngine} from './helpers/run.js';
 import {startSshd, type Sshd} from './helpers/sshd.js';
 
@@ -178,6 +179,81 @@ describe.runIf(canRun('root-safe writes', ['sshd']))('folders another user could
 			}
 		});
 	}
+});
+
+describe.runIf(canRun('bounded stops', ['sshd']))('a stop is bounded, whatever the server does', () => {
+	let sshd: Sshd;
+
+	beforeAll(async () => {
+		sshd = await startSshd();
+	});
+	afterAll(async () => {
+		await sshd?.stop();
+	});
+
+	/** Pids of processes whose command line holds `tag`, with their parents. */
+	const tagged = (tag: string) =>
+		readdirSync('/proc')
+			.filter(entry => /^\d+$/.test(entry))
+			.flatMap(pid => {
+				try {
+					return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ').includes(tag) ? [Number(pid)] : [];
+				} catch {
+					return [];
+				}
+			});
+	const parentOf = (pid: number) => {
+		const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+		return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+	};
+
+	it('SIGTERM while the server’s shell and the command are suspended (SIGSTOP): rewind ends within seconds, exit 130, lock released by a new shell, journal closed', async () => {
+		const production = await startProduction(sshd);
+		const tag = `rewind-frozen-${Date.now()}`;
+		const frozen: number[] = [];
+		try {
+			const file = writeConfigFile(
+				path.join(production.root, 'rewind.config.yaml'),
+				production.config({build: {commands: [`sh -c 'sleep 60; true' ${tag}`]}}),
+				{runsDir: production.runsDir},
+			);
+			let signalledAt = 0;
+			let polling: NodeJS.Timeout | undefined;
+			const result = await runCli(['--config', file, '--target', production.app.good, '--yes'], {
+				timeoutMs: 90_000,
+				onStdout: (text, child) => {
+					if (polling || !text.includes("sh -c 'sleep 60; true'")) return;
+					// The command is on its way: once its processes exist on the server, freeze them and the shell, then SIGTERM rewind.
+					polling = setInterval(() => {
+						const [command] = tagged(tag);
+						if (command === undefined || signalledAt !== 0) return;
+						clearInterval(polling);
+						const leader = parentOf(command);
+						const driver = parentOf(leader);
+						frozen.push(leader, driver);
+						process.kill(-leader, 'SIGSTOP');
+						process.kill(driver, 'SIGSTOP');
+						signalledAt = Date.now();
+						child.kill('SIGTERM');
+					}, 50);
+				},
+			});
+			const took = Date.now() - signalledAt;
+			expect(signalledAt).toBeGreaterThan(0);
+			expect(result.code, result.stdout.slice(-1500)).toBe(130);
+			expect(took).toBeLessThan(20_000);
+			const journal = /Journal: (\S+)/.exec(result.stdout)![1]!;
+			expect(readFileSync(journal, 'utf8').trim().split('\n').at(-1)).toContain('"type":"run-finished"');
+			expect(existsSync(path.join(production.app.dir, '.git', 'rewind.lock'))).toBe(false);
+		} finally {
+			for (const pid of frozen) {
+				try {
+					process.kill(pid, 'SIGKILL');
+				} catch {}
+			}
+			await production.stop();
+		}
+	});
 });
 
 describe('pages too large to check', () => {

@@ -70,14 +70,19 @@ export class OneShell {
 	}
 
 	/** Starts the driver; resolves with the shell, or with why this server needs one channel per command. */
-	static open(client: Client, connection: ConnectionState, whileWaiting?: () => void): Promise<OneShell | {fallback: string}> {
+	static open(
+		client: Client,
+		connection: ConnectionState,
+		whileWaiting?: () => void,
+		openTimeoutMs = CHANNEL_OPEN_TIMEOUT_MS,
+	): Promise<OneShell | {fallback: string}> {
 		const nonce = randomBytes(12).toString('hex');
 		return new Promise(resolve => {
 			let opened = false;
 			// A server that authenticates but never opens the channel must not hold the run.
 			const openTimer = setTimeout(() => {
-				if (!opened) resolve({fallback: `the server did not open a channel for commands within ${CHANNEL_OPEN_TIMEOUT_MS / 1000} s`});
-			}, CHANNEL_OPEN_TIMEOUT_MS);
+				if (!opened) resolve({fallback: `the server did not open a channel for commands within ${openTimeoutMs / 1000} s`});
+			}, openTimeoutMs);
 			client.exec(driverScript(nonce), (error, channel) => {
 				opened = true;
 				clearTimeout(openTimer);

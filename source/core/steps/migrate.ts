@@ -119,8 +119,11 @@ async function crossCheck(context: StepContext, plan: MigrationPlan): Promise<st
 	const parts = readFrames((await context.run('cross-check', {stream: false})).stdout, CROSS_CHECK_PARTS, what);
 	for (const name of CROSS_CHECK_PARTS) if (parts[name].status !== 0) return `the second read failed (${name}: exit ${parts[name].status})`;
 	const pythonFiles = (text: string) => nulRecords(text, 1, what).filter(([file = '']) => file.endsWith('.py')).length;
-	const targetFiles = pythonFiles(parts['target-files'].text);
-	const added = pythonFiles(parts.added.text);
+	return planDisagreement(plan, pythonFiles(parts['target-files'].text), pythonFiles(parts.added.text));
+}
+
+/** Where a plan and the second read's counts (the target's version files, those the commit rolled back from adds) disagree. */
+export function planDisagreement(plan: Pick<MigrationPlan, 'target' | 'undo'>, targetFiles: number, added: number): string | undefined {
 	if (plan.target.length === 0 && targetFiles > 0)
 		return `the plan goes down to base, but the target has ${targetFiles} version file${targetFiles === 1 ? '' : 's'}`;
 	if (plan.target.length > 0 && targetFiles === 0) return `the plan goes down to ${revisions(plan.target)}, but the target has no version files`;
