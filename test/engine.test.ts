@@ -7,7 +7,6 @@ import os from 'node:os';
 import path from 'node:path';
 import {describe, expect, it, onTestFinished} from 'vitest';
 import {sh} from '../source/core/command.js';
-import {configSchema} from '../source/core/config/schema.js';
 import {Engine} from '../source/core/engine.js';
 import type {RunEvent} from '../source/core/events.js';
 import {FlagOperator} from '../source/core/operator.js';
@@ -15,25 +14,10 @@ import type {Answer, Operator, Question} from '../source/core/questions.js';
 import {GoBack, type StepDefinition} from '../source/core/step.js';
 import {serverCommand} from '../source/core/types.js';
 import {FakeHost} from './helpers/fake-host.js';
+import {connectStep, fakeConfig, fakeEngine, fakeFlags} from './helpers/fake-engine.js';
 
-const config = configSchema.parse({app: {dir: '/srv/app'}, ssh: {host: 'example.com'}, site: {url: 'http://example.com/'}, reload: {method: 'none'}});
-const flags = {yes: true, acceptNewHostKey: false, takeOverStaleLock: false};
-
-const connect: StepDefinition = {
-	id: 'connect',
-	title: 'Connect',
-	purpose: 'Opens the connection to the fake server.',
-	interruptible: true,
-	opensConnection: true,
-	reads: [],
-	writes: ['sshTarget'],
-	commands: () => [],
-	async run(context) {
-		const host = await context.connect();
-		context.setFacts({sshTarget: host.description});
-		return 'connected';
-	},
-};
+const flags = fakeFlags;
+const connect = connectStep;
 
 /** A step that runs one server command and records what it printed as `fromHead`. */
 function readStep(id: string, extra: Partial<StepDefinition> = {}): StepDefinition {
@@ -58,18 +42,7 @@ type Setup = {steps: StepDefinition[]; host?: FakeHost; operator?: Operator; run
 
 async function run({steps, host = new FakeHost(), operator = new FlagOperator(flags), runsDir = null}: Setup) {
 	let connections = 0;
-	const engine = new Engine({
-		config,
-		configPath: null,
-		kind: 'rollback',
-		operator,
-		flags,
-		steps,
-		runsDir,
-		connect: async () => (++connections === 1 ? host : host.reopen()),
-	});
-	const events: RunEvent[] = [];
-	engine.subscribe(event => events.push(event));
+	const {engine, events} = fakeEngine({steps, operator, runsDir, connect: async () => (++connections === 1 ? host : host.reopen())});
 	const result = await engine.run();
 	return {engine, result, events, host, connections: () => connections};
 }
@@ -120,7 +93,7 @@ describe('the engine', () => {
 			id: 'add-branch',
 			label: 'Set the branch',
 			rerunFrom: 'a',
-			apply: (current: typeof config) => ({...current, app: {...current.app, branch: 'fixed'}}),
+			apply: (current: typeof fakeConfig) => ({...current, app: {...current.app, branch: 'fixed'}}),
 		};
 		let seen: string | undefined;
 		const failing = readStep('b', {
@@ -173,17 +146,7 @@ describe('the engine', () => {
 			[true, false],
 			[false, true],
 		] as const) {
-			const engine = new Engine({
-				config,
-				configPath: null,
-				kind: 'rollback',
-				operator: new FlagOperator(flags),
-				flags,
-				steps: [connect, waiting(interruptible, 'slow'), readStep('after')],
-				runsDir: null,
-				connect: async () => new FakeHost(),
-			});
-			const events: RunEvent[] = [];
+			const {engine, events} = fakeEngine({steps: [connect, waiting(interruptible, 'slow'), readStep('after')]});
 			stopper(engine, events);
 			const result = await engine.run();
 			expect(result.outcome).toBe('interrupted');

@@ -6,17 +6,15 @@
  */
 import {execFileSync} from 'node:child_process';
 import {readFileSync} from 'node:fs';
-import {afterAll, beforeAll, describe, expect, it} from 'vitest';
+import {describe, expect, it} from 'vitest';
 import {EXIT} from '../source/core/types.js';
 import {MARKER} from '../source/rehearsal/app-repo.js';
 import {REVISIONS, VERSION_FILES} from '../source/rehearsal/flask-app.js';
-import {findFlask} from '../source/rehearsal/flask-worker.js';
 import {createFlagEngine, undoRequest, type RunRequest} from '../source/session.js';
 import {canRun} from './helpers/availability.js';
-import {sharedDatabase, type TestDatabase} from './helpers/database.js';
-import {startFlaskProduction, type FlaskProduction} from './helpers/flask-production.js';
+import type {TestDatabase} from './helpers/database.js';
+import {startFlaskProduction, useFlaskServers, type FlaskProduction} from './helpers/flask-production.js';
 import {flagsFor} from './helpers/run.js';
-import {startSshd, type Sshd} from './helpers/sshd.js';
 
 /** Columns (with types, nullability, keys) and indexes of every table, as comparable text. */
 function schemaOf(database: TestDatabase, name: string): string {
@@ -33,18 +31,7 @@ const head = (production: FlaskProduction) => execFileSync('git', ['rev-parse', 
 const revision = (database: TestDatabase, production: FlaskProduction) => database.sql('SELECT version_num FROM alembic_version;', production.name).trim();
 
 describe.runIf(canRun('schema migrations end to end', ['sshd', 'mariadb', 'flask']))('schema migrations over a real sshd, MariaDB and Flask-Migrate', () => {
-	let sshd: Sshd;
-	let database: TestDatabase;
-	let python: string;
-
-	beforeAll(async () => {
-		sshd = await startSshd();
-		database = sharedDatabase()!;
-		python = (findFlask() as {python: string}).python;
-	});
-	afterAll(async () => {
-		await sshd?.stop();
-	});
+	const servers = useFlaskServers();
 
 	const request = (production: FlaskProduction, extra: Partial<RunRequest> = {}): RunRequest => ({
 		config: production.config(),
@@ -55,34 +42,34 @@ describe.runIf(canRun('schema migrations end to end', ['sshd', 'mariadb', 'flask
 		...extra,
 	});
 
-	it('rolls back across two migrations: revision at the target’s head, site 200 on the old code, schema as an empty database upgraded to it; undo migrates back up', async () => {
-		const production = await startFlaskProduction(sshd, database, python);
+	it('rolls back across two migrations: revision at the target’s head, site 200 on the old code, schema as an empty servers.database upgraded to it; undo migrates back up', async () => {
+		const production = await startFlaskProduction(servers.sshd, servers.database, servers.python);
 		try {
 			// Before: the bad deploy's schema; the old code would fail against it.
-			expect(revision(database, production)).toBe(REVISIONS.sessions);
+			expect(revision(servers.database, production)).toBe(REVISIONS.sessions);
 			const rollback = request(production);
 			const result = await createFlagEngine(rollback).run();
 			expect(result.outcome, result.message).toBe('succeeded');
 			expect(result.exitCode).toBe(EXIT.ok);
 			expect(head(production)).toBe(production.app.good);
-			expect(revision(database, production)).toBe(REVISIONS.stakes);
+			expect(revision(servers.database, production)).toBe(REVISIONS.stakes);
 			const page = await (await fetch(production.site.url)).text();
 			expect(page).toContain('<li>Ada: 1000.00</li>');
 			expect(page).not.toContain(MARKER);
 
-			// The schema equals that of an empty database upgraded to the target's revision by the same migrations.
+			// The schema equals that of an empty servers.database upgraded to the target's revision by the same migrations.
 			const fresh = `${production.name}_fresh`;
 			const user = production.name.split('$')[0]!;
-			database.sql(`CREATE DATABASE \`${fresh}\`; GRANT ALL ON \`${fresh}\`.* TO '${user}'@'%';`);
+			servers.database.sql(`CREATE DATABASE \`${fresh}\`; GRANT ALL ON \`${fresh}\`.* TO '${user}'@'%';`);
 			try {
-				execFileSync(python, ['-m', 'flask', 'db', 'upgrade', REVISIONS.stakes], {
+				execFileSync(servers.python, ['-m', 'flask', 'db', 'upgrade', REVISIONS.stakes], {
 					cwd: production.app.dir,
-					env: {...production.env, BANKROLL_DB: `${database.host}:${database.port}/${fresh}`},
+					env: {...production.env, BANKROLL_DB: `${servers.database.host}:${servers.database.port}/${fresh}`},
 					stdio: 'ignore',
 				});
-				expect(schemaOf(database, production.name).replaceAll(production.name, 'db')).toBe(schemaOf(database, fresh).replaceAll(fresh, 'db'));
+				expect(schemaOf(servers.database, production.name).replaceAll(production.name, 'db')).toBe(schemaOf(servers.database, fresh).replaceAll(fresh, 'db'));
 			} finally {
-				database.sql(`DROP DATABASE \`${fresh}\`;`);
+				servers.database.sql(`DROP DATABASE \`${fresh}\`;`);
 			}
 
 			// What rewind proved and reported: the plan, the revision, the schema difference.
@@ -101,7 +88,7 @@ describe.runIf(canRun('schema migrations end to end', ['sshd', 'mariadb', 'flask
 			const undone = await createFlagEngine(undo).run();
 			expect(undone.outcome, undone.message).toBe('succeeded');
 			expect(head(production)).toBe(production.app.bad);
-			expect(revision(database, production)).toBe(REVISIONS.sessions);
+			expect(revision(servers.database, production)).toBe(REVISIONS.sessions);
 			expect(await (await fetch(production.site.url)).text()).toContain(MARKER);
 		} finally {
 			await production.stop();
@@ -113,9 +100,11 @@ describe.runIf(canRun('schema migrations end to end', ['sshd', 'mariadb', 'flask
 			"def downgrade():\n    op.drop_table('sessions')",
 			"def downgrade():\n    raise NotImplementedError('the play log cannot be put back')",
 		);
-		const production = await startFlaskProduction(sshd, database, python, {badDeployFiles: [{path: VERSION_FILES.sessions.path, content: raising}]});
+		const production = await startFlaskProduction(servers.sshd, servers.database, servers.python, {
+			badDeployFiles: [{path: VERSION_FILES.sessions.path, content: raising}],
+		});
 		try {
-			const schemaBefore = schemaOf(database, production.name);
+			const schemaBefore = schemaOf(servers.database, production.name);
 			const result = await createFlagEngine(request(production)).run();
 			expect(result.exitCode).toBe(EXIT.refused);
 			expect(result.outcome).toBe('refused');
@@ -124,8 +113,8 @@ describe.runIf(canRun('schema migrations end to end', ['sshd', 'mariadb', 'flask
 			);
 			expect(result.message).toMatch(/abort; reset the code only .*; or restore an earlier backup taken at the target’s revision \(none is on the server\)/);
 			expect(head(production)).toBe(production.app.bad);
-			expect(revision(database, production)).toBe(REVISIONS.sessions);
-			expect(schemaOf(database, production.name)).toBe(schemaBefore);
+			expect(revision(servers.database, production)).toBe(REVISIONS.sessions);
+			expect(schemaOf(servers.database, production.name)).toBe(schemaBefore);
 		} finally {
 			await production.stop();
 		}

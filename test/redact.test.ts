@@ -6,13 +6,10 @@ import os from 'node:os';
 import path from 'node:path';
 import {describe, expect, it, onTestFinished} from 'vitest';
 import {configSchema} from '../source/core/config/schema.js';
-import {Engine} from '../source/core/engine.js';
-import type {RunEvent} from '../source/core/events.js';
-import {FlagOperator} from '../source/core/operator.js';
 import {Redactor} from '../source/core/redact.js';
 import {reloadStep} from '../source/core/steps/reload.js';
 import {renderReport} from '../source/ui/report.js';
-import {FakeHost} from './helpers/fake-host.js';
+import {fakeEngine} from './helpers/fake-engine.js';
 
 /** Every piece of 8 characters of `secret` that `text` holds. */
 const leaks = (text: string, secret: string) =>
@@ -101,20 +98,7 @@ describe('an API error body that echoes the token', () => {
 			site: {url: 'http://example.com/'},
 			reload: {method: 'pythonanywhere-api', url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/reload/`, tokenEnv: env},
 		});
-		const flags = {yes: true, acceptNewHostKey: false, takeOverStaleLock: false};
-		const engine = new Engine({
-			config,
-			configPath: null,
-			kind: 'rollback',
-			operator: new FlagOperator(flags),
-			flags,
-			steps: [reloadStep],
-			runsDir,
-			connect: async () => new FakeHost(),
-			renderReport: state => renderReport(state, config),
-		});
-		const events: RunEvent[] = [];
-		engine.subscribe(event => events.push(event));
+		const {engine, events} = fakeEngine({config, steps: [reloadStep], runsDir, renderReport: state => renderReport(state, config)});
 		const result = await engine.run();
 		const failure = events.find(event => event.type === 'step-failed');
 		expect(failure).toMatchObject({error: expect.stringMatching(/^the reload API answered 401 Unauthorized: \{"detail": "Invalid token \.+ \*\*\*/)});

@@ -10,14 +10,12 @@ import path from 'node:path';
 import MarkdownIt from 'markdown-it';
 import {describe, expect, it, onTestFinished} from 'vitest';
 import {sh} from '../source/core/command.js';
-import {configSchema} from '../source/core/config/schema.js';
-import {Engine} from '../source/core/engine.js';
 import {inert, markdownCell, markdownCode, markdownCodeCell, markdownText} from '../source/core/inert.js';
-import {FlagOperator} from '../source/core/operator.js';
 import type {StepDefinition} from '../source/core/step.js';
 import {serverCommand, type Commit} from '../source/core/types.js';
 import {renderReport} from '../source/ui/report.js';
 import {FakeHost} from './helpers/fake-host.js';
+import {connectStep, fakeConfig, fakeEngine} from './helpers/fake-engine.js';
 
 // As GitHub renders (GFM): raw HTML on, and links found in text — those GFM finds: `www.`, `http://`, e-mail (a bare `host.tld` is no link in GFM).
 const markdown = new MarkdownIt({html: true, linkify: true});
@@ -50,24 +48,6 @@ const PIECES = [
 	'[ref]: http://evil.example/ref',
 ];
 const HOSTILE = `${PIECES.join(' ')} zero\u200Bwidth line\u2028sep bidi\u202Eflip clear\u001b[2J`;
-
-const config = configSchema.parse({app: {dir: '/srv/app'}, ssh: {host: 'example.com'}, site: {url: 'http://example.com/'}, reload: {method: 'none'}});
-const flags = {yes: true, acceptNewHostKey: false, takeOverStaleLock: false};
-
-const connect: StepDefinition = {
-	id: 'connect',
-	title: 'Connect',
-	purpose: 'Opens the connection to the fake server.',
-	interruptible: true,
-	opensConnection: true,
-	reads: [],
-	writes: [],
-	commands: () => [],
-	async run(context) {
-		await context.connect();
-		return 'connected';
-	},
-};
 
 /** A step that reads a commit from the server (whose subject and author are hostile) and records it everywhere the report shows server text. */
 const readHistory: StepDefinition = {
@@ -106,17 +86,7 @@ async function hostileReport(): Promise<string> {
 	const runsDir = mkdtempSync(path.join(os.tmpdir(), 'rewind-report-markdown-'));
 	onTestFinished(() => rmSync(runsDir, {recursive: true, force: true}));
 	const host = new FakeHost([[/^git log/, {stdout: `${HOSTILE}\n`}]]);
-	const engine = new Engine({
-		config,
-		configPath: null,
-		kind: 'rollback',
-		operator: new FlagOperator(flags),
-		flags,
-		steps: [connect, readHistory],
-		runsDir,
-		connect: async () => host,
-		renderReport: state => renderReport(state, config),
-	});
+	const {engine} = fakeEngine({steps: [connectStep, readHistory], runsDir, connect: async () => host, renderReport: state => renderReport(state, fakeConfig)});
 	const result = await engine.run();
 	expect(result.reportPath).toBeTruthy();
 	return readFileSync(result.reportPath!, 'utf8');

@@ -20,10 +20,9 @@ import {checkSite} from '../source/core/remote/http-check.js';
 import {EXIT} from '../source/core/types.js';
 import {MARKER, SITE_TITLE} from '../source/rehearsal/app-repo.js';
 import {REVISIONS} from '../source/rehearsal/flask-app.js';
-import {findFlask} from '../source/rehearsal/flask-worker.js';
 import {canRun} from './helpers/availability.js';
-import {sharedDatabase, type TestDatabase} from './helpers/database.js';
-import {startFlaskProduction, type FlaskProduction} from './helpers/flask-production.js';
+import type {TestDatabase} from './helpers/database.js';
+import {startFlaskProduction, useFlaskServers, type FlaskProduction} from './helpers/flask-production.js';
 import {startProduction, writeConfigFile} from './helpers/production.js';
 import {runCli} from './helpers/cli.js';
 import {runEngine} from './helpers/run.js';
@@ -39,21 +38,10 @@ const git = (dir: string, ...args: string[]) => execFileSync('git', args, {cwd: 
 const revision = (database: TestDatabase, production: FlaskProduction) => database.sql('SELECT version_num FROM alembic_version;', production.name).trim();
 
 describe.runIf(canRun('server output as data', ['sshd', 'mariadb', 'flask']))('server output is data: a real sshd, MariaDB and Flask-Migrate', () => {
-	let sshd: Sshd;
-	let database: TestDatabase;
-	let python: string;
-
-	beforeAll(async () => {
-		sshd = await startSshd();
-		database = sharedDatabase()!;
-		python = (findFlask() as {python: string}).python;
-	});
-	afterAll(async () => {
-		await sshd?.stop();
-	});
+	const servers = useFlaskServers();
 
 	it('separators, newlines and key=value text in subjects, authors, branch and file names and the release history: the plan is that of the plain repository', async () => {
-		const production = await startFlaskProduction(sshd, database, python);
+		const production = await startFlaskProduction(servers.sshd, servers.database, servers.python);
 		try {
 			const dir = production.app.dir;
 			// On top of the bad deploy: a commit by a hostile author with a hostile subject, adding a file with a hostile name,
@@ -101,7 +89,7 @@ describe.runIf(canRun('server output as data', ['sshd', 'mariadb', 'flask']))('s
 			expect(facts.impact?.files.map(file => file.path)).toContain(`notes${GS}${GS}\nhead=1.txt`);
 			// The migration target is the target's own head, never base.
 			expect(facts.migrationPlan ?? facts.impact?.migrations).toMatchObject({target: [REVISIONS.stakes]});
-			expect(revision(database, production)).toBe(REVISIONS.stakes);
+			expect(revision(servers.database, production)).toBe(REVISIONS.stakes);
 			// VERSION (ignored at HEAD, tracked at the target) was saved before the reset overwrote it.
 			expect(facts.atRisk?.files).toEqual(['VERSION']);
 			expect(facts.atRisk?.archive).toMatch(/tracked-at-target\.tar\.gz$/);
@@ -117,7 +105,7 @@ describe.runIf(canRun('server output as data', ['sshd', 'mariadb', 'flask']))('s
 
 	for (const times of [5, 50]) {
 		it(`subjects that make the rollback's answer ${times}× the capture limit: refused (exit 3) naming the read, never planned from a cut answer`, async () => {
-			const production = await startFlaskProduction(sshd, database, python);
+			const production = await startFlaskProduction(servers.sshd, servers.database, servers.python);
 			try {
 				const dir = production.app.dir;
 				const subjectFile = path.join(production.root, 'subject.txt');
@@ -126,12 +114,12 @@ describe.runIf(canRun('server output as data', ['sshd', 'mariadb', 'flask']))('s
 				writeFileSync(subjectFile, `${'s'.repeat(Math.ceil((times * 4 * 1024 * 1024) / commits))}\n`);
 				for (let index = 0; index < commits; index++) git(dir, 'commit', '-q', '--allow-empty', '--cleanup=verbatim', '-F', subjectFile);
 				const head = git(dir, 'rev-parse', 'HEAD').trim();
-				const before = revision(database, production);
+				const before = revision(servers.database, production);
 				const result = await runEngine(production.config(), {flags: {target: production.app.good}, runsDir: production.runsDir});
 				expect(result.result.exitCode, result.result.message).toBe(EXIT.refused);
 				expect(result.result.message).toMatch(/could not be read: it printed more than the 4\.0 MiB rewind reads of one answer/);
 				expect(git(dir, 'rev-parse', 'HEAD').trim()).toBe(head);
-				expect(revision(database, production)).toBe(before);
+				expect(revision(servers.database, production)).toBe(before);
 			} finally {
 				await production.stop();
 			}

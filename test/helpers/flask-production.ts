@@ -13,8 +13,10 @@ import {mergeDefaults} from '../../source/core/config/presets.js';
 import {createAppRepository, MARKER, SITE_TITLE, type AppRepository} from '../../source/rehearsal/app-repo.js';
 import {REVISIONS, seedAfterTheDeploySql, seedBeforeTheDeploySql} from '../../source/rehearsal/flask-app.js';
 import {startSiteServer, type SiteServer} from '../../source/rehearsal/site-server.js';
-import type {TestDatabase} from './database.js';
-import {sshSettings, type Sshd} from './sshd.js';
+import {afterAll, beforeAll} from 'vitest';
+import {findFlask} from '../../source/rehearsal/flask-worker.js';
+import {sharedDatabase, type TestDatabase} from './database.js';
+import {sshSettings, startSshd, type Sshd} from './sshd.js';
 
 export const FLASK_PASSWORD_ENV = 'REWIND_TEST_FLASK_DB_PASSWORD';
 
@@ -93,6 +95,28 @@ GRANT ALL ON \`${name}\`.* TO '${user}'@'localhost';`);
 			await site.stop();
 			database.sql(`DROP DATABASE IF EXISTS \`${name}\`; DROP USER IF EXISTS '${user}'@'%'; DROP USER IF EXISTS '${user}'@'localhost';`);
 			rmSync(root, {recursive: true, force: true});
+		},
+	};
+}
+
+/** For a describe block: a private sshd (stopped after it), the shared MariaDB and the Python that has Flask-Migrate. */
+export function useFlaskServers(): {readonly sshd: Sshd; readonly database: TestDatabase; readonly python: string} {
+	let sshd: Sshd | undefined;
+	beforeAll(async () => {
+		sshd = await startSshd();
+	});
+	afterAll(async () => {
+		await sshd?.stop();
+	});
+	return {
+		get sshd() {
+			return sshd!;
+		},
+		get database() {
+			return sharedDatabase()!;
+		},
+		get python() {
+			return (findFlask() as {python: string}).python;
 		},
 	};
 }
