@@ -3,7 +3,7 @@ import {irreversibility, parseVersionFile, touchedTables, type Migration} from '
 import {RevisionGraph} from '../source/core/migrations/graph.js';
 import {planAlembic} from '../source/core/migrations/plan.js';
 import {parseBatch, parseListing, parseMigrationsRead} from '../source/core/migrations/read.js';
-import {planDisagreement} from '../source/core/steps/migrate.js';
+import {planDisagreement} from '../source/core/migrations/cross-check.js';
 import type {MigrationsFound} from '../source/core/types.js';
 
 /** A version file as `flask db migrate` writes it (Alembic's template). */

@@ -15,7 +15,7 @@
  */
 import {joinCommands, placeholder, remotePath, sh, word, type RemotePath, type ShellCommand} from './command.js';
 import type {DatabaseConfig} from './config/schema.js';
-import {framed} from './frames.js';
+import {framed, readFrames} from './frames.js';
 import {appDir, fileNamePart} from './paths.js';
 import type {PlanView} from './step.js';
 import {readOnlyCommand, type PlannedCommand} from './types.js';
@@ -179,4 +179,11 @@ export function recheckCommand(view: PlanView, file: string): PlannedCommand {
 			['head', sh`git -C ${appDir(view)} rev-parse HEAD`],
 		]),
 	);
+}
+
+/** The recheck's answer: each part's text when it succeeded, '' when it did not. */
+export function readRecheck(stdout: string): {sha256: string; head: string} {
+	const parts = readFrames(stdout, ['sha256', 'head'], 'check the earlier backup is intact');
+	const text = (part: (typeof parts)['sha256']) => (part.status === 0 ? part.text.trim() : '');
+	return {sha256: text(parts.sha256), head: text(parts.head)};
 }

@@ -5,7 +5,6 @@
  * name. A failed or interrupted dump is removed, never kept or counted.
  */
 import {createHash} from 'node:crypto';
-import {readFrames} from '../frames.js';
 import {createWriteStream, mkdirSync, renameSync, rmSync} from 'node:fs';
 import path from 'node:path';
 import {Transform} from 'node:stream';
@@ -17,6 +16,7 @@ import {
 	keepCommand,
 	parseVerification,
 	recheckCommand,
+	readRecheck,
 	restoreCommand,
 	stopDumpCommand,
 	verificationProblems,
@@ -112,8 +112,7 @@ function localCopy(context: StepContext, remote: string) {
 async function stillHolds(context: StepContext, previous: BackupRecord): Promise<string | undefined> {
 	const database = context.config.database!;
 	const answer = await context.runPlanned(recheckCommand(context, previous.path), {stream: false, allowFailure: true});
-	const parts = readFrames(answer.stdout, ['sha256', 'head'], 'check the earlier backup is intact');
-	const [sha256, head] = [parts.sha256, parts.head].map(part => (part.status === 0 ? part.text.trim() : ''));
+	const {sha256, head} = readRecheck(answer.stdout);
 	const what = context.kind === 'resume' ? 'The backup of the interrupted run' : `The backup taken at ${previous.takenAt?.slice(11, 19) ?? 'the start'} UTC`;
 	if (sha256 !== previous.sha256) {
 		context.note('warning', `${what} (${previous.path}) is missing or changed: making a new one.`);

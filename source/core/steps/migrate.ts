@@ -6,17 +6,15 @@
  * Migrate up (an undo): the upgrade back to the revision the rollback started from, after the reset.
  */
 import {configuredPassword, databaseCredentials, readDatabaseState} from '../database.js';
-import {inDir, placeholder, sh} from '../command.js';
 import {OperatorAborted, UserError} from '../errors.js';
-import {framed, nulRecords, readFrames} from '../frames.js';
-import {appDir} from '../paths.js';
 import {hintFor, type HintRule} from '../hints.js';
 import {migrateCommand, revisionArgument, currentRevisionCommand} from '../migrations/commands.js';
+import {crossCheck, crossCheckCommand} from '../migrations/cross-check.js';
 import {describePlan, migrationPlanOf} from '../migrations/plan.js';
 import {planAfterThePick} from '../migrations/target-plan.js';
 import {backupsAt, describeBackupAge, refusalText, restoreBackup} from '../migrations/way-out.js';
 import type {CriteriaView, PlanView, StepContext, StepDefinition} from '../step.js';
-import {describedCommand, EXIT, readOnlyCommand, serverCommand, type Criterion, type MigrationKind, type MigrationPlan, type PlannedCommand} from '../types.js';
+import {describedCommand, EXIT, serverCommand, type Criterion, type MigrationKind, type MigrationPlan, type PlannedCommand} from '../types.js';
 
 const utcMinute = (iso: string) => `${iso.slice(0, 16).replace('T', ' ')} UTC`;
 const sameRevisions = (a: readonly string[], b: readonly string[]) => [...a].sort().join(',') === [...b].sort().join(',');
@@ -87,49 +85,6 @@ function downCommands(view: PlanView): PlannedCommand[] {
 			'SELECT TABLE_NAME FROM information_schema.TABLES (through the SSH tunnel)',
 		),
 	];
-}
-
-const CROSS_CHECK_PARTS = ['target-files', 'added'] as const;
-
-/**
- * A second read of the target's migrations, by other git queries than the plan's: the version files
- * the target has, and those HEAD adds over it. Run just before the downgrade.
- */
-function crossCheckCommand(view: PlanView): PlannedCommand {
-	const versions = `${view.facts.migrationsFound?.dir ?? 'migrations'}/versions/`;
-	const target = view.facts.target?.hash ?? placeholder('target');
-	// The commit rolled back from (HEAD until the reset; a re-run after it still compares with it).
-	const from = view.facts.fromHead ?? 'HEAD';
-	return readOnlyCommand(
-		'cross-check',
-		'count the target’s version files again, by another query, before the downgrade',
-		inDir(
-			appDir(view),
-			framed([
-				['target-files', sh`git ls-tree -r -z --name-only ${target} -- ${versions}`],
-				['added', sh`git diff -z --no-renames --name-only --diff-filter=A ${target} ${from} -- ${versions}`],
-			]),
-		),
-	);
-}
-
-/** What disagrees between the plan and the second read (nothing: undefined). */
-async function crossCheck(context: StepContext, plan: MigrationPlan): Promise<string | undefined> {
-	const what = 'count the target’s version files again';
-	const parts = readFrames((await context.run('cross-check', {stream: false})).stdout, CROSS_CHECK_PARTS, what);
-	for (const name of CROSS_CHECK_PARTS) if (parts[name].status !== 0) return `the second read failed (${name}: exit ${parts[name].status})`;
-	const pythonFiles = (text: string) => nulRecords(text, 1, what).filter(([file = '']) => file.endsWith('.py')).length;
-	return planDisagreement(plan, pythonFiles(parts['target-files'].text), pythonFiles(parts.added.text));
-}
-
-/** Where a plan and the second read's counts (the target's version files, those the commit rolled back from adds) disagree. */
-export function planDisagreement(plan: Pick<MigrationPlan, 'target' | 'undo'>, targetFiles: number, added: number): string | undefined {
-	if (plan.target.length === 0 && targetFiles > 0)
-		return `the plan goes down to base, but the target has ${targetFiles} version file${targetFiles === 1 ? '' : 's'}`;
-	if (plan.target.length > 0 && targetFiles === 0) return `the plan goes down to ${revisions(plan.target)}, but the target has no version files`;
-	if (plan.undo.length > added)
-		return `the plan undoes ${plan.undo.length} revision${plan.undo.length === 1 ? '' : 's'}, but the commit rolled back from adds only ${added} version file${added === 1 ? '' : 's'} over the target`;
-	return undefined;
 }
 
 const MIGRATE_HINTS: readonly HintRule[] = [
