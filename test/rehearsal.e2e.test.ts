@@ -89,6 +89,7 @@ describe.runIf(canRun('rehearsal drills', ['mariadb', 'flask']))('every drill sh
 				'forgotten-build',
 				'irreversible-migration',
 				'mysql-socket',
+				'old-worker',
 				'process-privilege',
 				'reload-401',
 				'reload-409',

@@ -4,6 +4,7 @@
  */
 import type {ShellCommand} from './command.js';
 import type {MigrationKind, MigrationPlan, MigrationsFound} from './migrations/model.js';
+import type {ReloadEvidence, SiteSample} from './site-acceptance.js';
 
 export type {MigrationKind, MigrationPlan, MigrationsFound, MigrationSummary} from './migrations/model.js';
 
@@ -173,6 +174,9 @@ export type HttpObservation = {
 	readonly at: string;
 	readonly status: number | null;
 	readonly note: string;
+	/** Whether the answer counted as the new code's (see core/site-acceptance.ts); why, for the first counted and every one before. */
+	readonly counted?: boolean;
+	readonly why?: string;
 };
 
 /** Facts a run establishes; steps declare which they read and write, and the report is built from them. */
@@ -207,8 +211,16 @@ export type RunFacts = {
 		readonly observations: readonly HttpObservation[];
 		readonly finalStatus: number | null;
 		readonly checks: readonly TextCheck[];
+		/** The first attempt counted as the new code's, and the good answers in a row the check ended with. */
+		readonly acceptedAt?: number;
+		readonly goodInRow?: number;
+		readonly confirmations?: number;
 	};
 	reloadWarning?: string;
+	/** What the site answered at preflight, before anything changed (an undo checks this page is back). */
+	siteAtStart?: SiteSample;
+	/** When and how the app was reloaded, and what the site answered just before. */
+	reloaded?: ReloadEvidence;
 	/** The rollback an undo returns from: what it saved before its reset, and the status it saw. */
 	undoOf?: {
 		readonly runId: string;
@@ -217,6 +229,8 @@ export type RunFacts = {
 		readonly statusDigestBefore?: string;
 		/** The schema revision the rollback migrated down from: the undo migrates back up to it. */
 		readonly migrations?: {readonly kind: MigrationKind; readonly from: readonly string[]};
+		/** Which of the site's texts the page showed before the rollback's reload: the undo checks that page is back. */
+		readonly pageBefore?: SiteSample['texts'];
 	};
 	/** What undo restored of the changes the rollback had saved. */
 	restored?: {readonly from: string; readonly items: readonly string[]; readonly verified: boolean};

@@ -10,6 +10,7 @@ export function undoOfFacts(runId: string, facts: RunFacts): NonNullable<RunFact
 		...(facts.dirty ? {dirty: facts.dirty} : {}),
 		...(facts.atRisk?.archive ? {atRisk: facts.atRisk} : {}),
 		...(facts.statusDigestBefore ? {statusDigestBefore: facts.statusDigestBefore} : {}),
+		...(facts.siteAtStart ? {pageBefore: facts.siteAtStart.texts} : {}),
 		...(kind && migrated && migrated.how !== 'upgrade' ? {migrations: {kind, from: migrated.from}} : {}),
 	};
 }

@@ -50,6 +50,8 @@ export const drillSchema = z.strictObject({
 			apiStatus: z.union([z.literal(401), z.literal(409)]).optional(),
 			reloadRedirectMs: z.int().min(0).max(60_000).optional(),
 			failStatus: z.int().min(400).max(599).optional(),
+			/** After a touch of the WSGI file, the old worker answers this long while the new one starts. */
+			oldWorkerMs: z.int().min(0).max(60_000).optional(),
 		})
 		.default({}),
 	/** How a non-interactive run of the drill ends safely: the hint it must show, its outcome, where HEAD is. */

@@ -60,6 +60,14 @@ function fill(text: string, places: Record<string, string>): string {
 	return text.replace(/\$\{(\w+)\}/g, (whole, name: string) => places[name] ?? whole);
 }
 
+/** `fill` on every string of a drill's config (e.g. a reload by touch of `${wsgi}`). */
+function fillAll(value: unknown, places: Record<string, string>): unknown {
+	if (typeof value === 'string') return fill(value, places);
+	if (Array.isArray(value)) return value.map(item => fillAll(item, places));
+	if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, fillAll(item, places)]));
+	return value;
+}
+
 function realCommand(name: string, pathValue: string): string | undefined {
 	const found = spawnSync('sh', ['-c', `command -v ${quoteWord(name)}`], {encoding: 'utf8', env: {...process.env, PATH: pathValue}}).stdout.trim();
 	return found === '' ? undefined : found;
@@ -90,7 +98,7 @@ export async function buildSandbox(options: SandboxOptions = {}): Promise<Sandbo
 	const tmp = path.join(dir, 'tmp');
 	const shims = path.join(dir, 'shims');
 	for (const folder of [home, path.dirname(wsgiPath), tmp, shims, path.join(dir, 'keys')]) mkdirSync(folder, {recursive: true, mode: 0o700});
-	const places = {sandbox: dir, home, app: appDir};
+	const places = {sandbox: dir, home, app: appDir, wsgi: wsgiPath};
 	let site: SiteServer | undefined;
 	let ssh: SandboxSsh | undefined;
 	let database: MariaDb | null = null;
@@ -214,7 +222,10 @@ export async function buildSandbox(options: SandboxOptions = {}): Promise<Sandbo
 			...(options.runsDir ? {runsDir: options.runsDir} : {}),
 		};
 		// The drill's changes to the runbook go on top of the sandbox's own config.
-		const config = validateConfig(mergeDefaults(raw, drill?.config ?? {}), drill ? `the sandbox config with drill ${drill.id}` : 'the sandbox config');
+		const drillConfig = fillAll(drill?.config ?? {}, places) as Record<string, unknown>;
+		// A drill's reload is a method of its own, not settings merged into the sandbox's API reload.
+		if (drillConfig['reload']) delete raw['reload'];
+		const config = validateConfig(mergeDefaults(raw, drillConfig), drill ? `the sandbox config with drill ${drill.id}` : 'the sandbox config');
 		return {
 			dir,
 			home,

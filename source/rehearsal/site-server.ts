@@ -15,6 +15,8 @@ export type SiteMode = {
 	reloadRedirectMs?: number;
 	/** The reload API answers this status (401, or 409 with cname_error after reloading). */
 	apiStatus?: 200 | 401 | 409;
+	/** After a touch of the WSGI file, the old worker keeps answering this long while the new one starts (the reload API still answers once reloaded). */
+	oldWorkerMs?: number;
 	/** The first N page requests get their headers, then the body at one byte a second (a stalled upstream). */
 	trickleRequests?: number;
 };
@@ -66,25 +68,11 @@ export async function startSiteServer(options: SiteOptions): Promise<SiteServer>
 	let redirectUntil = 0;
 	const state = {mode: {...options.mode}};
 
-	/** Loads dist/ as a worker would at start: later changes are not seen until the next reload. */
 	let worker: FlaskWorker | undefined;
 	let workerError: string | undefined;
-	/** A reload of the app's worker: the new one starts with the code as it is now, then replaces the old. */
-	const reloadWorker = async () => {
-		if (!options.app) return;
-		try {
-			const next = await startFlaskWorker(options.app.python, options.appDir, options.app.env);
-			worker?.stop();
-			worker = next;
-			workerError = undefined;
-		} catch (error) {
-			worker?.stop();
-			worker = undefined;
-			workerError = (error as Error).message;
-		}
-	};
-	const reload = async () => {
-		await reloadWorker();
+	type Prepared = {readonly files: Map<string, Buffer>; readonly worker?: FlaskWorker; readonly error?: string};
+	/** A new worker with the code as it is now, and dist/ as loaded at start: later changes are not seen until the next reload. */
+	const prepare = async (): Promise<Prepared> => {
 		const files = new Map<string, Buffer>();
 		const walk = (dir: string, prefix: string) => {
 			if (!existsSync(dir)) return;
@@ -95,10 +83,37 @@ export async function startSiteServer(options: SiteOptions): Promise<SiteServer>
 			}
 		};
 		walk(dist, '');
-		loaded = files;
+		if (!options.app) return {files};
+		try {
+			return {files, worker: await startFlaskWorker(options.app.python, options.appDir, options.app.env)};
+		} catch (error) {
+			return {files, error: (error as Error).message};
+		}
+	};
+	/** The new worker replaces the old one. */
+	const switchTo = (prepared: Prepared) => {
+		worker?.stop();
+		worker = prepared.worker;
+		workerError = prepared.error;
+		loaded = prepared.files;
 		reloads++;
 		if (state.mode.reloadRedirectMs) redirectUntil = Date.now() + state.mode.reloadRedirectMs;
 	};
+	const reload = async () => switchTo(await prepare());
+	/** A reload that leaves the old worker answering for `oldWorkerMs` while the new one starts beside it. */
+	let switching = false;
+	const reloadBeside = (oldWorkerMs: number) => {
+		if (switching) return;
+		switching = true;
+		const until = Date.now() + oldWorkerMs;
+		void prepare().then(async prepared => {
+			await new Promise(resolve => setTimeout(resolve, Math.max(0, until - Date.now())));
+			if (closed) prepared.worker?.stop();
+			else switchTo(prepared);
+			switching = false;
+		});
+	};
+	let closed = false;
 	await reload();
 	reloads = 0;
 
@@ -127,7 +142,8 @@ export async function startSiteServer(options: SiteOptions): Promise<SiteServer>
 		const mtime = existsSync(options.wsgiPath) ? statSync(options.wsgiPath).mtimeMs : 0;
 		if (mtime !== wsgiMtime) {
 			wsgiMtime = mtime;
-			await reload();
+			if (state.mode.oldWorkerMs) reloadBeside(state.mode.oldWorkerMs);
+			else await reload();
 		}
 		if (Date.now() < redirectUntil) {
 			response.writeHead(302, {Location: url.pathname}).end();
@@ -183,6 +199,7 @@ export async function startSiteServer(options: SiteOptions): Promise<SiteServer>
 			state.mode = mode;
 		},
 		async stop() {
+			closed = true;
 			worker?.stop();
 			server.closeAllConnections();
 			await new Promise<void>(resolve => server.close(() => resolve()));

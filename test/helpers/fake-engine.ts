@@ -12,7 +12,7 @@ import {FakeHost} from './fake-host.js';
 export const fakeConfig = configSchema.parse({
 	app: {dir: '/srv/app'},
 	ssh: {host: 'example.com'},
-	site: {url: 'http://example.com/'},
+	site: {url: 'http://127.0.0.1:9/'},
 	reload: {method: 'none'},
 });
 export const fakeFlags = {yes: true, acceptNewHostKey: false, takeOverStaleLock: false};

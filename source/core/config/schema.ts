@@ -51,6 +51,13 @@ export const siteSchema = z.strictObject({
 	intervalSeconds: seconds(0.1, 60).default(2),
 	/** The longest an HTTP request may take. */
 	requestTimeoutSeconds: seconds(1, 120).default(10),
+	/**
+	 * After a reload, an answer the same as the one before it counts as the new code's only this
+	 * long after the reload (the old process may still be serving until then).
+	 */
+	settleSeconds: seconds(0, 600).default(10),
+	/** Good answers in a row from the new code that verification needs. */
+	confirmations: z.int().min(1).max(20).default(3),
 });
 
 const secretSource = {

@@ -14,6 +14,8 @@ import {parseStatusZ} from '../git.js';
 import type {PlanView, StepContext, StepDefinition} from '../step.js';
 import {describedCommand, EXIT, readOnlyCommand, type PlannedCommand} from '../types.js';
 import {formatBytes} from '../format.js';
+import {settled} from '../promises.js';
+import {sampleSite} from '../remote/http-check.js';
 import {HISTORY_BYTES, HISTORY_FILE, HISTORY_LINES, parseHistory, type HistoryEntry} from '../history.js';
 
 const LOW_DISK_KB = 200 * 1024;
@@ -71,6 +73,7 @@ function preflightCommands(view: PlanView): PlannedCommand[] {
 					),
 				]
 			: []),
+		describedCommand('site-at-start', 'http', 'read what the site answers now', `GET ${view.config.site.url} twice (an undo checks this page is back)`),
 	];
 }
 
@@ -159,7 +162,7 @@ export const preflightStep: StepDefinition = {
 	purpose: 'Reads where the server is now (HEAD, branch, working tree, free space) and checks the backup will fit, before anything changes.',
 	interruptible: true,
 	reads: ['fromHead', 'target'],
-	writes: ['fromHead', 'fromBranch', 'appDir', 'statusDigestBefore', 'backupSpace', 'migrationsFound', 'history'],
+	writes: ['fromHead', 'fromBranch', 'appDir', 'statusDigestBefore', 'backupSpace', 'migrationsFound', 'history', 'siteAtStart'],
 	commands: preflightCommands,
 	sendAhead: ['inspect', 'read-my-cnf', 'migrations'],
 	async run(context: StepContext) {
@@ -200,27 +203,40 @@ export const preflightStep: StepDefinition = {
 				'package.json has a build script and dist/ is gitignored, but no build commands are configured: the reset will not update the built assets.',
 			);
 		}
-		const files = await readMigrationFiles(context);
-		const databaseState = await readDatabase(context, state, files !== undefined);
-		const space = checkBackupSpace(context, state, databaseState?.bytes);
-		const found = files
-			? foundFromFiles(
-					context,
-					files,
-					databaseState?.revisions ?? [],
-					databaseState?.unreadable ? `the database’s revision could not be read (${databaseState.unreadable})` : undefined,
-				)
-			: await foundFromCommand(context);
-		if (found) context.setFacts({migrationsFound: found});
-		const entries = parseStatusZ(state.statusRaw);
-		const tracked = entries.filter(entry => !entry.untracked).length;
-		const untracked = entries.length - tracked;
-		const tree =
-			entries.length === 0
-				? 'working tree clean'
-				: `${tracked} uncommitted change${tracked === 1 ? '' : 's'}, ${untracked} untracked file${untracked === 1 ? '' : 's'}`;
-		const disk = state.diskKb === null ? '' : `, ${(state.diskKb / 1024 / 1024).toFixed(1)} GiB free`;
-		const migrations = found ? `, migrations at ${found.current.join(', ') || 'base'} (${found.kind})` : '';
-		return `HEAD ${state.head.slice(0, 7)} on ${state.branch}, ${tree}${disk}${space}${migrations}`;
+		// What the site answers before anything changes, read while the database is.
+		const siteAtStart = context.kind === 'resume' ? undefined : settled(context.record('site-at-start', () => sampleSite(context.config.site, context.signal)));
+		try {
+			return await inspectTheRest(context, state);
+		} finally {
+			if (siteAtStart) {
+				const sample = await siteAtStart;
+				if (!(sample instanceof Error)) context.setFacts({siteAtStart: sample});
+			}
+		}
 	},
 };
+
+async function inspectTheRest(context: StepContext, state: ServerState): Promise<string> {
+	const files = await readMigrationFiles(context);
+	const databaseState = await readDatabase(context, state, files !== undefined);
+	const space = checkBackupSpace(context, state, databaseState?.bytes);
+	const found = files
+		? foundFromFiles(
+				context,
+				files,
+				databaseState?.revisions ?? [],
+				databaseState?.unreadable ? `the database’s revision could not be read (${databaseState.unreadable})` : undefined,
+			)
+		: await foundFromCommand(context);
+	if (found) context.setFacts({migrationsFound: found});
+	const entries = parseStatusZ(state.statusRaw);
+	const tracked = entries.filter(entry => !entry.untracked).length;
+	const untracked = entries.length - tracked;
+	const tree =
+		entries.length === 0
+			? 'working tree clean'
+			: `${tracked} uncommitted change${tracked === 1 ? '' : 's'}, ${untracked} untracked file${untracked === 1 ? '' : 's'}`;
+	const disk = state.diskKb === null ? '' : `, ${(state.diskKb / 1024 / 1024).toFixed(1)} GiB free`;
+	const migrations = found ? `, migrations at ${found.current.join(', ') || 'base'} (${found.kind})` : '';
+	return `HEAD ${state.head.slice(0, 7)} on ${state.branch}, ${tree}${disk}${space}${migrations}`;
+}

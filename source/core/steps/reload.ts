@@ -11,10 +11,21 @@ import {readToken} from '../secrets.js';
 import type {PlanView, StepContext, StepDefinition} from '../step.js';
 import {describedCommand, serverCommand, type PlannedCommand} from '../types.js';
 import {httpRequest, requestFailure} from '../remote/http-request.js';
+import {sampleSite} from '../remote/http-check.js';
 
 const API_TIMEOUT_MS = 30_000;
+const API_CONFIRMED = 'reloaded through the PythonAnywhere API';
+const API_CNAME_WARNING = 'reloaded (warning: cname_error)';
+
+/** The site's answer just before the reload: what "the old answer is gone" is judged against. */
+const sampleCommand = (view: PlanView) =>
+	describedCommand('sample', 'http', 'sample the site before the reload', `GET ${view.config.site.url} twice (what the old code answers)`);
 
 function reloadCommands(view: PlanView): PlannedCommand[] {
+	return view.config.reload.method === 'none' ? [] : [sampleCommand(view), ...reloadCommandsOf(view)];
+}
+
+function reloadCommandsOf(view: PlanView): PlannedCommand[] {
 	const reload = view.config.reload;
 	switch (reload.method) {
 		case 'pythonanywhere-api':
@@ -77,12 +88,12 @@ async function reloadThroughApi(context: StepContext, reload: Extract<PlanView['
 		});
 		return {status: answer.status, statusText: answer.statusText, body: answer.body};
 	});
-	if (response.status === 200) return 'reloaded through the PythonAnywhere API';
+	if (response.status === 200) return API_CONFIRMED;
 	if (response.status === 409 && response.body.includes('cname_error')) {
 		const hint = hintFor(RELOAD_HINTS, 'reload-cname-warning', context.config, context.hintContext);
 		if (hint) context.hint(hint);
 		context.setFacts({reloadWarning: 'reloaded; PythonAnywhere reported cname_error (no CNAME for the domain)'});
-		return 'reloaded (warning: cname_error)';
+		return API_CNAME_WARNING;
 	}
 	// Redacted before it is cut: a cut through an echoed token would leave a start of it that nothing recognises.
 	const redactor = new Redactor();
@@ -96,29 +107,23 @@ export const reloadStep: StepDefinition = {
 	purpose: 'Reloads the web app so that it serves the old code (PythonAnywhere’s API, the WSGI file, a command, or by hand).',
 	interruptible: true,
 	reads: [],
-	writes: ['reloadWarning'],
+	writes: ['reloadWarning', 'reloaded'],
 	commands: reloadCommands,
 	hints: RELOAD_HINTS,
 	skip: context => (context.config.reload.method === 'none' ? 'reload.method is none' : undefined),
 	async run(context: StepContext) {
-		const reload = context.config.reload;
-		switch (reload.method) {
-			case 'pythonanywhere-api':
-				return reloadThroughApi(context, reload);
-			case 'touch':
-				await context.run('touch');
-				return `touched ${reload.path}`;
-			case 'command':
-				await context.run('command');
-				return 'reload command succeeded';
-			case 'manual': {
-				const answer = await context.record('manual', () => context.ask({kind: 'manual-reload', instructions: reload.instructions}));
-				if (answer !== 'done') throw new OperatorAborted('the manual reload was not confirmed');
-				return 'reloaded by hand (confirmed by the operator)';
-			}
-			case 'none':
-				return 'no reload';
-		}
+		const before = await context.record('sample', () => sampleSite(context.config.site, context.signal));
+		const done = await reloadOnce(context);
+		context.setFacts({
+			reloaded: {
+				at: new Date().toISOString(),
+				method: context.config.reload.method,
+				before,
+				// The API answers once the app is reloaded: its answer is the reload's own word that the new code serves.
+				...(done === API_CONFIRMED || done === API_CNAME_WARNING ? {confirmed: 'the reload API answered once the app was reloaded'} : {}),
+			},
+		});
+		return done;
 	},
 	criteria({config, facts, stateOf}) {
 		const {state, summary} = stateOf('reload');
@@ -129,3 +134,24 @@ export const reloadStep: StepDefinition = {
 		return [{id: 'reloaded', label, status: 'skip', detail: summary ?? 'not reached'}];
 	},
 };
+
+async function reloadOnce(context: StepContext): Promise<string> {
+	const reload = context.config.reload;
+	switch (reload.method) {
+		case 'pythonanywhere-api':
+			return reloadThroughApi(context, reload);
+		case 'touch':
+			await context.run('touch');
+			return `touched ${reload.path}`;
+		case 'command':
+			await context.run('command');
+			return 'reload command succeeded';
+		case 'manual': {
+			const answer = await context.record('manual', () => context.ask({kind: 'manual-reload', instructions: reload.instructions}));
+			if (answer !== 'done') throw new OperatorAborted('the manual reload was not confirmed');
+			return 'reloaded by hand (confirmed by the operator)';
+		}
+		case 'none':
+			return 'no reload';
+	}
+}

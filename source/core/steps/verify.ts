@@ -2,21 +2,32 @@
  * Verify: the server's HEAD is the target, the site answers 200 with the expected text and without
  * the forbidden text (retrying through the reload window), and the database fingerprint matches.
  */
-import {databaseCredentials, takeFingerprint} from '../database.js';
-import {diffFingerprints, judgeDifferences, NOTHING_EXPECTED, type ExpectedChanges} from '../fingerprint.js';
+import {compareDatabase, databaseCriteria} from './verify-database.js';
 import {formatDuration, ROLLBACK_TARGET_MS} from '../format.js';
 import {headCommand} from '../git-commands.js';
 import {hintFor, type HintRule} from '../hints.js';
-import {migrationPlanOf} from '../migrations/plan.js';
 import {checkSite} from '../remote/http-check.js';
 import {VerificationFailed, type CriteriaView, type PlanView, type StepContext, type StepDefinition} from '../step.js';
-import type {DatabaseConfig} from '../config/schema.js';
+import type {SiteConfig} from '../config/schema.js';
 import {settled, unsettled} from '../promises.js';
-import {describedCommand, type Criterion, type DatabaseFingerprint, type PlannedCommand} from '../types.js';
+import {describedCommand, type Criterion, type PlannedCommand} from '../types.js';
 
-/** The forbidden text marks what a rollback removes; an undo brings that deploy back on purpose. */
-function siteFor(view: Pick<PlanView, 'config' | 'kind'>) {
-	return view.kind === 'undo' ? {...view.config.site, mustNotContain: []} : view.config.site;
+/**
+ * What the site must show. A rollback: the config's texts. An undo returns to the page from before
+ * the rollback: each text present or absent as it was when the rollback sampled the site before its
+ * reload (the marker back, the target's texts gone when they were not there); without that sample,
+ * the expected texts only (the forbidden text marks what a rollback removes, and an undo brings back).
+ */
+export function siteFor(view: Pick<PlanView, 'config' | 'kind' | 'facts'>): SiteConfig {
+	const site = view.config.site;
+	if (view.kind !== 'undo') return site;
+	const before = view.facts.undoOf?.pageBefore;
+	if (!before) return {...site, mustNotContain: []};
+	return {
+		...site,
+		mustContain: before.filter(text => text.present).map(text => text.text),
+		mustNotContain: before.filter(text => !text.present).map(text => text.text),
+	};
 }
 
 function verifyCommands(view: PlanView): PlannedCommand[] {
@@ -29,7 +40,7 @@ function verifyCommands(view: PlanView): PlannedCommand[] {
 			'http',
 			'http',
 			'check the site',
-			`GET ${site.url} until it answers 200${expectations.length > 0 ? ` and ${expectations.join(', ')}` : ''} (every ${site.intervalSeconds} s, up to ${site.timeoutSeconds} s)`,
+			`GET ${site.url} until the new code answers 200${expectations.length > 0 ? ` and ${expectations.join(', ')}` : ''}, ${site.confirmations} time${site.confirmations === 1 ? '' : 's'} in a row (every ${site.intervalSeconds} s, up to ${site.timeoutSeconds} s; an answer the same as before the reload counts only ${site.settleSeconds} s after it)`,
 		),
 		...(database?.fingerprint
 			? [
@@ -90,6 +101,16 @@ const VERIFY_HINTS: readonly HintRule[] = [
 		advice: () => 'During a reload PythonAnywhere answers with a redirect to the same page until the workers are up; rewind retries through it.',
 	},
 	{
+		id: 'site-old-code-answering',
+		title: 'the old code may still be answering',
+		pattern: /the old code may still be serving/,
+		severity: 'warning',
+		advice: config =>
+			'Right after a reload the old process can keep answering for a while, so an answer then proves nothing about the rolled-back code. ' +
+			`rewind counts an answer only once it differs from the one sampled just before the reload, or ${config.site.settleSeconds} s after the reload (site.settleSeconds), ` +
+			`then needs ${config.site.confirmations} good answers in a row (site.confirmations). Checks that tell the two versions apart (site.mustNotContain: text only the bad deploy shows) make the proof quicker.`,
+	},
+	{
 		id: 'site-server-error',
 		title: 'the site answers with a server error',
 		pattern: /answered (?:HTTP )?5\d\d/i,
@@ -103,12 +124,13 @@ function siteCriteria({facts}: CriteriaView): Criterion[] {
 	const http = facts.http;
 	if (!http) return [{id: 'site-status', label: 'Site answers 200', status: 'skip', detail: 'not checked'}];
 	const attempts = `${http.observations.length} request${http.observations.length === 1 ? '' : 's'}`;
+	const proven = http.acceptedAt !== undefined && (http.goodInRow ?? 0) >= (http.confirmations ?? 1);
 	return [
 		{
 			id: 'site-status',
 			label: 'Site answers 200',
-			status: http.finalStatus === 200 ? 'pass' : 'fail',
-			detail: `${http.url} → ${http.finalStatus ?? 'no answer'} after ${attempts}`,
+			status: http.finalStatus === 200 && proven ? 'pass' : 'fail',
+			detail: `${http.url} → ${http.finalStatus ?? 'no answer'} after ${attempts}; ${siteProof(http)}`,
 		},
 		...http.checks.map((check): Criterion => ({
 			id: check.kind === 'contains' ? 'site-expected' : 'site-forbidden',
@@ -129,69 +151,16 @@ function siteCriteria({facts}: CriteriaView): Criterion[] {
 	];
 }
 
-function databaseCriteria(view: CriteriaView): Criterion[] {
-	const {config, facts} = view;
-	const {fingerprintBefore: before, fingerprintAfter: after} = facts;
-	const label = 'Database intact';
-	if (before && after) {
-		const differences = diffFingerprints(before, after);
-		if (differences.length === 0)
-			return [{id: 'database', label, status: 'pass', detail: `database unchanged (${after.tables.length} tables: schema, row counts and checksums equal)`}];
-		const {failures, expectedChanges: changes, warnings} = judgeDifferences(differences, expectedChanges(view));
-		if (failures.length > 0) return [{id: 'database', label, status: 'fail', detail: [...failures, ...warnings].join('; ')}];
-		if (facts.migrationRestore)
-			return [
-				{
-					id: 'database',
-					label,
-					status: 'warn',
-					detail: `restored the backup of ${facts.migrationRestore.takenAt.slice(0, 16).replace('T', ' ')} UTC: ${changes.join('; ')}`,
-				},
-			];
-		const migrated = changes.length > 0 ? `the migrations’ changes: ${changes.join('; ')}` : '';
-		if (warnings.length > 0) return [{id: 'database', label, status: 'warn', detail: [...warnings, ...(migrated ? [migrated] : [])].join('; ')}];
-		return [{id: 'database', label, status: 'pass', detail: `data unchanged in the tables the migrations did not touch; ${migrated}`}];
-	}
-	if (!config.database?.fingerprint) return [];
-	return [{id: 'database', label, status: 'skip', detail: before ? 'not compared: verification did not run' : 'no fingerprint taken'}];
-}
-
-/** What the migrations of this run were expected to change in the database. */
-function expectedChanges(view: Pick<PlanView, 'config' | 'facts'>): ExpectedChanges {
-	const {facts} = view;
-	if (facts.migrationRestore) return {...NOTHING_EXPECTED, restored: true};
-	if (!facts.migrated) return NOTHING_EXPECTED;
-	const plan = migrationPlanOf(facts);
-	// Down: what the undone migrations' upgrades touched. Up (an undo): what the migrations run again touch.
-	const moved = facts.migrated.how === 'downgrade' ? plan?.undo : plan?.redo;
-	return {
-		tables: new Set([view.config.migrations.versionTable, ...(moved ?? []).flatMap(migration => migration.touches)]),
-		unknownTables: moved === undefined || moved.some(migration => migration.touchesUnknown),
-		restored: false,
-	};
-}
-
-/**
- * The fingerprint after the rollback against the one taken with the backup: data lost in a table
- * no undone migration touched fails; the migrations' own changes are listed; the revision must be
- * the target's.
- */
-async function compareDatabase(context: StepContext, database: DatabaseConfig, before: DatabaseFingerprint): Promise<string[]> {
-	const credentials = await databaseCredentials(context);
-	const plan = migrationPlanOf(context.facts);
-	const versionTable = context.facts.migrationsFound && plan?.kind !== 'command' ? context.config.migrations.versionTable : undefined;
-	const after = await context.record('fingerprint', () => takeFingerprint(context.host(), database, credentials.password, versionTable));
-	context.setFacts({fingerprintAfter: after});
-	const {failures, expectedChanges: changes, warnings} = judgeDifferences(diffFingerprints(before, after), expectedChanges(context));
-	if (changes.length > 0) context.note('info', `Changed by the schema migrations, as expected: ${changes.join('; ')}.`);
-	if (warnings.length > 0) context.note('warning', `The database changed during the rollback: ${warnings.join('; ')}.`);
-	// After a downgrade (or a restore) the version table must say the target's revision.
-	const moved = context.facts.migrated && context.facts.migrated.how !== 'upgrade';
-	const wrongRevision =
-		plan && moved && after.revisions && [...after.revisions].sort().join() !== [...plan.target].sort().join()
-			? [`database: the migration revision is ${after.revisions.join(', ') || 'base'}, not the target's ${plan.target.join(', ') || 'base'}`]
-			: [];
-	return [...failures.map(failure => `database: ${failure}`), ...wrongRevision];
+/** Which answers counted as the new code's, and why: the proof behind the site's ✓ or ✗. */
+function siteProof(http: NonNullable<CriteriaView['facts']['http']>): string {
+	const rejected = http.observations.filter(observation => observation.counted === false).length;
+	const notCounted =
+		rejected > 0 ? `${rejected} answer${rejected === 1 ? '' : 's'} before not counted (the old code may have given ${rejected === 1 ? 'it' : 'them'})` : '';
+	if (http.acceptedAt === undefined) return ['no answer shown to come from the new code', notCounted].filter(Boolean).join('; ');
+	const first = http.observations.find(observation => observation.attempt === http.acceptedAt);
+	const counted = `counted from request ${http.acceptedAt}${first?.why ? ` (${first.why})` : ''}`;
+	const inRow = http.confirmations ? `${http.goodInRow ?? 0} of ${http.confirmations} good answers in a row` : '';
+	return [counted, inRow, notCounted].filter(Boolean).join('; ');
 }
 
 export const verifyStep: StepDefinition = {
@@ -209,6 +178,8 @@ export const verifyStep: StepDefinition = {
 		'migrationOverride',
 		'migrationsFound',
 		'migrationPlan',
+		'reloaded',
+		'undoOf',
 	],
 	writes: ['remoteHeadAfter', 'http', 'fingerprintAfter', 'rollbackFinishedAt'],
 	commands: verifyCommands,
@@ -223,7 +194,7 @@ export const verifyStep: StepDefinition = {
 		if (target && head !== target.hash) failures.push(`the server's HEAD is ${head.slice(0, 12)}, not the target ${target.shortHash}`);
 
 		const site = siteFor(context);
-		if (context.kind === 'undo' && context.config.site.mustNotContain.length > 0) {
+		if (context.kind === 'undo' && !context.facts.undoOf?.pageBefore && context.config.site.mustNotContain.length > 0) {
 			context.note(
 				'info',
 				`Undo: the rollback's "must not contain" checks (${context.config.site.mustNotContain.join(', ')}) do not apply to the roll forward.`,
@@ -234,14 +205,22 @@ export const verifyStep: StepDefinition = {
 		const before = context.facts.fingerprintBefore;
 		const comparing = database?.fingerprint && before ? settled(compareDatabase(context, database, before)) : undefined;
 		let reloadLoopHinted = false;
+		let oldCodeHinted = false;
 		const result = await context.record('http', () =>
 			checkSite(site, {
 				signal: context.signal,
+				...(context.facts.reloaded ? {reload: context.facts.reloaded} : {}),
 				onAttempt: (observation, remainingMs) => {
-					context.progress(`GET ${site.url}: ${observation.status ?? 'no answer'} ${observation.note}`, {
+					const counted = observation.counted === false ? ` (not counted: ${observation.why})` : '';
+					context.progress(`GET ${site.url}: ${observation.status ?? 'no answer'} ${observation.note}${counted}`, {
 						elapsedMs: site.timeoutSeconds * 1000 - remainingMs,
 						fraction: 1 - remainingMs / (site.timeoutSeconds * 1000),
 					});
+					if (!oldCodeHinted && observation.counted === false) {
+						oldCodeHinted = true;
+						const hint = hintFor(VERIFY_HINTS, 'site-old-code-answering', context.config, context.hintContext);
+						if (hint) context.hint(hint);
+					}
 					if (!reloadLoopHinted && observation.note.includes('redirected to itself')) {
 						reloadLoopHinted = true;
 						const hint = hintFor(VERIFY_HINTS, 'site-redirect-loop', context.config, context.hintContext);
@@ -250,7 +229,17 @@ export const verifyStep: StepDefinition = {
 				},
 			}),
 		);
-		context.setFacts({http: {url: site.url, observations: result.observations, finalStatus: result.finalStatus, checks: result.checks}});
+		context.setFacts({
+			http: {
+				url: site.url,
+				observations: result.observations,
+				finalStatus: result.finalStatus,
+				checks: result.checks,
+				...(result.acceptedAt === undefined ? {} : {acceptedAt: result.acceptedAt}),
+				goodInRow: result.goodInRow,
+				confirmations: site.confirmations,
+			},
+		});
 		failures.push(...result.failures.filter(failure => !failure.startsWith('redirected to itself')));
 		const crossed = context.facts.impact?.files.filter(file => file.flags.includes('migration')) ?? [];
 		if (!result.ok && crossed.length > 0 && !context.facts.migrated && !context.facts.migrationOverride && context.kind !== 'undo')
@@ -264,12 +253,13 @@ export const verifyStep: StepDefinition = {
 		if (comparing) failures.push(...(await unsettled(comparing)));
 		context.setFacts({rollbackFinishedAt: new Date().toISOString()});
 		if (failures.length > 0) throw new VerificationFailed(`verification failed: ${failures.join('; ')}`);
-		return `HEAD ${head.slice(0, 7)} is the target; ${site.url} answered 200${result.observations.length > 1 ? ` after ${result.observations.length} requests` : ''}${before ? '; database fingerprint compared' : ''}`;
+		return `HEAD ${head.slice(0, 7)} is the target; ${site.url} answered 200 from the new code ${result.goodInRow} time${result.goodInRow === 1 ? '' : 's'} in a row (${result.observations.length} request${result.observations.length === 1 ? '' : 's'})${before ? '; database fingerprint compared' : ''}`;
 	},
 	criteria(view) {
 		const {rollbackStartedAt, rollbackFinishedAt} = view.facts;
 		const time: Criterion[] = [];
-		if (rollbackStartedAt && rollbackFinishedAt) {
+		// The time "to verified" is a claim only when verification passed.
+		if (rollbackStartedAt && rollbackFinishedAt && view.stateOf('verify').state === 'succeeded') {
 			const ms = Date.parse(rollbackFinishedAt) - Date.parse(rollbackStartedAt);
 			time.push({
 				id: 'rollback-time',

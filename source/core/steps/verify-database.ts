@@ -1,0 +1,75 @@
+/**
+ * Verify's database half: the fingerprint after the rollback against the one taken with the backup,
+ * judged against what the run's migrations were expected to change.
+ */
+import {databaseCredentials, takeFingerprint} from '../database.js';
+import {diffFingerprints, judgeDifferences, NOTHING_EXPECTED, type ExpectedChanges} from '../fingerprint.js';
+import {migrationPlanOf} from '../migrations/plan.js';
+import type {CriteriaView, PlanView, StepContext} from '../step.js';
+import type {DatabaseConfig} from '../config/schema.js';
+import type {Criterion, DatabaseFingerprint} from '../types.js';
+
+export function databaseCriteria(view: CriteriaView): Criterion[] {
+	const {config, facts} = view;
+	const {fingerprintBefore: before, fingerprintAfter: after} = facts;
+	const label = 'Database intact';
+	if (before && after) {
+		const differences = diffFingerprints(before, after);
+		if (differences.length === 0)
+			return [{id: 'database', label, status: 'pass', detail: `database unchanged (${after.tables.length} tables: schema, row counts and checksums equal)`}];
+		const {failures, expectedChanges: changes, warnings} = judgeDifferences(differences, expectedChanges(view));
+		if (failures.length > 0) return [{id: 'database', label, status: 'fail', detail: [...failures, ...warnings].join('; ')}];
+		if (facts.migrationRestore)
+			return [
+				{
+					id: 'database',
+					label,
+					status: 'warn',
+					detail: `restored the backup of ${facts.migrationRestore.takenAt.slice(0, 16).replace('T', ' ')} UTC: ${changes.join('; ')}`,
+				},
+			];
+		const migrated = changes.length > 0 ? `the migrations’ changes: ${changes.join('; ')}` : '';
+		if (warnings.length > 0) return [{id: 'database', label, status: 'warn', detail: [...warnings, ...(migrated ? [migrated] : [])].join('; ')}];
+		return [{id: 'database', label, status: 'pass', detail: `data unchanged in the tables the migrations did not touch; ${migrated}`}];
+	}
+	if (!config.database?.fingerprint) return [];
+	return [{id: 'database', label, status: 'skip', detail: before ? 'not compared: verification did not run' : 'no fingerprint taken'}];
+}
+
+/** What the migrations of this run were expected to change in the database. */
+function expectedChanges(view: Pick<PlanView, 'config' | 'facts'>): ExpectedChanges {
+	const {facts} = view;
+	if (facts.migrationRestore) return {...NOTHING_EXPECTED, restored: true};
+	if (!facts.migrated) return NOTHING_EXPECTED;
+	const plan = migrationPlanOf(facts);
+	// Down: what the undone migrations' upgrades touched. Up (an undo): what the migrations run again touch.
+	const moved = facts.migrated.how === 'downgrade' ? plan?.undo : plan?.redo;
+	return {
+		tables: new Set([view.config.migrations.versionTable, ...(moved ?? []).flatMap(migration => migration.touches)]),
+		unknownTables: moved === undefined || moved.some(migration => migration.touchesUnknown),
+		restored: false,
+	};
+}
+
+/**
+ * The fingerprint after the rollback against the one taken with the backup: data lost in a table
+ * no undone migration touched fails; the migrations' own changes are listed; the revision must be
+ * the target's.
+ */
+export async function compareDatabase(context: StepContext, database: DatabaseConfig, before: DatabaseFingerprint): Promise<string[]> {
+	const credentials = await databaseCredentials(context);
+	const plan = migrationPlanOf(context.facts);
+	const versionTable = context.facts.migrationsFound && plan?.kind !== 'command' ? context.config.migrations.versionTable : undefined;
+	const after = await context.record('fingerprint', () => takeFingerprint(context.host(), database, credentials.password, versionTable));
+	context.setFacts({fingerprintAfter: after});
+	const {failures, expectedChanges: changes, warnings} = judgeDifferences(diffFingerprints(before, after), expectedChanges(context));
+	if (changes.length > 0) context.note('info', `Changed by the schema migrations, as expected: ${changes.join('; ')}.`);
+	if (warnings.length > 0) context.note('warning', `The database changed during the rollback: ${warnings.join('; ')}.`);
+	// After a downgrade (or a restore) the version table must say the target's revision.
+	const moved = context.facts.migrated && context.facts.migrated.how !== 'upgrade';
+	const wrongRevision =
+		plan && moved && after.revisions && [...after.revisions].sort().join() !== [...plan.target].sort().join()
+			? [`database: the migration revision is ${after.revisions.join(', ') || 'base'}, not the target's ${plan.target.join(', ') || 'base'}`]
+			: [];
+	return [...failures.map(failure => `database: ${failure}`), ...wrongRevision];
+}

@@ -1,0 +1,132 @@
+/**
+ * A verified result is proof (issue 19): after a reload by touch the old worker keeps answering for
+ * a while (as PythonAnywhere's does), and only answers shown to come from the new code count. Real
+ * OpenSSH sshd, MariaDB and the Flask app with Flask-Migrate, served by a worker restarted at the
+ * touch; the static site for the page-only cases.
+ */
+import {execFileSync} from 'node:child_process';
+import {readFileSync} from 'node:fs';
+import {describe, expect, it} from 'vitest';
+import {EXIT, type Criterion, type HttpObservation, type RunFacts} from '../source/core/types.js';
+import {MARKER, SITE_TITLE} from '../source/rehearsal/app-repo.js';
+import {createFlagEngine, undoRequest, type RunRequest} from '../source/session.js';
+import {canRun} from './helpers/availability.js';
+import {startFlaskProduction, useFlaskServers} from './helpers/flask-production.js';
+import {useProduction} from './helpers/fixtures.js';
+import {flagsFor} from './helpers/run.js';
+
+/** Runs the engine and keeps the criteria of its final panel. */
+async function runWithCriteria(request: RunRequest) {
+	const engine = createFlagEngine(request);
+	let criteria: readonly Criterion[] = [];
+	engine.subscribe(event => {
+		if (event.type === 'run-finished') criteria = event.criteria;
+	});
+	const result = await engine.run();
+	return {...result, criteria};
+}
+
+const head = (dir: string) => execFileSync('git', ['rev-parse', 'HEAD'], {cwd: dir, encoding: 'utf8'}).trim();
+
+/** The site check's attempts as the journal recorded them (the http fact of the verify step). */
+function journaledObservations(journalPath: string): HttpObservation[] {
+	const lines = readFileSync(journalPath, 'utf8')
+		.split('\n')
+		.filter(Boolean)
+		.map(line => JSON.parse(line) as {type: string; facts?: Partial<RunFacts>});
+	const http = lines.flatMap(line => (line.facts?.http ? [line.facts.http] : [])).at(-1);
+	return [...(http?.observations ?? [])];
+}
+
+describe.runIf(canRun('verification proof (Flask)', ['sshd', 'mariadb', 'flask']))('a code-only rollback whose code fails on the current schema', () => {
+	const servers = useFlaskServers();
+
+	for (const oldWorkerMs of [0, 300, 3000]) {
+		it(`fails (exit 1) when the old worker answers ${oldWorkerMs} ms after the touch: never verified from the old code's 200`, async () => {
+			const production = await startFlaskProduction(servers.sshd, servers.database, servers.python);
+			try {
+				if (oldWorkerMs > 0) production.site.mode = {oldWorkerMs};
+				// Only the title is checked (what `rewind init` writes): the old code's page passes it.
+				const config = production.config({migrations: {kind: 'none'}, site: {mustNotContain: [], timeoutSeconds: 6}});
+				const request: RunRequest = {config, configPath: null, kind: 'rollback', flags: flagsFor({target: production.app.good}), runsDir: production.runsDir};
+				const result = await runWithCriteria(request);
+				expect(result.outcome, result.message).toBe('verification-failed');
+				expect(result.exitCode).toBe(EXIT.failed);
+				expect(head(production.app.dir)).toBe(production.app.good);
+				// The new code answered 500; no answer from before it counted.
+				const observations = result.facts.http?.observations ?? [];
+				expect(observations.at(-1)?.status).toBe(500);
+				const accepted = observations.find(observation => observation.counted);
+				expect(accepted?.status).toBe(500);
+				for (const early of observations.filter(observation => observation.counted === false)) expect(early.why).toMatch(/old code may still be serving/);
+				// No "verified good" in the release history, and no time "to verified" claimed.
+				const history = execFileSync('cat', [`${production.app.dir}/.git/rewind-history.jsonl`], {encoding: 'utf8'});
+				expect(history).toContain('"outcome":"verification-failed"');
+				expect(result.criteria.find(criterion => criterion.id === 'rollback-time')).toBeUndefined();
+			} finally {
+				await production.stop();
+			}
+		});
+	}
+});
+
+describe.runIf(canRun('verification proof (static site)', ['sshd']))('a reload whose old worker answers for 3 s', () => {
+	const fixture = useProduction();
+
+	it('with only mustContain: verified only from the new page (the old answers rejected in the journal); the undo checks the original page is back', async () => {
+		const {production} = fixture;
+		production.site.mode = {oldWorkerMs: 3000};
+		const config = production.config({site: {mustNotContain: [], timeoutSeconds: 15}});
+		const request: RunRequest = {config, configPath: null, kind: 'rollback', flags: flagsFor({target: production.app.good}), runsDir: production.runsDir};
+		const started = Date.now();
+		const result = await runWithCriteria(request);
+		expect(result.outcome, result.message).toBe('succeeded');
+		expect(head(production.app.dir)).toBe(production.app.good);
+
+		// The old worker's pages (the bad deploy's, with the marker) were answered and not counted.
+		const observations = journaledObservations(result.journalPath!);
+		const rejected = observations.filter(observation => observation.counted === false);
+		expect(rejected.length).toBeGreaterThan(0);
+		expect(rejected.every(observation => observation.status === 200 && /same answer as before the reload/.test(observation.why ?? ''))).toBe(true);
+		const first = observations.find(observation => observation.counted);
+		expect(first?.why).toMatch(/a page different from the one before the reload/);
+		// Counted from the new page on, three good answers in a row.
+		expect(observations.filter(observation => observation.counted)).toHaveLength(3);
+		expect(Date.now() - started).toBeGreaterThan(3000);
+		const site = result.criteria.find(criterion => criterion.id === 'site-status');
+		expect(site?.status).toBe('pass');
+		expect(site?.detail).toMatch(/counted from request \d+ \(a page different from the one before the reload/);
+		// The page at the start (the bad deploy's) is what the undo must bring back.
+		expect(result.facts.siteAtStart?.texts).toEqual([{text: SITE_TITLE, present: true}]);
+
+		// Undo: the marker is no configured check, but the original page is back (title present as it was).
+		production.site.mode = {};
+		const undo = undoRequest(request, result)!;
+		expect(undo.initialFacts?.undoOf?.pageBefore).toEqual([{text: SITE_TITLE, present: true}]);
+		const undone = await createFlagEngine(undo).run();
+		expect(undone.outcome, undone.message).toBe('succeeded');
+		expect(head(production.app.dir)).toBe(production.app.bad);
+		expect(await (await fetch(production.site.url)).text()).toContain(MARKER);
+	});
+
+	it('undo after a rollback that checked the marker: the marker must be back (the rollback’s checks reversed)', async () => {
+		const {production} = fixture;
+		production.site.mode = {};
+		execFileSync('git', ['reset', '-q', '--hard', production.app.bad], {cwd: production.app.dir});
+		const config = production.config();
+		const request: RunRequest = {config, configPath: null, kind: 'rollback', flags: flagsFor({target: production.app.good}), runsDir: production.runsDir};
+		const result = await createFlagEngine(request).run();
+		expect(result.outcome, result.message).toBe('succeeded');
+		const undo = undoRequest(request, result)!;
+		expect(undo.initialFacts?.undoOf?.pageBefore).toEqual([
+			{text: SITE_TITLE, present: true},
+			{text: MARKER, present: true},
+		]);
+		const undone = await createFlagEngine(undo).run();
+		expect(undone.outcome, undone.message).toBe('succeeded');
+		expect(undone.facts.http?.checks).toEqual([
+			{kind: 'contains', text: SITE_TITLE, ok: true},
+			{kind: 'contains', text: MARKER, ok: true},
+		]);
+	});
+});
