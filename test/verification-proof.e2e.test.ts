@@ -76,7 +76,7 @@ describe.runIf(canRun('verification proof (static site)', ['sshd']))('a reload w
 	it('with only mustContain: verified only from the new page (the old answers rejected in the journal); the undo checks the original page is back', async () => {
 		const {production} = fixture;
 		production.site.mode = {oldWorkerMs: 3000};
-		const config = production.config({site: {mustNotContain: [], timeoutSeconds: 15}});
+		const config = production.config({site: {mustNotContain: [], timeoutSeconds: 15, settleSeconds: 10}});
 		const request: RunRequest = {config, configPath: null, kind: 'rollback', flags: flagsFor({target: production.app.good}), runsDir: production.runsDir};
 		const started = Date.now();
 		const result = await runWithCriteria(request);

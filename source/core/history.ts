@@ -15,11 +15,19 @@ export const HISTORY_LINES = 500;
 /** ...within its newest bytes: a history grown huge (or made so) costs a bounded read, never a refusal. */
 export const HISTORY_BYTES = 512 * 1024;
 
-/** What the history says of a commit: its latest verdict. */
+/** One verdict of the history on a commit, with the run that gave it. */
 export type CommitMark =
-	| {readonly kind: 'verified-good'; readonly at: string}
-	| {readonly kind: 'rolled-back-from'; readonly at: string; readonly reason?: string}
-	| {readonly kind: 'verification-failed'; readonly at: string};
+	/** A rollback reached it and proved the new code serving it (see core/site-acceptance.ts). */
+	| {readonly kind: 'verified-good'; readonly at: string; readonly runId: string}
+	/** A rollback reached it and passed the checks of a rewind that did not yet prove which code answered. */
+	| {readonly kind: 'reached-unproven'; readonly at: string; readonly runId: string}
+	| {readonly kind: 'rolled-back-from'; readonly at: string; readonly runId: string; readonly reason?: string}
+	| {readonly kind: 'verification-failed'; readonly at: string; readonly runId: string}
+	/** An undo returned to it on purpose: it is the deploy a rollback left, not a good one. */
+	| {readonly kind: 'undo-returned'; readonly at: string; readonly runId: string; readonly undoOf?: string};
+
+/** Every verdict on each commit, newest first. */
+export type CommitMarks = Readonly<Record<string, readonly CommitMark[]>>;
 
 const HASH = /^[0-9a-f]{40,64}$/;
 
@@ -40,6 +48,8 @@ export function parseHistory(text: string): HistoryEntry[] {
 				at: value.at,
 				outcome: value.outcome,
 				...(typeof value.reason === 'string' && value.reason !== '' ? {reason: value.reason} : {}),
+				...(value.proof === 'new-code' ? {proof: 'new-code' as const} : {}),
+				...(typeof value.undoOf === 'string' && value.undoOf !== '' ? {undoOf: value.undoOf} : {}),
 			});
 		} catch {
 			// Not a line of ours.
@@ -60,17 +70,35 @@ export function historyEntry(facts: RunFacts, runId: string, kind: RunKind, outc
 		at: at.toISOString(),
 		outcome,
 		...(facts.reason ? {reason: facts.reason} : {}),
+		...(outcome === 'succeeded' && siteProven(facts) ? {proof: 'new-code' as const} : {}),
+		...(facts.undoOf ? {undoOf: facts.undoOf.runId} : {}),
 	};
 }
 
-/** Each commit's latest verdict: where a run moved to and verified, or what a rollback moved away from. */
-export function commitMarks(entries: readonly HistoryEntry[]): Record<string, CommitMark> {
-	const marks: Record<string, CommitMark> = {};
-	for (const entry of [...entries].sort((a, b) => a.at.localeCompare(b.at))) {
-		if (entry.outcome === 'succeeded') marks[entry.to] = {kind: 'verified-good', at: entry.at};
-		else if (entry.outcome === 'verification-failed') marks[entry.to] = {kind: 'verification-failed', at: entry.at};
-		// A rollback moves away from a bad deploy; an undo returns to it on purpose.
-		if (entry.kind !== 'undo') marks[entry.from] = {kind: 'rolled-back-from', at: entry.at, ...(entry.reason ? {reason: entry.reason} : {})};
+/** The site check counted answers from the new code, enough of them in a row. */
+function siteProven(facts: RunFacts): boolean {
+	const http = facts.http;
+	return http?.acceptedAt !== undefined && http.confirmations !== undefined && (http.goodInRow ?? 0) >= http.confirmations;
+}
+
+/**
+ * Every verdict on each commit, newest first: where a rollback went (verified good only with the
+ * proof that the new code answered), what it moved away from, where an undo returned to. An undo
+ * never turns the deploy it returns to good: its "rolled back from" stays in the list.
+ */
+export function commitMarks(entries: readonly HistoryEntry[]): CommitMarks {
+	const marks: Record<string, CommitMark[]> = {};
+	const add = (hash: string, mark: CommitMark) => (marks[hash] ??= []).push(mark);
+	for (const entry of [...entries].sort((a, b) => b.at.localeCompare(a.at))) {
+		const {at, runId} = entry;
+		if (entry.kind === 'undo') {
+			if (entry.outcome === 'succeeded' || entry.outcome === 'verification-failed')
+				add(entry.to, {kind: 'undo-returned', at, runId, ...(entry.undoOf ? {undoOf: entry.undoOf} : {})});
+			continue;
+		}
+		if (entry.outcome === 'succeeded') add(entry.to, entry.proof === 'new-code' ? {kind: 'verified-good', at, runId} : {kind: 'reached-unproven', at, runId});
+		else if (entry.outcome === 'verification-failed') add(entry.to, {kind: 'verification-failed', at, runId});
+		add(entry.from, {kind: 'rolled-back-from', at, runId, ...(entry.reason ? {reason: entry.reason} : {})});
 	}
 	return marks;
 }

@@ -2,7 +2,7 @@
  * Operator questions: a step that needs a person asks one and waits for the answer. The TUI
  * answers them on screen; a run without a terminal answers from its flags.
  */
-import type {CommitMark} from './history.js';
+import type {CommitMarks} from './history.js';
 import {inertDeep} from './inert.js';
 import type {Commit, Hint, LockHolder, MigrationSummary, PlannedCommand, RollbackImpact, StepId} from './types.js';
 
@@ -17,7 +17,7 @@ export type CommitSource = {
 	/** The commit to highlight first (the previous pick, when the operator went back). */
 	readonly preselect?: string;
 	/** What the release history says of commits (verified good, rolled back from), by hash. */
-	readonly marks?: Readonly<Record<string, CommitMark>>;
+	readonly marks?: CommitMarks;
 	page(offset: number, count: number): Promise<CommitPage>;
 	search(query: string, limit: number): Promise<readonly Commit[]>;
 	impact(target: string): Promise<RollbackImpact>;

@@ -300,4 +300,8 @@ export type HistoryEntry = {
 	readonly at: string;
 	readonly outcome: Outcome;
 	readonly reason?: string;
+	/** The site check proved the new code answered (written since rewind proves it; older lines lack it). */
+	readonly proof?: 'new-code';
+	/** An undo: the run it undid. */
+	readonly undoOf?: string;
 };

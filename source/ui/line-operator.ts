@@ -8,7 +8,7 @@ import type {Readable, Writable} from 'node:stream';
 import {StopRequestedError} from '../core/errors.js';
 import type {Answer, Operator, Question} from '../core/questions.js';
 import type {Commit} from '../core/types.js';
-import {describeMark} from './history-text.js';
+import {describeMarksFull} from './history-text.js';
 
 const PAGE = 20;
 
@@ -201,7 +201,7 @@ export class LineOperator implements Operator {
 				const mark = source.marks?.[commit.hash];
 				const live = commit.hash === source.head ? ' ← HEAD (live now)' : '';
 				this.#say(
-					`  ${from + index + 1}. ${commit.shortHash} ${commit.date.slice(0, 10)} ${commit.author}: ${commit.subject}${mark ? ` ${describeMark(mark, true)}` : ''}${live}`,
+					`  ${from + index + 1}. ${commit.shortHash} ${commit.date.slice(0, 10)} ${commit.author}: ${commit.subject}${mark && mark.length > 0 ? ` ${describeMarksFull(mark)}` : ''}${live}`,
 				);
 			});
 		};

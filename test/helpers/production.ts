@@ -48,7 +48,8 @@ export async function startProduction(sshd: Sshd, options: {extraHistory?: numbe
 			const base = {
 				app: {name: 'bankroll', dir: app.dir, branch: 'main'},
 				ssh: sshSettings(sshd, path.join(root, 'no-ssh-config')),
-				site: {url: site.url, mustContain: [SITE_TITLE], mustNotContain: [MARKER], timeoutSeconds: 5, intervalSeconds: 0.2},
+				// The site server reloads at once (no old worker answering) unless a test says so: a short settle time.
+				site: {url: site.url, mustContain: [SITE_TITLE], mustNotContain: [MARKER], timeoutSeconds: 5, intervalSeconds: 0.2, settleSeconds: 1},
 				reload: {method: 'touch', path: wsgiPath},
 				build: {commands: ['node build.mjs']},
 				lock: {staleMinutes: 30},

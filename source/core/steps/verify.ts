@@ -194,6 +194,11 @@ export const verifyStep: StepDefinition = {
 		if (target && head !== target.hash) failures.push(`the server's HEAD is ${head.slice(0, 12)}, not the target ${target.shortHash}`);
 
 		const site = siteFor(context);
+		if (context.facts.reloaded && !context.facts.reloaded.confirmed && site.settleSeconds >= site.timeoutSeconds)
+			context.note(
+				'warning',
+				`site.settleSeconds (${site.settleSeconds} s) is not shorter than site.timeoutSeconds (${site.timeoutSeconds} s): a page the rollback does not change can never be shown to come from the new code. Lengthen the timeout.`,
+			);
 		if (context.kind === 'undo' && !context.facts.undoOf?.pageBefore && context.config.site.mustNotContain.length > 0) {
 			context.note(
 				'info',

@@ -5,7 +5,7 @@ import {FLAG_LABELS, isMerge} from '../../core/git.js';
 import type {CommitMark} from '../../core/history.js';
 import type {ChangeFlag, Commit, RollbackImpact} from '../../core/types.js';
 import {MigrationPlanLines} from '../components/migration-plan.js';
-import {describeMark} from '../history-text.js';
+import {describeMark, describeMarksShort} from '../history-text.js';
 import {useTheme} from '../theme.js';
 
 const FLAG_SHORT: Record<ChangeFlag, string> = {
@@ -32,12 +32,12 @@ export function CommitRow({
 	readonly commit: Commit;
 	readonly selected: boolean;
 	readonly isHead: boolean;
-	readonly mark: CommitMark | undefined;
+	readonly mark: readonly CommitMark[] | undefined;
 	readonly width: number;
 }) {
 	const theme = useTheme();
 	// The HEAD marker first: nothing may push it off the line.
-	const suffix = `${isHead ? ' ← HEAD (live now)' : isMerge(commit) ? ' (merge)' : ''}${mark ? ` ${describeMark(mark, false)}` : ''}`;
+	const suffix = `${isHead ? ' ← HEAD (live now)' : isMerge(commit) ? ' (merge)' : ''}${mark && mark.length > 0 ? ` ${describeMarksShort(mark)}` : ''}`;
 	// In a narrow pane the author, then the date, give way so the subject keeps some room.
 	let room = width - 2 - 9 - 11 - 15 - suffix.length;
 	const showAuthor = room >= 12;
@@ -65,18 +65,28 @@ export function ImpactPane({
 	width,
 }: {
 	readonly entry: ImpactEntry | undefined;
-	readonly mark: CommitMark | undefined;
+	readonly mark: readonly CommitMark[] | undefined;
 	readonly commit: Commit | undefined;
 	readonly isHead: boolean;
 	readonly width: number;
 }) {
 	const theme = useTheme();
 	if (!commit) return null;
-	const history = mark ? (
-		<Text color={theme.color(mark.kind === 'verified-good' ? 'success' : 'danger')} wrap="wrap">
-			Release history: {describeMark(mark, true)}
-		</Text>
-	) : null;
+	const history =
+		mark && mark.length > 0 ? (
+			<Box flexDirection="column">
+				{mark.map((verdict, index) => (
+					<Text
+						key={`${verdict.runId}-${verdict.kind}-${index}`}
+						color={theme.color(verdict.kind === 'verified-good' ? 'success' : verdict.kind === 'reached-unproven' ? 'warning' : 'danger')}
+						wrap="wrap"
+					>
+						{index === 0 ? 'Release history: ' : '                 '}
+						{describeMark(verdict, true)}
+					</Text>
+				))}
+			</Box>
+		) : null;
 	if (isHead)
 		return (
 			<Box flexDirection="column">
