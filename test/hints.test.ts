@@ -25,6 +25,7 @@ const SAMPLES: Record<string, string> = {
 	'reload-cname-warning': '{"status":"ERROR","error":"cname_error"}',
 	'site-still-shows-marker': 'verification failed: forbidden text "ROLLBACK TEST" still present on the page',
 	'site-redirect-loop': 'redirected to itself (the app is reloading)',
+	'site-old-code-answering': 'the same answer as before the reload, 0.1 s after it: the old code may still be serving',
 	'site-server-error': 'verification failed: the site answered 500',
 	'git-dubious-ownership': "fatal: detected dubious ownership in repository at '/home/app'",
 	'git-index-lock': "fatal: Unable to create '/home/app/.git/index.lock': File exists.",

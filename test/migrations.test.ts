@@ -81,7 +81,25 @@ describe('reading an Alembic version file', () => {
         batch_op.add_column(sa.Column('note', sa.Text()))
     op.drop_index('ix_old', table_name='legacy')`),
 		).toEqual({tables: ['audit', 'legacy', 'players', 'sessions', 'stakes'], unknown: false});
-		expect(touchedTables("    op.execute('UPDATE players SET balance = 0')")).toEqual({tables: [], unknown: true});
+		// Literal SQL is read: the tables it writes.
+		expect(touchedTables("    op.execute('UPDATE players SET balance = 0')")).toEqual({tables: ['players'], unknown: false});
+		expect(
+			touchedTables(
+				'    op.execute(sa.text("""\n        INSERT INTO audit (note) SELECT name FROM players;\n        DELETE FROM `sessions` WHERE 1\n    """))',
+			),
+		).toEqual({
+			tables: ['audit', 'sessions'],
+			unknown: false,
+		});
+		expect(touchedTables("    op.execute('CREATE INDEX ix_stake ON stakes (amount)')")).toEqual({tables: ['stakes'], unknown: false});
+		// SQL built at run time: unknowable, and the names the code mentions are all it could reach.
+		expect(touchedTables("    table = 'players'\n    op.execute(f'UPDATE {table} SET balance = 0')")).toEqual({
+			tables: [],
+			unknown: true,
+			mayTouch: ['SET', 'UPDATE', 'balance', 'execute', 'f', 'op', 'players', 'table'],
+		});
+		// A multi-table UPDATE's writes cannot be told from its first word.
+		expect(touchedTables("    op.execute('UPDATE players p JOIN stakes s ON s.player_id = p.id SET p.balance = 0')").unknown).toBe(true);
 	});
 });
 

@@ -9,9 +9,11 @@ import {readFileSync} from 'node:fs';
 import {describe, expect, it} from 'vitest';
 import {EXIT, type Criterion, type HttpObservation, type RunFacts} from '../source/core/types.js';
 import {MARKER, SITE_TITLE} from '../source/rehearsal/app-repo.js';
+import {REVISIONS, VERSION_FILES} from '../source/rehearsal/flask-app.js';
+import {migrationPlanOf} from '../source/core/migrations/plan.js';
 import {createFlagEngine, undoRequest, type RunRequest} from '../source/session.js';
 import {canRun} from './helpers/availability.js';
-import {startFlaskProduction, useFlaskServers} from './helpers/flask-production.js';
+import {startFlaskProduction, useFlaskServers, type FlaskProduction} from './helpers/flask-production.js';
 import {useProduction} from './helpers/fixtures.js';
 import {flagsFor} from './helpers/run.js';
 
@@ -130,3 +132,104 @@ describe.runIf(canRun('verification proof (static site)', ['sshd']))('a reload w
 		]);
 	});
 });
+
+describe.runIf(canRun('data judgement (Flask)', ['sshd', 'mariadb', 'flask']))('data judged against what the undone migrations change', () => {
+	const servers = useFlaskServers();
+	// The bad deploy's last migration is also a data migration: literal SQL through op.execute, up and down.
+	const withDataMigration = VERSION_FILES.sessions.content
+		.replace(
+			"def downgrade():\n    op.drop_table('sessions')",
+			'def downgrade():\n    op.execute("UPDATE players SET display_name = TRIM(display_name)")\n    op.drop_table(\'sessions\')',
+		)
+		.replace('def upgrade():\n', 'def upgrade():\n    op.execute("UPDATE players SET display_name = TRIM(display_name)")\n');
+
+	async function rollbackAcrossDataMigration(duringBuild?: (production: FlaskProduction) => void) {
+		const production = await startFlaskProduction(servers.sshd, servers.database, servers.python, {
+			badDeployFiles: [{path: VERSION_FILES.sessions.path, content: withDataMigration}],
+		});
+		try {
+			const request: RunRequest = {
+				config: production.config(),
+				configPath: null,
+				kind: 'rollback',
+				flags: flagsFor({target: production.app.good}),
+				runsDir: production.runsDir,
+			};
+			const engine = createFlagEngine(request);
+			let criteria: readonly Criterion[] = [];
+			engine.subscribe(event => {
+				if (event.type === 'step-started' && event.stepId === 'build') duringBuild?.(production);
+				if (event.type === 'run-finished') criteria = event.criteria;
+			});
+			const result = await engine.run();
+			return {result, database: criteria.find(criterion => criterion.id === 'database')};
+		} finally {
+			await production.stop();
+		}
+	}
+
+	it('a clean rollback across a migration with op.execute: ✓, the migrations’ changes listed, exit 0', async () => {
+		const {result, database} = await rollbackAcrossDataMigration();
+		expect(result.outcome, result.message).toBe('succeeded');
+		expect(migrationPlanOf(result.facts)?.undo.find(migration => migration.revision === REVISIONS.sessions)).toMatchObject({
+			touches: ['players', 'sessions'],
+			touchesUnknown: false,
+		});
+		expect(database?.status).toBe('pass');
+		expect(database?.detail).toMatch(/sessions: table is gone/);
+	});
+
+	it('a row deleted during the run from a table no undone migration touches: ✗ with the table and counts, exit 1', async () => {
+		const {result, database} = await rollbackAcrossDataMigration(production => servers.database.sql('DELETE FROM stakes WHERE id = 2;', production.name));
+		expect(result.outcome, result.message).toBe('verification-failed');
+		expect(result.exitCode).toBe(EXIT.failed);
+		expect(database?.status).toBe('fail');
+		expect(database?.detail).toMatch(/stakes: rows (\d+) → (\d+): no migration of this run changes it/);
+		const [, before, after] = /stakes: rows (\d+) → (\d+)/.exec(database!.detail)!;
+		expect(Number(after)).toBe(Number(before) - 1);
+	});
+});
+
+describe.runIf(canRun('preflight proves the database (Flask)', ['sshd', 'mariadb', 'flask']))(
+	'preflight proves the database and the migrations command',
+	() => {
+		const servers = useFlaskServers();
+
+		async function refusedAtPreflight(overrides: Record<string, unknown>) {
+			const production = await startFlaskProduction(servers.sshd, servers.database, servers.python);
+			try {
+				const request: RunRequest = {
+					config: production.config(overrides),
+					configPath: null,
+					kind: 'rollback',
+					flags: flagsFor({target: production.app.good}),
+					runsDir: production.runsDir,
+				};
+				const engine = createFlagEngine(request);
+				const started: string[] = [];
+				engine.subscribe(event => {
+					if (event.type === 'step-started') started.push(event.stepId);
+				});
+				const result = await engine.run();
+				expect(result.exitCode).toBe(EXIT.refused);
+				// Nothing after preflight ran: no target picked, no backup, the code where it was.
+				expect(started.at(-1)).toBe('preflight');
+				expect(result.facts.backup).toBeUndefined();
+				expect(head(production.app.dir)).toBe(production.app.bad);
+				return result.message;
+			} finally {
+				await production.stop();
+			}
+		}
+
+		it('an unreachable database: refused at preflight, naming database.host and database.port', async () => {
+			const message = await refusedAtPreflight({database: {port: 9}});
+			expect(message).toMatch(/The database cannot be reached: .*Check database\.host and database\.port/);
+		});
+
+		it('a migrations command that does not run (flask outside the virtualenv): refused at preflight, naming migrations.command', async () => {
+			const message = await refusedAtPreflight({migrations: {command: 'no-such-flask db'}});
+			expect(message).toMatch(/The migrations command does not run on the server: `no-such-flask db current` .*ended with 127.*Set migrations\.command/);
+		});
+	},
+);

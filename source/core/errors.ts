@@ -24,7 +24,7 @@ export class ConnectionLostError extends Error {
 
 /** The operator (or a signal) asked the run to stop. */
 export class StopRequestedError extends Error {
-	constructor(message = 'stopped at the operator’s request') {
+	constructor(message = STOPPED_BY_OPERATOR) {
 		super(message);
 		this.name = 'StopRequestedError';
 	}
@@ -55,3 +55,6 @@ export class OperatorAborted extends Error {
 		this.name = 'OperatorAborted';
 	}
 }
+
+/** What a step stopped by the operator says (its state is failed: it did not finish). */
+export const STOPPED_BY_OPERATOR = 'stopped at the operator’s request';

@@ -66,19 +66,23 @@ export function describeDifference(difference: FingerprintDifference): string {
 
 /** What the schema's migrations were expected to change between the two fingerprints. */
 export type ExpectedChanges = {
-	/** Tables the undone migrations touched (and the version table): their differences are the downgrade's. */
+	/** Tables the migrations run touch (and the version table): their differences are the migrations'. */
 	readonly tables: ReadonlySet<string>;
-	/** An undone migration ran SQL whose tables cannot be read: other differences are warnings, not failures. */
-	readonly unknownTables: boolean;
+	/**
+	 * Migrations that run SQL whose tables cannot be read, each with the names its code mentions
+	 * (undefined: it could reach any table): a difference in such a table is a warning naming it.
+	 */
+	readonly unknown: ReadonlyArray<{readonly migration: string; readonly mayTouch?: readonly string[]}>;
 	/** An earlier backup was restored: every difference is expected (data written since it is gone). */
 	readonly restored: boolean;
 };
 
-export const NOTHING_EXPECTED: ExpectedChanges = {tables: new Set(), unknownTables: false, restored: false};
+export const NOTHING_EXPECTED: ExpectedChanges = {tables: new Set(), unknown: [], restored: false};
 
 /**
- * Sorts the differences: data lost in a table nothing was expected to change fails the check; the
- * changes the migrations made are listed; anything else is a warning.
+ * Sorts the differences: the migrations' own changes are listed; a difference in a table a
+ * migration with unreadable SQL could reach is a warning naming that migration; anything else
+ * changed — a row lost, added or altered, a table gone or new — fails, with the table and the counts.
  */
 export function judgeDifferences(
 	differences: readonly FingerprintDifference[],
@@ -89,9 +93,14 @@ export function judgeDifferences(
 	const warnings: string[] = [];
 	for (const difference of differences) {
 		const text = describeDifference(difference);
-		if (expected.restored || expected.tables.has(difference.table)) expectedChanges.push(text);
-		else if (isDataLoss(difference) && !expected.unknownTables) failures.push(text);
-		else warnings.push(text);
+		const table = difference.table.toLowerCase();
+		const reachedBy = expected.unknown.filter(unknown => !unknown.mayTouch || unknown.mayTouch.some(name => name.toLowerCase() === table));
+		if (expected.restored || [...expected.tables].some(name => name.toLowerCase() === table)) expectedChanges.push(text);
+		else if (reachedBy.length > 0)
+			warnings.push(
+				`${text} (${reachedBy.map(unknown => unknown.migration).join(', ')} runs SQL rewind cannot read${reachedBy.some(unknown => unknown.mayTouch) ? ' and names this table' : ''})`,
+			);
+		else failures.push(`${text}: no migration of this run changes it`);
 	}
 	return {failures, expectedChanges, warnings};
 }

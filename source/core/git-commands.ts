@@ -34,8 +34,31 @@ export function headCommand(view: PlanView): PlannedCommand {
 }
 
 /** Fails the command with exit 3 and `message` unless `test` holds. */
-function guard(test: ShellCommand, message: string): ShellCommand {
-	return sh`${test} || { printf '%s\\n' ${`rewind: ${message}; nothing was reset`} >&2; exit 3; }`;
+function guard(test: ShellCommand, message: string, nothing = 'nothing was reset'): ShellCommand {
+	return sh`${test} || { printf '%s\\n' ${`rewind: ${message}; ${nothing}`} >&2; exit 3; }`;
+}
+
+/**
+ * The reset's guards, for a command that must run only while the server is as the run saw it: HEAD
+ * (and, before the reset, the working tree and the saved files) unchanged. In the app dir; exit 3
+ * with `rewind: <what moved>; <nothing>` on stderr otherwise. Migrate down runs them too, in the
+ * same server command as the downgrade, so schema and code never part over a deploy that landed.
+ */
+export function serverUnchangedGuards(view: PlanView, nothing: string): ShellCommand[] {
+	const {facts} = view;
+	const afterReset = facts.target !== undefined && facts.remoteHeadAfter === facts.target.hash;
+	if (afterReset) return [guard(sh`[ "$(git rev-parse HEAD)" = ${facts.target!.hash} ]`, 'HEAD moved since the reset', nothing)];
+	const from = facts.fromHead ?? placeholder('current HEAD');
+	const digest = facts.dirty?.statusDigest ?? facts.statusDigestBefore ?? CLEAN_DIGEST;
+	const lines = [
+		guard(sh`[ "$(git rev-parse HEAD)" = ${from} ]`, 'HEAD moved since preflight', nothing),
+		guard(sh`[ "$(${STATUS_DIGEST})" = ${digest} ]`, 'the working tree changed since preflight', nothing),
+	];
+	if (facts.atRisk && facts.atRisk.files.length > 0) {
+		const saved = sh`${expandedPaths(facts.atRisk.files)} | ${FILES_DIGEST}`;
+		lines.push(guard(sh`[ "$(${saved})" = ${facts.atRisk.digest} ]`, 'files saved before the reset changed since', nothing));
+	}
+	return lines;
 }
 
 /** The HEAD the reset command reports after resetting (`rewind: head=<hash>` on stderr). */
@@ -48,17 +71,7 @@ export const RESET_HEAD_LINE = /^rewind: head=([0-9a-f]{40,64})$/;
 export function resetCommand(view: PlanView): PlannedCommand {
 	const {facts} = view;
 	const target = facts.target?.hash ?? placeholder('target');
-	const from = facts.fromHead ?? placeholder('current HEAD');
-	const digest = facts.dirty?.statusDigest ?? facts.statusDigestBefore ?? CLEAN_DIGEST;
-	const lines = [
-		sh`cd ${appDir(view)} || exit 4`,
-		guard(sh`[ "$(git rev-parse HEAD)" = ${from} ]`, 'HEAD moved since preflight'),
-		guard(sh`[ "$(${STATUS_DIGEST})" = ${digest} ]`, 'the working tree changed since preflight'),
-	];
-	if (facts.atRisk && facts.atRisk.files.length > 0) {
-		const saved = sh`${expandedPaths(facts.atRisk.files)} | ${FILES_DIGEST}`;
-		lines.push(guard(sh`[ "$(${saved})" = ${facts.atRisk.digest} ]`, 'files saved before the reset changed since'));
-	}
+	const lines = [sh`cd ${appDir(view)} || exit 4`, ...serverUnchangedGuards({...view, facts: {...facts, remoteHeadAfter: undefined}}, 'nothing was reset')];
 	// HEAD as the reset left it, in the same round trip (on stderr, for the step, not the log).
 	lines.push(sh`git reset --hard ${target} && printf 'rewind: head=%s\\n' "$(git rev-parse HEAD)" >&2`);
 	const headline = `cd ${appDir(view).toString()} && git reset --hard ${typeof target === 'string' ? target : '<target>'} (guarded: HEAD, working tree${facts.atRisk?.files.length ? ', saved files' : ''} unchanged)`;

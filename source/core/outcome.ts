@@ -1,6 +1,7 @@
 /** How a run ended: its criteria (each step's), its outcome, exit code and one-line message. */
 import type {Config} from './config/schema.js';
 import {stepStateOf, type RunState} from './run-state.js';
+import type {StepState} from './types.js';
 import type {CriteriaView, StepDefinition} from './step.js';
 import {EXIT, type Criterion, type Outcome, type RunFacts, type RunKind} from './types.js';
 
@@ -52,4 +53,34 @@ export function summaryFor(outcome: Outcome, facts: RunFacts, kind: RunKind): st
 		default:
 			return 'The rollback failed.';
 	}
+}
+
+/**
+ * Where a run that stopped short of success left the server, and the one command that continues
+ * (`rewind resume`) or returns (`rewind undo`). Read from the facts and the step states.
+ */
+export function serverStateFor(facts: RunFacts, kind: RunKind, stateOf: (stepId: string) => {readonly state: StepState}): string {
+	const from = facts.fromHead?.slice(0, 7);
+	const schema = facts.migrated
+		? `the schema was migrated ${facts.migrated.how === 'upgrade' ? 'up' : facts.migrated.how === 'restore' ? 'back by a restore' : 'down'} to ${facts.migrated.to.join(', ') || 'base'}`
+		: undefined;
+	const resetDone = stateOf('reset').state === 'succeeded';
+	if (!resetDone) {
+		if (!facts.rollbackStartedAt && !schema) return `The server is unchanged${from ? ` (HEAD ${from})` : ''}.`;
+		if (!facts.rollbackStartedAt)
+			return `The code is unchanged${from ? ` (HEAD ${from})` : ''}, but ${schema}: the live code may fail on it. rewind resume finishes the rollback.`;
+		return `The reset may or may not have happened${schema ? `, and ${schema}` : ''}: rewind resume reads the server's HEAD first and finishes the rollback.`;
+	}
+	const target = facts.target?.shortHash ?? 'the target';
+	const parts = [`The server's HEAD is ${target}${schema ? ` and ${schema}` : ''}`];
+	const build = stateOf('build').state;
+	if (build !== 'succeeded' && build !== 'skipped') parts.push('the assets were not rebuilt (dist/ holds the old build, or part of one)');
+	const reload = stateOf('reload').state;
+	if (reload !== 'succeeded' && reload !== 'skipped') parts.push('the app was not reloaded (the old code is still serving)');
+	const verify = stateOf('verify').state;
+	const next =
+		build === 'succeeded' && reload !== 'pending' && reload !== 'failed' && verify === 'failed'
+			? `rewind undo goes back to ${from ?? 'where the run started'}`
+			: `rewind resume finishes the rollback; rewind undo goes back to ${from ?? 'where the run started'}`;
+	return `${parts.join('; ')}. Next: ${kind === 'undo' ? 'rewind resume finishes the undo' : next}.`;
 }

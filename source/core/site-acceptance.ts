@@ -15,6 +15,30 @@
  */
 import {createHash} from 'node:crypto';
 
+export type TextCheck = {readonly kind: 'contains' | 'absent'; readonly text: string; readonly ok: boolean};
+
+export type HttpObservation = {
+	readonly attempt: number;
+	readonly at: string;
+	readonly status: number | null;
+	readonly note: string;
+	/** Whether the answer counted as the new code's (see core/site-acceptance.ts); why, for the first counted and every one before. */
+	readonly counted?: boolean;
+	readonly why?: string;
+};
+
+/** The site check as the run records it: every attempt, the last answer's checks, and the proof. */
+export type SiteCheckFact = {
+	readonly url: string;
+	readonly observations: readonly HttpObservation[];
+	readonly finalStatus: number | null;
+	readonly checks: readonly TextCheck[];
+	/** The first attempt counted as the new code's, and the good answers in a row the check ended with. */
+	readonly acceptedAt?: number;
+	readonly goodInRow?: number;
+	readonly confirmations?: number;
+};
+
 /** What the site answered just before the reload: one or two samples. */
 export type SiteSample = {
 	readonly at: string;

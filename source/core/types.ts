@@ -4,7 +4,9 @@
  */
 import type {ShellCommand} from './command.js';
 import type {MigrationKind, MigrationPlan, MigrationsFound} from './migrations/model.js';
-import type {ReloadEvidence, SiteSample} from './site-acceptance.js';
+import type {ReloadEvidence, SiteCheckFact, SiteSample} from './site-acceptance.js';
+
+export type {HttpObservation, TextCheck} from './site-acceptance.js';
 
 export type {MigrationKind, MigrationPlan, MigrationsFound, MigrationSummary} from './migrations/model.js';
 
@@ -167,18 +169,6 @@ export type LockHolder = {
 	readonly reason: string;
 };
 
-export type TextCheck = {readonly kind: 'contains' | 'absent'; readonly text: string; readonly ok: boolean};
-
-export type HttpObservation = {
-	readonly attempt: number;
-	readonly at: string;
-	readonly status: number | null;
-	readonly note: string;
-	/** Whether the answer counted as the new code's (see core/site-acceptance.ts); why, for the first counted and every one before. */
-	readonly counted?: boolean;
-	readonly why?: string;
-};
-
 /** Facts a run establishes; steps declare which they read and write, and the report is built from them. */
 export type RunFacts = {
 	sshTarget?: string;
@@ -206,16 +196,7 @@ export type RunFacts = {
 	/** The backup space check of preflight: free bytes where backups go, and the estimate of the dump. */
 	backupSpace?: {readonly freeBytes: number; readonly estimateBytes: number; readonly filesystem: string};
 	remoteHeadAfter?: string;
-	http?: {
-		readonly url: string;
-		readonly observations: readonly HttpObservation[];
-		readonly finalStatus: number | null;
-		readonly checks: readonly TextCheck[];
-		/** The first attempt counted as the new code's, and the good answers in a row the check ended with. */
-		readonly acceptedAt?: number;
-		readonly goodInRow?: number;
-		readonly confirmations?: number;
-	};
+	http?: SiteCheckFact;
 	reloadWarning?: string;
 	/** What the site answered at preflight, before anything changed (an undo checks this page is back). */
 	siteAtStart?: SiteSample;

@@ -17,7 +17,7 @@ export type SiteMode = {
 	apiStatus?: 200 | 401 | 409;
 	/** After a touch of the WSGI file, the old worker keeps answering this long while the new one starts (the reload API still answers once reloaded). */
 	oldWorkerMs?: number;
-	/** The first N page requests get their headers, then the body at one byte a second (a stalled upstream). */
+	/** The first N page requests after the next reload get their headers, then the body at one byte a second (a stalled upstream). */
 	trickleRequests?: number;
 };
 
@@ -67,6 +67,8 @@ export async function startSiteServer(options: SiteOptions): Promise<SiteServer>
 	let wsgiMtime = existsSync(options.wsgiPath) ? statSync(options.wsgiPath).mtimeMs : 0;
 	let redirectUntil = 0;
 	const state = {mode: {...options.mode}};
+	/** Trickling starts at the reload after the mode was set (the checks before it, at preflight and the reload, answer normally). */
+	let trickleArmed = false;
 
 	let worker: FlaskWorker | undefined;
 	let workerError: string | undefined;
@@ -97,6 +99,7 @@ export async function startSiteServer(options: SiteOptions): Promise<SiteServer>
 		workerError = prepared.error;
 		loaded = prepared.files;
 		reloads++;
+		trickleArmed = true;
 		if (state.mode.reloadRedirectMs) redirectUntil = Date.now() + state.mode.reloadRedirectMs;
 	};
 	const reload = async () => switchTo(await prepare());
@@ -162,7 +165,7 @@ export async function startSiteServer(options: SiteOptions): Promise<SiteServer>
 			response.writeHead(404, {'Content-Type': 'text/plain'}).end('Not found\n');
 			return;
 		}
-		if ((state.mode.trickleRequests ?? 0) > 0) {
+		if (trickleArmed && (state.mode.trickleRequests ?? 0) > 0) {
 			state.mode = {...state.mode, trickleRequests: state.mode.trickleRequests! - 1};
 			response.writeHead(200, {'Content-Type': 'text/html; charset=utf-8', 'Content-Length': String(file.length)});
 			response.flushHeaders();
@@ -197,6 +200,7 @@ export async function startSiteServer(options: SiteOptions): Promise<SiteServer>
 		},
 		set mode(mode: SiteMode) {
 			state.mode = mode;
+			trickleArmed = false;
 		},
 		async stop() {
 			closed = true;

@@ -93,6 +93,7 @@ export function writeConfigFile(file: string, config: Config, options: {password
 				mustNotContain: site.mustNotContain,
 				timeoutSeconds: site.timeoutSeconds,
 				intervalSeconds: site.intervalSeconds,
+				settleSeconds: site.settleSeconds,
 			},
 			reload,
 			build: {commands: build.commands},

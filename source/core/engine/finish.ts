@@ -2,7 +2,8 @@
 import {writeFileSync} from 'node:fs';
 import path from 'node:path';
 import {REPORT_FILE} from '../journal.js';
-import {collectCriteria, exitCodeFor, outcomeOf, summaryFor} from '../outcome.js';
+import {collectCriteria, exitCodeFor, outcomeOf, serverStateFor, summaryFor} from '../outcome.js';
+import {stepStateOf} from '../run-state.js';
 import type {RunState} from '../run-state.js';
 import type {StepDefinition} from '../step.js';
 import type {Outcome, RunFacts, RunKind} from '../types.js';
@@ -41,7 +42,10 @@ export async function finishRun(input: FinishInput, outcome: Outcome, message: s
 	services.setFacts({sshConnections: services.connection.opened, shellStarts: services.connection.shellStarts, roundTrips: services.connection.roundTrips});
 	const rollbackMs = facts.rollbackStartedAt && facts.rollbackFinishedAt ? Date.parse(facts.rollbackFinishedAt) - Date.parse(facts.rollbackStartedAt) : null;
 	const exitCode = exitCodeFor(finalOutcome);
-	const finalMessage = bus.redactor.redact(message || summaryFor(finalOutcome, facts, input.kind));
+	const said = message || summaryFor(finalOutcome, facts, input.kind);
+	// A run that stops short of success says where it left the server, and what continues or returns.
+	const state = finalOutcome === 'succeeded' ? '' : serverStateFor(facts, input.kind, stepId => stepStateOf(bus.state, stepId));
+	const finalMessage = bus.redactor.redact(state && !said.includes(state) ? `${said} ${state}` : said);
 	const journalPath = bus.journal?.file ?? null;
 	const reportPath = bus.journal && input.renderReport ? path.join(bus.journal.dir, REPORT_FILE) : null;
 	const totalMs = Date.now() - input.startedAt;

@@ -5,7 +5,7 @@
  * own override, abort), and the answer becomes the run's next move.
  */
 import type {Config} from '../config/schema.js';
-import {CommandFailedError, ConnectionLostError, errorMessage, OperatorAborted, StopRequestedError, UserError} from '../errors.js';
+import {CommandFailedError, ConnectionLostError, errorMessage, OperatorAborted, StopRequestedError, STOPPED_BY_OPERATOR, UserError} from '../errors.js';
 import {GENERAL_HINTS, matchHints} from '../hints.js';
 import type {RecoveryChoice} from '../questions.js';
 import {VerificationFailed, type StepDefinition} from '../step.js';
@@ -63,7 +63,7 @@ export class Recovery {
 		const {services} = deps;
 		const durationMs = Date.now() - started;
 		if (error instanceof StopRequestedError || deps.stopped()) {
-			services.emit({type: 'step-failed', at: now(), stepId: step.id, durationMs, error: 'stopped at the operator’s request'});
+			services.emit({type: 'step-failed', at: now(), stepId: step.id, durationMs, error: STOPPED_BY_OPERATOR});
 			throw new StopRequestedError(`Stopped during ${step.title}.`);
 		}
 		const connectionLost = error instanceof ConnectionLostError || (!step.opensConnection && services.connection.host?.closed === true);

@@ -12,10 +12,12 @@ export type Migration = {
 	readonly file: string;
 	/** Why downgrade() cannot undo it (empty, `pass`, or it raises); undefined when it can. */
 	readonly irreversible?: string;
-	/** Tables upgrade() creates, alters or drops (from its `op.…` calls). */
+	/** Tables upgrade() or downgrade() create, alter, drop or write (their `op.…` calls and literal SQL). */
 	readonly touches: readonly string[];
-	/** upgrade() runs SQL or code whose tables cannot be read from it (`op.execute`, a loop). */
+	/** upgrade() or downgrade() run SQL or code whose tables cannot be read from it (SQL built at run time, `get_bind`). */
 	readonly touchesUnknown: boolean;
+	/** When touchesUnknown: the names its code mentions, the only tables it could reach. */
+	readonly mayTouch?: readonly string[];
 };
 
 const QUOTED = /(?:'([^'\\]*(?:\\.[^'\\]*)*)'|"([^"\\]*(?:\\.[^"\\]*)*)")/g;
@@ -84,10 +86,83 @@ export function irreversibility(body: string | undefined): string | undefined {
 	return undefined;
 }
 
-/** Tables named in `op.…` calls of upgrade(), and whether it does things whose tables cannot be read. */
-export function touchedTables(body: string | undefined): {tables: string[]; unknown: boolean} {
+/** What a migration function changes: the tables it names, and whether it runs SQL rewind cannot read. */
+export type Touched = {tables: string[]; unknown: boolean; mayTouch?: string[]};
+
+/** Statements that write: their table is the word after them. */
+const WRITING_SQL =
+	/\b(?:UPDATE(?:\s+(?:LOW_PRIORITY|IGNORE))*|INSERT(?:\s+(?:LOW_PRIORITY|DELAYED|HIGH_PRIORITY|IGNORE))*(?:\s+INTO)?|REPLACE(?:\s+INTO)?|DELETE(?:\s+(?:LOW_PRIORITY|QUICK|IGNORE))*\s+FROM|ALTER\s+TABLE|CREATE\s+(?:TEMPORARY\s+)?TABLE(?:\s+IF\s+NOT\s+EXISTS)?|DROP\s+TABLE(?:\s+IF\s+EXISTS)?|TRUNCATE(?:\s+TABLE)?|(?:CREATE|DROP)\s+(?:UNIQUE\s+)?INDEX\s+[`"]?\w+[`"]?\s+ON|RENAME\s+TABLE|LOAD\s+DATA\b[^;]*?\bINTO\s+TABLE)\s+[`"]?([A-Za-z_][\w$]*)[`"]?(?:\s*\.\s*[`"]?([A-Za-z_][\w$]*)[`"]?)?/gi;
+
+/**
+ * The tables a piece of SQL writes, or undefined when it cannot be told (a multi-table UPDATE or
+ * DELETE, a procedure call, statements rewind does not know).
+ */
+export function sqlWrites(sql: string): string[] | undefined {
+	const tables = new Set<string>();
+	const statements = sql
+		.split(';')
+		.map(statement => statement.trim())
+		.filter(Boolean);
+	for (const statement of statements) {
+		if (/^(?:SELECT|SET|SHOW|DESCRIBE|EXPLAIN|COMMIT|BEGIN|START\s+TRANSACTION)\b/i.test(statement) && !/\bINTO\s+(?:OUT|DUMP)FILE\b/i.test(statement))
+			continue;
+		// A write whose target is not the word after the keyword: a multi-table form, a call.
+		if (
+			/^(?:CALL|DO|HANDLER|PREPARE|EXECUTE)\b/i.test(statement) ||
+			/^UPDATE\b[^;]*?\bJOIN\b/i.test(statement) ||
+			/^DELETE\s+\w+(?:\s*,\s*\w+)*\s+FROM\b/i.test(statement)
+		)
+			return undefined;
+		const found = [...statement.matchAll(WRITING_SQL)];
+		if (found.length === 0) return undefined;
+		for (const match of found) tables.add(match[2] ?? match[1]!);
+		if (/^RENAME\s+TABLE\b/i.test(statement)) for (const match of statement.matchAll(/\bTO\s+[`"]?([A-Za-z_][\w$]*)/gi)) tables.add(match[1]!);
+	}
+	return [...tables];
+}
+
+/** The SQL of an `op.execute(...)` call when it is literal text (also inside `sa.text(...)`), else undefined. */
+function literalSql(args: string): string | undefined {
+	const inner = /^\s*(?:(?:sa|sqlalchemy)\.)?text\(\s*([\s\S]*?)\s*\)\s*$/.exec(args)?.[1] ?? args;
+	// Only string literals, side by side (Python joins them): no f-strings, %, .format or names.
+	const literal = /^(?:\s*(?:[rRuU]?)(?:"""[\s\S]*?"""|'''[\s\S]*?'''|"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'))+\s*,?\s*$/;
+	if (!literal.test(inner)) return undefined;
+	return [...inner.matchAll(/[rRuU]?("""|'''|"|')([\s\S]*?)\1/g)].map(match => match[2]!).join('');
+}
+
+/** The argument text of a call whose `(` is at `open`, up to its matching `)`. */
+function callArguments(body: string, open: number): string {
+	let depth = 0;
+	let quote: string | undefined;
+	for (let index = open; index < body.length; index++) {
+		const char = body[index]!;
+		if (quote) {
+			if (char === '\\') index++;
+			else if (body.startsWith(quote, index)) {
+				index += quote.length - 1;
+				quote = undefined;
+			}
+			continue;
+		}
+		if (body.startsWith('"""', index) || body.startsWith("'''", index)) {
+			quote = body.slice(index, index + 3);
+			index += 2;
+		} else if (char === '"' || char === "'") quote = char;
+		else if (char === '(') depth++;
+		else if (char === ')' && --depth === 0) return body.slice(open + 1, index);
+	}
+	return body.slice(open + 1);
+}
+
+/**
+ * Tables named in the `op.…` calls of a migration function, and the tables literal SQL in
+ * `op.execute` writes. SQL built at run time (or `get_bind`) makes the tables unknowable: then
+ * `mayTouch` lists every name the code mentions, the only tables it could reach.
+ */
+export function touchedTables(body: string | undefined): Touched {
 	if (body === undefined) return {tables: [], unknown: false};
 	const tables = new Set<string>();
+	let unknown = false;
 	const call = /\bop\.(\w+)\(\s*([^)]*)/g;
 	for (const match of body.matchAll(call)) {
 		const [, operation = '', args = ''] = match;
@@ -110,19 +185,42 @@ export function touchedTables(body: string | undefined): {tables: string[]; unkn
 			case 'drop_constraint':
 				if (keyword ?? named[1]) tables.add((keyword ?? named[1])!);
 				break;
-			case 'execute':
+			case 'execute': {
+				const sql = literalSql(callArguments(body, match.index + match[0].indexOf('(')));
+				const written = sql === undefined ? undefined : sqlWrites(sql);
+				if (written === undefined) unknown = true;
+				else for (const table of written) tables.add(table);
+				break;
+			}
 			case 'get_bind':
+				unknown = true;
+				break;
 			case 'bulk_insert':
-				if (operation === 'bulk_insert') break;
-				return {tables: [...tables], unknown: true};
+				break;
 			default:
 				if (keyword) tables.add(keyword);
 				else if (named[0]) tables.add(named[0]);
 		}
 	}
 	for (const match of body.matchAll(/\bop\.batch_alter_table\(\s*['"]([^'"]+)['"]/g)) tables.add(match[1]!);
-	for (const match of body.matchAll(/\bop\.bulk_insert\(\s*(\w+)/g)) tables.add(match[1]!);
-	return {tables: [...tables].sort(), unknown: false};
+	// bulk_insert(table, rows): the table object is usually `sa.table('name', …)` assigned above.
+	for (const match of body.matchAll(/\bop\.bulk_insert\(\s*(\w+)/g)) {
+		const defined = new RegExp(`\\b${match[1]}\\s*=\\s*(?:sa\\.)?table\\(\\s*['"]([^'"]+)['"]`).exec(body)?.[1];
+		if (defined) tables.add(defined);
+		else unknown = true;
+	}
+	if (!unknown) return {tables: [...tables].sort(), unknown: false};
+	const mayTouch = new Set([...body.matchAll(/[A-Za-z_][\w$]*/g)].map(word => word[0]));
+	return {tables: [...tables].sort(), unknown: true, mayTouch: [...mayTouch].sort()};
+}
+
+/** What upgrade() and downgrade() together touch: a rollback runs the one, its undo the other. */
+function touchedBoth(source: string): Touched {
+	const up = touchedTables(functionBody(source, 'upgrade'));
+	const down = touchedTables(functionBody(source, 'downgrade'));
+	const tables = [...new Set([...up.tables, ...down.tables])].sort();
+	if (!up.unknown && !down.unknown) return {tables, unknown: false};
+	return {tables, unknown: true, mayTouch: [...new Set([...(up.mayTouch ?? []), ...(down.mayTouch ?? [])])].sort()};
 }
 
 /** Parses one version file; undefined when it does not declare a revision (not a version file). */
@@ -132,7 +230,7 @@ export function parseVersionFile(file: string, source: string): Migration | unde
 	if (!revision) return undefined;
 	const down = assignment(source, 'down_revision');
 	const downRevisions = down === undefined || down === 'None' ? [] : strings(down);
-	const touched = touchedTables(functionBody(source, 'upgrade'));
+	const touched = touchedBoth(source);
 	const irreversible = irreversibility(functionBody(source, 'downgrade'));
 	return {
 		revision,
@@ -142,5 +240,6 @@ export function parseVersionFile(file: string, source: string): Migration | unde
 		...(irreversible ? {irreversible} : {}),
 		touches: touched.tables,
 		touchesUnknown: touched.unknown,
+		...(touched.mayTouch ? {mayTouch: touched.mayTouch} : {}),
 	};
 }

@@ -58,6 +58,11 @@ export function migrateCommand(
 	);
 }
 
+/** The framework's `current`, as the downgrade will run it (in app.dir, with the configured environment). */
+export function frameworkCurrent(view: PlanView, kind: MigrationKind): ShellCommand {
+	return inDir(appDir(view), withEnvironment(view.config, sh`${operatorShell(frameworkCommand(view.config, kind))} current`));
+}
+
 /** The operator's own commands (kind command): the database's revision, and the one the target expects. */
 export function currentRevisionCommand(view: PlanView): ShellCommand {
 	return inDir(appDir(view), withEnvironment(view.config, sh`${operatorShell(view.config.migrations.current!)}`));

@@ -9,10 +9,12 @@ export type MigrationSummary = {
 	readonly message: string;
 	/** Why its downgrade cannot undo it; absent when it can. */
 	readonly irreversible?: string;
-	/** Tables its upgrade changed (what the downgrade changes back). */
+	/** Tables its upgrade or downgrade changes. */
 	readonly touches: readonly string[];
-	/** Its upgrade runs SQL whose tables cannot be read from it. */
+	/** It runs SQL whose tables cannot be read from it. */
 	readonly touchesUnknown: boolean;
+	/** When touchesUnknown: the names its code mentions, the only tables it could reach; absent, any table. */
+	readonly mayTouch?: readonly string[];
 };
 
 /** What the migrations of a rollback cross: from the database's revision down to the target's. */

@@ -13,6 +13,7 @@ export function summary(migration: Migration | MigrationsFound['migrations'][num
 		...(migration.irreversible ? {irreversible: migration.irreversible} : {}),
 		touches: migration.touches,
 		touchesUnknown: migration.touchesUnknown,
+		...(migration.mayTouch ? {mayTouch: migration.mayTouch} : {}),
 	};
 }
 

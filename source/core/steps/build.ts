@@ -5,6 +5,7 @@
  */
 import {inDir, operatorShell, remotePath, sh} from '../command.js';
 import type {Config} from '../config/schema.js';
+import {STOPPED_BY_OPERATOR} from '../errors.js';
 import type {Fix, HintRule} from '../hints.js';
 import type {PlanView, StepContext, StepDefinition} from '../step.js';
 import {serverCommand, type PlannedCommand} from '../types.js';
@@ -73,7 +74,15 @@ export const buildStep: StepDefinition = {
 		const label = 'Front-end assets rebuilt';
 		if (state === 'succeeded')
 			return [{id: 'assets', label, status: 'pass', detail: config.build.commands.join(' && ') + (config.build.cleanInstall ? ' (clean install)' : '')}];
-		if (state === 'failed') return [{id: 'assets', label, status: 'fail', detail: 'the build failed'}];
+		if (state === 'failed')
+			return [
+				{
+					id: 'assets',
+					label,
+					status: 'fail',
+					detail: summary === STOPPED_BY_OPERATOR ? 'stopped before it finished: dist/ may hold a partial build' : 'the build failed',
+				},
+			];
 		return [{id: 'assets', label, status: state === 'skipped' && config.build.commands.length === 0 ? 'warn' : 'skip', detail: summary ?? 'not reached'}];
 	},
 };

@@ -6,7 +6,10 @@
  * Migrate up (an undo): the upgrade back to the revision the rollback started from, after the reset.
  */
 import {configuredPassword, databaseCredentials, readDatabaseState} from '../database.js';
-import {OperatorAborted, UserError} from '../errors.js';
+import {CommandFailedError, OperatorAborted, UserError} from '../errors.js';
+import {joinCommands, sh} from '../command.js';
+import {serverUnchangedGuards} from '../git-commands.js';
+import {appDir} from '../paths.js';
 import {hintFor, type HintRule} from '../hints.js';
 import {migrateCommand, revisionArgument, currentRevisionCommand} from '../migrations/commands.js';
 import {crossCheck, crossCheckCommand} from '../migrations/cross-check.js';
@@ -16,6 +19,7 @@ import {backupsAt, describeBackupAge, refusalText, restoreBackup} from '../migra
 import type {CriteriaView, PlanView, StepContext, StepDefinition} from '../step.js';
 import {describedCommand, EXIT, serverCommand, type Criterion, type MigrationKind, type MigrationPlan, type PlannedCommand} from '../types.js';
 
+const NOTHING_MIGRATED = 'nothing was migrated';
 const utcMinute = (iso: string) => `${iso.slice(0, 16).replace('T', ' ')} UTC`;
 const sameRevisions = (a: readonly string[], b: readonly string[]) => [...a].sort().join(',') === [...b].sort().join(',');
 const revisions = (list: readonly string[]) => list.join(', ') || 'base';
@@ -73,8 +77,15 @@ function downCommands(view: PlanView): PlannedCommand[] {
 		...(kind === 'command' ? [] : [crossCheckCommand(view)]),
 		serverCommand(
 			'downgrade',
-			`migrate the schema down to the target’s revision (${kind})`,
-			migrateCommand(view, kind, 'downgrade', to, scriptsFrom(view, plan)),
+			`migrate the schema down to the target’s revision (${kind}), only while HEAD and the working tree are as the run saw them`,
+			joinCommands(
+				[
+					sh`cd ${appDir(view)} || exit 4`,
+					...serverUnchangedGuards(view, NOTHING_MIGRATED),
+					migrateCommand(view, kind, 'downgrade', to, scriptsFrom(view, plan)),
+				],
+				'\n',
+			),
 		),
 		revisionRead(view, kind),
 		// Only on the way out through an earlier backup (an irreversible migration).
@@ -188,7 +199,19 @@ export const migrateDownStep: StepDefinition = {
 				);
 			}
 		}
-		await context.run('downgrade');
+		const downgrade = await context.run('downgrade', {allowFailure: true});
+		const moved = /^rewind: (.*); nothing was migrated$/m.exec(downgrade.stderr)?.[1];
+		if (downgrade.exitCode === 3 && moved)
+			throw new UserError(
+				`Refusing to migrate the schema down: ${moved}. Nothing was migrated and nothing was reset: the schema and the code are as they were, together. Run rewind again to see the new state.`,
+				EXIT.refused,
+			);
+		if (downgrade.exitCode !== 0)
+			throw new CommandFailedError(
+				`the downgrade failed (exit ${downgrade.exitCode ?? downgrade.exitSignal})`,
+				downgrade.exitCode,
+				`${downgrade.stderr}\n${downgrade.stdout}`,
+			);
 		const now = await readRevisions(context, plan.kind);
 		if (!sameRevisions(now, plan.target))
 			throw new Error(`after the downgrade the database is at ${revisions(now)}, not the target's ${revisions(plan.target)}`);

@@ -5,7 +5,7 @@
  */
 import {inDir, joinCommands, remotePath, sh} from '../command.js';
 import {configuredPassword, databaseCredentials, myCnfCommand, readDatabaseState, type DatabaseState} from '../database.js';
-import {foundFromCommand, foundFromFiles, preflightMigrationCommands, readMigrationFiles} from '../migrations/found.js';
+import {foundFromCommand, foundFromFiles, preflightMigrationCommands, proveMigrationsCommand, readMigrationFiles} from '../migrations/found.js';
 import {UserError} from '../errors.js';
 import {framed, nulRecords, readFrames, ServerOutputError} from '../frames.js';
 import {STATUS, statusDigest} from '../git-commands.js';
@@ -116,23 +116,39 @@ export function parseInspect(stdout: string): ServerState {
 	};
 }
 
-/** The database's size and revision, in one session, as far as this run needs them. */
+/** The field to fix for a database that cannot be reached, from the driver's error. */
+function databaseField(reason: string): string {
+	if (/access denied/i.test(reason)) return 'database.user and its password (database.passwordEnv, or [client] in ~/.my.cnf on the server)';
+	if (/unknown database/i.test(reason)) return 'database.name (PythonAnywhere: <user>$<name>)';
+	return 'database.host and database.port (PythonAnywhere: <user>.mysql.pythonanywhere-services.com, port 3306)';
+}
+
+/**
+ * Proves the database answers (through the tunnel, as the backup and the fingerprint will reach it),
+ * reading its size and revision in the same session. A database that cannot be reached refuses the
+ * run before the picker (exit 3) naming the field to fix — unless the backup is skipped with a reason
+ * and no migration needs the revision, when it is a warning.
+ */
 async function readDatabase(context: StepContext, state: ServerState, migrations: boolean): Promise<(DatabaseState & {unreadable?: string}) | undefined> {
 	const database = context.config.database;
-	const size = database !== undefined && state.backupFreeKb !== null && context.flags.skipBackupReason === undefined;
-	if (!database || (!size && !migrations)) return undefined;
+	if (!database) return undefined;
+	const size = state.backupFreeKb !== null && context.flags.skipBackupReason === undefined;
 	const credentials = configuredPassword(database) ?? (await databaseCredentials(context));
 	const wanted = {size, ...(migrations ? {versionTable: context.config.migrations.versionTable} : {})};
 	try {
 		return await context.record('read-database', () => readDatabaseState(context.host(), database, credentials.password, wanted));
 	} catch (error) {
-		// The backup finds out too (with its own hints); without the revision the migrate step refuses.
+		if (context.signal.aborted) throw error;
 		const reason = (error as Error).message;
-		context.note(
-			'warning',
-			`Could not read the database (${reason}): ${size ? 'the backup’s space is checked as it is written' : ''}${size && migrations ? '; ' : ''}${migrations ? 'no migration plan can be made' : ''}.`,
+		if (context.flags.skipBackupReason !== undefined && !migrations) {
+			context.note('warning', `Could not reach the database (${reason}): no backup is taken (--skip-backup) and no fingerprint can be compared.`);
+			return {unreadable: reason};
+		}
+		throw new UserError(
+			`The database cannot be reached: ${reason}. The backup${migrations ? ', the migration plan' : ''} and the data check need it. ` +
+				`Check ${databaseField(reason)}. If the database itself is what is down and the code must go back anyway, run with --skip-backup "<why>"${migrations ? ' and migrations.kind: none' : ''}. Nothing was changed.`,
+			EXIT.refused,
 		);
-		return {unreadable: reason};
 	}
 }
 
@@ -229,6 +245,7 @@ async function inspectTheRest(context: StepContext, state: ServerState): Promise
 			)
 		: await foundFromCommand(context);
 	if (found) context.setFacts({migrationsFound: found});
+	if (found) await proveMigrationsCommand(context, found);
 	const entries = parseStatusZ(state.statusRaw);
 	const tracked = entries.filter(entry => !entry.untracked).length;
 	const untracked = entries.length - tracked;

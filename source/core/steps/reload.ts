@@ -3,7 +3,7 @@
  * manual step the operator confirms.
  */
 import {inDir, operatorShell, remotePath, sh} from '../command.js';
-import {OperatorAborted} from '../errors.js';
+import {OperatorAborted, STOPPED_BY_OPERATOR} from '../errors.js';
 import {hintFor, type HintRule} from '../hints.js';
 import {appDir} from '../paths.js';
 import {Redactor} from '../redact.js';
@@ -130,7 +130,8 @@ export const reloadStep: StepDefinition = {
 		const label = 'Web app reloaded';
 		if (state === 'succeeded')
 			return [{id: 'reloaded', label, status: facts.reloadWarning ? 'warn' : 'pass', detail: facts.reloadWarning ?? `by ${config.reload.method}`}];
-		if (state === 'failed') return [{id: 'reloaded', label, status: 'fail', detail: 'the reload failed'}];
+		if (state === 'failed')
+			return [{id: 'reloaded', label, status: 'fail', detail: summary === STOPPED_BY_OPERATOR ? 'stopped before the reload was done' : 'the reload failed'}];
 		return [{id: 'reloaded', label, status: 'skip', detail: summary ?? 'not reached'}];
 	},
 };

@@ -2,7 +2,7 @@
  * Verify: the server's HEAD is the target, the site answers 200 with the expected text and without
  * the forbidden text (retrying through the reload window), and the database fingerprint matches.
  */
-import {compareDatabase, databaseCriteria} from './verify-database.js';
+import {compareDatabase, databaseCriteria} from '../database-check.js';
 import {formatDuration, ROLLBACK_TARGET_MS} from '../format.js';
 import {headCommand} from '../git-commands.js';
 import {hintFor, type HintRule} from '../hints.js';

@@ -65,7 +65,7 @@ export function FinalPanel({
 								<Text wrap="truncate">{criterion.label}</Text>
 							</Box>
 							<Box flexGrow={1} flexShrink={1} minWidth={0}>
-								<Text color={theme.color('muted')} wrap="truncate">
+								<Text color={theme.color('muted')} wrap="wrap">
 									{criterion.detail}
 								</Text>
 							</Box>

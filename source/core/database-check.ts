@@ -2,12 +2,12 @@
  * Verify's database half: the fingerprint after the rollback against the one taken with the backup,
  * judged against what the run's migrations were expected to change.
  */
-import {databaseCredentials, takeFingerprint} from '../database.js';
-import {diffFingerprints, judgeDifferences, NOTHING_EXPECTED, type ExpectedChanges} from '../fingerprint.js';
-import {migrationPlanOf} from '../migrations/plan.js';
-import type {CriteriaView, PlanView, StepContext} from '../step.js';
-import type {DatabaseConfig} from '../config/schema.js';
-import type {Criterion, DatabaseFingerprint} from '../types.js';
+import {databaseCredentials, takeFingerprint} from './database.js';
+import {diffFingerprints, judgeDifferences, NOTHING_EXPECTED, type ExpectedChanges} from './fingerprint.js';
+import {migrationPlanOf} from './migrations/plan.js';
+import type {CriteriaView, PlanView, StepContext} from './step.js';
+import type {DatabaseConfig} from './config/schema.js';
+import type {Criterion, DatabaseFingerprint} from './types.js';
 
 export function databaseCriteria(view: CriteriaView): Criterion[] {
 	const {config, facts} = view;
@@ -46,7 +46,12 @@ function expectedChanges(view: Pick<PlanView, 'config' | 'facts'>): ExpectedChan
 	const moved = facts.migrated.how === 'downgrade' ? plan?.undo : plan?.redo;
 	return {
 		tables: new Set([view.config.migrations.versionTable, ...(moved ?? []).flatMap(migration => migration.touches)]),
-		unknownTables: moved === undefined || moved.some(migration => migration.touchesUnknown),
+		unknown:
+			moved === undefined
+				? [{migration: 'the migrations (no plan to read them from)'}]
+				: moved
+						.filter(migration => migration.touchesUnknown)
+						.map(migration => ({migration: `migration ${migration.revision}`, ...(migration.mayTouch ? {mayTouch: migration.mayTouch} : {})})),
 		restored: false,
 	};
 }
