@@ -233,3 +233,40 @@ describe.runIf(canRun('preflight proves the database (Flask)', ['sshd', 'mariadb
 		});
 	},
 );
+
+describe.runIf(canRun('schema and code together (Flask)', ['sshd', 'mariadb', 'flask']))('schema and code move together', () => {
+	const servers = useFlaskServers();
+
+	it('HEAD moved while confirming (a deploy landed): the downgrade does not run, the schema untouched, exit 3 saying which', async () => {
+		const production = await startFlaskProduction(servers.sshd, servers.database, servers.python);
+		try {
+			const request: RunRequest = {
+				config: production.config(),
+				configPath: null,
+				kind: 'rollback',
+				flags: flagsFor({target: production.app.good}),
+				runsDir: production.runsDir,
+			};
+			const engine = createFlagEngine(request);
+			engine.subscribe(event => {
+				// The operator is on the confirmation when a deploy lands on the server.
+				if (event.type === 'step-started' && event.stepId === 'confirm')
+					execFileSync(
+						'git',
+						['-c', 'user.name=Late Deployer', '-c', 'user.email=late@example.com', 'commit', '-q', '--allow-empty', '-m', 'hotfix deployed meanwhile'],
+						{
+							cwd: production.app.dir,
+						},
+					);
+			});
+			const result = await engine.run();
+			expect(result.exitCode).toBe(EXIT.refused);
+			expect(result.message).toMatch(/Refusing to migrate the schema down: HEAD moved since preflight\. Nothing was migrated and nothing was reset/);
+			expect(servers.database.sql('SELECT version_num FROM alembic_version;', production.name).trim()).toBe(REVISIONS.sessions);
+			expect(head(production.app.dir)).not.toBe(production.app.good);
+			expect(result.facts.migrated).toBeUndefined();
+		} finally {
+			await production.stop();
+		}
+	});
+});

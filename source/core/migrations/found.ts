@@ -20,11 +20,7 @@ function currentCommand(view: PlanView): PlannedCommand {
  */
 export function frameworkCurrentCommand(view: PlanView, kind: MigrationKind): PlannedCommand {
 	const command = frameworkCommand(view.config, kind);
-	return readOnlyCommand(
-		'framework-current',
-		`run \`${command} current\` as Migrate down will run the migrations command`,
-		frameworkCurrent(view, kind),
-	);
+	return readOnlyCommand('framework-current', `run \`${command} current\` as Migrate down will run the migrations command`, frameworkCurrent(view, kind));
 }
 
 export function preflightMigrationCommands(view: PlanView): PlannedCommand[] {
