@@ -110,7 +110,7 @@ describe.runIf(canRun('backup and fingerprint', ['sshd', 'mariadb']))('backup, f
 		expect(journal).not.toContain('rewind-my.');
 	});
 
-	it('with a wrong database host, fails verification with the socket hint and never resets', async () => {
+	it('with a wrong database host, fails at preflight (the database checked before the picker) with the hint and its fix, and never resets', async () => {
 		production = await startProduction(sshd);
 		const seeded = seedBankroll(database, PASSWORD);
 		const before = head();
@@ -118,10 +118,10 @@ describe.runIf(canRun('backup and fingerprint', ['sshd', 'mariadb']))('backup, f
 		const {result, events} = await rollback(databaseConfig(seeded, {host: 'localhost', port: 3306}));
 		expect(result.outcome).toBe('failed');
 		expect(result.exitCode).toBe(1);
-		expect(result.message).toMatch(/Back up database failed: .*verification/);
+		expect(result.message).toMatch(/Preflight failed: The database cannot be reached: .*Check database\.host and database\.port/);
 		const hints = events.filter(event => event.type === 'hint').map(event => event.hint);
-		expect(hints.map(hint => hint.id)).toContain('mysql-socket');
-		expect(hints.find(hint => hint.id === 'mysql-socket')?.advice).toContain(`-h 127.0.0.1 -P ${database.port}`);
+		expect(hints.map(hint => hint.id)).toContain('database-unreachable');
+		expect(events.some(event => event.type === 'step-started' && event.stepId === 'pick-target')).toBe(false);
 		expect(events.some(event => event.type === 'step-started' && event.stepId === 'reset')).toBe(false);
 		expect(head()).toBe(before);
 		expect(result.facts.backup).toBeUndefined();

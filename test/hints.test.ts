@@ -8,6 +8,7 @@ const context = {managedDb: {host: 'alice.mysql.pythonanywhere-services.com', po
 
 /** A real message for every rule: adding a rule without a sample fails this suite. */
 const SAMPLES: Record<string, string> = {
+	'database-unreachable': 'The database cannot be reached: connect ECONNREFUSED 127.0.0.1:3306. The backup and the data check need it.',
 	'mysql-socket': `mysqldump: Got error: 2002: "Can't connect to local server through socket '/run/mysqld/mysqld.sock' (2)" when trying to connect`,
 	'mysql-process-privilege':
 		"mysqldump: Error: 'Access denied; you need (at least one of) the PROCESS privilege(s) for this operation' when trying to dump tablespaces",

@@ -57,6 +57,8 @@ describe.runIf(canRun('hostile inputs', ['sshd', 'mariadb']))('hostile inputs ag
 		mustNotContain: [MARKER],
 		timeoutSeconds: 5,
 		intervalSeconds: 0.2,
+		// The test site reloads at once (no old worker): a page the rollback leaves as it was counts after 1 s.
+		settleSeconds: 1,
 		...extra,
 	});
 	const writeConfig = (prod: Production, config: Record<string, unknown>) => {

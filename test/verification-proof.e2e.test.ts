@@ -195,7 +195,7 @@ describe.runIf(canRun('preflight proves the database (Flask)', ['sshd', 'mariadb
 	() => {
 		const servers = useFlaskServers();
 
-		async function refusedAtPreflight(overrides: Record<string, unknown>) {
+		async function refusedAtPreflight(overrides: Record<string, unknown>, exitCode: number = EXIT.refused) {
 			const production = await startFlaskProduction(servers.sshd, servers.database, servers.python);
 			try {
 				const request: RunRequest = {
@@ -211,7 +211,7 @@ describe.runIf(canRun('preflight proves the database (Flask)', ['sshd', 'mariadb
 					if (event.type === 'step-started') started.push(event.stepId);
 				});
 				const result = await engine.run();
-				expect(result.exitCode).toBe(EXIT.refused);
+				expect(result.exitCode).toBe(exitCode);
 				// Nothing after preflight ran: no target picked, no backup, the code where it was.
 				expect(started.at(-1)).toBe('preflight');
 				expect(result.facts.backup).toBeUndefined();
@@ -222,8 +222,8 @@ describe.runIf(canRun('preflight proves the database (Flask)', ['sshd', 'mariadb
 			}
 		}
 
-		it('an unreachable database: refused at preflight, naming database.host and database.port', async () => {
-			const message = await refusedAtPreflight({database: {port: 9}});
+		it('an unreachable database: preflight fails (exit 1, with a hint and its fix to apply and retry), naming database.host and database.port', async () => {
+			const message = await refusedAtPreflight({database: {port: 9}}, EXIT.failed);
 			expect(message).toMatch(/The database cannot be reached: .*Check database\.host and database\.port/);
 		});
 

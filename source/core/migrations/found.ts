@@ -71,7 +71,8 @@ export async function foundFromCommand(context: StepContext): Promise<Migrations
  * the one rewind read the revision of, naming the field to fix. Nothing has changed yet.
  */
 export async function proveMigrationsCommand(context: StepContext, found: MigrationsFound): Promise<void> {
-	if (found.kind === 'command' || !context.config.database || found.migrations.length === 0 || found.problem) return;
+	// Only where a migration may run: a database at no revision has nothing to migrate down.
+	if (found.kind === 'command' || !context.config.database || found.migrations.length === 0 || found.current.length === 0 || found.problem) return;
 	const command = frameworkCommand(context.config, found.kind);
 	const answer = await context.runPlanned(frameworkCurrentCommand(context, found.kind), {stream: false, allowFailure: true});
 	if (answer.exitCode !== 0) {
@@ -85,7 +86,7 @@ export async function proveMigrationsCommand(context: StepContext, found: Migrat
 	}
 	const reported = new Set([...answer.stdout.matchAll(/\b[0-9a-f]{12,40}\b/g)].map(match => match[0]));
 	const database = context.config.database.name;
-	const agrees = found.current.length === 0 ? reported.size === 0 : found.current.every(revision => reported.has(revision));
+	const agrees = found.current.every(revision => reported.has(revision));
 	if (!agrees)
 		throw new UserError(
 			`\`${command} current\` reports ${[...reported].join(', ') || 'no revision'}, but the database ${database} is at ${found.current.join(', ') || 'no revision'}: ` +

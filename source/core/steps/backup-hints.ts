@@ -2,16 +2,30 @@
 import type {Fix, HintContext, HintRule} from '../hints.js';
 
 /** Points the backup at the database host the preset (or the rehearsal) knows is right. */
-function useManagedHost(context: HintContext): Fix | undefined {
+function useManagedHost(context: HintContext, rerunFrom: 'backup' | 'preflight' = 'backup'): Fix | undefined {
 	const managed = context.managedDb;
 	if (!managed) return undefined;
 	return {
 		id: 'use-managed-db-host',
-		label: 'Use the managed database host and retry the backup',
-		rerunFrom: 'backup',
+		label: rerunFrom === 'backup' ? 'Use the managed database host and retry the backup' : 'Use the managed database host and check again',
+		rerunFrom,
 		apply: config => (config.database ? {...config, database: {...config.database, host: managed.host, port: managed.port}} : config),
 	};
 }
+
+/** Preflight proves the database answers: a host or port that does not is found before the picker. */
+export const PREFLIGHT_DATABASE_HINTS: readonly HintRule[] = [
+	{
+		id: 'database-unreachable',
+		title: 'the database does not answer at database.host and database.port',
+		pattern: /The database cannot be reached: (?!.*Access denied)/i,
+		severity: 'error',
+		advice: (_config, context) =>
+			'rewind reaches the database from the server, as mysqldump will. On PythonAnywhere the database is not on the server you SSH into: ' +
+			`set database.host to ${context.managedDb ? `${context.managedDb.host}${context.managedDb.port === 3306 ? '' : ` (port ${context.managedDb.port})`}` : '<user>.mysql.pythonanywhere-services.com'} (config: database.host).`,
+		fix: (_config, context) => useManagedHost(context, 'preflight'),
+	},
+];
 
 export const BACKUP_HINTS: readonly HintRule[] = [
 	{

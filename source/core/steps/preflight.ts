@@ -9,6 +9,7 @@ import {foundFromCommand, foundFromFiles, preflightMigrationCommands, proveMigra
 import {UserError} from '../errors.js';
 import {framed, nulRecords, readFrames, ServerOutputError} from '../frames.js';
 import {STATUS, statusDigest} from '../git-commands.js';
+import {PREFLIGHT_DATABASE_HINTS} from './backup-hints.js';
 import {appDir, backupDir} from '../paths.js';
 import {parseStatusZ} from '../git.js';
 import type {PlanView, StepContext, StepDefinition} from '../step.js';
@@ -118,8 +119,9 @@ export function parseInspect(stdout: string): ServerState {
 
 /** The field to fix for a database that cannot be reached, from the driver's error. */
 function databaseField(reason: string): string {
+	if (/unknown database|access denied for user .* to database/i.test(reason))
+		return 'database.name (PythonAnywhere: <user>$<name>) and that database.user may use it';
 	if (/access denied/i.test(reason)) return 'database.user and its password (database.passwordEnv, or [client] in ~/.my.cnf on the server)';
-	if (/unknown database/i.test(reason)) return 'database.name (PythonAnywhere: <user>$<name>)';
 	return 'database.host and database.port (PythonAnywhere: <user>.mysql.pythonanywhere-services.com, port 3306)';
 }
 
@@ -144,10 +146,10 @@ async function readDatabase(context: StepContext, state: ServerState, migrations
 			context.note('warning', `Could not reach the database (${reason}): no backup is taken (--skip-backup) and no fingerprint can be compared.`);
 			return {unreadable: reason};
 		}
-		throw new UserError(
+		// A step failure, not a refusal: its hint offers the fix, and a retry checks again.
+		throw new Error(
 			`The database cannot be reached: ${reason}. The backup${migrations ? ', the migration plan' : ''} and the data check need it. ` +
 				`Check ${databaseField(reason)}. If the database itself is what is down and the code must go back anyway, run with --skip-backup "<why>"${migrations ? ' and migrations.kind: none' : ''}. Nothing was changed.`,
-			EXIT.refused,
 		);
 	}
 }
@@ -180,6 +182,7 @@ export const preflightStep: StepDefinition = {
 	reads: ['fromHead', 'target'],
 	writes: ['fromHead', 'fromBranch', 'appDir', 'statusDigestBefore', 'backupSpace', 'migrationsFound', 'history', 'siteAtStart'],
 	commands: preflightCommands,
+	hints: PREFLIGHT_DATABASE_HINTS,
 	sendAhead: ['inspect', 'read-my-cnf', 'migrations'],
 	async run(context: StepContext) {
 		const state = parseInspect((await context.run('inspect', {stream: false})).stdout);
