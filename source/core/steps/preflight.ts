@@ -150,6 +150,7 @@ async function readDatabase(context: StepContext, state: ServerState, migrations
 		throw new Error(
 			`The database cannot be reached: ${reason}. The backup${migrations ? ', the migration plan' : ''} and the data check need it. ` +
 				`Check ${databaseField(reason)}. If the database itself is what is down and the code must go back anyway, run with --skip-backup "<why>"${migrations ? ' and migrations.kind: none' : ''}. Nothing was changed.`,
+			{cause: error},
 		);
 	}
 }
