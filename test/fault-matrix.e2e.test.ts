@@ -217,12 +217,12 @@ describe.runIf(canRun('fault matrix', ['sshd', 'mariadb']))('fault matrix', () =
 	});
 
 	describe('failures of the server', () => {
-		it('a database rewind cannot use :: preflight :: exit 3 naming database.name, before the picker: no backup, no reset, HEAD unchanged', async () => {
+		it('a database rewind cannot use :: preflight :: exit 1 naming database.name, before the picker: no backup, no reset, HEAD unchanged', async () => {
 			const config = await setUp();
 			const broken = {...config, database: {...config.database!, name: `${config.database!.name}_missing`}};
 			const before = state();
 			const run = await runEngine(broken);
-			expect(run.result.exitCode).toBe(3);
+			expect(run.result.exitCode).toBe(1);
 			expect(run.result.message).toMatch(/The database cannot be reached: .*Access denied for user .* to database.*Check database\.name/);
 			expect(started(run.events, 'pick-target')).toBe(false);
 			expect(started(run.events, 'reset')).toBe(false);
