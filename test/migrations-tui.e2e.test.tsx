@@ -62,10 +62,19 @@ describe.runIf(canRun('migration drills at the keyboard', ['mariadb', 'flask']))
 			press(KEY.down);
 			press(KEY.down);
 			press(KEY.enter);
+			// A typed reason, with the loss named from the backup's row counts against the database now.
+			const typed = await waitForText(frame, 'empty to abort', 20_000);
+			// (beside the step list: the warning's lines are read one by one)
+			expect(typed).toContain('Lost: sessions:');
+			expect(typed).toMatch(/the whole table \(\d+ rows\) is dropped — made after the backup/);
+			press('the play log is in the logs');
+			await waitForText(frame, 'the play log is in the logs');
+			press(KEY.enter);
 			await waitForText(frame, 'Rolled back and verified', 30_000);
 		});
 		try {
 			expect(engine.facts.migrated).toMatchObject({how: 'restore', to: [REVISIONS.stakes]});
+			expect(engine.facts.migrationRestore?.reason).toBe('the play log is in the logs');
 			expect(schemaCriterion(engine)).toMatchObject({status: 'warn', detail: expect.stringMatching(/^restored the backup of .*: data written since is lost$/)});
 			expect(sandbox.database!.sql('SELECT version_num FROM alembic_version;', 'trainee$bankroll').trim()).toBe(REVISIONS.stakes);
 			expect(execFileSync('git', ['rev-parse', 'HEAD'], {cwd: sandbox.app.dir, encoding: 'utf8'}).trim()).toBe(sandbox.app.good);

@@ -5,13 +5,20 @@
  * touch; the static site for the page-only cases.
  */
 import {execFileSync} from 'node:child_process';
-import {readFileSync} from 'node:fs';
+import {mkdtempSync, readFileSync, rmSync} from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import {parseCli} from '../source/cli-options.js';
+import {FlagOperator} from '../source/core/operator.js';
+import type {Operator, Question} from '../source/core/questions.js';
+import {findDrill} from '../source/rehearsal/drills.js';
+import {prepareRehearsal} from '../source/rehearsal/rehearse.js';
 import {describe, expect, it} from 'vitest';
 import {EXIT, type Criterion, type HttpObservation, type RunFacts} from '../source/core/types.js';
 import {MARKER, SITE_TITLE} from '../source/rehearsal/app-repo.js';
 import {REVISIONS, VERSION_FILES} from '../source/rehearsal/flask-app.js';
 import {migrationPlanOf} from '../source/core/migrations/plan.js';
-import {createFlagEngine, undoRequest, type RunRequest} from '../source/session.js';
+import {createEngine, createFlagEngine, undoRequest, type RunRequest} from '../source/session.js';
 import {canRun} from './helpers/availability.js';
 import {startFlaskProduction, useFlaskServers, type FlaskProduction} from './helpers/flask-production.js';
 import {useProduction} from './helpers/fixtures.js';
@@ -267,6 +274,53 @@ describe.runIf(canRun('schema and code together (Flask)', ['sshd', 'mariadb', 'f
 			expect(result.facts.migrated).toBeUndefined();
 		} finally {
 			await production.stop();
+		}
+	});
+});
+
+describe.runIf(canRun('restore and its undo (rehearsal sandbox)', ['mariadb', 'flask']))('restoring an earlier backup, and undoing that rollback', () => {
+	it('the restore needs a typed reason with the loss named; the undo after it is not "intact": the rows the restore removed are named, and the rollback’s own backup offered', async () => {
+		const home = mkdtempSync(path.join(os.tmpdir(), 'rewind-home-'));
+		const drill = findDrill('irreversible-migration');
+		const {sandbox, request} = await prepareRehearsal(parseCli(['rehearse', '--yes', '--drill', drill.id]), drill, () => {});
+		try {
+			const asked: Question[] = [];
+			const flags = new FlagOperator(request.flags);
+			// The operator at the keyboard: restore the earlier backup, and type why.
+			const operator: Operator = {
+				ask: async (question, signal) => {
+					asked.push(question);
+					if (question.kind === 'migration-way-out') return {choice: 'restore', path: question.backups[0]!.path} as never;
+					if (question.kind === 'override-reason') return 'the play log can be re-entered' as never;
+					return flags.ask(question, signal);
+				},
+			};
+			const rollback = {...request, runsDir: path.join(home, 'runs')};
+			const result = await createEngine(rollback, operator).run();
+			expect(result.outcome, result.message).toBe('succeeded');
+			const typed = asked.find((question): question is Extract<Question, {kind: 'override-reason'}> => question.kind === 'override-reason');
+			expect(typed?.warning).toMatch(/replaces the database with it\. Lost: sessions: the whole table \(\d+ rows\) is dropped — made after the backup/);
+			expect(typed?.warning).toContain(`This run's backup keeps it all: ${result.facts.backup!.path}`);
+			expect(result.facts.migrationRestore?.reason).toBe('the play log can be re-entered');
+
+			// The undo brings the code and the schema back, but not the rows the restore removed.
+			const undo = undoRequest(rollback, result)!;
+			expect(undo.initialFacts?.undoOf?.afterRestore?.restored).toBe(result.facts.migrationRestore!.path);
+			const engine = createFlagEngine(undo);
+			let criteria: readonly Criterion[] = [];
+			engine.subscribe(event => {
+				if (event.type === 'run-finished') criteria = event.criteria;
+			});
+			const undone = await engine.run();
+			expect(undone.outcome, undone.message).toBe('verification-failed');
+			expect(undone.exitCode).toBe(EXIT.failed);
+			const start = criteria.find(criterion => criterion.id === 'database-start');
+			expect(start?.status).toBe('fail');
+			expect(start?.detail).toMatch(/not back: the rollback restored .*sessions: rows \d+ → 0/);
+			expect(start?.detail).toContain(`the rollback's own backup holds the start: ${result.facts.backup!.path}`);
+		} finally {
+			await sandbox.teardown();
+			rmSync(home, {recursive: true, force: true});
 		}
 	});
 });

@@ -3,13 +3,44 @@
  * judged against what the run's migrations were expected to change.
  */
 import {databaseCredentials, takeFingerprint} from './database.js';
-import {diffFingerprints, judgeDifferences, NOTHING_EXPECTED, type ExpectedChanges} from './fingerprint.js';
+import {describeDifference, diffFingerprints, judgeDifferences, NOTHING_EXPECTED, type ExpectedChanges} from './fingerprint.js';
 import {migrationPlanOf} from './migrations/plan.js';
 import type {CriteriaView, PlanView, StepContext} from './step.js';
 import type {DatabaseConfig} from './config/schema.js';
 import type {Criterion, DatabaseFingerprint} from './types.js';
 
+/**
+ * An undo of a rollback that restored an earlier backup: is the database back where the rollback
+ * started? Rows the restore removed are not back by themselves; the rollback's own backup holds them.
+ */
+function backWhereItStarted(view: CriteriaView): Criterion[] {
+	const afterRestore = view.facts.undoOf?.afterRestore;
+	if (view.kind !== 'undo' || !afterRestore) return [];
+	const label = 'Database back where the rollback started';
+	const after = view.facts.fingerprintAfter;
+	if (!after) return [{id: 'database-start', label, status: 'skip', detail: 'not compared: verification did not run'}];
+	const versionTable = view.config.migrations.versionTable;
+	const differences = diffFingerprints(afterRestore.start, after).filter(difference => difference.table !== versionTable);
+	if (differences.length === 0)
+		return [{id: 'database-start', label, status: 'pass', detail: 'every table as it was when the rollback started (row counts and checksums)'}];
+	const own = afterRestore.ownBackup
+		? `the rollback's own backup holds the start: ${afterRestore.ownBackup.path} — restore it (this replaces the database's contents) with: ${afterRestore.ownBackup.restoreCommand}`
+		: 'the rollback took no backup of its own: what the restore removed cannot be put back by rewind';
+	return [
+		{
+			id: 'database-start',
+			label,
+			status: 'fail',
+			detail: `not back: the rollback restored ${afterRestore.restored}, and since then ${differences.map(describeDifference).join('; ')}; ${own}`,
+		},
+	];
+}
+
 export function databaseCriteria(view: CriteriaView): Criterion[] {
+	return [...databaseIntact(view), ...backWhereItStarted(view)];
+}
+
+function databaseIntact(view: CriteriaView): Criterion[] {
 	const {config, facts} = view;
 	const {fingerprintBefore: before, fingerprintAfter: after} = facts;
 	const label = 'Database intact';

@@ -76,7 +76,14 @@ export type Question =
 	  };
 
 /** A backup on the server taken when the database was at some revision (its sidecar says so). */
-export type EarlierBackup = {readonly path: string; readonly takenAt: string; readonly sha256: string; readonly revisions: readonly string[]};
+export type EarlierBackup = {
+	readonly path: string;
+	readonly takenAt: string;
+	readonly sha256: string;
+	readonly revisions: readonly string[];
+	/** Rows per table when it was taken (recorded since rewind previews a restore's loss). */
+	readonly rows?: Readonly<Record<string, number>>;
+};
 
 export type Answer<Q extends Question> = Q extends {kind: 'host-key'}
 	? boolean

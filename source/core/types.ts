@@ -212,6 +212,15 @@ export type RunFacts = {
 		readonly migrations?: {readonly kind: MigrationKind; readonly from: readonly string[]};
 		/** Which of the site's texts the page showed before the rollback's reload: the undo checks that page is back. */
 		readonly pageBefore?: SiteSample['texts'];
+		/**
+		 * The rollback restored an earlier backup: the database where the rollback started (its fingerprint)
+		 * and the rollback's own backup, which holds it. The undo compares with the start, not with the restore.
+		 */
+		readonly afterRestore?: {
+			readonly restored: string;
+			readonly start: DatabaseFingerprint;
+			readonly ownBackup?: {readonly path: string; readonly restoreCommand: string};
+		};
 	};
 	/** What undo restored of the changes the rollback had saved. */
 	restored?: {readonly from: string; readonly items: readonly string[]; readonly verified: boolean};
@@ -232,7 +241,7 @@ export type RunFacts = {
 	/** The operator chose to reset the code only and leave the schema ahead. */
 	migrationOverride?: {readonly reason: string; readonly at: string};
 	/** An earlier backup restored instead of a downgrade (data written since it was taken is gone). */
-	migrationRestore?: {readonly path: string; readonly takenAt: string};
+	migrationRestore?: {readonly path: string; readonly takenAt: string; readonly reason?: string; readonly loss?: readonly string[]};
 };
 
 export type FactKey = keyof RunFacts;

@@ -11,6 +11,15 @@ export function undoOfFacts(runId: string, facts: RunFacts): NonNullable<RunFact
 		...(facts.atRisk?.archive ? {atRisk: facts.atRisk} : {}),
 		...(facts.statusDigestBefore ? {statusDigestBefore: facts.statusDigestBefore} : {}),
 		...(facts.siteAtStart ? {pageBefore: facts.siteAtStart.texts} : {}),
+		...(facts.migrationRestore && facts.fingerprintBefore
+			? {
+					afterRestore: {
+						restored: facts.migrationRestore.path,
+						start: facts.fingerprintBefore,
+						...(facts.backup?.verified ? {ownBackup: {path: facts.backup.path, restoreCommand: facts.backup.restoreCommand}} : {}),
+					},
+				}
+			: {}),
 		...(kind && migrated && migrated.how !== 'upgrade' ? {migrations: {kind, from: migrated.from}} : {}),
 	};
 }

@@ -66,6 +66,19 @@ function earlierBackup(database: MariaDb, backupDir: string, head: string, revis
 	);
 	if (dump.status !== 0) throw new Error(`could not take the sandbox's earlier backup: ${dump.stderr.trim()}`);
 	const bytes = readFileSync(file);
+	// Rows per table, as rewind records them with a backup (a restore's loss is previewed from them).
+	const counts = database.sql(
+		"SELECT 'players', COUNT(*) FROM players UNION ALL SELECT 'stakes', COUNT(*) FROM stakes UNION ALL SELECT 'alembic_version', COUNT(*) FROM alembic_version;",
+		`${TRAINEE}$bankroll`,
+	);
+	const rows = Object.fromEntries(
+		counts
+			.trim()
+			.split('\n')
+			.map(line => line.split('\t'))
+			.filter(([, count]) => count !== undefined && /^\d+$/.test(count))
+			.map(([table, count]) => [table, Number(count)]),
+	);
 	const record = {
 		sha256: createHash('sha256').update(bytes).digest('hex'),
 		bytes: bytes.length,
@@ -73,6 +86,7 @@ function earlierBackup(database: MariaDb, backupDir: string, head: string, revis
 		takenAt,
 		runId: 'the evening before',
 		revisions: [revision],
+		rows,
 	};
 	writeFileSync(`${file}.json`, `${JSON.stringify(record)}\n`);
 }

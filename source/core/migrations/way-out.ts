@@ -10,7 +10,7 @@ import {configuredPassword, databaseCredentials, optionFileText, readDatabaseSta
 import {formatDuration} from '../format.js';
 import type {EarlierBackup} from '../questions.js';
 import type {StepContext} from '../step.js';
-import {readOnlyCommand, serverCommand, type MigrationPlan} from '../types.js';
+import {readOnlyCommand, serverCommand, type DatabaseFingerprint, type MigrationPlan} from '../types.js';
 import {readRecords} from '../frames.js';
 
 /** Verified backups on the server whose sidecar says they were taken at exactly `target`, newest first. */
@@ -29,7 +29,7 @@ export async function backupsAt(context: StepContext, target: readonly string[])
 	const found: EarlierBackup[] = [];
 	for (const [path = Buffer.alloc(0), content = Buffer.alloc(0)] of readRecords(answer.stdout, 2, 'list earlier backups')) {
 		try {
-			const record = JSON.parse(content.toString('utf8')) as {sha256?: unknown; takenAt?: unknown; revisions?: unknown};
+			const record = JSON.parse(content.toString('utf8')) as {sha256?: unknown; takenAt?: unknown; revisions?: unknown; rows?: unknown};
 			if (
 				typeof record.sha256 !== 'string' ||
 				!/^[0-9a-f]{64}$/.test(record.sha256) ||
@@ -40,12 +40,37 @@ export async function backupsAt(context: StepContext, target: readonly string[])
 			if (!Array.isArray(record.revisions) || !record.revisions.every(revision => typeof revision === 'string')) continue;
 			const revisions = record.revisions;
 			if ([...revisions].sort().join(',') !== wanted) continue;
-			found.push({path: path.toString('utf8').replace(/\.json$/, ''), takenAt: record.takenAt, sha256: record.sha256, revisions});
+			const rows =
+				record.rows && typeof record.rows === 'object' && Object.values(record.rows).every(count => Number.isSafeInteger(count) && (count as number) >= 0)
+					? {rows: record.rows as Record<string, number>}
+					: {};
+			found.push({path: path.toString('utf8').replace(/\.json$/, ''), takenAt: record.takenAt, sha256: record.sha256, revisions, ...rows});
 		} catch {
 			// A sidecar that is not ours, or damaged: not offered.
 		}
 	}
 	return found.sort((a, b) => b.takenAt.localeCompare(a.takenAt));
+}
+
+/**
+ * What restoring `backup` would lose, table by table, against the database now (this run's
+ * fingerprint): rows written since it was taken, tables made since (dropped). Row counts only: rows
+ * changed in place are lost too and cannot be counted.
+ */
+export function lossPreview(backup: EarlierBackup, now: DatabaseFingerprint | undefined, versionTable: string): string[] {
+	if (!now) return ['what is lost cannot be previewed: no fingerprint of the database now (database.fingerprint is off)'];
+	if (!backup.rows) return ['what is lost cannot be previewed: the backup records no row counts (taken by an older rewind)'];
+	const lost: string[] = [];
+	for (const table of now.tables) {
+		if (table.name === versionTable) continue;
+		const then = backup.rows[table.name];
+		if (then === undefined) lost.push(`${table.name}: the whole table (${table.rows} rows) is dropped — made after the backup`);
+		else if (table.rows > then) lost.push(`${table.name}: ${table.rows - then} of ${table.rows} rows written since are lost`);
+		else if (table.rows < then) lost.push(`${table.name}: ${then - table.rows} rows deleted since come back`);
+	}
+	return lost.length > 0
+		? [...lost, 'rows changed in place since are lost too (not counted)']
+		: ['no rows added or removed since (rows changed in place since are lost)'];
 }
 
 export function describeBackupAge(backup: EarlierBackup, now = Date.now()): string {

@@ -24,7 +24,6 @@ import {
 import {configuredPassword, databaseCredentials, loadMysql2, optionFileText, takeFingerprint} from '../database.js';
 import type {DatabaseConfig} from '../config/schema.js';
 import {CommandFailedError} from '../errors.js';
-import {settled, unsettled} from '../promises.js';
 import {describeDifference, diffFingerprints} from '../fingerprint.js';
 import {formatBytes} from '../format.js';
 import {pieceWriter} from '../pieces.js';
@@ -241,8 +240,10 @@ export const backupStep: StepDefinition = {
 		const head = context.facts.fromHead;
 		// The schema's revision it was taken at: a later rollback may restore it instead of a downgrade.
 		const revisionsNow = context.facts.migrationsFound ? {revisions: context.facts.migrationsFound.current} : {};
-		// The database's fingerprint is taken while the dump gets its final name.
-		const fingerprinting = database.fingerprint ? settled(fingerprintNow(context, database)) : undefined;
+		// The database's fingerprint, taken before the dump gets its final name: its row counts go in the
+		// record, so that a later run restoring this backup can say what would be lost.
+		const fingerprint = database.fingerprint ? await fingerprintNow(context, database) : undefined;
+		const rows = fingerprint ? {rows: Object.fromEntries(fingerprint.tables.map(table => [table.name, table.rows]))} : {};
 		await context.runPlanned(
 			serverCommand(
 				'keep',
@@ -250,7 +251,7 @@ export const backupStep: StepDefinition = {
 				keepCommand(
 					context,
 					work,
-					JSON.stringify({sha256: verification.sha256, bytes: verification.size, head, takenAt, runId: context.runId, ...revisionsNow}),
+					JSON.stringify({sha256: verification.sha256, bytes: verification.size, head, takenAt, runId: context.runId, ...revisionsNow, ...rows}),
 				),
 			),
 			{stream: false},
@@ -272,7 +273,7 @@ export const backupStep: StepDefinition = {
 		context.note('info', `Restore it with (this replaces the database's contents): ${record.restoreCommand}`);
 		if (copy && !localCopyDone)
 			context.note('warning', 'The copy streamed to this machine does not match the server’s sha256: it was removed. The server’s copy is verified.');
-		if (fingerprinting) context.setFacts({fingerprintBefore: await unsettled(fingerprinting)});
+		if (fingerprint) context.setFacts({fingerprintBefore: fingerprint});
 		return `verified ${record.path} (${formatBytes(record.bytes)}, sha256 ${record.sha256.slice(0, 12)}…)${localCopyDone ? `, copied to ${localCopyDone.path}` : ''}`;
 	},
 	criteria({config, facts, stateOf}) {

@@ -15,7 +15,7 @@ import {migrateCommand, revisionArgument, currentRevisionCommand} from '../migra
 import {crossCheck, crossCheckCommand} from '../migrations/cross-check.js';
 import {describePlan, migrationPlanOf} from '../migrations/plan.js';
 import {planAfterThePick} from '../migrations/target-plan.js';
-import {backupsAt, describeBackupAge, refusalText, restoreBackup} from '../migrations/way-out.js';
+import {backupsAt, describeBackupAge, lossPreview, refusalText, restoreBackup} from '../migrations/way-out.js';
 import type {CriteriaView, PlanView, StepContext, StepDefinition} from '../step.js';
 import {describedCommand, EXIT, serverCommand, type Criterion, type MigrationKind, type MigrationPlan, type PlannedCommand} from '../types.js';
 
@@ -142,13 +142,24 @@ async function wayOut(context: StepContext, plan: MigrationPlan, why: string): P
 	}
 	const backup = backups.find(candidate => candidate.path === answer.path);
 	if (!backup) throw new UserError(`${answer.path} is not an earlier backup at the target's revision.`, EXIT.refused);
-	context.note('warning', `Restoring ${backup.path} (${describeBackupAge(backup)}): data written since then is lost; this run's backup keeps it.`);
+	// Typed, with the loss named: a restore replaces the database with an older one.
+	const loss = lossPreview(backup, context.facts.fingerprintBefore, context.config.migrations.versionTable);
+	const keeps = context.facts.backup?.verified ? ` This run's backup keeps it all: ${context.facts.backup.path}.` : '';
+	const reason = (
+		await context.ask({
+			kind: 'override-reason',
+			warning: `Restoring ${backup.path} (${describeBackupAge(backup)}) replaces the database with it. Lost: ${loss.join('; ')}.${keeps}`,
+			example: 'e.g. the downgrade raises; the sessions since 09:00 can be re-entered from the log',
+		})
+	)?.trim();
+	if (!reason) throw new OperatorAborted('no reason was given to restore an earlier backup');
+	context.note('warning', `Restoring ${backup.path} (${describeBackupAge(backup)}; reason: ${reason}). Lost: ${loss.join('; ')}.${keeps}`);
 	const dropped = await restoreBackup(context, backup);
 	if (dropped.length > 0) context.note('info', `Dropped before the restore (not in that backup): ${dropped.join(', ')}.`);
 	const now = await readRevisions(context, plan.kind);
 	if (!sameRevisions(now, plan.target)) throw new Error(`after the restore the database is at ${revisions(now)}, not ${revisions(plan.target)}`);
 	context.setFacts({
-		migrationRestore: {path: backup.path, takenAt: backup.takenAt},
+		migrationRestore: {path: backup.path, takenAt: backup.takenAt, reason, loss},
 		migrated: {from: plan.current, to: now, how: 'restore', at: new Date().toISOString()},
 	});
 	return `restored ${backup.path}: the schema is at ${revisions(now)}`;
