@@ -24,7 +24,7 @@ describe('where a stopped run left the server', () => {
 		(stepId: string): {state: StepState} => ({state: done[stepId] ?? 'pending'});
 
 	it('before anything changed: unchanged, with HEAD', () => {
-		expect(serverStateFor(facts, 'rollback', states({}))).toBe('The server is unchanged (HEAD bbbbbbb).');
+		expect(serverStateFor(facts, 'rollback', states({}))).toBe('This run changed nothing on the server (it found HEAD at bbbbbbb).');
 	});
 
 	it('after the downgrade, before the reset: the schema moved under the live code, and resume finishes', () => {

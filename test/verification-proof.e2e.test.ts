@@ -276,6 +276,38 @@ describe.runIf(canRun('schema and code together (Flask)', ['sshd', 'mariadb', 'f
 			await production.stop();
 		}
 	});
+	it('HEAD moved after Migrate down, before the reset: the reset refuses, the schema is migrated back up, exit 3 saying so', async () => {
+		const production = await startFlaskProduction(servers.sshd, servers.database, servers.python);
+		try {
+			const request: RunRequest = {
+				config: production.config(),
+				configPath: null,
+				kind: 'rollback',
+				flags: flagsFor({target: production.app.good}),
+				runsDir: production.runsDir,
+			};
+			const engine = createFlagEngine(request);
+			engine.subscribe(event => {
+				if (event.type === 'step-started' && event.stepId === 'reset')
+					execFileSync(
+						'git',
+						['-c', 'user.name=Late Deployer', '-c', 'user.email=late@example.com', 'commit', '-q', '--allow-empty', '-m', 'hotfix deployed meanwhile'],
+						{
+							cwd: production.app.dir,
+						},
+					);
+			});
+			const result = await engine.run();
+			expect(result.exitCode, result.message).toBe(EXIT.refused);
+			expect(result.message).toMatch(
+				/Refusing to reset: HEAD moved since preflight; nothing was reset\. The schema had been migrated down; it was migrated back up to 4c0e6f3b8d24/,
+			);
+			expect(servers.database.sql('SELECT version_num FROM alembic_version;', production.name).trim()).toBe(REVISIONS.sessions);
+			expect(result.facts.migrated).toMatchObject({how: 'upgrade', to: [REVISIONS.sessions]});
+		} finally {
+			await production.stop();
+		}
+	});
 });
 
 describe.runIf(canRun('restore and its undo (rehearsal sandbox)', ['mariadb', 'flask']))('restoring an earlier backup, and undoing that rollback', () => {

@@ -59,15 +59,19 @@ export function summaryFor(outcome: Outcome, facts: RunFacts, kind: RunKind): st
  * Where a run that stopped short of success left the server, and the one command that continues
  * (`rewind resume`) or returns (`rewind undo`). Read from the facts and the step states.
  */
-export function serverStateFor(facts: RunFacts, kind: RunKind, stateOf: (stepId: string) => {readonly state: StepState}): string {
+export function serverStateFor(facts: RunFacts, kind: RunKind, stateOf: (stepId: string) => {readonly state: StepState}, outcome: Outcome = 'failed'): string {
 	const from = facts.fromHead?.slice(0, 7);
-	const schema = facts.migrated
-		? `the schema was migrated ${facts.migrated.how === 'upgrade' ? 'up' : facts.migrated.how === 'restore' ? 'back by a restore' : 'down'} to ${facts.migrated.to.join(', ') || 'base'}`
-		: undefined;
+	// A rollback's migration up is the reset taking its downgrade back: code and schema match again.
+	const schema =
+		facts.migrated && (kind === 'undo' || facts.migrated.how !== 'upgrade')
+			? `the schema was migrated ${facts.migrated.how === 'upgrade' ? 'up' : facts.migrated.how === 'restore' ? 'back by a restore' : 'down'} to ${facts.migrated.to.join(', ') || 'base'}`
+			: undefined;
 	const resetDone = stateOf('reset').state === 'succeeded';
+	// A refusal is made before anything it guards changes: the reset did not run.
+	const resetStarted = facts.rollbackStartedAt !== undefined && outcome !== 'refused';
 	if (!resetDone) {
-		if (!facts.rollbackStartedAt && !schema) return `The server is unchanged${from ? ` (HEAD ${from})` : ''}.`;
-		if (!facts.rollbackStartedAt)
+		if (!resetStarted && !schema) return `This run changed nothing on the server${from ? ` (it found HEAD at ${from})` : ''}.`;
+		if (!resetStarted)
 			return `The code is unchanged${from ? ` (HEAD ${from})` : ''}, but ${schema}: the live code may fail on it. rewind resume finishes the rollback.`;
 		return `The reset may or may not have happened${schema ? `, and ${schema}` : ''}: rewind resume reads the server's HEAD first and finishes the rollback.`;
 	}

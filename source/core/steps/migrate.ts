@@ -5,19 +5,19 @@
  * a stop. A migration that cannot be undone stops it before anything runs, with the ways out.
  * Migrate up (an undo): the upgrade back to the revision the rollback started from, after the reset.
  */
-import {configuredPassword, databaseCredentials, readDatabaseState} from '../database.js';
 import {CommandFailedError, OperatorAborted, UserError} from '../errors.js';
 import {joinCommands, sh} from '../command.js';
 import {serverUnchangedGuards} from '../git-commands.js';
 import {appDir} from '../paths.js';
 import {hintFor, type HintRule} from '../hints.js';
-import {migrateCommand, revisionArgument, currentRevisionCommand} from '../migrations/commands.js';
+import {migrateCommand, revisionArgument} from '../migrations/commands.js';
+import {readRevisions, revisionRead} from '../migrations/revisions.js';
 import {crossCheck, crossCheckCommand} from '../migrations/cross-check.js';
 import {describePlan, migrationPlanOf} from '../migrations/plan.js';
 import {planAfterThePick} from '../migrations/target-plan.js';
 import {backupsAt, describeBackupAge, lossPreview, refusalText, restoreBackup} from '../migrations/way-out.js';
 import type {CriteriaView, PlanView, StepContext, StepDefinition} from '../step.js';
-import {describedCommand, EXIT, serverCommand, type Criterion, type MigrationKind, type MigrationPlan, type PlannedCommand} from '../types.js';
+import {describedCommand, EXIT, serverCommand, type Criterion, type MigrationPlan, type PlannedCommand} from '../types.js';
 
 const NOTHING_MIGRATED = 'nothing was migrated';
 const utcMinute = (iso: string) => `${iso.slice(0, 16).replace('T', ' ')} UTC`;
@@ -34,33 +34,6 @@ function scriptsFrom(view: PlanView, plan: MigrationPlan | undefined) {
 	if (!plan || !facts.fromHead || !facts.target || facts.remoteHeadAfter !== facts.target.hash) return undefined;
 	const files = plan.undo.flatMap(step => facts.migrationsFound?.migrations.find(migration => migration.revision === step.revision)?.file ?? []);
 	return {commit: facts.fromHead, files};
-}
-
-/** The database's revision(s) now: from the version table, or the operator's command. */
-async function readRevisions(context: StepContext, kind: MigrationKind): Promise<string[]> {
-	if (kind === 'command') {
-		const command = serverCommand('revision', 'read the database’s migration revision (migrations.current)', currentRevisionCommand(context));
-		const line = (await context.runPlanned(command, {stream: false})).stdout.trim().split('\n').at(-1)?.trim() ?? '';
-		return line === '' ? [] : [line];
-	}
-	const database = context.config.database!;
-	const credentials = configuredPassword(database) ?? (await databaseCredentials(context));
-	const state = await context.record('revision', () =>
-		readDatabaseState(context.host(), database, credentials.password, {versionTable: context.config.migrations.versionTable}),
-	);
-	return [...(state.revisions ?? [])];
-}
-
-/** How the revision is read after the migration: the version table, or the operator's command. */
-function revisionRead(view: PlanView, kind: MigrationKind): PlannedCommand {
-	return kind === 'command'
-		? serverCommand('revision', 'read the database’s migration revision', currentRevisionCommand(view))
-		: describedCommand(
-				'revision',
-				'database',
-				'read the database’s migration revision',
-				`SELECT version_num FROM ${view.config.migrations.versionTable} (through the SSH tunnel)`,
-			);
 }
 
 function downCommands(view: PlanView): PlannedCommand[] {

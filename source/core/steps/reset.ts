@@ -5,6 +5,7 @@
  */
 import {CommandFailedError, UserError} from '../errors.js';
 import {RESET_HEAD_LINE, resetCommand, serverAtTarget} from '../git-commands.js';
+import {migrateBackUp} from '../migrations/revisions.js';
 import type {PlanView, StepContext, StepDefinition} from '../step.js';
 import {EXIT} from '../types.js';
 
@@ -13,8 +14,8 @@ export const resetStep: StepDefinition = {
 	title: 'Reset',
 	purpose: 'Runs git reset --hard to the target on the server — only with a verified backup or a logged override, and never cut in half by a stop.',
 	interruptible: false,
-	reads: ['target', 'fromHead', 'backup', 'backupOverride', 'dirty', 'atRisk', 'statusDigestBefore', 'remoteHeadAfter'],
-	writes: ['remoteHeadAfter', 'rollbackStartedAt'],
+	reads: ['target', 'fromHead', 'backup', 'backupOverride', 'dirty', 'atRisk', 'statusDigestBefore', 'remoteHeadAfter', 'migrated', 'migrationsFound'],
+	writes: ['remoteHeadAfter', 'rollbackStartedAt', 'migrated'],
 	commands: (view: PlanView) => [resetCommand(view)],
 	async skip(context) {
 		if (await serverAtTarget(context)) {
@@ -42,8 +43,11 @@ export const resetStep: StepDefinition = {
 				return reported === undefined;
 			},
 		});
-		if (result.exitCode === 3)
-			throw new UserError(`Refusing to reset: ${result.stderr.replace(/^rewind: /, '').trim()}. Run rewind again to see the new state.`, EXIT.refused);
+		if (result.exitCode === 3) {
+			// A downgrade that ran for this reset is taken back: schema and code never part.
+			const schema = facts.migrated?.how === 'downgrade' ? ` ${await migrateBackUp(context)}` : '';
+			throw new UserError(`Refusing to reset: ${result.stderr.replace(/^rewind: /, '').trim()}.${schema} Run rewind again to see the new state.`, EXIT.refused);
+		}
 		if (result.exitCode !== 0)
 			throw new CommandFailedError(
 				`git reset --hard failed (exit ${result.exitCode ?? result.exitSignal})`,
