@@ -5,7 +5,7 @@
  * touch; the static site for the page-only cases.
  */
 import {execFileSync} from 'node:child_process';
-import {mkdtempSync, readFileSync, rmSync} from 'node:fs';
+import {existsSync, mkdtempSync, readFileSync, rmSync} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {parseCli} from '../source/cli-options.js';
@@ -20,7 +20,9 @@ import {REVISIONS, VERSION_FILES} from '../source/rehearsal/flask-app.js';
 import {migrationPlanOf} from '../source/core/migrations/plan.js';
 import {createEngine, createFlagEngine, undoRequest, type RunRequest} from '../source/session.js';
 import {canRun} from './helpers/availability.js';
-import {startFlaskProduction, useFlaskServers, type FlaskProduction} from './helpers/flask-production.js';
+import {FLASK_PASSWORD_ENV, startFlaskProduction, useFlaskServers, type FlaskProduction} from './helpers/flask-production.js';
+import {runCli} from './helpers/cli.js';
+import {writeConfigFile} from './helpers/production.js';
 import {useProduction} from './helpers/fixtures.js';
 import {flagsFor} from './helpers/run.js';
 
@@ -353,6 +355,56 @@ describe.runIf(canRun('restore and its undo (rehearsal sandbox)', ['mariadb', 'f
 		} finally {
 			await sandbox.teardown();
 			rmSync(home, {recursive: true, force: true});
+		}
+	});
+});
+
+describe.runIf(canRun('a migration left by a killed run (Flask)', ['sshd', 'mariadb', 'flask']))('a migration a killed run left running', () => {
+	const servers = useFlaskServers();
+
+	it('killed during Migrate down, then resumed: one migration at a time on the server, the operator told what the site answers meanwhile', async () => {
+		const production = await startFlaskProduction(servers.sshd, servers.database, servers.python);
+		try {
+			// A slow downgrade that logs when each migration command starts and ends (on the server).
+			const log = path.join(production.root, 'migrations.log');
+			const command = `sh -c 'echo "start $1" >> ${log}; sleep 4; "$0" -m flask db "$@"; r=$?; echo "end $1" >> ${log}; exit $r' ${servers.python}`;
+			const file = writeConfigFile(path.join(production.root, 'rewind.yaml'), production.config({migrations: {command}}), {
+				passwordEnv: FLASK_PASSWORD_ENV,
+				runsDir: production.runsDir,
+			});
+			let poll: NodeJS.Timeout | undefined;
+			const first = await runCli(['--config', file, '--target', production.app.good, '--yes'], {
+				timeoutMs: 90_000,
+				onStdout: (_text, child) => {
+					// SIGKILL (no safe stop) once the downgrade has started on the server.
+					poll ??= setInterval(() => {
+						if (existsSync(log) && readFileSync(log, 'utf8').includes('start downgrade')) {
+							clearInterval(poll);
+							child.kill('SIGKILL');
+						}
+					}, 50);
+				},
+			});
+			clearInterval(poll);
+			expect(first.signal).toBe('SIGKILL');
+
+			const resumed = await runCli(['resume', '--config', file, '--yes'], {timeoutMs: 120_000});
+			expect(resumed.code, resumed.stdout.slice(-3000)).toBe(0);
+			expect(resumed.stdout).toMatch(
+				/A schema migration started by an interrupted run is still running on the server: waiting for it to end .*meanwhile http:\/\/127\.0\.0\.1:\d+\/ answers \d+/,
+			);
+			// On the server, migrations one at a time: every start is followed by its end before the next start.
+			const events = readFileSync(log, 'utf8').trim().split('\n');
+			let running = 0;
+			for (const line of events) {
+				running += line.startsWith('start') ? 1 : -1;
+				expect(running, events.join(' | ')).toBeLessThanOrEqual(1);
+			}
+			expect(events.filter(line => line === 'start downgrade')).toHaveLength(1);
+			expect(servers.database.sql('SELECT version_num FROM alembic_version;', production.name).trim()).toBe(REVISIONS.stakes);
+			expect(head(production.app.dir)).toBe(production.app.good);
+		} finally {
+			await production.stop();
 		}
 	});
 });

@@ -27,10 +27,38 @@ export function revisionArgument(target: readonly string[] | undefined): string 
 }
 
 /**
- * The framework's downgrade or upgrade. `scriptsFrom` brings version files back from a commit for
- * the run (after the reset, the scripts of the revisions to undo are gone) and removes them after.
+ * The migration lock in the git dir: taken on fd 9 (flock) before a migration, and inherited by the
+ * framework's processes, so it is held for as long as a migration rewind started runs — past the run
+ * that started it, if that run was killed. A second migration refuses (exit 3) while it is held.
+ */
+export const MIGRATION_LOCK = 'rewind-migration.lock';
+
+function takeMigrationLock(view: PlanView): ShellCommand {
+	return sh`{ exec 9>>"$(git -C ${appDir(view)} rev-parse --absolute-git-dir)"/${MIGRATION_LOCK} && flock -n 9; } || { printf '%s\\n' 'rewind: a migration started earlier (by an interrupted run) is still running on the server; nothing was migrated' >&2; exit 3; }`;
+}
+
+/**
+ * The framework's downgrade or upgrade, under the migration lock. `scriptsFrom` brings version files
+ * back from a commit for the run (after the reset, the scripts of the revisions to undo are gone)
+ * and removes them after.
  */
 export function migrateCommand(
+	view: PlanView,
+	kind: MigrationKind,
+	action: 'downgrade' | 'upgrade',
+	revision: string | Placeholder,
+	scriptsFrom?: {readonly commit: string; readonly files: readonly string[]},
+): ShellCommand {
+	return joinCommands([takeMigrationLock(view), migrateCommandUnlocked(view, kind, action, revision, scriptsFrom)], '\n');
+}
+
+/** Whether a migration holds the lock now: `held` or `free` (nothing is created when there is no lock file). */
+export function migrationLockState(waitSeconds = 0): ShellCommand {
+	const test = waitSeconds > 0 ? sh`flock -w ${String(waitSeconds)} "$l" true` : sh`flock -n "$l" true`;
+	return sh`l="$(git rev-parse --absolute-git-dir)"/${MIGRATION_LOCK}; if [ -e "$l" ] && ! ${test}; then echo held; else echo free; fi`;
+}
+
+function migrateCommandUnlocked(
 	view: PlanView,
 	kind: MigrationKind,
 	action: 'downgrade' | 'upgrade',

@@ -156,6 +156,12 @@ export const migrateDownStep: StepDefinition = {
 		const plan = planOf(context);
 		if (!plan) return context.facts.migrationsFound ? 'the target’s migrations were not read' : 'no migrations in this app';
 		if (plan.undo.length === 0 && !plan.problem) return `the database is already at the target’s revision (${revisions(plan.target)})`;
+		// A resumed run whose interrupted downgrade finished on the server (preflight read the revision afresh).
+		const now = context.facts.migrationsFound?.current;
+		if (!plan.problem && now && !sameRevisions(now, plan.current) && sameRevisions(now, plan.target)) {
+			context.setFacts({migrated: {from: plan.current, to: now, how: 'downgrade', at: new Date().toISOString()}});
+			return `the database is already at the target’s revision (${revisions(plan.target)}): the interrupted run’s downgrade finished`;
+		}
 		return undefined;
 	},
 	async run(context: StepContext) {

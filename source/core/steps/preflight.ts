@@ -4,7 +4,7 @@
  * (information_schema) against the free space of the backup dir's filesystem, before anything starts.
  */
 import {inDir, joinCommands, remotePath, sh} from '../command.js';
-import {configuredPassword, databaseCredentials, myCnfCommand, readDatabaseState, type DatabaseState} from '../database.js';
+import {configuredPassword, myCnfCommand} from '../database.js';
 import {foundFromCommand, foundFromFiles, preflightMigrationCommands, proveMigrationsCommand, readMigrationFiles} from '../migrations/found.js';
 import {UserError} from '../errors.js';
 import {framed, nulRecords, readFrames, ServerOutputError} from '../frames.js';
@@ -15,6 +15,8 @@ import {parseStatusZ} from '../git.js';
 import type {PlanView, StepContext, StepDefinition} from '../step.js';
 import {describedCommand, EXIT, readOnlyCommand, type PlannedCommand} from '../types.js';
 import {formatBytes} from '../format.js';
+import {awaitLeftMigration, readDatabase} from '../preflight-database.js';
+import {migrationLockState} from '../migrations/commands.js';
 import {settled} from '../promises.js';
 import {sampleSite} from '../remote/http-check.js';
 import {HISTORY_BYTES, HISTORY_FILE, HISTORY_LINES, parseHistory, type HistoryEntry} from '../history.js';
@@ -25,7 +27,19 @@ const COMPRESSED_SHARE = 0.6;
 /** Room to leave on the filesystem besides the dump (the app lives there too on shared hosting). */
 const HEADROOM_BYTES = 64 * 1024 * 1024;
 
-const INSPECT_PARTS = ['head', 'branch', 'disk-kb', 'backup-free-kb', 'backup-fs', 'build-script', 'dist-ignored', 'history', 'status', 'unsafe-dirs'] as const;
+const INSPECT_PARTS = [
+	'head',
+	'branch',
+	'disk-kb',
+	'backup-free-kb',
+	'backup-fs',
+	'build-script',
+	'dist-ignored',
+	'history',
+	'status',
+	'unsafe-dirs',
+	'migration-lock',
+] as const;
 
 function preflightCommands(view: PlanView): PlannedCommand[] {
 	const free = (field: number, dir: ReturnType<typeof sh>) => sh`df -Pk ${dir} | awk ${`NR==2 {print $${field}}`}`;
@@ -55,6 +69,8 @@ function preflightCommands(view: PlanView): PlannedCommand[] {
 								'unsafe-dirs',
 								sh`for x in "$(git rev-parse --absolute-git-dir)" ${remotePath(backupDir(view))}; do [ -e "$x" ] || continue; if [ ! -O "$x" ] || [ -n "$(find "$x" -maxdepth 0 -perm /022 2>/dev/null)" ]; then printf '%s\\0' "$x"; fi; done; true`,
 							],
+							// A migration an interrupted run started may still be running (it holds the migration lock).
+							['migration-lock', migrationLockState()],
 						]),
 					],
 					'; ',
@@ -90,6 +106,8 @@ export type ServerState = {
 	readonly history: readonly HistoryEntry[];
 	/** Folders rewind writes into that are not this user's alone (another user could plant a symlink there). */
 	readonly unsafeDirs: readonly string[];
+	/** A migration started by an earlier run still holds the migration lock. */
+	readonly migrationRunning: boolean;
 };
 
 /** The framed answer of `inspect`: HEAD must read as a commit id; a part that is not what it should be is refused. */
@@ -114,45 +132,8 @@ export function parseInspect(stdout: string): ServerState {
 		statusRaw: parts.status.text,
 		history: parseHistory(parts.history.text),
 		unsafeDirs: nulRecords(parts['unsafe-dirs'].text, 1, what).map(([dir = '']) => dir),
+		migrationRunning: line('migration-lock') === 'held',
 	};
-}
-
-/** The field to fix for a database that cannot be reached, from the driver's error. */
-function databaseField(reason: string): string {
-	if (/unknown database|access denied for user .* to database/i.test(reason))
-		return 'database.name (PythonAnywhere: <user>$<name>) and that database.user may use it';
-	if (/access denied/i.test(reason)) return 'database.user and its password (database.passwordEnv, or [client] in ~/.my.cnf on the server)';
-	return 'database.host and database.port (PythonAnywhere: <user>.mysql.pythonanywhere-services.com, port 3306)';
-}
-
-/**
- * Proves the database answers (through the tunnel, as the backup and the fingerprint will reach it),
- * reading its size and revision in the same session. A database that cannot be reached refuses the
- * run before the picker (exit 3) naming the field to fix — unless the backup is skipped with a reason
- * and no migration needs the revision, when it is a warning.
- */
-async function readDatabase(context: StepContext, state: ServerState, migrations: boolean): Promise<(DatabaseState & {unreadable?: string}) | undefined> {
-	const database = context.config.database;
-	if (!database) return undefined;
-	const size = state.backupFreeKb !== null && context.flags.skipBackupReason === undefined;
-	const credentials = configuredPassword(database) ?? (await databaseCredentials(context));
-	const wanted = {size, ...(migrations ? {versionTable: context.config.migrations.versionTable} : {})};
-	try {
-		return await context.record('read-database', () => readDatabaseState(context.host(), database, credentials.password, wanted));
-	} catch (error) {
-		if (context.signal.aborted) throw error;
-		const reason = (error as Error).message;
-		if (context.flags.skipBackupReason !== undefined && !migrations) {
-			context.note('warning', `Could not reach the database (${reason}): no backup is taken (--skip-backup) and no fingerprint can be compared.`);
-			return {unreadable: reason};
-		}
-		// A step failure, not a refusal: its hint offers the fix, and a retry checks again.
-		throw new Error(
-			`The database cannot be reached: ${reason}. The backup${migrations ? ', the migration plan' : ''} and the data check need it. ` +
-				`Check ${databaseField(reason)}. If the database itself is what is down and the code must go back anyway, run with --skip-backup "<why>"${migrations ? ' and migrations.kind: none' : ''}. Nothing was changed.`,
-			{cause: error},
-		);
-	}
 }
 
 /** Checks the backup will fit: refuses (exit 3) when it cannot, warns when it is tight. */
@@ -223,6 +204,7 @@ export const preflightStep: StepDefinition = {
 				'package.json has a build script and dist/ is gitignored, but no build commands are configured: the reset will not update the built assets.',
 			);
 		}
+		if (state.migrationRunning) await awaitLeftMigration(context);
 		// What the site answers before anything changes, read while the database is.
 		const siteAtStart = context.kind === 'resume' ? undefined : settled(context.record('site-at-start', () => sampleSite(context.config.site, context.signal)));
 		try {
@@ -238,7 +220,7 @@ export const preflightStep: StepDefinition = {
 
 async function inspectTheRest(context: StepContext, state: ServerState): Promise<string> {
 	const files = await readMigrationFiles(context);
-	const databaseState = await readDatabase(context, state, files !== undefined);
+	const databaseState = await readDatabase(context, state.backupFreeKb !== null, files !== undefined);
 	const space = checkBackupSpace(context, state, databaseState?.bytes);
 	const found = files
 		? foundFromFiles(
