@@ -5,6 +5,7 @@
 import {databaseCredentials, takeFingerprint} from './database.js';
 import {describeDifference, diffFingerprints, judgeDifferences, NOTHING_EXPECTED, type ExpectedChanges} from './fingerprint.js';
 import {migrationPlanOf} from './migrations/plan.js';
+import {restoreBackup} from './migrations/way-out.js';
 import type {CriteriaView, PlanView, StepContext} from './step.js';
 import type {DatabaseConfig} from './config/schema.js';
 import type {Criterion, DatabaseFingerprint} from './types.js';
@@ -19,8 +20,7 @@ function backWhereItStarted(view: CriteriaView): Criterion[] {
 	const label = 'Database back where the rollback started';
 	const after = view.facts.fingerprintAfter;
 	if (!after) return [{id: 'database-start', label, status: 'skip', detail: 'not compared: verification did not run'}];
-	const versionTable = view.config.migrations.versionTable;
-	const differences = diffFingerprints(afterRestore.start, after).filter(difference => difference.table !== versionTable);
+	const differences = sinceTheStart(view, afterRestore.start, after);
 	if (differences.length === 0)
 		return [{id: 'database-start', label, status: 'pass', detail: 'every table as it was when the rollback started (row counts and checksums)'}];
 	const own = afterRestore.ownBackup
@@ -34,6 +34,43 @@ function backWhereItStarted(view: CriteriaView): Criterion[] {
 			detail: `not back: the rollback restored ${afterRestore.restored}, and since then ${differences.map(describeDifference).join('; ')}; ${own}`,
 		},
 	];
+}
+
+/** The differences between where the rollback started and now, the version table aside. */
+function sinceTheStart(view: Pick<PlanView, 'config' | 'facts'>, start: DatabaseFingerprint, now: DatabaseFingerprint) {
+	return diffFingerprints(start, now).filter(difference => difference.table !== view.config.migrations.versionTable);
+}
+
+/**
+ * An undo after a rollback that restored an earlier backup, and the database is not back where the
+ * rollback started: offers to restore the rollback's own backup, which holds that state (a typed
+ * reason, what it replaces named). Without an answer (no terminal) the database stays as it is and
+ * the check says how to restore it.
+ */
+export async function offerOwnBackup(context: StepContext): Promise<void> {
+	const afterRestore = context.facts.undoOf?.afterRestore;
+	const after = context.facts.fingerprintAfter;
+	const own = afterRestore?.ownBackup;
+	if (context.kind !== 'undo' || !afterRestore || !own || !after) return;
+	const differences = sinceTheStart(context, afterRestore.start, after);
+	if (differences.length === 0) return;
+	const reason = (
+		await context.ask({
+			kind: 'override-reason',
+			warning:
+				`The database is not back where the rollback started: ${differences.map(describeDifference).join('; ')} (the rollback restored ${afterRestore.restored}). ` +
+				`The rollback's own backup holds that state: ${own.path}. Restoring it replaces the database's contents with it; anything written since the rollback began is lost. ` +
+				'Type why to restore it now; leave it empty to keep the database as it is.',
+			example: 'e.g. bring back the play log the earlier backup removed',
+		})
+	)?.trim();
+	if (!reason) return;
+	await restoreBackup(context, {path: own.path, takenAt: own.takenAt, sha256: own.sha256, revisions: []});
+	const database = context.config.database!;
+	const credentials = await databaseCredentials(context);
+	const now = await takeFingerprint(context.host(), database, credentials.password);
+	context.setFacts({fingerprintAfter: now, ownBackupRestored: {path: own.path, reason, at: new Date().toISOString()}});
+	context.note('warning', `Restored the rollback's own backup ${own.path} (reason: ${reason}).`);
 }
 
 export function databaseCriteria(view: CriteriaView): Criterion[] {
@@ -50,6 +87,15 @@ function databaseIntact(view: CriteriaView): Criterion[] {
 			return [{id: 'database', label, status: 'pass', detail: `database unchanged (${after.tables.length} tables: schema, row counts and checksums equal)`}];
 		const {failures, expectedChanges: changes, warnings} = judgeDifferences(differences, expectedChanges(view));
 		if (failures.length > 0) return [{id: 'database', label, status: 'fail', detail: [...failures, ...warnings].join('; ')}];
+		if (facts.ownBackupRestored)
+			return [
+				{
+					id: 'database',
+					label,
+					status: 'warn',
+					detail: `restored the rollback's own backup ${facts.ownBackupRestored.path} (${facts.ownBackupRestored.reason}): ${changes.join('; ')}`,
+				},
+			];
 		if (facts.migrationRestore)
 			return [
 				{
@@ -70,7 +116,7 @@ function databaseIntact(view: CriteriaView): Criterion[] {
 /** What the migrations of this run were expected to change in the database. */
 function expectedChanges(view: Pick<PlanView, 'config' | 'facts'>): ExpectedChanges {
 	const {facts} = view;
-	if (facts.migrationRestore) return {...NOTHING_EXPECTED, restored: true};
+	if (facts.migrationRestore || facts.ownBackupRestored) return {...NOTHING_EXPECTED, restored: true};
 	if (!facts.migrated) return NOTHING_EXPECTED;
 	const plan = migrationPlanOf(facts);
 	// Down: what the undone migrations' upgrades touched. Up (an undo): what the migrations run again touch.

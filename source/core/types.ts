@@ -219,7 +219,7 @@ export type RunFacts = {
 		readonly afterRestore?: {
 			readonly restored: string;
 			readonly start: DatabaseFingerprint;
-			readonly ownBackup?: {readonly path: string; readonly restoreCommand: string};
+			readonly ownBackup?: {readonly path: string; readonly restoreCommand: string; readonly sha256: string; readonly takenAt: string};
 		};
 	};
 	/** What undo restored of the changes the rollback had saved. */
@@ -242,6 +242,8 @@ export type RunFacts = {
 	migrationOverride?: {readonly reason: string; readonly at: string};
 	/** An earlier backup restored instead of a downgrade (data written since it was taken is gone). */
 	migrationRestore?: {readonly path: string; readonly takenAt: string; readonly reason?: string; readonly loss?: readonly string[]};
+	/** An undo restored the rollback's own backup (the start), the operator's typed reason with it. */
+	ownBackupRestored?: {readonly path: string; readonly reason: string; readonly at: string};
 };
 
 export type FactKey = keyof RunFacts;

@@ -16,7 +16,16 @@ export function undoOfFacts(runId: string, facts: RunFacts): NonNullable<RunFact
 					afterRestore: {
 						restored: facts.migrationRestore.path,
 						start: facts.fingerprintBefore,
-						...(facts.backup?.verified ? {ownBackup: {path: facts.backup.path, restoreCommand: facts.backup.restoreCommand}} : {}),
+						...(facts.backup?.verified
+							? {
+									ownBackup: {
+										path: facts.backup.path,
+										restoreCommand: facts.backup.restoreCommand,
+										sha256: facts.backup.sha256,
+										takenAt: facts.backup.takenAt ?? '',
+									},
+								}
+							: {}),
 					},
 				}
 			: {}),

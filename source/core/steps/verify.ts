@@ -2,7 +2,7 @@
  * Verify: the server's HEAD is the target, the site answers 200 with the expected text and without
  * the forbidden text (retrying through the reload window), and the database fingerprint matches.
  */
-import {compareDatabase, databaseCriteria} from '../database-check.js';
+import {compareDatabase, databaseCriteria, offerOwnBackup} from '../database-check.js';
 import {formatDuration, ROLLBACK_TARGET_MS} from '../format.js';
 import {headCommand} from '../git-commands.js';
 import {hintFor, type HintRule} from '../hints.js';
@@ -42,6 +42,17 @@ function verifyCommands(view: PlanView): PlannedCommand[] {
 			'check the site',
 			`GET ${site.url} until the new code answers 200${expectations.length > 0 ? ` and ${expectations.join(', ')}` : ''}, ${site.confirmations} time${site.confirmations === 1 ? '' : 's'} in a row (every ${site.intervalSeconds} s, up to ${site.timeoutSeconds} s; an answer the same as before the reload counts only ${site.settleSeconds} s after it)`,
 		),
+		// An undo after a restore may put the rollback's own backup back (only when the operator asks).
+		...(view.kind === 'undo' && view.facts.undoOf?.afterRestore?.ownBackup
+			? [
+					describedCommand(
+						'read-tables',
+						'database',
+						'list the tables before restoring the rollback’s own backup (only if asked)',
+						'SELECT TABLE_NAME FROM information_schema.TABLES (through the SSH tunnel)',
+					),
+				]
+			: []),
 		...(database?.fingerprint
 			? [
 					describedCommand(
@@ -181,7 +192,7 @@ export const verifyStep: StepDefinition = {
 		'reloaded',
 		'undoOf',
 	],
-	writes: ['remoteHeadAfter', 'http', 'fingerprintAfter', 'rollbackFinishedAt'],
+	writes: ['remoteHeadAfter', 'http', 'fingerprintAfter', 'rollbackFinishedAt', 'ownBackupRestored'],
 	commands: verifyCommands,
 	// The HEAD read travels right behind the reload's command: no round trip of its own.
 	sendAhead: ['head'],
@@ -256,6 +267,8 @@ export const verifyStep: StepDefinition = {
 			);
 
 		if (comparing) failures.push(...(await unsettled(comparing)));
+		// An undo after a restore: the rollback's own backup, offered when the database is not back where it started.
+		await offerOwnBackup(context);
 		context.setFacts({rollbackFinishedAt: new Date().toISOString()});
 		if (failures.length > 0) throw new VerificationFailed(`verification failed: ${failures.join('; ')}`);
 		return `HEAD ${head.slice(0, 7)} is the target; ${site.url} answered 200 from the new code ${result.goodInRow} time${result.goodInRow === 1 ? '' : 's'} in a row (${result.observations.length} request${result.observations.length === 1 ? '' : 's'})${before ? '; database fingerprint compared' : ''}`;
