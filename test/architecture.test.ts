@@ -53,6 +53,8 @@ describe('architecture', () => {
 				'backupOverride',
 				// Written later in the runbook, read when a fix sends the run back to an earlier step.
 				'remoteHeadAfter',
+				// Read by the reset only as a rollback's Migrate down wrote it (an undo migrates up after its reset).
+				...(runbook === UNDO_STEPS ? ['migrated'] : []),
 			]);
 			for (const step of runbook) {
 				expect(step.purpose.length, step.id).toBeGreaterThan(20);
