@@ -1,5 +1,6 @@
 /** Exit codes as the README documents them, one per outcome. */
 import {describe, expect, it} from 'vitest';
+import {formatDuration} from '../source/core/format.js';
 import {exitCodeFor, serverStateFor} from '../source/core/outcome.js';
 import type {StepState} from '../source/core/types.js';
 
@@ -48,5 +49,14 @@ describe('where a stopped run left the server', () => {
 			states({reset: 'succeeded', build: 'succeeded', reload: 'succeeded', verify: 'failed'}),
 		);
 		expect(said).toBe("The server's HEAD is aaaaaaa. Next: rewind undo goes back to bbbbbbb.");
+	});
+});
+
+describe('durations', () => {
+	it('round before splitting: never "2 min 60 s"', () => {
+		expect(formatDuration(179_600)).toBe('3 min 0 s');
+		expect(formatDuration(59_960)).toBe('1 min 0 s');
+		expect(formatDuration(59_940)).toBe('59.9 s');
+		expect(formatDuration(3_599_700)).toBe('1 h 0 min');
 	});
 });

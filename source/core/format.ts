@@ -15,14 +15,13 @@ export function formatBytes(bytes: number): string {
 
 export function formatDuration(ms: number): string {
 	if (ms < 1000) return `${Math.round(ms)} ms`;
-	if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
-	if (ms < 3_600_000) {
-		const minutes = Math.floor(ms / 60_000);
-		const seconds = Math.round((ms % 60_000) / 1000);
-		return `${minutes} min ${seconds} s`;
-	}
-	const hours = Math.floor(ms / 3_600_000);
-	if (hours < 48) return `${hours} h ${Math.round((ms % 3_600_000) / 60_000)} min`;
+	if (ms < 59_950) return `${(ms / 1000).toFixed(1)} s`;
+	// Rounded first, then split: 179.6 s is 3 min 0 s, never 2 min 60 s.
+	const totalSeconds = Math.round(ms / 1000);
+	if (totalSeconds < 3600) return `${Math.floor(totalSeconds / 60)} min ${totalSeconds % 60} s`;
+	const totalMinutes = Math.round(ms / 60_000);
+	const hours = Math.floor(totalMinutes / 60);
+	if (hours < 48) return `${hours} h ${totalMinutes % 60} min`;
 	return `${Math.floor(hours / 24)} days ${hours % 24} h`;
 }
 

@@ -213,7 +213,8 @@ export async function buildSandbox(options: SandboxOptions = {}): Promise<Sandbo
 				configFile: path.join(dir, 'keys', 'no-ssh-config'),
 				useAgent: false,
 			},
-			site: {url: site.url, mustContain: [SITE_TITLE], mustNotContain: [MARKER], timeoutSeconds: 8, intervalSeconds: 0.5},
+			// The sandbox's worker starts in under a second: a 5 s settle time keeps a touch-reload drill within the 8 s window.
+			site: {url: site.url, mustContain: [SITE_TITLE], mustNotContain: [MARKER], timeoutSeconds: 8, intervalSeconds: 0.5, settleSeconds: 5},
 			reload: {method: 'pythonanywhere-api', url: site.reloadUrl, tokenEnv: TOKEN_ENV},
 			build: {commands: BUILD_COMMANDS},
 			...(database ? {database: {host: database.host, port: database.port, backupDir}} : {}),

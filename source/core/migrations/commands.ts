@@ -7,6 +7,7 @@ import {inDir, joinCommands, operatorShell, operatorTemplate, placeholder, sh, t
 import type {Config} from '../config/schema.js';
 import {appDir} from '../paths.js';
 import type {PlanView} from '../step.js';
+import {serverUnchangedGuards} from '../git-commands.js';
 import type {MigrationKind} from '../types.js';
 
 /** `export 'NAME=value'` for each configured variable, then the command. */
@@ -51,6 +52,25 @@ export function migrateCommand(
 ): ShellCommand {
 	return joinCommands([takeMigrationLock(view), migrateCommandUnlocked(view, kind, action, revision, scriptsFrom)], '\n');
 }
+
+/**
+ * Migrate down as the migrate step runs it, and as the confirmation shows it: in app.dir, only while
+ * HEAD and the working tree are as the run saw them (the reset's guards), under the migration lock.
+ */
+export function guardedDowngrade(
+	view: PlanView,
+	kind: MigrationKind,
+	revision: string | Placeholder,
+	scriptsFrom?: {readonly commit: string; readonly files: readonly string[]},
+): ShellCommand {
+	return joinCommands(
+		[sh`cd ${appDir(view)} || exit 4`, ...serverUnchangedGuards(view, NOTHING_MIGRATED), migrateCommand(view, kind, 'downgrade', revision, scriptsFrom)],
+		'\n',
+	);
+}
+
+/** What a guard says when it stops a downgrade (the migrate step reads it back). */
+export const NOTHING_MIGRATED = 'nothing was migrated';
 
 /** Whether a migration holds the lock now: `held` or `free` (nothing is created when there is no lock file). */
 export function migrationLockState(waitSeconds = 0): ShellCommand {

@@ -5,7 +5,7 @@
 import {OperatorAborted} from '../errors.js';
 import {formatBytes} from '../format.js';
 import {resetCommand, serverAtTarget} from '../git-commands.js';
-import {migrateCommand, revisionArgument} from '../migrations/commands.js';
+import {guardedDowngrade, revisionArgument} from '../migrations/commands.js';
 import {migrationPlanOf} from '../migrations/plan.js';
 import {GoBack, type StepContext, type StepDefinition} from '../step.js';
 
@@ -19,7 +19,7 @@ export function backupSummary(context: Pick<StepContext, 'facts' | 'config'>): s
 function migrationFirst(context: StepContext): {migrateFirst?: string} {
 	const plan = migrationPlanOf(context.facts);
 	if (!plan || plan.undo.length === 0 || plan.problem || plan.target.length > 1 || plan.undo.some(migration => migration.irreversible)) return {};
-	return {migrateFirst: migrateCommand(context, plan.kind, 'downgrade', revisionArgument(plan.target)).display};
+	return {migrateFirst: guardedDowngrade(context, plan.kind, revisionArgument(plan.target)).display};
 }
 
 export const confirmStep: StepDefinition = {

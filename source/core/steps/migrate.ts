@@ -6,11 +6,8 @@
  * Migrate up (an undo): the upgrade back to the revision the rollback started from, after the reset.
  */
 import {CommandFailedError, OperatorAborted, UserError} from '../errors.js';
-import {joinCommands, sh} from '../command.js';
-import {serverUnchangedGuards} from '../git-commands.js';
-import {appDir} from '../paths.js';
 import {hintFor, type HintRule} from '../hints.js';
-import {migrateCommand, revisionArgument} from '../migrations/commands.js';
+import {guardedDowngrade, migrateCommand, revisionArgument} from '../migrations/commands.js';
 import {readRevisions, revisionRead} from '../migrations/revisions.js';
 import {crossCheck, crossCheckCommand} from '../migrations/cross-check.js';
 import {describePlan, migrationPlanOf} from '../migrations/plan.js';
@@ -19,7 +16,6 @@ import {backupsAt, describeBackupAge, lossPreview, refusalText, restoreBackup} f
 import type {CriteriaView, PlanView, StepContext, StepDefinition} from '../step.js';
 import {describedCommand, EXIT, serverCommand, type Criterion, type MigrationPlan, type PlannedCommand} from '../types.js';
 
-const NOTHING_MIGRATED = 'nothing was migrated';
 const utcMinute = (iso: string) => `${iso.slice(0, 16).replace('T', ' ')} UTC`;
 const sameRevisions = (a: readonly string[], b: readonly string[]) => [...a].sort().join(',') === [...b].sort().join(',');
 const revisions = (list: readonly string[]) => list.join(', ') || 'base';
@@ -51,14 +47,7 @@ function downCommands(view: PlanView): PlannedCommand[] {
 		serverCommand(
 			'downgrade',
 			`migrate the schema down to the target’s revision (${kind}), only while HEAD and the working tree are as the run saw them`,
-			joinCommands(
-				[
-					sh`cd ${appDir(view)} || exit 4`,
-					...serverUnchangedGuards(view, NOTHING_MIGRATED),
-					migrateCommand(view, kind, 'downgrade', to, scriptsFrom(view, plan)),
-				],
-				'\n',
-			),
+			guardedDowngrade(view, kind, to, scriptsFrom(view, plan)),
 		),
 		revisionRead(view, kind),
 		// Only on the way out through an earlier backup (an irreversible migration).
