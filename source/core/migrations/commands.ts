@@ -35,7 +35,8 @@ export function revisionArgument(target: readonly string[] | undefined): string 
 export const MIGRATION_LOCK = 'rewind-migration.lock';
 
 function takeMigrationLock(view: PlanView): ShellCommand {
-	return sh`{ exec 9>>"$(git -C ${appDir(view)} rev-parse --absolute-git-dir)"/${MIGRATION_LOCK} && flock -n 9; } || { printf '%s\\n' 'rewind: a migration started earlier (by an interrupted run) is still running on the server; nothing was migrated' >&2; exit 3; }`;
+	// Without flock on the server (not util-linux) there is no lock to take: the migration runs unguarded.
+	return sh`if command -v flock >/dev/null 2>&1; then { exec 9>>"$(git -C ${appDir(view)} rev-parse --absolute-git-dir)"/${MIGRATION_LOCK} && flock -n 9; } || { printf '%s\\n' 'rewind: a migration started earlier (by an interrupted run) is still running on the server; nothing was migrated' >&2; exit 3; }; fi`;
 }
 
 /**
@@ -75,7 +76,7 @@ export const NOTHING_MIGRATED = 'nothing was migrated';
 /** Whether a migration holds the lock now: `held` or `free` (nothing is created when there is no lock file). */
 export function migrationLockState(waitSeconds = 0): ShellCommand {
 	const test = waitSeconds > 0 ? sh`flock -w ${String(waitSeconds)} "$l" true` : sh`flock -n "$l" true`;
-	return sh`l="$(git rev-parse --absolute-git-dir)"/${MIGRATION_LOCK}; if [ -e "$l" ] && ! ${test}; then echo held; else echo free; fi`;
+	return sh`l="$(git rev-parse --absolute-git-dir)"/${MIGRATION_LOCK}; if [ -e "$l" ] && command -v flock >/dev/null 2>&1 && ! ${test}; then echo held; else echo free; fi`;
 }
 
 function migrateCommandUnlocked(
