@@ -35,9 +35,14 @@ async function drillAtTheKeyboard(id: string, steer: (frame: () => string, press
 		const good = sandbox.app.good.slice(0, 7);
 		await steer(frame, keys => ui!.stdin.write(keys), good);
 		return {sandbox, engine: session.engine, frame};
+	} catch (error) {
+		// A failed drive leaves no sandbox running behind it (on success the caller reads it, then tears it down).
+		ui?.unmount();
+		ui = undefined;
+		await sandbox.teardown();
+		throw error;
 	} finally {
 		ui?.unmount();
-		// The caller reads the sandbox first: torn down by it.
 	}
 }
 
