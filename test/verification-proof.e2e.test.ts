@@ -58,7 +58,7 @@ describe.runIf(canRun('verification proof (Flask)', ['sshd', 'mariadb', 'flask']
 			try {
 				if (oldWorkerMs > 0) production.site.mode = {oldWorkerMs};
 				// Only the title is checked (what `rewind init` writes): the old code's page passes it.
-				const config = production.config({migrations: {kind: 'none'}, site: {mustNotContain: [], timeoutSeconds: 6}});
+				const config = production.config({migrations: {kind: 'none'}, site: {mustNotContain: [], timeoutSeconds: 10}});
 				const request: RunRequest = {config, configPath: null, kind: 'rollback', flags: flagsFor({target: production.app.good}), runsDir: production.runsDir};
 				const result = await runWithCriteria(request);
 				expect(result.outcome, result.message).toBe('verification-failed');
@@ -398,7 +398,8 @@ describe.runIf(canRun('a migration left by a killed run (Flask)', ['sshd', 'mari
 		try {
 			// A slow downgrade that logs when each migration command starts and ends (on the server).
 			const log = path.join(production.root, 'migrations.log');
-			const command = `sh -c 'echo "start $1" >> ${log}; sleep 4; "$0" -m flask db "$@"; r=$?; echo "end $1" >> ${log}; exit $r' ${servers.python}`;
+			// The downgrade takes 15 s: the resume (a few seconds to its preflight, more on a loaded machine) surely finds it running.
+			const command = `sh -c 'echo "start $1" >> ${log}; [ "$1" != downgrade ] || sleep 15; "$0" -m flask db "$@"; r=$?; echo "end $1" >> ${log}; exit $r' ${servers.python}`;
 			const file = writeConfigFile(path.join(production.root, 'rewind.yaml'), production.config({migrations: {command}}), {
 				passwordEnv: FLASK_PASSWORD_ENV,
 				runsDir: production.runsDir,
@@ -437,5 +438,5 @@ describe.runIf(canRun('a migration left by a killed run (Flask)', ['sshd', 'mari
 		} finally {
 			await production.stop();
 		}
-	});
+	}, 150_000);
 });
