@@ -18,6 +18,7 @@ import {EXIT, type Criterion, type HttpObservation, type RunFacts} from '../sour
 import {MARKER, SITE_TITLE} from '../source/rehearsal/app-repo.js';
 import {REVISIONS, VERSION_FILES} from '../source/rehearsal/flask-app.js';
 import {migrationPlanOf} from '../source/core/migrations/plan.js';
+import type {Engine} from '../source/core/engine.js';
 import {createEngine, createFlagEngine, undoRequest, type RunRequest} from '../source/session.js';
 import {canRun} from './helpers/availability.js';
 import {FLASK_PASSWORD_ENV, startFlaskProduction, useFlaskServers, type FlaskProduction} from './helpers/flask-production.js';
@@ -38,6 +39,27 @@ async function runWithCriteria(request: RunRequest) {
 }
 
 const head = (dir: string) => execFileSync('git', ['rev-parse', 'HEAD'], {cwd: dir, encoding: 'utf8'}).trim();
+
+/** A rollback of the Flask production to its good commit, non-interactive. */
+const rollbackRequest = (production: FlaskProduction, overrides: Record<string, unknown> = {}): RunRequest => ({
+	config: production.config(overrides),
+	configPath: null,
+	kind: 'rollback',
+	flags: flagsFor({target: production.app.good}),
+	runsDir: production.runsDir,
+});
+
+/** A commit lands on the server's checkout when `stepId` starts: a deploy while the operator works. */
+function landDeployWhen(engine: Engine, stepId: string, dir: string): void {
+	engine.subscribe(event => {
+		if (event.type === 'step-started' && event.stepId === stepId)
+			execFileSync(
+				'git',
+				['-c', 'user.name=Late Deployer', '-c', 'user.email=late@example.com', 'commit', '-q', '--allow-empty', '-m', 'hotfix deployed meanwhile'],
+				{cwd: dir},
+			);
+	});
+}
 
 /** The site check's attempts as the journal recorded them (the http fact of the verify step). */
 function journaledObservations(journalPath: string): HttpObservation[] {
@@ -178,13 +200,7 @@ describe.runIf(canRun('data judgement (Flask)', ['sshd', 'mariadb', 'flask']))('
 			badDeployFiles: [{path: VERSION_FILES.sessions.path, content: withDataMigration}],
 		});
 		try {
-			const request: RunRequest = {
-				config: production.config(),
-				configPath: null,
-				kind: 'rollback',
-				flags: flagsFor({target: production.app.good}),
-				runsDir: production.runsDir,
-			};
+			const request = rollbackRequest(production);
 			const engine = createFlagEngine(request);
 			let criteria: readonly Criterion[] = [];
 			engine.subscribe(event => {
@@ -228,13 +244,7 @@ describe.runIf(canRun('preflight proves the database (Flask)', ['sshd', 'mariadb
 		async function refusedAtPreflight(overrides: Record<string, unknown>, exitCode: number = EXIT.refused) {
 			const production = await startFlaskProduction(servers.sshd, servers.database, servers.python);
 			try {
-				const request: RunRequest = {
-					config: production.config(overrides),
-					configPath: null,
-					kind: 'rollback',
-					flags: flagsFor({target: production.app.good}),
-					runsDir: production.runsDir,
-				};
+				const request = rollbackRequest(production, overrides);
 				const engine = createFlagEngine(request);
 				const started: string[] = [];
 				engine.subscribe(event => {
@@ -270,25 +280,9 @@ describe.runIf(canRun('schema and code together (Flask)', ['sshd', 'mariadb', 'f
 	it('HEAD moved while confirming (a deploy landed): the downgrade does not run, the schema untouched, exit 3 saying which', async () => {
 		const production = await startFlaskProduction(servers.sshd, servers.database, servers.python);
 		try {
-			const request: RunRequest = {
-				config: production.config(),
-				configPath: null,
-				kind: 'rollback',
-				flags: flagsFor({target: production.app.good}),
-				runsDir: production.runsDir,
-			};
+			const request = rollbackRequest(production);
 			const engine = createFlagEngine(request);
-			engine.subscribe(event => {
-				// The operator is on the confirmation when a deploy lands on the server.
-				if (event.type === 'step-started' && event.stepId === 'confirm')
-					execFileSync(
-						'git',
-						['-c', 'user.name=Late Deployer', '-c', 'user.email=late@example.com', 'commit', '-q', '--allow-empty', '-m', 'hotfix deployed meanwhile'],
-						{
-							cwd: production.app.dir,
-						},
-					);
-			});
+			landDeployWhen(engine, 'confirm', production.app.dir);
 			const result = await engine.run();
 			expect(result.exitCode).toBe(EXIT.refused);
 			expect(result.message).toMatch(/Refusing to migrate the schema down: HEAD moved since preflight\. Nothing was migrated and nothing was reset/);
@@ -302,24 +296,9 @@ describe.runIf(canRun('schema and code together (Flask)', ['sshd', 'mariadb', 'f
 	it('HEAD moved after Migrate down, before the reset: the reset refuses, the schema is migrated back up, exit 3 saying so', async () => {
 		const production = await startFlaskProduction(servers.sshd, servers.database, servers.python);
 		try {
-			const request: RunRequest = {
-				config: production.config(),
-				configPath: null,
-				kind: 'rollback',
-				flags: flagsFor({target: production.app.good}),
-				runsDir: production.runsDir,
-			};
+			const request = rollbackRequest(production);
 			const engine = createFlagEngine(request);
-			engine.subscribe(event => {
-				if (event.type === 'step-started' && event.stepId === 'reset')
-					execFileSync(
-						'git',
-						['-c', 'user.name=Late Deployer', '-c', 'user.email=late@example.com', 'commit', '-q', '--allow-empty', '-m', 'hotfix deployed meanwhile'],
-						{
-							cwd: production.app.dir,
-						},
-					);
-			});
+			landDeployWhen(engine, 'reset', production.app.dir);
 			const result = await engine.run();
 			expect(result.exitCode, result.message).toBe(EXIT.refused);
 			expect(result.message).toMatch(

@@ -94,7 +94,8 @@ GRANT ALL ON \`${name}\`.* TO '${user}'@'localhost';`);
 		async stop() {
 			await site.stop();
 			database.sql(`DROP DATABASE IF EXISTS \`${name}\`; DROP USER IF EXISTS '${user}'@'%'; DROP USER IF EXISTS '${user}'@'localhost';`);
-			rmSync(root, {recursive: true, force: true});
+			// A server command cut off by a test (a slowed git reset) may still write into .git for a moment: retried.
+			rmSync(root, {recursive: true, force: true, maxRetries: 10, retryDelay: 100});
 		},
 	};
 }

@@ -63,7 +63,8 @@ export async function startProduction(sshd: Sshd, options: {extraHistory?: numbe
 		},
 		async stop() {
 			await site.stop();
-			rmSync(root, {recursive: true, force: true});
+			// A server command cut off by a test (a slowed git reset) may still write into .git for a moment: retried.
+			rmSync(root, {recursive: true, force: true, maxRetries: 10, retryDelay: 100});
 		},
 	};
 }
