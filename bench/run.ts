@@ -547,7 +547,8 @@ function replayScript(journalPath: string, tools: {ssh: string; reloadCurl: stri
 				lines.push(`${tools.ssh} "$(printf '%s' ${shq(event.display.replaceAll(recordedWork, '@WORK@'))} | sed "s|@WORK@|$w|g")" >/dev/null`);
 			else lines.push(`${tools.ssh} ${shq(event.display)} >/dev/null`);
 		} else if (id === 'api') lines.push(`${tools.reloadCurl} >/dev/null`);
-		else if (id === 'http') lines.push(tools.pageCheck);
+		// The site check, and the samples that make it proof (at preflight, before the reload).
+		else if (id === 'http' || id === 'site-at-start' || id === 'sample') lines.push(tools.pageCheck);
 		else if (id === 'estimate' || id === 'read-database')
 			lines.push(
 				`${tools.mysql} -e "SELECT COALESCE(SUM(DATA_LENGTH), 0) FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE(); SELECT version_num FROM alembic_version" >/dev/null`,
