@@ -14,8 +14,6 @@ import {httpRequest, requestFailure} from '../remote/http-request.js';
 import {sampleSite} from '../remote/http-check.js';
 
 const API_TIMEOUT_MS = 30_000;
-const API_CONFIRMED = 'reloaded through the PythonAnywhere API';
-const API_CNAME_WARNING = 'reloaded (warning: cname_error)';
 
 /** The site's answer just before the reload: what "the old answer is gone" is judged against. */
 const sampleCommand = (view: PlanView) =>
@@ -88,12 +86,12 @@ async function reloadThroughApi(context: StepContext, reload: Extract<PlanView['
 		});
 		return {status: answer.status, statusText: answer.statusText, body: answer.body};
 	});
-	if (response.status === 200) return API_CONFIRMED;
+	if (response.status === 200) return 'reloaded through the PythonAnywhere API';
 	if (response.status === 409 && response.body.includes('cname_error')) {
 		const hint = hintFor(RELOAD_HINTS, 'reload-cname-warning', context.config, context.hintContext);
 		if (hint) context.hint(hint);
 		context.setFacts({reloadWarning: 'reloaded; PythonAnywhere reported cname_error (no CNAME for the domain)'});
-		return API_CNAME_WARNING;
+		return 'reloaded (warning: cname_error)';
 	}
 	// Redacted before it is cut: a cut through an echoed token would leave a start of it that nothing recognises.
 	const redactor = new Redactor();
@@ -119,8 +117,8 @@ export const reloadStep: StepDefinition = {
 				at: new Date().toISOString(),
 				method: context.config.reload.method,
 				before,
-				// The API answers once the app is reloaded: its answer is the reload's own word that the new code serves.
-				...(done === API_CONFIRMED || done === API_CNAME_WARNING ? {confirmed: 'the reload API answered once the app was reloaded'} : {}),
+				// The API call returns only once PythonAnywhere answered that it reloaded (else it threw): the reload's own word that the new code serves.
+				...(context.config.reload.method === 'pythonanywhere-api' ? {confirmed: 'the reload API answered once the app was reloaded'} : {}),
 			},
 		});
 		return done;
