@@ -18,6 +18,8 @@ export type CliOptions = {
 	readonly config?: string;
 	readonly flags: RunFlags;
 	readonly dryRun: boolean;
+	/** `rewind plan` / `--dry-run`: every command in full instead of one line per step. */
+	readonly verbose: boolean;
 	readonly plain: boolean;
 	readonly json: boolean;
 	readonly noColor: boolean;
@@ -49,6 +51,7 @@ export const OPTIONS = {
 	yes: {type: 'boolean', short: 'y'},
 	reason: {type: 'string'},
 	'dry-run': {type: 'boolean'},
+	verbose: {type: 'boolean'},
 	plain: {type: 'boolean'},
 	json: {type: 'boolean'},
 	'no-color': {type: 'boolean'},
@@ -74,7 +77,10 @@ export const OPTIONS = {
 	version: {type: 'boolean', short: 'v'},
 } as const;
 
-/** Which commands each option belongs to (the rest belong to every command). */
+/**
+ * Which commands each option belongs to (the rest belong to every command). `rewind --dry-run` is
+ * `rewind plan`: an option of either is accepted there.
+ */
 const ONLY: Record<string, readonly Command[]> = {
 	journal: ['resume', 'undo'],
 	drill: ['rehearse'],
@@ -91,6 +97,7 @@ const ONLY: Record<string, readonly Command[]> = {
 	output: ['init'],
 	target: ['rollback', 'plan', 'rehearse'],
 	'skip-backup': ['rollback', 'resume', 'undo', 'rehearse'],
+	verbose: ['plan'],
 };
 
 function initOptions(values: Record<string, unknown>): NonNullable<CliOptions['init']> {
@@ -124,7 +131,7 @@ export function parseCli(argv: readonly string[]): CliOptions {
 	const values = parsed.values;
 	const command: Command = values['dry-run'] && named === 'rollback' ? 'plan' : named;
 	for (const [option, commands] of Object.entries(ONLY)) {
-		if ((values as Record<string, unknown>)[option] !== undefined && !commands.includes(named)) {
+		if ((values as Record<string, unknown>)[option] !== undefined && !commands.includes(named) && !commands.includes(command)) {
 			throw new UserError(`--${option} is for ${commands.map(name => `rewind ${name}`).join(' or ')}, not rewind ${named}. See rewind --help.`);
 		}
 	}
@@ -149,6 +156,7 @@ export function parseCli(argv: readonly string[]): CliOptions {
 			...(values.reason === undefined ? {} : {reason: values.reason.trim()}),
 		},
 		dryRun: values['dry-run'] === true,
+		verbose: values.verbose === true,
 		plain: values.plain === true,
 		json: values.json === true,
 		noColor: values['no-color'] === true,

@@ -130,8 +130,9 @@ export async function runCommand(options: CliOptions): Promise<number> {
 		}
 		case 'plan': {
 			const {config, path: file} = loadConfig(options);
-			const [{printPlan}, {createFlagEngine}] = await Promise.all([import('./ui/plan.js'), import('./session.js')]);
-			printPlan(createFlagEngine({config, configPath: file, kind: 'rollback', flags: options.flags, runsDir: null}), file);
+			const [{printPlan, printPlanSummary}, {createFlagEngine}] = await Promise.all([import('./ui/plan.js'), import('./session.js')]);
+			const print = options.verbose ? printPlan : printPlanSummary;
+			print(createFlagEngine({config, configPath: file, kind: 'rollback', flags: options.flags, runsDir: null}), file);
 			return EXIT.ok;
 		}
 		case 'rollback': {

@@ -8,7 +8,7 @@ Usage
   rewind rehearse [options]     practise on a sandbox "production" on this machine
   rewind resume [options]       continue an interrupted run from its journal
   rewind undo [options]         return the server to where the last rollback started
-  rewind plan [options]         print every command a rollback would run (same as --dry-run)
+  rewind plan [options]         print each step of a rollback and its key commands (same as --dry-run)
   rewind drills                 list the rehearsal drills
   rewind init [options]         ask about (or take flags for) a server and write rewind.config.yaml
 
@@ -17,6 +17,7 @@ Options
   -t, --target COMMIT           roll back to this commit (hash, tag or branch) without the picker
   -y, --yes                     confirm the reset and save uncommitted changes without asking
       --dry-run                 print the plan without connecting
+      --verbose                 plan, --dry-run: every command in full, not one line per step
       --reason TEXT             why you roll back (one line: release history and report)
       --plain                   plain lines instead of the full-screen UI; in a terminal it
                                 still asks its questions, one per line (screen readers)

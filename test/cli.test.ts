@@ -73,10 +73,13 @@ describe.runIf(canRun('CLI against a real server', ['sshd']))('the command line 
 		await sshd?.stop();
 	});
 
-	it('--dry-run prints every command in order without connecting', async () => {
+	it('--dry-run prints every step in order, one line each (every command with --verbose), without connecting', async () => {
 		const before = sshd.acceptedConnections();
 		const result = await runCli(['--config', configFile, '--dry-run']);
 		expect(result.code).toBe(0);
+		const lines = result.stdout.trimEnd().split('\n');
+		expect(lines.length).toBeLessThanOrEqual(40);
+		for (const line of lines) expect([...line].length, line).toBeLessThanOrEqual(120);
 		const order = [
 			'Connect',
 			'Lock',
@@ -98,6 +101,11 @@ describe.runIf(canRun('CLI against a real server', ['sshd']))('the command line 
 		}
 		expect(result.stdout).toContain('git reset --hard <target>');
 		expect(result.stdout).toContain(`touch ${production.wsgiPath}`);
+		const verbose = await runCli(['--config', configFile, '--dry-run', '--verbose']);
+		expect(verbose.code).toBe(0);
+		expect(verbose.stdout).toContain('[ "$(git rev-parse HEAD)" = <current HEAD> ] ||');
+		expect(verbose.stdout).toContain(`touch ${production.wsgiPath}`);
+		expect(verbose.stdout.split('\n').length).toBeGreaterThan(lines.length);
 		expect(sshd.acceptedConnections()).toBe(before);
 	});
 

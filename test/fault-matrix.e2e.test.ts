@@ -230,10 +230,10 @@ describe.runIf(canRun('fault matrix', ['sshd', 'mariadb']))('fault matrix', () =
 		});
 
 		it('build failing :: build :: exit 1, the failing output and the hint shown, no reload, HEAD at the target', async () => {
-			const config = await setUp({build: {commands: [`node -e "console.error('npm ERR! code E404'); process.exit(1)"`]}});
+			const config = await setUp({build: {commands: [`node -e "console.error('npm ERR! code ENOTEMPTY'); process.exit(1)"`]}});
 			const run = await runEngine(config);
 			expect(run.result.exitCode).toBe(1);
-			expect(failedStep(run.events)?.error).toContain('npm ERR! code E404');
+			expect(failedStep(run.events)?.error).toContain('npm ERR! code ENOTEMPTY');
 			expect(hintIds(run.events)).toContain('npm-corrupted-install');
 			expect(started(run.events, 'reload')).toBe(false);
 			expect(state()).toMatchObject({head: production.app.good, lock: false});

@@ -50,7 +50,7 @@ function picker(source: CommitSource) {
 	const picked: Commit[] = [];
 	const rendered = renderTui(
 		<KeyRouter global={() => false}>
-			<CommitPicker source={source} onPick={item => picked.push(item)} onAbort={() => {}} height={20} width={100} />
+			<CommitPicker source={source} onPick={item => picked.push(item)} height={20} width={100} />
 		</KeyRouter>,
 	);
 	return {...rendered, picked};

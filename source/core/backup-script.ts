@@ -25,7 +25,7 @@ export const STDERR_ERROR = /error|denied|can't|cannot|unknown|failed|fatal/i;
 
 export function backupFileName(view: PlanView): ReturnType<typeof word> {
 	return word(
-		`${fileNamePart(view.config.database!.name)}-${view.stamp}-${view.runId.slice(-4)}-pre-rollback-`,
+		`${fileNamePart(view.config.database!.name)}-${view.stamp}-${view.runId.slice(-4)}-pre-${view.kind === 'undo' ? 'undo' : 'rollback'}-`,
 		view.facts.fromHead?.slice(0, 7) ?? placeholder('head'),
 		'.sql.gz',
 	);

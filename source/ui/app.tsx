@@ -6,28 +6,15 @@
 import {Box, Text, useStdout} from 'ink';
 import {useEffect, useRef, useState, useSyncExternalStore} from 'react';
 import type {RunResult} from '../core/engine.js';
-import type {Commit} from '../core/types.js';
 import {FinalPanel} from './components/final-panel.js';
 import {HelpOverlay} from './components/help-overlay.js';
 import {LiveArea} from './components/live-area.js';
 import {RunLog} from './components/run-log.js';
 import {StepBar, StepList} from './components/step-list.js';
-import type {PendingQuestion} from './interactive-operator.js';
 import {KeyRouter, type Focus, type GlobalHandler} from './key-router.js';
-import {helpLine, KEYS, type Binding} from './keys.js';
+import {fitHelpLine, KEYS, type Binding} from './keys.js';
 import {useLifecycle} from './lifecycle-root.js';
-import {CommitPicker} from './screens/commit-picker.js';
-import {ConfirmReset} from './screens/confirm-reset.js';
-import {
-	DirtyTreeQuestion,
-	HostKeyQuestion,
-	ManualReloadQuestion,
-	MigrationWayOutQuestion,
-	OverrideReasonQuestion,
-	PassphraseQuestion,
-	RecoverQuestion,
-	StaleLockQuestion,
-} from './screens/questions.js';
+import {QuestionScreen, StopPrompt} from './screens/question-screen.js';
 import {runOf, type Session} from './session-run.js';
 import {useTheme} from './theme.js';
 
@@ -44,70 +31,8 @@ export type AppProps = {
 const SIDEBAR_WIDTH = 30;
 const WIDE_ENOUGH = 90;
 
-function QuestionScreen({
-	pending,
-	onWrongTurn,
-	width,
-	height,
-}: {
-	readonly pending: PendingQuestion;
-	readonly onWrongTurn: (text: string) => void;
-	readonly width: number;
-	readonly height: number;
-}) {
-	const {question, answer} = pending;
-	switch (question.kind) {
-		case 'pick-target':
-			return (
-				<CommitPicker
-					source={question.source}
-					onPick={(commit: Commit) => answer(commit)}
-					onAbort={() => answer(null)}
-					onWrongTurn={onWrongTurn}
-					height={height}
-					width={width}
-				/>
-			);
-		case 'confirm-reset':
-			return (
-				<ConfirmReset
-					question={question}
-					onAnswer={({answer: decision, reason}) => answer({decision, ...(reason ? {reason} : {})})}
-					onWrongTurn={onWrongTurn}
-					width={width}
-				/>
-			);
-		case 'host-key':
-			return <HostKeyQuestion question={question} onAnswer={answer} width={width} />;
-		case 'passphrase':
-			return <PassphraseQuestion question={question} onAnswer={answer} width={width} />;
-		case 'dirty-tree':
-			return <DirtyTreeQuestion question={question} onAnswer={answer} width={width} />;
-		case 'stale-lock':
-			return <StaleLockQuestion question={question} onAnswer={answer} width={width} />;
-		case 'recover':
-			return <RecoverQuestion question={question} onAnswer={value => answer(value)} width={width} />;
-		case 'override-reason':
-			return <OverrideReasonQuestion question={question} onAnswer={answer} width={width} />;
-		case 'manual-reload':
-			return <ManualReloadQuestion question={question} onAnswer={answer} width={width} />;
-		case 'migration-way-out':
-			return <MigrationWayOutQuestion question={question} onAnswer={answer} width={width} />;
-	}
-}
-
-/** The stop question. Its keys (y, n) are read by the app's global handler, from a ref set when Ctrl+C is pressed. */
-function StopPrompt() {
-	const theme = useTheme();
-	return (
-		<Box flexDirection="column">
-			<Text bold color={theme.color('warning')}>
-				Stop the rollback? rewind stops at the next safe point (a running reset always finishes) and releases the lock.
-			</Text>
-			<Text>Stop now? y stop · n keep going (Ctrl+C again stops at once)</Text>
-		</Box>
-	);
-}
+/** The help overlay belongs to the screen it was opened on: shown only while that screen is in front. */
+type OpenHelp = {readonly focus: NonNullable<Focus>; readonly screen: string};
 
 export function App({session: initialSession, createUndo, onSession}: AppProps) {
 	const lifecycle = useLifecycle();
@@ -115,7 +40,7 @@ export function App({session: initialSession, createUndo, onSession}: AppProps) 
 	const [session, setSession] = useState(initialSession);
 	const [result, setResult] = useState<RunResult | null>(null);
 	const [confirmingStop, setConfirmingStopState] = useState(false);
-	const [help, setHelpState] = useState<Focus>(null);
+	const [help, setHelpState] = useState<OpenHelp | null>(null);
 	const [discarded, setDiscarded] = useState<string | null>(null);
 	// Keys read refs: a Ctrl+C right after answering must see the answer, not the last render's state.
 	// The stop question and the help overlay answer their keys here, from refs: a key typed the moment
@@ -125,8 +50,8 @@ export function App({session: initialSession, createUndo, onSession}: AppProps) 
 		confirmingStopRef.current = value;
 		setConfirmingStopState(value);
 	};
-	const helpRef = useRef<Focus>(null);
-	const setHelp = (value: Focus) => {
+	const helpRef = useRef<OpenHelp | null>(null);
+	const setHelp = (value: OpenHelp | null) => {
 		helpRef.current = value;
 		setHelpState(value);
 	};
@@ -147,22 +72,33 @@ export function App({session: initialSession, createUndo, onSession}: AppProps) 
 	const wide = columns >= WIDE_ENOUGH;
 	const mainWidth = wide ? columns - SIDEBAR_WIDTH - 1 : columns;
 	const finished = state.finished !== null && result !== null;
+	// An undo is not undone again from its own panel (a new `rewind undo` can, from its journal).
 	const undoable =
 		finished &&
 		createUndo !== undefined &&
+		state.kind !== 'undo' &&
 		result.facts.fromHead !== undefined &&
 		result.facts.remoteHeadAfter !== undefined &&
 		result.facts.remoteHeadAfter !== result.facts.fromHead;
+	// Which screen is in front: help opened on one is closed when another takes its place.
+	const screen = pending ? `question-${pending.id}` : finished ? 'final' : 'live';
+	const screenRef = useRef(screen);
+	screenRef.current = screen;
+	const helpShown = help !== null && help.screen === screen;
+	const helpLeft = help !== null && !helpShown;
 
 	const finalBindings: Binding[] = undoable ? [KEYS.undo, KEYS.quit] : [KEYS.quit];
+	const askStop = () => {
+		if (confirmingStopRef.current || state.stopRequested) {
+			// A second Ctrl+C does not wait for the question.
+			setConfirmingStop(false);
+			engine.requestStop();
+		} else setConfirmingStop(true);
+	};
 	const globalKeys: GlobalHandler = (input, key, focus) => {
 		if (KEYS.stop.match(input, key)) {
 			if (finished) lifecycle.complete(result.exitCode);
-			else if (confirmingStopRef.current || state.stopRequested) {
-				// A second Ctrl+C does not wait for the question.
-				setConfirmingStop(false);
-				engine.requestStop();
-			} else setConfirmingStop(true);
+			else askStop();
 			return true;
 		}
 		setDiscarded(null);
@@ -173,12 +109,13 @@ export function App({session: initialSession, createUndo, onSession}: AppProps) 
 			} else if (KEYS.no.match(input, key)) setConfirmingStop(false);
 			return true;
 		}
-		if (helpRef.current !== null) {
+		const openHelp = helpRef.current;
+		if (openHelp !== null && openHelp.screen === screenRef.current) {
 			if (KEYS.closeHelp.match(input, key)) setHelp(null);
 			return true;
 		}
-		if (KEYS.help.match(input, key) && !focus?.typing) {
-			setHelp(focus ?? {typing: false, bindings: finished ? finalBindings : []});
+		if (KEYS.help.match(input, key) && !focus?.questionMarkIsText) {
+			setHelp({focus: focus ?? {typing: false, questionMarkIsText: false, bindings: finished ? finalBindings : []}, screen: screenRef.current});
 			return true;
 		}
 		if (finished && !pending) {
@@ -191,13 +128,19 @@ export function App({session: initialSession, createUndo, onSession}: AppProps) 
 			} else if (KEYS.quit.match(input, key)) lifecycle.complete(result.exitCode);
 			return true;
 		}
+		// Esc, and q where it is not a letter being typed, ask to stop as Ctrl+C does, unless the screen gives them a meaning.
+		const screenOwns = focus?.bindings.some(binding => binding.match(input, key)) === true;
+		if (!screenOwns && (key.escape || (input === 'q' && !focus?.typing))) {
+			askStop();
+			return true;
+		}
 		return false;
 	};
 
 	const title = state.kind ?? 'rollback';
 	const screenHeight = Math.max(8, rows - 4);
 	const current = state.steps.find(step => step.id === state.current);
-	const overlay = confirmingStop || help !== null;
+	const footer = state.stopRequested ? 'Stopping at the next safe point…' : fitHelpLine(columns, KEYS.askStop, KEYS.stop, KEYS.help);
 	return (
 		<KeyRouter global={globalKeys} onDiscarded={input => setDiscarded(input.length === 1 ? input : 'keys')}>
 			<RunLog entries={state.log} />
@@ -206,32 +149,38 @@ export function App({session: initialSession, createUndo, onSession}: AppProps) 
 					<Text bold color={theme.color('accent')}>
 						rewind
 					</Text>
-					<Text>
+					<Text wrap="truncate">
 						{title} of <Text bold>{state.appName || engine.config.app.name}</Text>
 						{state.facts.sshTarget ? ` on ${state.facts.sshTarget}` : ''}
 					</Text>
-					<Text color={theme.color('muted')}>{state.runId ?? ''}</Text>
+					{wide && <Text color={theme.color('muted')}>{state.runId ?? ''}</Text>}
 				</Box>
 				<Box>
 					{wide && <StepList steps={state.steps} width={SIDEBAR_WIDTH} />}
 					<Box flexDirection="column" marginLeft={wide ? 1 : 0} width={mainWidth}>
 						{!wide && <StepBar steps={state.steps} />}
-						{confirmingStop && <StopPrompt />}
-						{help !== null && !confirmingStop && <HelpOverlay bindings={help.bindings} step={finished ? undefined : current} width={mainWidth} />}
-						<Box display={overlay ? 'none' : 'flex'} flexDirection="column">
+						{confirmingStop && !finished && <StopPrompt />}
+						{helpLeft && (
+							<Text color={theme.color('warning')} wrap="wrap">
+								Help closed: {pending ? 'the run asks you something' : finished ? 'the run has ended' : 'the run went on'} (? opens it again).
+							</Text>
+						)}
+						{helpShown && <HelpOverlay bindings={help.focus.bindings} step={finished ? undefined : current} width={mainWidth} />}
+						{/* A question hidden under help keeps what was typed; the live area is not drawn hidden (its progress bar measures itself). */}
+						<Box display={helpShown ? 'none' : 'flex'} flexDirection="column">
 							{pending ? (
 								<QuestionScreen key={pending.id} pending={pending} onWrongTurn={text => engine.wrongTurn(text)} width={mainWidth} height={screenHeight} />
 							) : finished ? (
 								<FinalPanel
 									result={state.finished}
-									facts={state.facts}
+									state={state}
 									kind={state.kind}
 									canUndo={undoable}
 									extraLines={session.finalLines?.(state) ?? []}
 									width={mainWidth}
 								/>
 							) : (
-								<LiveArea state={state} tailLines={Math.max(3, Math.min(8, rows - 16))} width={mainWidth} />
+								!helpShown && <LiveArea state={state} tailLines={Math.max(3, Math.min(8, rows - 16))} width={mainWidth} />
 							)}
 						</Box>
 					</Box>
@@ -239,11 +188,7 @@ export function App({session: initialSession, createUndo, onSession}: AppProps) 
 				{discarded !== null && !finished && (
 					<Text color={theme.color('warning')}>Ignored {discarded === 'keys' ? 'the keys typed' : `"${discarded}"`}: nothing is waiting for input now.</Text>
 				)}
-				{!finished && !pending && !overlay && (
-					<Text color={theme.color('muted')} wrap="truncate-middle">
-						{state.stopRequested ? 'Stopping at the next safe point…' : helpLine(KEYS.stop, KEYS.help)}
-					</Text>
-				)}
+				{!finished && !pending && !helpShown && <Text color={theme.color('muted')}>{footer}</Text>}
 			</Box>
 		</KeyRouter>
 	);

@@ -15,7 +15,7 @@ import {splitKeys} from './split-keys.js';
 export type KeyHandler = (input: string, key: Key) => void;
 
 /** What the global handler knows of the screen on top. */
-export type Focus = {readonly typing: boolean; readonly bindings: readonly Binding[]} | null;
+export type Focus = {readonly typing: boolean; readonly questionMarkIsText: boolean; readonly bindings: readonly Binding[]} | null;
 
 export type GlobalHandler = (input: string, key: Key, focus: Focus) => boolean;
 
@@ -23,6 +23,7 @@ type Registration = {
 	readonly handler: {current: KeyHandler};
 	ready: boolean;
 	typing: boolean | (() => boolean);
+	questionMarkIsText: boolean;
 	bindings: readonly Binding[];
 	readonly queue: Array<[string, Key]>;
 };
@@ -51,7 +52,7 @@ export function KeyRouter({
 	const dispatch = (input: string, key: Key) => {
 		const top = stack.current.at(-1);
 		const typing = typeof top?.typing === 'function' ? top.typing() : top?.typing === true;
-		if (globalRef.current(input, key, top ? {typing, bindings: top.bindings} : null)) return;
+		if (globalRef.current(input, key, top ? {typing, questionMarkIsText: typing && top.questionMarkIsText, bindings: top.bindings} : null)) return;
 		if (!top) {
 			discardedRef.current?.(input);
 			return;
@@ -87,8 +88,10 @@ export function KeyRouter({
 export type KeyOptions = {
 	/** False: keys are held for this screen until it is ready. */
 	readonly ready?: boolean;
-	/** The screen edits text: printable keys (`?` too) are its own (a function is asked at each key). */
+	/** The screen edits text: printable keys are its own (a function is asked at each key). */
 	readonly typing?: boolean | (() => boolean);
+	/** The text is free (a passphrase, a reason): `?` is a character there, not help. Elsewhere `?` is always help. */
+	readonly questionMarkIsText?: boolean;
 	/** The keys the help overlay lists for this screen. */
 	readonly bindings?: readonly Binding[];
 	/** False: the screen does not take keys at all (another is on top). */
@@ -96,14 +99,14 @@ export type KeyOptions = {
 };
 
 /** Registers the screen's key handler while it is mounted (and `active`). */
-export function useKeys(handler: KeyHandler, {ready = true, typing = false, bindings = [], active = true}: KeyOptions = {}): void {
+export function useKeys(handler: KeyHandler, {ready = true, typing = false, questionMarkIsText = false, bindings = [], active = true}: KeyOptions = {}): void {
 	const router = useContext(RouterContext);
 	const handlerRef = useRef(handler);
 	handlerRef.current = handler;
 	const registration = useRef<Registration | null>(null);
 	useEffect(() => {
 		if (!router || !active) return;
-		const entry: Registration = {handler: handlerRef, ready, typing, bindings, queue: []};
+		const entry: Registration = {handler: handlerRef, ready, typing, questionMarkIsText, bindings, queue: []};
 		registration.current = entry;
 		const unregister = router.register(entry);
 		return () => {
@@ -115,6 +118,7 @@ export function useKeys(handler: KeyHandler, {ready = true, typing = false, bind
 		const entry = registration.current;
 		if (!entry || !router) return;
 		entry.typing = typing;
+		entry.questionMarkIsText = questionMarkIsText;
 		entry.bindings = bindings;
 		entry.ready = ready;
 		router.flush(entry);

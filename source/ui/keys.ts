@@ -20,9 +20,14 @@ export const KEYS = {
 	filter: binding('/', 'filter all history', input => input === '/'),
 	clearFilter: binding('Esc', 'clear the filter', (_input, key) => key.escape),
 	back: binding('Esc', 'pick another commit', (_input, key) => key.escape),
-	confirmHash: binding('Enter', 'reset, once the short hash is typed', (_input, key) => key.return),
+	confirmHash: binding('Enter', 'reset (after the hash)', (_input, key) => key.return),
+	details: binding('Tab', 'show the guarded script', (_input, key) => key.tab),
+	hideDetails: binding('Tab', 'hide the guarded script', (_input, key) => key.tab),
 	choose: binding('Enter', 'choose', (_input, key) => key.return),
-	abort: binding('q', 'abort', input => input === 'q'),
+	/** On a screen where Esc and q mean nothing else: the same question as Ctrl+C. */
+	askStop: binding('Esc/q', 'stop (asks)', (input, key) => key.escape || input === 'q'),
+	/** The same, on a screen that edits text (q is a letter there). */
+	askStopTyping: binding('Esc', 'stop (asks)', (_input, key) => key.escape),
 	quit: binding('q', 'quit', (input, key) => input === 'q' || key.return),
 	undo: binding('u', 'undo: return the server to where it was', input => input === 'u'),
 	stop: binding('Ctrl+C', 'stop safely', (input, key) => key.ctrl && input === 'c'),
@@ -39,4 +44,16 @@ export const KEYS = {
 
 export function helpLine(...bindings: readonly Binding[]): string {
 	return bindings.map(item => `${item.keys} ${item.label}`).join(' · ');
+}
+
+/**
+ * A footer that fits `width` whole: keys are dropped from the end of the list (the last is `? help`,
+ * which is kept: the overlay lists them all) rather than cut or merged. Pass them in priority order.
+ */
+export function fitHelpLine(width: number, ...bindings: readonly Binding[]): string {
+	const shown = [...bindings];
+	const help = shown.at(-1) === KEYS.help ? shown.pop() : undefined;
+	const line = () => helpLine(...shown, ...(help ? [help] : []));
+	while (shown.length > 1 && line().length > width) shown.pop();
+	return line();
 }

@@ -9,21 +9,26 @@ import {render} from 'ink';
 import {signalReason, STOP_SIGNALS} from '../lifecycle.js';
 import {EXIT} from '../core/types.js';
 import {App, type AppProps} from './app.js';
-import {LifecycleRoot, type LifecycleControl} from './lifecycle-root.js';
+import {copyLines, copyText} from './copy-lines.js';
+import type {LifecycleControl} from './lifecycle-root.js';
 import {runOf, type Session} from './session-run.js';
-import {ThemeProvider, themeFromEnvironment, type Theme} from './theme.js';
+import {themeFromEnvironment, type Theme} from './theme.js';
+import {TuiRoot} from './tui-root.js';
 
 export type InkOptions = {readonly theme?: Theme; readonly current?: () => Session | undefined};
 
 export async function runInk(element: ReactElement, options: InkOptions = {}): Promise<number> {
 	let exitCode: number = EXIT.failed;
 	const control: LifecycleControl = {stop: null, unattended: false};
+	// A screen that failed: the run stops as on Ctrl+C, and its own exit code is the process's.
+	const finishRun = async () => {
+		const session = options.current?.();
+		return session ? (await runOf(session)).exitCode : EXIT.failed;
+	};
 	const instance = render(
-		<ThemeProvider value={options.theme ?? themeFromEnvironment()}>
-			<LifecycleRoot control={control} onExit={code => (exitCode = code)}>
-				{element}
-			</LifecycleRoot>
-		</ThemeProvider>,
+		<TuiRoot theme={options.theme ?? themeFromEnvironment()} control={control} onExit={code => (exitCode = code)} finishRun={finishRun}>
+			{element}
+		</TuiRoot>,
 		{exitOnCtrlC: false, patchConsole: true, maxFps: 30},
 	);
 	let hungUp = false;
@@ -54,7 +59,12 @@ export async function runInk(element: ReactElement, options: InkOptions = {}): P
 	} finally {
 		for (const signal of STOP_SIGNALS) process.off(signal, onSignal);
 		instance.cleanup();
-		if (!hungUp) process.stdout.write('\u001B[?25h');
+		if (!hungUp) {
+			process.stdout.write('\u001B[?25h');
+			// Again, once the screen is gone: what to copy, whole, with the terminal's own wrapping; the shell prompt on a line of its own.
+			const state = options.current?.()?.engine.state;
+			process.stdout.write(state?.finished ? `\n${copyText(copyLines(state))}` : '\n');
+		}
 	}
 	return exitCode;
 }

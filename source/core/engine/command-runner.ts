@@ -12,6 +12,7 @@ import {LineBatcher} from '../line-batcher.js';
 import type {RunCommandOptions} from '../step.js';
 import type {PlannedCommand, StepId} from '../types.js';
 import {SentAhead} from './sent-ahead.js';
+import {telltaleLines} from '../telltale.js';
 
 export type CommandRunnerDeps = {
 	readonly emit: (event: RunEvent) => void;
@@ -25,14 +26,6 @@ export type CommandRunnerDeps = {
 };
 
 const now = () => new Date().toISOString();
-
-function lastLines(text: string, count: number): string {
-	return text
-		.split('\n')
-		.filter(line => line.trim() !== '')
-		.slice(-count)
-		.join(' | ');
-}
 
 export class CommandRunner {
 	readonly #deps: CommandRunnerDeps;
@@ -141,7 +134,7 @@ export class CommandRunner {
 		if (result.exitCode !== 0 && !options.allowFailure) {
 			const output = `${result.stderr}\n${result.stdout}`.trim();
 			throw new CommandFailedError(
-				`${planned.purpose}: the command ${describeExit(result)}${output ? `: ${lastLines(output, 3)}` : ''}`,
+				`${planned.purpose}: the command ${describeExit(result)}${output ? `: ${telltaleLines(output, 3)}` : ''}`,
 				result.exitCode,
 				output,
 			);

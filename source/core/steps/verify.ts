@@ -281,7 +281,7 @@ export const verifyStep: StepDefinition = {
 			const ms = Date.parse(rollbackFinishedAt) - Date.parse(rollbackStartedAt);
 			time.push({
 				id: 'rollback-time',
-				label: 'Rollback time under 5 min',
+				label: `${view.kind === 'undo' ? 'Undo' : 'Rollback'} time under 5 min`,
 				status: ms <= ROLLBACK_TARGET_MS ? 'pass' : 'warn',
 				detail: `${formatDuration(ms)} from reset to verified`,
 			});

@@ -36,15 +36,21 @@ export function CommitRow({
 	readonly width: number;
 }) {
 	const theme = useTheme();
-	// The HEAD marker first: nothing may push it off the line.
-	const suffix = `${isHead ? ' ← HEAD (live now)' : isMerge(commit) ? ' (merge)' : ''}${mark && mark.length > 0 ? ` ${describeMarksShort(mark)}` : ''}`;
-	// In a narrow pane the author, then the date, give way so the subject keeps some room.
-	let room = width - 2 - 9 - 11 - 15 - suffix.length;
-	const showAuthor = room >= 12;
-	if (!showAuthor) room += 15;
-	const showDate = room >= 12;
-	if (!showDate) room += 11;
-	const subjectWidth = Math.max(6, room);
+	// The HEAD marker first: nothing may push it off the line. Then the subject (up to 30 characters);
+	// in a narrow pane the author gives way first, then the date, then the release-history mark.
+	const head = isHead ? ' ← HEAD (live now)' : isMerge(commit) ? ' (merge)' : '';
+	const marks = mark && mark.length > 0 ? ` ${describeMarksShort(mark)}` : '';
+	let room = width - 2 - 9 - head.length;
+	const subjectWanted = Math.min(commit.subject.length, 30);
+	room -= subjectWanted;
+	const showMarks = marks !== '' && room >= marks.length;
+	if (showMarks) room -= marks.length;
+	const showDate = room >= 11;
+	if (showDate) room -= 11;
+	const showAuthor = room >= 15;
+	if (showAuthor) room -= 15;
+	const subjectWidth = Math.max(6, subjectWanted + Math.max(0, room));
+	const suffix = `${head}${showMarks ? marks : ''}`;
 	return (
 		<Text color={selected ? theme.color('accent') : undefined} bold={selected} wrap="truncate">
 			{selected ? '▸ ' : '  '}

@@ -11,7 +11,7 @@ import type {CommitSource} from '../../core/questions.js';
 import type {Commit} from '../../core/types.js';
 import {TextField, useTextField} from '../components/text-field.js';
 import {useKeys} from '../key-router.js';
-import {helpLine, KEYS} from '../keys.js';
+import {fitHelpLine, KEYS} from '../keys.js';
 import {useTheme} from '../theme.js';
 import {useSyncReducer} from '../use-sync-reducer.js';
 import {CommitRow, ImpactPane, type ImpactEntry} from './commit-picker-parts.js';
@@ -24,14 +24,12 @@ const SEARCH_LIMIT = 200;
 export function CommitPicker({
 	source,
 	onPick,
-	onAbort,
 	onWrongTurn,
 	height,
 	width,
 }: {
 	readonly source: CommitSource;
 	readonly onPick: (commit: Commit) => void;
-	readonly onAbort: () => void;
 	readonly onWrongTurn?: (text: string) => void;
 	readonly height: number;
 	readonly width: number;
@@ -109,7 +107,7 @@ export function CommitPicker({
 	const ready = state.commits.length > 0 || state.error !== null || (!state.loading && !state.hasMore);
 	const bindings = editing
 		? [KEYS.clearFilter, KEYS.filterDone]
-		: [KEYS.up, KEYS.down, KEYS.pageUp, KEYS.pageDown, KEYS.top, KEYS.bottom, KEYS.pick, KEYS.filter, KEYS.abort];
+		: [KEYS.up, KEYS.down, KEYS.pageUp, KEYS.pageDown, KEYS.top, KEYS.bottom, KEYS.pick, KEYS.filter, ...(state.filter ? [KEYS.clearFilter] : [])];
 	useKeys(
 		(input, key) => {
 			const now = current();
@@ -134,8 +132,7 @@ export function CommitPicker({
 			else if (now.filter && KEYS.clearFilter.match(input, key)) {
 				filter.clear();
 				dispatch({type: 'filter-clear'});
-			} else if (KEYS.abort.match(input, key)) onAbort();
-			else if (KEYS.pick.match(input, key)) dispatch({type: 'pick', head: source.head});
+			} else if (KEYS.pick.match(input, key)) dispatch({type: 'pick', head: source.head});
 		},
 		{ready, typing: () => current().filter?.editing === true, bindings},
 	);
@@ -185,7 +182,9 @@ export function CommitPicker({
 			</Box>
 			{state.message && <Text color={theme.color('warning')}>{state.message}</Text>}
 			<Text color={theme.color('muted')} wrap="truncate-middle">
-				{editing ? helpLine(KEYS.clearFilter, KEYS.filterDone) : helpLine(KEYS.up, KEYS.down, KEYS.pick, KEYS.filter, KEYS.abort, KEYS.help)}
+				{editing
+					? fitHelpLine(width, KEYS.filterDone, KEYS.clearFilter, KEYS.help)
+					: fitHelpLine(width, KEYS.pick, state.filter ? KEYS.clearFilter : KEYS.askStop, KEYS.up, KEYS.down, KEYS.filter, KEYS.help)}
 			</Text>
 		</Box>
 	);

@@ -11,7 +11,7 @@ import type {Question} from '../../core/questions.js';
 import type {ChangeFlag} from '../../core/types.js';
 import {TextField, useTextField} from '../components/text-field.js';
 import {useKeys} from '../key-router.js';
-import {helpLine, KEYS} from '../keys.js';
+import {fitHelpLine, KEYS} from '../keys.js';
 import {MigrationPlanLines} from '../components/migration-plan.js';
 import {useTheme} from '../theme.js';
 
@@ -29,25 +29,40 @@ export function describeMove(impact: NonNullable<ConfirmQuestion['impact']>): st
 
 export type ConfirmAnswer = {readonly answer: 'confirm' | 'back' | 'abort'; readonly reason?: string};
 
+/** The line of a guarded script that does the work (the guards before it only stop it), without its `cd <dir> &&`. */
+export function keyLine(script: string, marker: RegExp): string {
+	const lines = script.split('\n').map(line => line.trim());
+	const line = lines.findLast(candidate => marker.test(candidate)) ?? lines.at(-1) ?? '';
+	const withoutCd = line.replace(/^cd \S+ && /, '');
+	return withoutCd.replace(/ && printf 'rewind: head=.*$/, '');
+}
+
 export function ConfirmReset({
 	question,
 	onAnswer,
 	onWrongTurn,
 	width,
+	height,
 }: {
 	readonly question: ConfirmQuestion;
 	readonly onAnswer: (answer: ConfirmAnswer) => void;
 	readonly onWrongTurn?: (text: string) => void;
 	readonly width: number;
+	readonly height?: number;
 }) {
 	const theme = useTheme();
 	const [mismatch, setMismatch] = useState<string | null>(null);
+	const [details, setDetails] = useState(false);
 	const field = useTextField('', () => setMismatch(null));
 	const {target, impact} = question;
 	useKeys(
 		(input, key) => {
 			if (KEYS.back.match(input, key)) {
 				onAnswer({answer: 'back'});
+				return;
+			}
+			if (KEYS.details.match(input, key)) {
+				setDetails(shown => !shown);
 				return;
 			}
 			const result = field.handle(input, key);
@@ -60,15 +75,17 @@ export function ConfirmReset({
 			setMismatch(typed);
 			onWrongTurn?.(`typed "${typed}" at the reset confirmation instead of ${target.shortHash}`);
 		},
-		{typing: true, bindings: [KEYS.confirmHash, KEYS.back]},
+		{typing: true, bindings: [KEYS.confirmHash, KEYS.back, details ? KEYS.hideDetails : KEYS.details]},
 	);
 	const noBackup = question.backupSummary.startsWith('NO BACKUP');
 	const flags = [...new Set<ChangeFlag>(impact?.files.flatMap(file => file.flags) ?? [])];
-	const lines = question.command.display.split('\n');
+	const commands = [...(question.migrateFirst ? [keyLine(question.migrateFirst, / downgrade /)] : []), keyLine(question.command.display, /^git reset --hard /)];
+	// Short screens (80×24) keep the impact to its first lines: the prompt must stay in view.
+	const compact = (height ?? 40) < 24;
 	return (
-		<Box flexDirection="column" width={width} gap={1}>
+		<Box flexDirection="column" width={width} gap={compact ? 0 : 1}>
 			<Box flexDirection="column">
-				<Text bold>
+				<Text bold wrap="wrap">
 					Reset the server from <Text color={theme.color('warning')}>{question.from.slice(0, 7)}</Text> to{' '}
 					<Text color={theme.color('success')}>{target.shortHash}</Text> “{target.subject}”?
 				</Text>
@@ -76,39 +93,38 @@ export function ConfirmReset({
 				{flags
 					.filter(flag => !(flag === 'migration' && impact?.migrations))
 					.map(flag => (
-						<Text key={flag} color={theme.color('warning')}>
+						<Text key={flag} color={theme.color('warning')} wrap="wrap">
 							⚠ {FLAG_LABELS[flag]}
 						</Text>
 					))}
-				<MigrationPlanLines plan={impact?.migrations} />
-				<Text color={theme.color(noBackup ? 'danger' : 'success')}>Backup: {question.backupSummary}</Text>
-				{question.savedSummary && <Text color={theme.color('success')}>Saved: {question.savedSummary}</Text>}
-			</Box>
-			{question.migrateFirst && (
-				<Box flexDirection="column">
-					<Text color={theme.color('muted')}>First, the schema’s downgrade (while its scripts still exist), exactly:</Text>
-					<Text color={theme.color('warning')} wrap="wrap">
-						{'  '}
-						{question.migrateFirst}
+				<MigrationPlanLines plan={impact?.migrations} limit={compact ? 2 : 4} />
+				<Text color={theme.color(noBackup ? 'danger' : 'success')} wrap="wrap">
+					Backup: {question.backupSummary}
+				</Text>
+				{question.savedSummary && (
+					<Text color={theme.color('success')} wrap="wrap">
+						Saved: {question.savedSummary}
 					</Text>
-				</Box>
-			)}
+				)}
+			</Box>
 			<Box flexDirection="column">
-				<Text color={theme.color('muted')}>{question.migrateFirst ? 'Then the reset' : 'The command rewind will run on the server'}, exactly:</Text>
-				{lines.map((line, index) => (
-					<Text
-						key={index}
-						color={theme.color(line.startsWith('git reset --hard') ? 'danger' : 'muted')}
-						bold={line.startsWith('git reset --hard')}
-						wrap="wrap"
-					>
+				<Text color={theme.color('muted')} wrap="wrap">
+					In {question.appDir}, rewind will run{commands.length > 1 ? ', in this order' : ''}:
+				</Text>
+				{commands.map(command => (
+					<Text key={command} color={theme.color(command.startsWith('git reset --hard') ? 'danger' : 'warning')} bold wrap="wrap">
 						{'  '}
-						{line}
+						{command}
 					</Text>
 				))}
+				<Text color={theme.color('muted')} wrap="wrap">
+					{commands.length > 1 ? 'each' : 'only'} if HEAD and the working tree are still as preflight saw them
+					{details ? '' : ` (${KEYS.details.keys}: the guarded script; also in the journal and rewind plan --verbose)`}.
+				</Text>
 			</Box>
+			{details && <GuardedScript question={question} />}
 			<Box flexDirection="column">
-				<Text>
+				<Text wrap="wrap">
 					Type{' '}
 					<Text bold color={theme.color('success')}>
 						{target.shortHash}
@@ -125,9 +141,30 @@ export function ConfirmReset({
 					</StatusMessage>
 				)}
 			</Box>
-			<Text color={theme.color('muted')} wrap="truncate-middle">
-				{helpLine(KEYS.confirmHash, KEYS.back, KEYS.stop, KEYS.help)}
+			<Text color={theme.color('muted')}>
+				{fitHelpLine(width, KEYS.confirmHash, KEYS.back, details ? KEYS.hideDetails : KEYS.details, KEYS.stop, KEYS.help)}
 			</Text>
+		</Box>
+	);
+}
+
+/** Every line the migrate and reset steps will send, guards included (behind Tab). */
+function GuardedScript({question}: {readonly question: ConfirmQuestion}) {
+	const theme = useTheme();
+	const scripts = [...(question.migrateFirst ? [question.migrateFirst] : []), question.command.display];
+	return (
+		<Box flexDirection="column">
+			{scripts.map((script, index) => (
+				<Box key={index} flexDirection="column">
+					<Text color={theme.color('muted')}>{index === 0 && scripts.length > 1 ? 'First, the schema’s downgrade, exactly:' : 'The reset, exactly:'}</Text>
+					{script.split('\n').map((line, lineIndex) => (
+						<Text key={lineIndex} color={theme.color(line.startsWith('git reset --hard') ? 'danger' : 'muted')} wrap="wrap">
+							{'  '}
+							{line}
+						</Text>
+					))}
+				</Box>
+			))}
 		</Box>
 	);
 }
