@@ -90,7 +90,9 @@ describe.runIf(canRun('verification proof (Flask)', ['sshd', 'mariadb', 'flask']
 				const observations = result.facts.http?.observations ?? [];
 				expect(observations.at(-1)?.status).toBe(500);
 				const accepted = observations.find(observation => observation.counted);
-				expect(accepted?.status).toBe(500);
+				// The first counted answer is the new code's 500, or the gateway's 502 while the new worker is still
+				// starting (a loaded machine): never the old code's 200.
+				expect([500, 502]).toContain(accepted?.status);
 				for (const early of observations.filter(observation => observation.counted === false)) expect(early.why).toMatch(/old code may still be serving/);
 				// No "verified good" in the release history, and no time "to verified" claimed.
 				const history = execFileSync('cat', [`${production.app.dir}/.git/rewind-history.jsonl`], {encoding: 'utf8'});

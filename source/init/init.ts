@@ -115,8 +115,8 @@ export async function init(options: CliOptions): Promise<number> {
 	}
 	const loaded = loadConfigFile(output);
 	process.stdout.write(`\nWrote ${output} (checked: it is a valid config). What a rollback with it would run:\n\n`);
-	const {printPlan} = await import('../ui/plan.js');
-	printPlan(createFlagEngine({config: loaded.config, configPath: output, kind: 'rollback', flags: options.flags, runsDir: null}), output);
+	const {printPlanSummary} = await import('../ui/plan.js');
+	printPlanSummary(createFlagEngine({config: loaded.config, configPath: output, kind: 'rollback', flags: options.flags, runsDir: null}), output);
 	const password = loaded.config.database ? ', and the database password’s environment variable (passwordEnv)' : '';
 	process.stdout.write(`\nNext: read ${path.basename(output)}, set mustNotContain${password}, then: rewind --dry-run\n`);
 	return EXIT.ok;

@@ -8,6 +8,8 @@ import {parse} from 'yaml';
 import * as z from 'zod';
 import {UserError} from '../core/errors.js';
 import {packageRoot} from '../core/package-root.js';
+import {findFlask} from './flask-worker.js';
+import {findMariaDb} from './mariadb.js';
 
 const shimSchema = z.strictObject({
 	/** The command on the sandbox server's PATH that the shim stands in front of. */
@@ -101,8 +103,32 @@ export function findDrill(id: string, extraDir?: string): Drill {
 	return drill;
 }
 
+let hasMariaDb: boolean | undefined;
+let hasFlask: boolean | undefined;
+
+/**
+ * What this machine lacks to run the drill ("MariaDB", "Python Flask"), or null. Python's Flask is
+ * probed only when asked (`withFlask`: starting Python takes a second, too long for a first screen).
+ */
+export function missingSoftware(drill: Drill, {withFlask = true}: {withFlask?: boolean} = {}): string | null {
+	if (!drill.needs.includes('database') && !drill.needs.includes('flask')) return null;
+	hasMariaDb ??= !('missing' in findMariaDb());
+	const missing = hasMariaDb ? [] : ['MariaDB'];
+	if (drill.needs.includes('flask') && withFlask) {
+		hasFlask ??= hasMariaDb && !('missing' in findFlask());
+		if (!hasFlask) missing.push('Python Flask');
+	}
+	return missing.length === 0 ? null : missing.join(' and ');
+}
+
+/** The drill's title, and what it needs when this machine does not have it. */
+export function drillLabel(drill: Drill, options: {withFlask?: boolean} = {}): string {
+	const missing = missingSoftware(drill, options);
+	return `${drill.title}${missing ? `  (needs ${missing}, not installed here)` : ''}`;
+}
+
 export function listDrillsText(extraDir?: string): string {
 	const drills = loadDrills(extraDir);
 	const width = Math.max(...drills.map(drill => drill.id.length));
-	return `${drills.map(drill => `${drill.id.padEnd(width)}  ${drill.title}${drill.needs.includes('flask') ? ' (needs MariaDB and Python Flask)' : drill.needs.includes('database') ? ' (needs MariaDB)' : ''}`).join('\n')}\n\nRun one with: rewind rehearse --drill <name>\n`;
+	return `${drills.map(drill => `${drill.id.padEnd(width)}  ${drillLabel(drill)}`).join('\n')}\n\nRun one with: rewind rehearse --drill <name>\n`;
 }

@@ -169,7 +169,14 @@ export function App({session: initialSession, createUndo, onSession}: AppProps) 
 						{/* A question hidden under help keeps what was typed; the live area is not drawn hidden (its progress bar measures itself). */}
 						<Box display={helpShown ? 'none' : 'flex'} flexDirection="column">
 							{pending ? (
-								<QuestionScreen key={pending.id} pending={pending} onWrongTurn={text => engine.wrongTurn(text)} width={mainWidth} height={screenHeight} />
+								<QuestionScreen
+									key={pending.id}
+									pending={pending}
+									// Slips are a trainee's score: a real run's screen says what went wrong, its log does not grade it.
+									onWrongTurn={text => (state.kind === 'rehearsal' ? engine.wrongTurn(text) : undefined)}
+									width={mainWidth}
+									height={screenHeight}
+								/>
 							) : finished ? (
 								<FinalPanel
 									result={state.finished}

@@ -3,15 +3,16 @@
  * command, the report and journal, and the one command that continues or returns. The final panel
  * prints them whole outside its border, and the TUI prints them again on stdout after it exits.
  */
-import {quoteWord} from '../core/command.js';
+import {sh} from '../core/command.js';
 import {inert} from '../core/inert.js';
 import type {RunState} from '../core/run-state.js';
 
 export type CopyLine = {readonly label: string; readonly value: string};
 
-/** `--config X --journal Y`, quoted for a shell, for the next command. */
-function runArguments(state: RunState, journalPath: string): string {
-	return `${state.configPath ? ` --config ${quoteWord(state.configPath)}` : ''} --journal ${quoteWord(journalPath)}`;
+/** `rewind resume|undo --config X --journal Y`, built (and quoted) as every command is. */
+function nextCommand(command: 'resume' | 'undo', state: RunState, journalPath: string): string {
+	return (state.configPath ? sh`rewind ${command} --config ${state.configPath} --journal ${journalPath}` : sh`rewind ${command} --journal ${journalPath}`)
+		.display;
 }
 
 export function copyLines(state: RunState): CopyLine[] {
@@ -34,8 +35,8 @@ export function copyLines(state: RunState): CopyLine[] {
 		const moved = facts.remoteHeadAfter !== undefined && facts.remoteHeadAfter !== facts.fromHead;
 		if (state.kind !== 'rehearsal') {
 			if (finished.outcome !== 'succeeded' && (moved || facts.migrated || facts.rollbackStartedAt))
-				lines.push({label: 'Continue', value: `rewind resume${runArguments(state, finished.journalPath)}`});
-			if (moved && state.kind !== 'undo') lines.push({label: 'Go back', value: `rewind undo${runArguments(state, finished.journalPath)}`});
+				lines.push({label: 'Continue', value: nextCommand('resume', state, finished.journalPath)});
+			if (moved && state.kind !== 'undo') lines.push({label: 'Go back', value: nextCommand('undo', state, finished.journalPath)});
 		}
 	}
 	return lines;

@@ -7,7 +7,7 @@ import {Box, Text} from 'ink';
 import {useState} from 'react';
 import {errorMessage} from '../core/errors.js';
 import {EXIT} from '../core/types.js';
-import type {Drill} from '../rehearsal/drills.js';
+import {drillLabel, type Drill} from '../rehearsal/drills.js';
 import {sessionFor, undoRequest, type RunRequest} from '../session.js';
 import {App} from './app.js';
 import {ChoiceList, useChoices} from './components/choice-list.js';
@@ -38,7 +38,7 @@ export type RehearsalProps = {
 function DrillPicker({drills, onPick}: {readonly drills: readonly Drill[]; readonly onPick: (drill: Drill | undefined) => void}) {
 	const choices = [
 		{label: 'A clean rollback (no fault)', value: NO_DRILL},
-		...drills.map(drill => ({label: `${drill.title}${drill.needs.includes('database') ? '  (needs MariaDB)' : ''}`, value: drill.id})),
+		...drills.map(drill => ({label: drillLabel(drill, {withFlask: false}), value: drill.id})),
 	];
 	const state = useChoices(choices);
 	useKeys(

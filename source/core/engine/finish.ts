@@ -45,7 +45,8 @@ export async function finishRun(input: FinishInput, outcome: Outcome, message: s
 	const said = message || summaryFor(finalOutcome, facts, input.kind);
 	// A run that stops short of success says where it left the server, and what continues or returns.
 	const state = finalOutcome === 'succeeded' ? '' : serverStateFor(facts, input.kind, stepId => stepStateOf(bus.state, stepId), finalOutcome);
-	const finalMessage = bus.redactor.redact(state && !said.includes(state) ? `${said} ${state}` : said);
+	const sentence = /[.!?:)]$/.test(said.trim()) ? said.trim() : `${said.trim()}.`;
+	const finalMessage = bus.redactor.redact(state && !said.includes(state) ? `${sentence} ${state}` : said);
 	const journalPath = bus.journal?.file ?? null;
 	const reportPath = bus.journal && input.renderReport ? path.join(bus.journal.dir, REPORT_FILE) : null;
 	const totalMs = Date.now() - input.startedAt;

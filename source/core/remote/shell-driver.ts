@@ -40,8 +40,11 @@ export function driverScript(nonce: string): string {
 		'  printf \'\\036\\036%s:pid:%s:%s\\n\' "$n" "$id" "$p" >&4',
 		'  wait "$p"; r=$?',
 		'  [ "$r" -gt 128 ] && kill -KILL -"$p" 2>/dev/null',
-		'  ( sleep 1; kill $co $ce 2>/dev/null && printf \'\\036\\036%s:leftover:%s\\n\' "$n" "$id" >&4 ) 3<&- & w=$!',
-		'  wait $co $ce; kill -- -$w 2>/dev/null; wait $w 2>/dev/null; rm -f "$o" "$e"',
+		// The watcher marks that it cut the readers off before it does: this loop, which stops the
+		// watcher the moment the readers end, tells the client (a marker printed by the watcher could be lost).
+		'  ( sleep 1; : >"$t/l$id"; kill $co $ce 2>/dev/null ) 3<&- & w=$!',
+		'  wait $co $ce; kill -- -$w 2>/dev/null; wait $w 2>/dev/null',
+		'  [ -e "$t/l$id" ] && printf \'\\036\\036%s:leftover:%s\\n\' "$n" "$id" >&4; rm -f "$o" "$e" "$t/l$id"',
 		'  printf \'\\036\\036%s:end:%s:%s\\n\' "$n" "$id" "$r" >&5',
 		'  printf \'\\036\\036%s:end:%s:%s\\n\' "$n" "$id" "$r" >&4',
 		'done',

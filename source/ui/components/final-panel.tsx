@@ -38,7 +38,8 @@ export function FinalPanel({
 	const base = HEADLINE[result.outcome];
 	const headline = kind === 'undo' ? {...base, text: base.text.replace('Rolled back', 'Rolled forward')} : base;
 	// Labels and proofs wrap, never cut: the data-loss and proof cells are read in full.
-	const labelWidth = Math.min(Math.max(16, Math.floor(width / 3)), Math.max(0, ...result.criteria.map(criterion => criterion.label.length)));
+	// The label column is as wide as the longest label while the proof keeps 24 columns, then narrower.
+	const labelWidth = Math.min(Math.max(16, width - 4 - 2 - 1 - 24), Math.max(0, ...result.criteria.map(criterion => criterion.label.length)));
 	return (
 		<Box flexDirection="column" width={width}>
 			<Box borderStyle="round" borderColor={theme.color(headline.tone)} flexDirection="column" paddingX={1}>

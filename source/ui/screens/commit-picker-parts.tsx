@@ -36,12 +36,12 @@ export function CommitRow({
 	readonly width: number;
 }) {
 	const theme = useTheme();
-	// The HEAD marker first: nothing may push it off the line. Then the subject (up to 30 characters);
+	// The HEAD marker first: nothing may push it off the line. Then the subject (up to 20 characters);
 	// in a narrow pane the author gives way first, then the date, then the release-history mark.
 	const head = isHead ? ' ← HEAD (live now)' : isMerge(commit) ? ' (merge)' : '';
 	const marks = mark && mark.length > 0 ? ` ${describeMarksShort(mark)}` : '';
 	let room = width - 2 - 9 - head.length;
-	const subjectWanted = Math.min(commit.subject.length, 30);
+	const subjectWanted = Math.min(commit.subject.length, 20);
 	room -= subjectWanted;
 	const showMarks = marks !== '' && room >= marks.length;
 	if (showMarks) room -= marks.length;

@@ -4,19 +4,28 @@
  */
 import {StatusMessage} from '@inkjs/ui';
 import {Box, Text} from 'ink';
+import {useState} from 'react';
 import {describeHolder} from '../../core/format.js';
 import {describeBackupAge} from '../../core/migrations/way-out.js';
 import type {Question, RecoveryChoice} from '../../core/questions.js';
 import {ChoiceList, useChoices, type Choice} from '../components/choice-list.js';
 import {TextField, useTextField} from '../components/text-field.js';
 import {useKeys} from '../key-router.js';
-import {helpLine, KEYS} from '../keys.js';
+import {fitHelpLine, helpLine, KEYS} from '../keys.js';
 import {useTheme} from '../theme.js';
 
 type Props<K extends Question['kind']> = {readonly question: Extract<Question, {kind: K}>; readonly onAnswer: (value: unknown) => void; readonly width: number};
 
 /** A choice list that answers the question when one is chosen. */
-function Choices<T extends string>({choices, onAnswer}: {readonly choices: readonly Choice<T>[]; readonly onAnswer: (value: T) => void}) {
+function Choices<T extends string>({
+	choices,
+	onAnswer,
+	width = 80,
+}: {
+	readonly choices: readonly Choice<T>[];
+	readonly onAnswer: (value: T) => void;
+	readonly width?: number;
+}) {
 	const state = useChoices(choices);
 	useKeys(
 		(input, key) => {
@@ -28,24 +37,43 @@ function Choices<T extends string>({choices, onAnswer}: {readonly choices: reado
 	return (
 		<Box flexDirection="column">
 			<ChoiceList choices={choices} state={state} />
-			<Text color={useTheme().color('muted')} wrap="truncate-middle">
-				{helpLine(KEYS.up, KEYS.down, KEYS.choose, KEYS.help)}
-			</Text>
+			<Text color={useTheme().color('muted')}>{fitHelpLine(width, KEYS.choose, KEYS.askStop, KEYS.up, KEYS.down, KEYS.help)}</Text>
 		</Box>
 	);
 }
 
-/** A one-line text prompt. */
-function Prompt({placeholder, mask, onSubmit}: {readonly placeholder: string; readonly mask?: boolean; readonly onSubmit: (value: string) => void}) {
+/** A one-line text prompt. Free text (a passphrase, a reason) takes `?` as a character; a word to type (yes) does not. */
+function Prompt({
+	placeholder,
+	mask,
+	freeText = true,
+	onSubmit,
+}: {
+	readonly placeholder: string;
+	readonly mask?: boolean;
+	readonly freeText?: boolean;
+	readonly onSubmit: (value: string) => void;
+}) {
+	const theme = useTheme();
 	const field = useTextField();
 	useKeys(
 		(input, key) => {
 			const result = field.handle(input, key);
 			if (typeof result === 'string') onSubmit(result);
 		},
-		{typing: true, bindings: [KEYS.choose]},
+		{typing: true, questionMarkIsText: freeText, bindings: [KEYS.choose]},
 	);
-	return <TextField field={field} placeholder={placeholder} mask={mask === true} />;
+	return (
+		<Box flexDirection="column">
+			<Box gap={1}>
+				<Text color={theme.color('accent')}>›</Text>
+				<TextField field={field} placeholder={placeholder} mask={mask === true} />
+			</Box>
+			<Text color={theme.color('muted')}>
+				{freeText ? helpLine(KEYS.choose, KEYS.askStopTyping, KEYS.stop) : helpLine(KEYS.choose, KEYS.askStopTyping, KEYS.help)}
+			</Text>
+		</Box>
+	);
 }
 
 export function HostKeyQuestion({question, onAnswer}: Props<'host-key'>) {
@@ -62,13 +90,27 @@ export function HostKeyQuestion({question, onAnswer}: Props<'host-key'>) {
 				</Text>
 				<Text color={theme.color('muted')}>Check it with the server’s owner (PythonAnywhere publishes theirs) before trusting it.</Text>
 			</Box>
-			<Choices
-				choices={[
-					{label: 'Trust this key and continue (adds it to known_hosts)', value: 'yes'},
-					{label: 'Do not connect', value: 'no'},
-				]}
-				onAnswer={value => onAnswer(value === 'yes')}
+			<HostKeyAnswer onAnswer={onAnswer} />
+		</Box>
+	);
+}
+
+/** No default answer for a key never seen: `yes` typed in full, as OpenSSH asks it. */
+function HostKeyAnswer({onAnswer}: {readonly onAnswer: (value: boolean) => void}) {
+	const [unclear, setUnclear] = useState<string | null>(null);
+	return (
+		<Box flexDirection="column">
+			<Text>Trust this key and connect (it is added to known_hosts)? Type yes or no:</Text>
+			<Prompt
+				placeholder="yes or no"
+				freeText={false}
+				onSubmit={value => {
+					const word = value.trim().toLowerCase();
+					if (word === 'yes' || word === 'no') onAnswer(word === 'yes');
+					else setUnclear(value.trim());
+				}}
 			/>
+			{unclear !== null && <StatusMessage variant="error">“{unclear}” is neither yes nor no: nothing was trusted. Type yes or no.</StatusMessage>}
 		</Box>
 	);
 }
@@ -87,15 +129,14 @@ export function PassphraseQuestion({question, onAnswer}: Props<'passphrase'>) {
 export function DirtyTreeQuestion({question, onAnswer}: Props<'dirty-tree'>) {
 	const theme = useTheme();
 	const tracked = question.files.filter(file => !file.startsWith('?? ')).length;
+	const untracked = question.files.length - tracked;
+	const parts = [
+		...(tracked > 0 ? [`${tracked} uncommitted change${tracked === 1 ? '' : 's'} to tracked files that git reset --hard would destroy`] : []),
+		...(untracked > 0 ? [`${untracked} untracked file${untracked === 1 ? '' : 's'} (the reset keeps them)`] : []),
+	];
 	return (
 		<Box flexDirection="column" gap={1}>
-			<StatusMessage variant="warning">
-				The server’s checkout has{' '}
-				{tracked > 0
-					? `${tracked} uncommitted change${tracked === 1 ? '' : 's'} that git reset --hard would destroy`
-					: 'untracked files (the reset keeps them)'}
-				.
-			</StatusMessage>
+			<StatusMessage variant="warning">The server’s checkout has {parts.join(' and ')}.</StatusMessage>
 			<Box flexDirection="column">
 				{question.files.slice(0, 8).map(file => (
 					<Text key={file} color={theme.color('muted')}>
@@ -159,6 +200,7 @@ export function RecoverQuestion({question, onAnswer, width}: Props<'recover'>) {
 			))}
 			<Text>What now?</Text>
 			<Choices
+				width={width}
 				choices={choices}
 				onAnswer={value => (value.startsWith('fix:') ? onAnswer({choice: 'fix', fix: value.slice(4)}) : onAnswer({choice: value as RecoveryChoice}))}
 			/>
@@ -210,6 +252,7 @@ export function MigrationWayOutQuestion({question, onAnswer, width}: Props<'migr
 			)}
 			<Text>What now?</Text>
 			<Choices
+				width={width}
 				choices={choices}
 				onAnswer={value =>
 					onAnswer(value.startsWith('restore:') ? {choice: 'restore', path: value.slice('restore:'.length)} : {choice: value as 'abort' | 'code-only'})
