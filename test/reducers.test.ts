@@ -33,6 +33,20 @@ describe('run state reducer', () => {
 		expect(logLine(state.log.at(-1)!).text).toBe('✓ Connect: connected (1.2 s)');
 	});
 
+	it('a failed step stays failed while the operator is asked what now, and after an abort; a retry runs it again', () => {
+		let state = run([
+			started,
+			{type: 'step-started', at, stepId: 'build'},
+			{type: 'step-failed', at, stepId: 'build', durationMs: 900, error: 'npm run assets: exit 1'},
+		]);
+		state = reduceRun(state, {type: 'step-waiting', at, stepId: 'build', question: 'recover'});
+		expect(state.steps[1]?.state).toBe('failed');
+		expect(state.waiting).toBe('recover');
+		state = reduceRun(state, {type: 'step-resumed', at, stepId: 'build'});
+		expect(state.steps[1]?.state).toBe('failed');
+		expect(reduceRun(state, {type: 'step-started', at, stepId: 'build'}).steps[1]?.state).toBe('running');
+	});
+
 	it('keeps a short live tail and logs a failed command’s last output', () => {
 		let state = run([
 			started,

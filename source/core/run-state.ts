@@ -117,10 +117,16 @@ export function reduceRun(state: RunState, event: RunEvent): RunState {
 				tail: [],
 				progress: null,
 			};
+		// A failed step stays failed while the operator decides what to do (and when the run is aborted there):
+		// a retry starts it again.
 		case 'step-waiting':
-			return {...state, waiting: event.question, steps: updateStep(state.steps, event.stepId, () => ({state: 'waiting-for-operator'}))};
+			return {
+				...state,
+				waiting: event.question,
+				steps: updateStep(state.steps, event.stepId, step => (step.state === 'failed' ? {} : {state: 'waiting-for-operator'})),
+			};
 		case 'step-resumed':
-			return {...state, waiting: null, steps: updateStep(state.steps, event.stepId, () => ({state: 'running'}))};
+			return {...state, waiting: null, steps: updateStep(state.steps, event.stepId, step => (step.state === 'failed' ? {} : {state: 'running'}))};
 		case 'step-succeeded':
 			return {
 				...state,

@@ -66,7 +66,7 @@ export function FinalPanel({
 				</Box>
 				<Text>
 					Total {formatDuration(result.totalMs)}
-					{result.rollbackMs === null ? '' : ` · rollback ${formatDuration(result.rollbackMs)} (target under 5 min)`}
+					{result.rollbackMs === null ? '' : ` · ${kind === 'undo' ? 'undo' : 'rollback'} ${formatDuration(result.rollbackMs)} (target under 5 min)`}
 				</Text>
 				{extraLines.map((line, index) => (
 					<Text key={index} wrap="wrap">

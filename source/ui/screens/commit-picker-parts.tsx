@@ -36,20 +36,23 @@ export function CommitRow({
 	readonly width: number;
 }) {
 	const theme = useTheme();
-	// The HEAD marker first: nothing may push it off the line. Then the subject (up to 20 characters);
-	// in a narrow pane the author gives way first, then the date, then the release-history mark.
+	// The HEAD marker first: nothing may push it off the line. Then 20 characters of the subject, the
+	// release-history mark, the subject up to 30, the date, the author; what is left widens the subject.
 	const head = isHead ? ' ← HEAD (live now)' : isMerge(commit) ? ' (merge)' : '';
 	const marks = mark && mark.length > 0 ? ` ${describeMarksShort(mark)}` : '';
 	let room = width - 2 - 9 - head.length;
-	const subjectWanted = Math.min(commit.subject.length, 20);
-	room -= subjectWanted;
+	let subjectWidth = Math.min(commit.subject.length, 20);
+	room -= subjectWidth;
 	const showMarks = marks !== '' && room >= marks.length;
 	if (showMarks) room -= marks.length;
+	const more = Math.max(0, Math.min(commit.subject.length, 30) - subjectWidth, 0);
+	subjectWidth += Math.min(more, Math.max(0, room));
+	room -= Math.min(more, Math.max(0, room));
 	const showDate = room >= 11;
 	if (showDate) room -= 11;
 	const showAuthor = room >= 15;
 	if (showAuthor) room -= 15;
-	const subjectWidth = Math.max(6, subjectWanted + Math.max(0, room));
+	subjectWidth = Math.max(6, subjectWidth + Math.max(0, room));
 	const suffix = `${head}${showMarks ? marks : ''}`;
 	return (
 		<Text color={selected ? theme.color('accent') : undefined} bold={selected} wrap="truncate">

@@ -164,8 +164,9 @@ export function StaleLockQuestion({question, onAnswer}: Props<'stale-lock'>) {
 			<Text>Held by {describeHolder(question.holder.runId === 'unknown' ? null : question.holder, question.ageMinutes)}.</Text>
 			<Choices
 				choices={[
-					{label: 'Take over the lock (logged in the journal and the report)', value: 'take-over'},
+					// Not on one Enter: somebody may still be working.
 					{label: 'Abort: somebody may still be working', value: 'abort'},
+					{label: 'Take over the lock (logged in the journal and the report)', value: 'take-over'},
 				]}
 				onAnswer={onAnswer}
 			/>
