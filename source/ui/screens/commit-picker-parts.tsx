@@ -36,23 +36,16 @@ export function CommitRow({
 	readonly width: number;
 }) {
 	const theme = useTheme();
-	// The HEAD marker first: nothing may push it off the line. Then 20 characters of the subject, the
-	// release-history mark, the subject up to 30, the date, the author; what is left widens the subject.
+	// Columns are the same on every row (decided by the width): the author gives way first, then the
+	// date. On a row, the HEAD marker comes first (nothing may push it off the line), then 20
+	// characters of the subject, then the release-history mark; the subject takes what is left.
+	const showAuthor = width >= 86;
+	const showDate = width >= 70;
 	const head = isHead ? ' ← HEAD (live now)' : isMerge(commit) ? ' (merge)' : '';
 	const marks = mark && mark.length > 0 ? ` ${describeMarksShort(mark)}` : '';
-	let room = width - 2 - 9 - head.length;
-	let subjectWidth = Math.min(commit.subject.length, 20);
-	room -= subjectWidth;
-	const showMarks = marks !== '' && room >= marks.length;
-	if (showMarks) room -= marks.length;
-	const more = Math.max(0, Math.min(commit.subject.length, 30) - subjectWidth, 0);
-	subjectWidth += Math.min(more, Math.max(0, room));
-	room -= Math.min(more, Math.max(0, room));
-	const showDate = room >= 11;
-	if (showDate) room -= 11;
-	const showAuthor = room >= 15;
-	if (showAuthor) room -= 15;
-	subjectWidth = Math.max(6, subjectWidth + Math.max(0, room));
+	const room = width - 2 - 9 - (showDate ? 11 : 0) - (showAuthor ? 15 : 0) - head.length;
+	const showMarks = marks !== '' && room - marks.length >= Math.min(commit.subject.length, 20);
+	const subjectWidth = Math.max(6, room - (showMarks ? marks.length : 0));
 	const suffix = `${head}${showMarks ? marks : ''}`;
 	return (
 		<Text color={selected ? theme.color('accent') : undefined} bold={selected} wrap="truncate">
