@@ -144,14 +144,7 @@ describe.runIf(canRun('incident screens', ['sshd']))('screens for an incident', 
 		const prod = production;
 		const good = prod.app.commits.at(-2)!.hash.slice(0, 7);
 		const {ui, exitCode, frame} = start(prod, {build: {commands: ['npm run assets']}}, SIZES[0]);
-		await waitForText(frame, 'HEAD (live now)');
-		ui.stdin.write(KEY.down);
-		await waitForText(frame, 'undoes 1 commit');
-		ui.stdin.write(KEY.enter);
-		await waitForText(frame, `Type ${good} and press Enter`);
-		ui.stdin.write(good);
-		await waitForText(frame, `› ${good}`);
-		ui.stdin.write(KEY.enter);
+		await pickAndConfirm(ui, frame, good);
 		await waitForText(frame, /Reset|Rebuild/);
 		ui.stdin.write('?');
 		const recover = await waitForText(frame, 'What now?', 30_000);
@@ -186,14 +179,7 @@ describe.runIf(canRun('incident screens', ['sshd']))('screens for an incident', 
 				<Bomb session={session} />
 			</>
 		));
-		await waitForText(frame, 'HEAD (live now)');
-		ui.stdin.write(KEY.down);
-		await waitForText(frame, 'undoes 1 commit');
-		ui.stdin.write(KEY.enter);
-		await waitForText(frame, `Type ${good} and press Enter`);
-		ui.stdin.write(good);
-		await waitForText(frame, `› ${good}`);
-		ui.stdin.write(KEY.enter);
+		await pickAndConfirm(ui, frame, good);
 		const failed = await waitForText(frame, 'rewind’s screen failed', 30_000);
 		expect(plain(failed)).toContain('rewind resume');
 		expect(plain(failed)).not.toMatch(/at \S+ \(.*:\d+:\d+\)/);
@@ -206,6 +192,18 @@ describe.runIf(canRun('incident screens', ['sshd']))('screens for an incident', 
 		expect(existsSync(report)).toBe(true);
 	});
 });
+
+/** Picks the commit below HEAD and confirms the reset by typing its short hash. */
+async function pickAndConfirm(ui: {stdin: {write(data: string): void}}, frame: () => string | undefined, good: string): Promise<void> {
+	await waitForText(frame, 'HEAD (live now)');
+	ui.stdin.write(KEY.down);
+	await waitForText(frame, 'undoes 1 commit');
+	ui.stdin.write(KEY.enter);
+	await waitForText(frame, `Type ${good} and press Enter`);
+	ui.stdin.write(good);
+	await waitForText(frame, `› ${good}`);
+	ui.stdin.write(KEY.enter);
+}
 
 /** Re-renders on every engine change (so the bomb sees the step change). */
 function useStateTick(session: Session): [number, null] {

@@ -29,7 +29,7 @@ export const KEYS = {
 	/** The same, on a screen that edits text (q is a letter there). */
 	askStopTyping: binding('Esc', 'stop (asks)', (_input, key) => key.escape),
 	quit: binding('q', 'quit', (input, key) => input === 'q' || key.return),
-	undo: binding('u', 'undo: return the server to where it was', input => input === 'u'),
+	undo: binding('u', 'undo: back to where it was', input => input === 'u'),
 	stop: binding('Ctrl+C', 'stop safely', (input, key) => key.ctrl && input === 'c'),
 	help: binding('?', 'help', input => input === '?'),
 	closeHelp: binding('Esc/?', 'close the help', (input, key) => key.escape || input === '?' || key.return),

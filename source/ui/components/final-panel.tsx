@@ -81,7 +81,18 @@ export function FinalPanel({
 					<Text>{value}</Text>
 				</Box>
 			))}
-			<Text color={theme.color('muted')}>{canUndo ? fitHelpLine(width, KEYS.undo, KEYS.quit, KEYS.help) : fitHelpLine(width, KEYS.quit, KEYS.help)}</Text>
+			{/* The outcome again by the keys: on a short terminal the panel's top has scrolled away. */}
+			<Text>
+				<Text bold color={theme.color(headline.tone)}>
+					{headline.text}
+				</Text>
+				<Text color={theme.color('muted')}>
+					{' · '}
+					{canUndo
+						? fitHelpLine(width - headline.text.length - 3, KEYS.undo, KEYS.quit, KEYS.help)
+						: fitHelpLine(width - headline.text.length - 3, KEYS.quit, KEYS.help)}
+				</Text>
+			</Text>
 		</Box>
 	);
 }
