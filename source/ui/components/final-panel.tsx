@@ -48,8 +48,8 @@ export function FinalPanel({
 				</Text>
 				<Text wrap="wrap">{result.message}</Text>
 				<Box flexDirection="column" marginTop={1}>
-					{result.criteria.map(criterion => (
-						<Box key={criterion.id}>
+					{result.criteria.map((criterion, index) => (
+						<Box key={`${criterion.id}-${index}`}>
 							<Box width={2} flexShrink={0}>
 								<Text color={theme.color(STATUS_TONE[criterion.status])}>{STATUS_MARK[criterion.status]}</Text>
 							</Box>
