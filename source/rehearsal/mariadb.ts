@@ -27,8 +27,12 @@ export type MariaDb = {
 
 function which(candidates: readonly string[], name: string): string | undefined {
 	for (const candidate of candidates) if (existsSync(candidate)) return candidate;
-	const found = spawnSync('sh', ['-c', `command -v ${name}`], {encoding: 'utf8'}).stdout.trim();
-	return found === '' ? undefined : found;
+	// The PATH read here, not by a shell: the drill list asks at its first frame.
+	for (const dir of (process.env['PATH'] ?? '/usr/local/bin:/usr/bin:/bin').split(':')) {
+		const candidate = path.join(dir || '.', name);
+		if (existsSync(candidate)) return candidate;
+	}
+	return undefined;
 }
 
 /** The server and client binaries, or what is missing. */
