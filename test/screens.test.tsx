@@ -167,6 +167,21 @@ describe('the reset confirmation', () => {
 		ui.unmount();
 	});
 
+	it('a held Backspace (DELs in one chunk) deletes, and a `?` inside a fast chunk is never part of the hash', async () => {
+		const {ui, answers} = confirm();
+		await waitForText(() => ui.lastFrame(), 'Type 2222222');
+		ui.stdin.write('2222zz?');
+		await waitForText(() => ui.lastFrame(), '› 2222zz');
+		expect(ui.lastFrame()).not.toContain('› 2222zz?');
+		ui.stdin.write('\u007F\u007F');
+		await waitForText(() => ui.lastFrame(), /› 2222(?!z)/);
+		ui.stdin.write('222');
+		ui.stdin.write(KEY.enter);
+		await waitForText(() => String(answers.length), '1');
+		expect(answers).toEqual([{answer: 'confirm'}]);
+		ui.unmount();
+	});
+
 	it('refuses another hash, resets nothing, and counts a wrong turn; Esc goes back', async () => {
 		const {ui, answers, wrongTurns} = confirm();
 		await waitForText(() => ui.lastFrame(), 'Type 2222222');

@@ -122,6 +122,7 @@ export function App({session: initialSession, createUndo, onSession}: AppProps) 
 			if (undoable && KEYS.undo.match(input, key)) {
 				const next = createUndo(result);
 				if (next) {
+					setHelp(null);
 					setResult(null);
 					setSession(next);
 				}
@@ -142,7 +143,7 @@ export function App({session: initialSession, createUndo, onSession}: AppProps) 
 	const current = state.steps.find(step => step.id === state.current);
 	const footer = state.stopRequested ? 'Stopping at the next safe point…' : fitHelpLine(columns, KEYS.askStop, KEYS.stop, KEYS.help);
 	return (
-		<KeyRouter global={globalKeys} onDiscarded={input => setDiscarded(input.length === 1 ? input : 'keys')}>
+		<KeyRouter global={globalKeys} onDiscarded={input => setDiscarded(/^[\x21-\x7E]$/.test(input) ? input : 'keys')}>
 			<RunLog entries={state.log} />
 			<Box flexDirection="column" width={columns}>
 				<Box gap={1}>

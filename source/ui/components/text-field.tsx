@@ -48,6 +48,16 @@ export function useTextField(initial = '', onChange?: (value: string) => void): 
 				input === ''
 			)
 				return false;
+			// A held Backspace (or keys typed fast) arrives as one chunk: each DEL/BS deletes, other controls are dropped.
+			if (/[\u0008\u007F]/.test(input)) {
+				let next = value.current;
+				for (const char of input) {
+					if (char === '\u0008' || char === '\u007F') next = next.slice(0, -1);
+					else if (char >= ' ' && char !== '\u007F') next += char;
+				}
+				set(next);
+				return true;
+			}
 			const lineBreak = input.search(/[\r\n]/);
 			if (lineBreak === -1) {
 				set(value.current + input);

@@ -65,7 +65,8 @@ export function ConfirmReset({
 				setDetails(shown => !shown);
 				return;
 			}
-			const result = field.handle(input, key);
+			// `?` is help, never a hash character: one typed within a fast chunk is dropped too.
+			const result = field.handle(input.length > 1 ? input.replaceAll('?', '') : input, key);
 			if (typeof result !== 'string') return;
 			const [typed = '', ...why] = result.trim().split(/\s+/);
 			if (typed.toLowerCase() === target.shortHash.toLowerCase()) {
