@@ -20,8 +20,13 @@ export type InkOptions = {readonly theme?: Theme; readonly current?: () => Sessi
 export async function runInk(element: ReactElement, options: InkOptions = {}): Promise<number> {
 	let exitCode: number = EXIT.failed;
 	const control: LifecycleControl = {stop: null, unattended: false};
+	// A screen that failed: the run stops as on Ctrl+C, and its own exit code is the process's.
+	const finishRun = async () => {
+		const session = options.current?.();
+		return session ? (await runOf(session)).exitCode : EXIT.failed;
+	};
 	const instance = render(
-		<TuiRoot theme={options.theme ?? themeFromEnvironment()} control={control} onExit={code => (exitCode = code)} current={() => options.current?.()}>
+		<TuiRoot theme={options.theme ?? themeFromEnvironment()} control={control} onExit={code => (exitCode = code)} finishRun={finishRun}>
 			{element}
 		</TuiRoot>,
 		{exitOnCtrlC: false, patchConsole: true, maxFps: 30},

@@ -4,27 +4,21 @@ import {ScreenGuard} from './components/screen-guard.js';
 import {LifecycleRoot, type LifecycleControl} from './lifecycle-root.js';
 import {ThemeProvider, type Theme} from './theme.js';
 import {errorMessage} from '../core/errors.js';
-import {EXIT} from '../core/types.js';
-import {runOf, type Session} from './session-run.js';
 
 export function TuiRoot({
 	theme,
 	control,
 	onExit,
-	current,
+	finishRun,
 	children,
 }: {
 	readonly theme: Theme;
 	readonly control: LifecycleControl;
 	readonly onExit: (code: number) => void;
-	/** The session in front: after a screen failed, its run's exit code (once it has finished its stop) is the process's. */
-	readonly current: () => Session | undefined;
+	/** After a screen failed: resolves with the exit code once the run has finished its stop. */
+	readonly finishRun: () => Promise<number>;
 	readonly children: ReactNode;
 }) {
-	const finishRun = async () => {
-		const session = current();
-		return session ? (await runOf(session)).exitCode : EXIT.failed;
-	};
 	return (
 		<ThemeProvider value={theme}>
 			<LifecycleRoot control={control} onExit={onExit}>

@@ -9,9 +9,10 @@ import type {RunFlags} from '../../source/core/step.js';
 import type {RunKind} from '../../source/core/types.js';
 import {sessionFor, undoRequest, type RunRequest} from '../../source/session.js';
 import type {LifecycleControl} from '../../source/ui/lifecycle-root.js';
-import type {Session} from '../../source/ui/session-run.js';
+import {runOf, type Session} from '../../source/ui/session-run.js';
 import {makeTheme, type Theme} from '../../source/ui/theme.js';
 import {TuiRoot} from '../../source/ui/tui-root.js';
+import {EXIT} from '../../source/core/types.js';
 
 export type TuiOptions = {
 	readonly theme?: Theme;
@@ -24,8 +25,12 @@ export type TuiOptions = {
 export function renderTui(element: ReactElement, options: TuiOptions = {}) {
 	let exitCode: number | undefined;
 	const control: LifecycleControl = {stop: null, unattended: false};
+	const finishRun = async () => {
+		const session = options.session?.();
+		return session ? (await runOf(session)).exitCode : EXIT.failed;
+	};
 	const tree = (
-		<TuiRoot theme={options.theme ?? makeTheme()} control={control} onExit={code => (exitCode = code)} current={() => options.session?.()}>
+		<TuiRoot theme={options.theme ?? makeTheme()} control={control} onExit={code => (exitCode = code)} finishRun={finishRun}>
 			{element}
 		</TuiRoot>
 	);
