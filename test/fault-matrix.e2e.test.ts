@@ -27,6 +27,8 @@ import {startSshd, type Sshd} from './helpers/sshd.js';
 
 /** Made at run time: a constant would also be in vitest's transform cache under /tmp. */
 const PASSWORD = `matrix-${randomBytes(6).toString('hex')}`;
+/** Files older than this cannot hold this suite's password: the scan skips them (a full /tmp is slow on a loaded machine). */
+const SUITE_STARTED_MS = Date.now() - 1000;
 const PASSWORD_ENV = 'REWIND_MATRIX_DB_PASSWORD';
 const CUT_DELAY_MS = 300;
 
@@ -109,7 +111,8 @@ describe.runIf(canRun('fault matrix', ['sshd', 'mariadb']))('fault matrix', () =
 				if (entry.isDirectory() && depth < 8) walk(full, depth + 1);
 				else if (entry.isFile()) {
 					try {
-						if (statSync(full).size < 4 * 1024 * 1024 && readFileSync(full).includes(text)) found.push(full);
+						const stats = statSync(full);
+						if (stats.mtimeMs >= SUITE_STARTED_MS && stats.size < 4 * 1024 * 1024 && readFileSync(full).includes(text)) found.push(full);
 					} catch {}
 				}
 			}
@@ -463,14 +466,19 @@ describe.runIf(canRun('fault matrix', ['sshd', 'mariadb']))('fault matrix', () =
 				if (event.type === 'command-started' && event.commandId.startsWith('backup#')) {
 					// The command's shell: the leader of the process group the dump runs in. A process that
 					// ends while it is looked at (a short-lived helper) is skipped: the next look finds the dump.
+					const ownStat = readFileSync('/proc/self/stat', 'utf8');
+					const ownGroup = Number(ownStat.slice(ownStat.lastIndexOf(')') + 2).split(' ')[2]);
 					const killLeader = () => {
 						for (const pid of processesWith(config.database!.name)) {
 							try {
 								const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
 								const group = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
-								duringBackup ??= tmpFilesContaining(PASSWORD);
+								if (group <= 1 || group === ownGroup) continue;
 								process.kill(group, 'SIGKILL');
 								killedAt = Date.now();
+								// Read at once, before this process lets the engine see the failure and clean up: the temp
+								// files as they were while the dump ran (a SIGKILLed shell removes nothing).
+								duringBackup = tmpFilesContaining(PASSWORD);
 								return true;
 							} catch {
 								// Gone meanwhile: try the next one.
