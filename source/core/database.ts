@@ -4,14 +4,15 @@
  * host's own tunnel. mysql2 is loaded only when a query is made.
  */
 import {readFileSync} from 'node:fs';
-import {sh} from './command.js';
-import type {DatabaseConfig} from './config/schema.js';
+import {inDir, remotePath, sh} from './command.js';
+import type {Config, DatabaseConfig} from './config/schema.js';
 import type {Host} from './host.js';
+import {UserError} from './errors.js';
 import {expandTilde} from './remote/ssh-config.js';
 import type {StepContext} from './step.js';
 import {readOnlyCommand, type ColumnShape, type DatabaseFingerprint, type PlannedCommand, type TableFingerprint} from './types.js';
 
-export type PasswordSource = 'env' | 'file' | 'my.cnf' | 'none';
+export type PasswordSource = 'env' | 'file' | 'server-settings' | 'my.cnf' | 'none';
 export type DatabaseCredentials = {readonly password: string | undefined; readonly source: PasswordSource};
 
 const MAX_TABLES = 2000;
@@ -88,21 +89,91 @@ export function myCnfCommand(): PlannedCommand {
 	return readOnlyCommand('read-my-cnf', 'read the database password from the server’s ~/.my.cnf', sh`cat "$HOME/.my.cnf" 2>/dev/null; true`);
 }
 
-/** The database password: from the config's env var or file, else the server's ~/.my.cnf. */
+/** `passwordKey`'s line in the app's settings file on the server (exit 3: no such file). */
+export function settingsKeyCommand(config: Config): PlannedCommand {
+	const database = config.database!;
+	const key = database.passwordKey ?? '';
+	const file = database.passwordKeyFile;
+	const where = /^[~/]/.test(file) ? remotePath(file) : sh`${file}`;
+	return readOnlyCommand(
+		'read-password-key',
+		`read ${key} from ${file} on the server (the database password, never copied to this machine)`,
+		inDir(
+			remotePath(config.app.dir),
+			sh`[ -r ${where} ] || exit 3; sed -n ${`s/^[[:space:]]*\(export[[:space:]]\{1,\}\)\{0,1\}${key}[[:space:]]*=[[:space:]]*//p`} ${where} | head -n 1`,
+		),
+	);
+}
+
+/** The password in a settings value: the value itself, or a URL's password (`mysql://user:pw@host/db`). */
+export function passwordFromSetting(raw: string): string | undefined {
+	let value = raw.replace(/\r?\n$/, '').trim();
+	const quoted = /^(["'])(.*)\1$/.exec(value);
+	value = quoted ? quoted[2]! : value.replace(/\s+#.*$/, '');
+	if (/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) {
+		try {
+			const password = new URL(value).password;
+			return password ? decodeURIComponent(password) : undefined;
+		} catch {
+			return undefined;
+		}
+	}
+	return value === '' ? undefined : value;
+}
+
+/** The error for a password that `passwordFrom: server` could not read. */
+function settingsKeyProblem(config: Config, exitCode: number | null): string {
+	const database = config.database!;
+	const file = `${database.passwordKeyFile} in ${config.app.dir}`;
+	return exitCode === 3
+		? `database.passwordKeyFile: ${file} cannot be read on the server. Name the app's settings file, or drop passwordKey to use ~/.my.cnf.`
+		: `database.passwordKey: ${database.passwordKey} holds no password in ${file} on the server (a line \`${database.passwordKey}=…\`, the password or a mysql:// URL with one).`;
+}
+
+/**
+ * The database password from wherever the config says: this machine (passwordEnv/passwordFile),
+ * the app's settings on the server (passwordFrom: server with passwordKey), else ~/.my.cnf on the
+ * server (then mysqldump reads that file itself). `run` runs a read-only command on the server.
+ */
+export async function readCredentials(
+	config: Config,
+	run: (command: PlannedCommand) => Promise<{stdout: string; exitCode: number | null}>,
+	env: NodeJS.ProcessEnv = process.env,
+): Promise<DatabaseCredentials> {
+	const database = config.database!;
+	const configured = database.passwordFrom === 'server' ? undefined : configuredPassword(database, env);
+	if (configured) return configured;
+	if (database.passwordKey) {
+		const result = await run(settingsKeyCommand(config));
+		const password = result.exitCode === 0 ? passwordFromSetting(result.stdout) : undefined;
+		if (password === undefined) throw new UserError(settingsKeyProblem(config, result.exitCode));
+		return {password, source: 'server-settings'};
+	}
+	const password = passwordFromMyCnf((await run(myCnfCommand())).stdout);
+	return password === undefined ? {password: undefined, source: 'none'} : {password, source: 'my.cnf'};
+}
+
+/** Whether rewind hands the password to mysqldump/mysql itself (an option file on stdin); else they read ~/.my.cnf. */
+export const handsPasswordOn = (credentials: DatabaseCredentials): boolean =>
+	credentials.source === 'env' || credentials.source === 'file' || credentials.source === 'server-settings';
+
+/** The database password of this run (read once a run; a password read on the server is never journaled). */
 export async function databaseCredentials(context: StepContext): Promise<DatabaseCredentials> {
 	const database = context.config.database!;
-	const configured = configuredPassword(database);
+	const configured = database.passwordFrom === 'server' ? undefined : configuredPassword(database);
 	if (configured) {
 		context.secret(configured.password);
 		return configured;
 	}
 	// Read from the server once a run (the first time, usually sent ahead with preflight).
 	return context.once('database-credentials', async () => {
-		const text = (await context.runPlanned(myCnfCommand(), {stream: false})).stdout;
-		const password = passwordFromMyCnf(text);
-		if (password === undefined) return {password: undefined, source: 'none'} as const;
-		context.secret(password);
-		return {password, source: 'my.cnf'} as const;
+		const credentials = await readCredentials(context.config, async command => {
+			const result = await context.runPlanned(command, {stream: false, allowFailure: true});
+			if (command.id === 'read-password-key') context.secret(passwordFromSetting(result.stdout));
+			return result;
+		});
+		context.secret(credentials.password);
+		return credentials;
 	});
 }
 

@@ -85,28 +85,48 @@ export const buildSchema = z.strictObject({
 	cleanInstall: z.boolean().default(false),
 });
 
-export const databaseSchema = z.strictObject({
-	engine: z.literal('mysql').default('mysql'),
-	/** The database server as the app server sees it. */
-	host: hostName,
-	port: port.default(3306),
-	user: text(64),
-	/** The database name exactly as MySQL knows it, e.g. `alice$bankroll` on PythonAnywhere. */
-	name: text(64),
-	passwordEnv: envName.optional(),
-	passwordFile: text().optional(),
-	/** Where backups go on the server. */
-	backupDir: text().default('~/backups'),
-	noTablespaces: z.boolean().default(true),
-	singleTransaction: z.boolean().default(true),
-	routinesAndTriggers: z.boolean().default(true),
-	extraDumpArgs: z.array(text(200)).max(20).default([]),
-	/** Take the row-count/checksum fingerprint before and after. */
-	fingerprint: z.boolean().default(true),
-	/** Also stream a copy of the backup to this machine. */
-	download: z.boolean().default(false),
-	downloadDir: text().default('./backups'),
-});
+export const databaseSchema = z
+	.strictObject({
+		engine: z.literal('mysql').default('mysql'),
+		/** The database server as the app server sees it. */
+		host: hostName,
+		port: port.default(3306),
+		user: text(64),
+		/** The database name exactly as MySQL knows it, e.g. `alice$bankroll` on PythonAnywhere. */
+		name: text(64),
+		passwordEnv: envName.optional(),
+		passwordFile: text().optional(),
+		/**
+		 * `server`: the password is read on the server at run time, never copied to this machine — the
+		 * value of `passwordKey` in the app's settings file, else the `[client]` password of ~/.my.cnf.
+		 */
+		passwordFrom: z.literal('server').optional(),
+		/** With passwordFrom: server — the key in passwordKeyFile whose value is the password or a mysql:// URL holding it (DATABASE_URL). */
+		passwordKey: envName.optional(),
+		/** The settings file holding passwordKey, relative to app.dir. */
+		passwordKeyFile: text().default('.env'),
+		/** Where backups go on the server. */
+		backupDir: text().default('~/backups'),
+		noTablespaces: z.boolean().default(true),
+		singleTransaction: z.boolean().default(true),
+		routinesAndTriggers: z.boolean().default(true),
+		extraDumpArgs: z.array(text(200)).max(20).default([]),
+		/** Take the row-count/checksum fingerprint before and after. */
+		fingerprint: z.boolean().default(true),
+		/** Also stream a copy of the backup to this machine. */
+		download: z.boolean().default(false),
+		downloadDir: text().default('./backups'),
+	})
+	.superRefine((value, context) => {
+		if (value.passwordFrom === 'server' && (value.passwordEnv || value.passwordFile))
+			context.addIssue({
+				code: 'custom',
+				path: ['passwordFrom'],
+				message: 'server reads the password on the server: remove passwordEnv and passwordFile, or passwordFrom',
+			});
+		if (value.passwordKey && value.passwordFrom !== 'server')
+			context.addIssue({code: 'custom', path: ['passwordKey'], message: 'is read on the server: add passwordFrom: server'});
+	});
 
 /**
  * The schema's migrations. `auto` finds Alembic (or Flask-Migrate) by a migrations/ or alembic/

@@ -6,7 +6,7 @@
  */
 import {remotePath, sh} from '../command.js';
 import {serverArgs} from '../backup-script.js';
-import {configuredPassword, databaseCredentials, optionFileText, readDatabaseState} from '../database.js';
+import {configuredPassword, databaseCredentials, handsPasswordOn, optionFileText, readDatabaseState} from '../database.js';
 import {formatDuration} from '../format.js';
 import type {EarlierBackup} from '../questions.js';
 import type {StepContext} from '../step.js';
@@ -109,7 +109,7 @@ export async function restoreBackup(context: StepContext, backup: EarlierBackup)
 	const state = await context.record('read-tables', () => readDatabaseState(context.host(), database, credentials.password, {tables: true}));
 	const dropped = (state.tables ?? []).filter(table => !inDump.has(table));
 	const statements = ['SET FOREIGN_KEY_CHECKS=0;', ...dropped.map(table => `DROP TABLE \`${table.replaceAll('`', '``')}\`;`)];
-	const passwordOnStdin = configuredPassword(database) !== undefined;
+	const passwordOnStdin = handsPasswordOn(credentials);
 	const options = passwordOnStdin ? sh`--defaults-extra-file=/dev/fd/3` : sh``;
 	const restore = serverCommand(
 		'restore-backup',

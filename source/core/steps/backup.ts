@@ -21,7 +21,7 @@ import {
 	stopDumpCommand,
 	verificationProblems,
 } from '../backup-script.js';
-import {configuredPassword, databaseCredentials, loadMysql2, optionFileText, takeFingerprint} from '../database.js';
+import {configuredPassword, databaseCredentials, handsPasswordOn, loadMysql2, optionFileText, takeFingerprint} from '../database.js';
 import type {DatabaseConfig} from '../config/schema.js';
 import {CommandFailedError} from '../errors.js';
 import {describeDifference, diffFingerprints} from '../fingerprint.js';
@@ -38,7 +38,11 @@ const BACKUP_HEADLINE = (database: NonNullable<PlanView['config']['database']>) 
 function backupCommands(view: PlanView): PlannedCommand[] {
 	const database = view.config.database;
 	if (!database) return [];
-	const passwordOnStdin = configuredPassword(database) !== undefined || database.passwordEnv !== undefined || database.passwordFile !== undefined;
+	const passwordOnStdin =
+		configuredPassword(database) !== undefined ||
+		database.passwordEnv !== undefined ||
+		database.passwordFile !== undefined ||
+		database.passwordKey !== undefined;
 	return [
 		serverCommand(
 			'backup',
@@ -179,7 +183,9 @@ export const backupStep: StepDefinition = {
 		if (database.fingerprint) void loadMysql2().catch(() => {});
 		// A dump orphaned by a lost connection goes before a new attempt.
 		await context.runCleanup('backup-dump');
-		const configured = configuredPassword(database);
+		// A password read on the server (passwordKey) is handed on as one set here is; ~/.my.cnf is read by mysqldump itself.
+		const credentials = database.passwordKey ? await databaseCredentials(context) : configuredPassword(database);
+		const configured = credentials && handsPasswordOn(credentials) ? credentials : undefined;
 		context.secret(configured?.password);
 		const file = backupPath(context);
 		const copy = database.download ? localCopy(context, file.toString()) : undefined;
