@@ -42,6 +42,8 @@ export type CliOptions = {
 		readonly siteUrl?: string;
 		/** How the app reloads: a WSGI file to touch (…_wsgi.py), a command, `manual` or `none`. */
 		readonly reload?: string;
+		/** `none` (the app has no database), or `mysql://user@host:port/name`. */
+		readonly database?: string;
 	};
 };
 
@@ -72,6 +74,7 @@ export const OPTIONS = {
 	'app-dir': {type: 'string'},
 	'site-url': {type: 'string'},
 	reload: {type: 'string'},
+	database: {type: 'string'},
 	output: {type: 'string', short: 'o'},
 	help: {type: 'boolean', short: 'h'},
 	version: {type: 'boolean', short: 'v'},
@@ -94,6 +97,7 @@ const ONLY: Record<string, readonly Command[]> = {
 	'app-dir': ['init'],
 	'site-url': ['init'],
 	reload: ['init'],
+	database: ['init'],
 	output: ['init'],
 	target: ['rollback', 'plan', 'rehearse'],
 	'skip-backup': ['rollback', 'resume', 'undo', 'rehearse'],
@@ -112,6 +116,7 @@ function initOptions(values: Record<string, unknown>): NonNullable<CliOptions['i
 		appDir: text('app-dir'),
 		siteUrl: text('site-url'),
 		reload: text('reload'),
+		database: text('database'),
 	};
 	return {...(port ? {port: Number(port)} : {}), ...Object.fromEntries(Object.entries(pairs).filter(([, value]) => value !== undefined))};
 }

@@ -10,9 +10,10 @@ describe('rewind init’s config text', () => {
 		const text = configText({
 			ssh: {host: 'web.example.com'},
 			app: {name: 'shop', dir: `/srv/shop $(touch /tmp/pwned)\n'"`, branch: 'main'},
-			site: {url: 'https://shop.example.com/', mustContain: ['Shop']},
+			site: {url: 'https://shop.example.com/', mustContain: ['Shop'], mustNotContain: []},
 			build: [],
 			reload: {method: 'manual'},
+			database: 'none',
 			notes: {site: `Detected: the page's title is "${HOSTILE}"`, ssh: HOSTILE},
 		});
 		expect(text).not.toMatch(/[\u0000-\u0009\u000B-\u001F\u007F]/);

@@ -41,6 +41,9 @@ describe.runIf(canRun('rewind init', ['sshd']))('rewind init against a real sshd
 			servers.production.site.url,
 			'--reload',
 			servers.production.wsgiPath,
+			// This production's app has migrations but no way to its database that init could read: said so.
+			'--database',
+			'none',
 			'--output',
 			output,
 			'--yes',
@@ -51,8 +54,11 @@ describe.runIf(canRun('rewind init', ['sshd']))('rewind init against a real sshd
 		const text = readFileSync(output, 'utf8');
 		expect(text).toContain('# Detected: the page\'s title is "Bankroll"');
 		expect(text).toContain('# Detected: package.json has a build script and a lockfile (npm).');
-		expect(text).toContain('# Detected: migrations/versions (Flask-Migrate).');
+		expect(text).toMatch(
+			/# Detected: migrations\/versions \(Flask-Migrate\); (no Python with Flask-Migrate found on the server: set command|the server’s python3 has Flask-Migrate)/,
+		);
 		expect(text).not.toMatch(/password:|token:/i);
+		expect(text).toContain('database: none');
 		const {config} = loadConfigFile(output);
 		expect(config).toMatchObject({
 			app: {dir: servers.production.app.dir, branch: 'main'},

@@ -100,7 +100,7 @@ export function settingsKeyCommand(config: Config): PlannedCommand {
 		`read ${key} from ${file} on the server (the database password, never copied to this machine)`,
 		inDir(
 			remotePath(config.app.dir),
-			sh`[ -r ${where} ] || exit 3; sed -n ${`s/^[[:space:]]*\(export[[:space:]]\{1,\}\)\{0,1\}${key}[[:space:]]*=[[:space:]]*//p`} ${where} | head -n 1`,
+			sh`[ -r ${where} ] || exit 3; sed -n ${`s/^[[:space:]]*\\(export[[:space:]]\\{1,\\}\\)\\{0,1\\}${key}[[:space:]]*=[[:space:]]*//p`} ${where} | head -n 1`,
 		),
 	);
 }

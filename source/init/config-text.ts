@@ -4,6 +4,7 @@
  * the YAML library's quoting (a server's path or name may hold any character).
  */
 import {inert} from '../core/inert.js';
+import type {DatabaseSection} from './database-answer.js';
 import {stringify} from 'yaml';
 
 export type Answers = {
@@ -17,7 +18,7 @@ export type Answers = {
 	};
 	readonly pythonAnywhere?: {readonly username: string; readonly domain: string; readonly region: 'us' | 'eu'; readonly database?: string};
 	readonly app: {readonly name: string; readonly dir: string; readonly branch: string};
-	readonly site: {readonly url?: string; readonly mustContain: readonly string[]};
+	readonly site: {readonly url?: string; readonly mustContain: readonly string[]; readonly mustNotContain: readonly string[]};
 	readonly build: readonly string[];
 	readonly reload:
 		| {readonly method: 'pythonanywhere-api'}
@@ -25,8 +26,9 @@ export type Answers = {
 		| {readonly method: 'command'; readonly command: string}
 		| {readonly method: 'manual'}
 		| {readonly method: 'none'};
-	readonly database?: {readonly host?: string; readonly port?: number; readonly user?: string; readonly name: string};
-	readonly migrations?: {readonly kind: 'flask-migrate' | 'alembic'; readonly dir: string};
+	/** `none`: told so at rewind init, written as such. */
+	readonly database: DatabaseSection | 'none';
+	readonly migrations?: {readonly kind: 'flask-migrate' | 'alembic'; readonly dir: string; readonly command?: string};
 	/** Where each choice came from, for the comments: `detected: package.json has a build script`. */
 	readonly notes: Readonly<Record<string, string>>;
 };
@@ -52,7 +54,7 @@ export function configText(answers: Answers, generatedAt = new Date()): string {
 	const {ssh, pythonAnywhere, app, site, build, reload, database, migrations, notes} = answers;
 	const out: string[] = [
 		`# rewind config, written by \`rewind init\` on ${generatedAt.toISOString().slice(0, 10)}. Check every value, then try: rewind --dry-run`,
-		'# Secrets are never in this file: name an environment variable (passwordEnv, tokenEnv) or a file.',
+		'# Secrets are never in this file: they stay on the server (passwordFrom: server), or name an environment variable (passwordEnv, tokenEnv) or a file.',
 		'',
 	];
 	if (pythonAnywhere) {
@@ -77,7 +79,13 @@ export function configText(answers: Answers, generatedAt = new Date()): string {
 	out.push('');
 	out.push(...comment(notes['site']), 'site:');
 	if (site.url) out.push(indent(line('url', site.url)));
-	out.push(indent(line('mustContain', [...site.mustContain])), indent('mustNotContain: []   # text the bad deploy shows, e.g. ["ROLLBACK TEST"]'), '');
+	out.push(
+		indent(line('mustContain', [...site.mustContain])),
+		site.mustNotContain.length > 0
+			? indent(line('mustNotContain', [...site.mustNotContain]))
+			: indent('mustNotContain: []   # text only the bad deploy shows, e.g. ["ROLLBACK TEST"]: proves the old page is gone'),
+		'',
+	);
 	out.push(
 		...comment(notes['build']),
 		'build:',
@@ -91,14 +99,18 @@ export function configText(answers: Answers, generatedAt = new Date()): string {
 	else if (reload.method === 'pythonanywhere-api') out.push(indent('method: pythonanywhere-api   # the API token from $PA_API_TOKEN'));
 	else out.push(indent('method: manual'), indent('instructions: "Reload the web app (how: describe it here, or use method: command / touch)"'));
 	out.push('');
-	if (database) {
+	if (database === 'none') out.push(...comment(notes['database']), 'database: none   # no backup is taken: the rollback says so', '');
+	else {
 		out.push(...comment(notes['database']), 'database:');
 		if (!pythonAnywhere && database.host !== undefined) out.push(indent(line('host', database.host)));
 		if (database.port !== undefined) out.push(indent(line('port', database.port)));
 		if (!pythonAnywhere && database.user !== undefined) out.push(indent(line('user', database.user)));
 		if (!pythonAnywhere) out.push(indent(line('name', database.name)));
-		out.push(indent('# passwordEnv: DB_PASSWORD   # else the server’s ~/.my.cnf is used'), indent('backupDir: ~/backups'), '');
-	} else out.push('# database: none found (no ~/.my.cnf on the server). Add host, user, name and passwordEnv to back it up.', '');
+		if (database.passwordFrom) out.push(indent(line('passwordFrom', database.passwordFrom)));
+		if (database.passwordKey) out.push(indent(line('passwordKey', database.passwordKey)));
+		if (database.passwordKeyFile) out.push(indent(line('passwordKeyFile', database.passwordKeyFile)));
+		out.push(indent('backupDir: ~/backups'), '');
+	}
 	if (migrations) {
 		out.push(
 			...comment(notes['migrations']),
@@ -106,7 +118,9 @@ export function configText(answers: Answers, generatedAt = new Date()): string {
 			indent(line('kind', migrations.kind)),
 			indent(line('dir', migrations.dir)),
 			indent(
-				`# command: ${migrations.kind === 'flask-migrate' ? 'flask db' : 'alembic'}   # e.g. ~/.virtualenvs/<app>/bin/flask db, with env: {FLASK_APP: app.py}`,
+				migrations.command
+					? line('command', migrations.command)
+					: `# command: ${migrations.kind === 'flask-migrate' ? 'flask db' : 'alembic'}   # e.g. ~/.virtualenvs/<app>/bin/python -m flask db`,
 			),
 			'',
 		);

@@ -12,13 +12,14 @@ import {createInterface} from 'node:readline';
 import {hasTerminal, type CliOptions} from '../cli-options.js';
 import {loadConfigFile} from '../core/config/load.js';
 import {sshSchema} from '../core/config/schema.js';
-import {UserError} from '../core/errors.js';
+import {errorMessage, UserError} from '../core/errors.js';
 import {inert} from '../core/inert.js';
 import {connectToServer} from '../core/remote/connect.js';
 import type {SshSession} from '../core/remote/ssh-host.js';
 import {EXIT} from '../core/types.js';
 import {createFlagEngine} from '../session.js';
 import {configText, type Answers} from './config-text.js';
+import {databaseAnswer, givenDatabase, migrationsCommand, type DatabaseAnswer} from './database-answer.js';
 import {inspectAccount, inspectCheckout, pythonAnywhere, type Account, type Checkout} from './inspect.js';
 
 /** A question; `flag` is what answers it without a terminal. */
@@ -57,25 +58,26 @@ async function choose(ask: Ask, title: string, options: readonly string[], fallb
 	return byNumber ?? answer;
 }
 
+/** The build: an install that never writes into the checkout (a lockfile's `npm ci`), then the build script. */
 function buildCommands(checkout: Checkout): string[] {
 	if (!checkout.buildScript) return [];
-	const install = {npm: 'npm ci', yarn: 'yarn install --frozen-lockfile', pnpm: 'pnpm install --frozen-lockfile'}[checkout.lockfile ?? 'npm'] ?? 'npm install';
-	return [
-		checkout.lockfile ? install : 'npm install',
-		checkout.lockfile === 'yarn' ? 'yarn build' : checkout.lockfile === 'pnpm' ? 'pnpm build' : 'npm run build',
-	];
+	if (checkout.lockfile === 'yarn') return ['yarn install --frozen-lockfile', 'yarn build'];
+	if (checkout.lockfile === 'pnpm') return ['pnpm install --frozen-lockfile', 'pnpm build'];
+	// Without a lockfile, `npm install` would write package-lock.json into the production checkout.
+	return checkout.lockfile === 'npm' ? ['npm ci', 'npm run build'] : ['npm run build'];
 }
 
-/** The page's <title>, read from this machine: what the check should find. */
-async function pageTitle(url: string): Promise<string | undefined> {
+/** The page's <title>, read from this machine (what the check should find), or why there is none. */
+async function pageTitle(url: string): Promise<{title: string} | {problem: string}> {
 	try {
 		const {httpRequest} = await import('../core/remote/http-request.js');
 		const answer = await httpRequest(new URL(url), {signal: AbortSignal.timeout(5000), maxBodyBytes: 200_000});
 		const title = /<title[^>]*>([^<]{1,200})<\/title>/i.exec(answer.body)?.[1]?.replace(/\s+/g, ' ').trim();
 		// A title with control or bidi characters is no text to look for on the page: none is offered.
-		return title && !/[\u0000-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]/.test(title) ? title : undefined;
-	} catch {
-		return undefined;
+		if (title && !/[\u0000-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]/.test(title)) return {title};
+		return {problem: `The page answered ${answer.status} without a usable <title>: set mustContain to text the good page shows.`};
+	} catch (error) {
+		return {problem: `The page could not be read from here (${errorMessage(error)}): set mustContain to text the good page shows.`};
 	}
 }
 
@@ -108,7 +110,7 @@ export async function init(options: CliOptions): Promise<number> {
 		addSecret: () => {},
 	});
 	try {
-		const answers = await gather(session, ssh.host, given, ask);
+		const answers = await gather(session, ssh.host, given, ask, interactive);
 		writeFileSync(output, configText(answers), {mode: 0o600});
 	} finally {
 		await session.close();
@@ -117,12 +119,19 @@ export async function init(options: CliOptions): Promise<number> {
 	process.stdout.write(`\nWrote ${output} (checked: it is a valid config). What a rollback with it would run:\n\n`);
 	const {printPlanSummary} = await import('../ui/plan.js');
 	printPlanSummary(createFlagEngine({config: loaded.config, configPath: output, kind: 'rollback', flags: options.flags, runsDir: null}), output);
-	const password = loaded.config.database ? ', and the database password’s environment variable (passwordEnv)' : '';
-	process.stdout.write(`\nNext: read ${path.basename(output)}, set mustNotContain${password}, then: rewind --dry-run\n`);
+	const missing = [
+		...(loaded.config.site.mustNotContain.length === 0 ? ['set site.mustNotContain (text only the bad deploy shows)'] : []),
+		...(loaded.config.database && !loaded.config.database.passwordFrom && !loaded.config.database.passwordEnv && !loaded.config.database.passwordFile
+			? ['say where the database password is (passwordFrom: server, or passwordEnv)']
+			: []),
+	];
+	process.stdout.write(
+		`\nNext: read ${path.basename(output)}${missing.length > 0 ? `, ${missing.join(', ')}` : ''}, then: rewind check, and rewind --dry-run\n`,
+	);
 	return EXIT.ok;
 }
 
-async function gather(session: SshSession, sshHost: string, given: NonNullable<CliOptions['init']>, ask: Ask): Promise<Answers> {
+async function gather(session: SshSession, sshHost: string, given: NonNullable<CliOptions['init']>, ask: Ask, interactive: boolean): Promise<Answers> {
 	const account: Account = await inspectAccount(session);
 	const pa = pythonAnywhere(account, sshHost);
 	const dir =
@@ -140,9 +149,12 @@ async function gather(session: SshSession, sshHost: string, given: NonNullable<C
 		? await choose(ask, 'The web app (PythonAnywhere)', pa.domains, pa.domains[0] ?? `${pa.username}.pythonanywhere.com`, '--site-url')
 		: undefined;
 	const url = given.siteUrl ?? (domain ? `https://${domain}/` : await ask('The site’s address (https://…):', undefined, '--site-url'));
-	const title = await pageTitle(url);
-	const databaseName = checkout.databaseNames[0] ?? account.myCnf.database;
-	const database = account.myCnf.present || databaseName ? databaseFrom(account, databaseName, pa?.username) : undefined;
+	const page = await pageTitle(url);
+	const title = 'title' in page ? page.title : undefined;
+	const database = await settleDatabase(databaseAnswer(account, checkout, pa?.username, given.database), ask);
+	const migrationsKind = checkout.flaskMigrate ? 'flask-migrate' : 'alembic';
+	const migrationsRun = checkout.migrationsDir ? migrationsCommand(account, checkout, migrationsKind) : undefined;
+	const mustNotContain = interactive ? (await ask('Text only the bad deploy’s page shows (mustNotContain; Enter for none):', '', '--yes')).trim() : '';
 	const wsgi = account.wsgiFiles[0];
 	// PythonAnywhere has its reload API; elsewhere the operator says (the WSGI file found is offered).
 	const reloadAnswer =
@@ -156,11 +168,11 @@ async function gather(session: SshSession, sshHost: string, given: NonNullable<C
 				));
 	const notes: Record<string, string> = {
 		ssh: `Checked: connected as ${account.user} on ${account.hostname || sshHost}.`,
-		site: title
-			? `Detected: the page's title is "${title}" — what the check looks for.`
-			: 'The page could not be read from here: set mustContain to text the good page shows.',
+		site: title ? `Detected: the page's title is "${title}" — what the check looks for.` : 'problem' in page ? page.problem : '',
 		build: checkout.buildScript
-			? `Detected: package.json has a build script${checkout.lockfile ? ` and a lockfile (${checkout.lockfile})` : ''}.`
+			? checkout.lockfile
+				? `Detected: package.json has a build script and a lockfile (${checkout.lockfile}).`
+				: 'Detected: package.json has a build script and no lockfile: nothing is installed (npm install would write package-lock.json into the checkout); add `npm ci` once a lockfile is committed.'
 			: 'No build script in package.json.',
 		reload: given.reload
 			? 'Given with --reload.'
@@ -171,13 +183,14 @@ async function gather(session: SshSession, sshHost: string, given: NonNullable<C
 					: reloadAnswer === 'manual'
 						? 'Reloaded by hand: describe how in instructions, or use method: command / touch.'
 						: 'Answered at rewind init.',
-		...(database
+		database: database.note,
+		...(checkout.migrationsDir
 			? {
-					database: `Detected: ${account.myCnf.present ? '~/.my.cnf on the server' : ''}${databaseName ? `${account.myCnf.present ? ' and ' : ''}the name ${databaseName} in the app's settings` : ''}.`,
+					migrations: `Detected: ${checkout.migrationsDir}/versions (${checkout.flaskMigrate ? 'Flask-Migrate' : 'Alembic'})${migrationsRun ? `; ${migrationsRun.note}` : '; no Python with Flask-Migrate found on the server: set command'}.`,
 				}
 			: {}),
-		...(checkout.migrationsDir ? {migrations: `Detected: ${checkout.migrationsDir}/versions (${checkout.flaskMigrate ? 'Flask-Migrate' : 'Alembic'}).`} : {}),
 	};
+	const databaseName = database.kind === 'section' ? database.section.name : undefined;
 	return {
 		ssh: {
 			host: sshHost,
@@ -191,11 +204,13 @@ async function gather(session: SshSession, sshHost: string, given: NonNullable<C
 			? {pythonAnywhere: {username: pa.username, domain, region: pa.region, ...(databaseName ? {database: databaseName.replace(/^[^$]*\$/, '')} : {})}}
 			: {}),
 		app: {name: path.basename(dir.replace(/\/+$/, '')) || 'app', dir, branch: checkout.branch},
-		site: {...(pa ? {} : {url}), mustContain: title ? [title] : []},
+		site: {...(pa ? {} : {url}), mustContain: title ? [title] : [], mustNotContain: mustNotContain ? [mustNotContain] : []},
 		build: buildCommands(checkout),
 		reload: reloadFrom(reloadAnswer, pa !== undefined, wsgi),
-		...(database ? {database} : {}),
-		...(checkout.migrationsDir ? {migrations: {kind: checkout.flaskMigrate ? 'flask-migrate' : 'alembic', dir: checkout.migrationsDir}} : {}),
+		database: database.kind === 'section' ? database.section : 'none',
+		...(checkout.migrationsDir
+			? {migrations: {kind: migrationsKind, dir: checkout.migrationsDir, ...(migrationsRun ? {command: migrationsRun.command} : {})}}
+			: {}),
 		notes,
 	};
 }
@@ -209,12 +224,24 @@ function reloadFrom(given: string | undefined, pythonAnywhere: boolean, wsgi: st
 	return wsgi ? {method: 'touch', path: wsgi} : {method: 'manual'};
 }
 
-function databaseFrom(account: Account, name: string | undefined, paUser: string | undefined): Answers['database'] {
-	const user = account.myCnf.user ?? paUser ?? account.user;
-	return {
-		...(account.myCnf.host ? {host: account.myCnf.host} : {host: '127.0.0.1'}),
-		...(account.myCnf.port ? {port: account.myCnf.port} : {}),
-		user,
-		name: name ?? `${user}$default`,
-	};
+/**
+ * A database found (or `none` given) is the answer; one the app uses but that cannot be configured
+ * is asked for in a terminal, and stops an unattended init with what is missing (nothing written).
+ */
+async function settleDatabase(answer: DatabaseAnswer, ask: Ask): Promise<Exclude<DatabaseAnswer, {kind: 'unknown'}>> {
+	if (answer.kind !== 'unknown') return answer;
+	const found =
+		answer.signs.length > 0
+			? `The app uses a database (${answer.signs.join(', ')}), but rewind init could not find ${answer.missing}`
+			: `rewind init found no database (${answer.missing})`;
+	let reply: string;
+	try {
+		reply = await ask(`${found}. The database as mysql://user@host:port/name (no password), or none:`, undefined, '--database');
+	} catch {
+		throw new UserError(
+			`${found}. Pass --database mysql://user@host:port/name (its password is then read from ~/.my.cnf on the server; or put DATABASE_URL in the app's .env there), or --database none if the app has no database to back up. Nothing was written.`,
+			EXIT.usage,
+		);
+	}
+	return givenDatabase(reply);
 }

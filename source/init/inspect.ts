@@ -3,7 +3,7 @@
  * PythonAnywhere's WSGI files, the checkouts under the home, ~/.my.cnf) and then the checkout
  * picked (branch, build script, lockfile, migrations, database names in its settings).
  */
-import {inDir, remotePath, sh} from '../core/command.js';
+import {inDir, joinCommands, remotePath, sh} from '../core/command.js';
 import {framed, nulRecords, readFrames} from '../core/frames.js';
 import type {Host} from '../core/host.js';
 
@@ -14,6 +14,8 @@ export type Account = {
 	/** PythonAnywhere's web app WSGI files (`/var/www/<domain>_wsgi.py`). */
 	readonly wsgiFiles: readonly string[];
 	readonly checkouts: readonly string[];
+	/** Virtualenvs outside the checkouts (~/.virtualenvs/*, those the WSGI files name) whose Python imports Flask-Migrate. */
+	readonly flaskMigrateEnvs: readonly string[];
 	readonly myCnf: {readonly present: boolean; readonly user?: string; readonly host?: string; readonly port?: number; readonly database?: string};
 };
 
@@ -26,7 +28,34 @@ export type Checkout = {
 	readonly flaskMigrate: boolean;
 	/** `<user>$<name>` strings in the app's settings: PythonAnywhere database names. */
 	readonly databaseNames: readonly string[];
+	/** Database URLs in the app's settings files, the password cut out on the server. */
+	readonly databaseUrls: ReadonlyArray<{readonly file: string; readonly key: string; readonly url: string}>;
+	/** The checkout's own virtualenvs (venv/, .venv/, env/) whose Python imports Flask-Migrate. */
+	readonly flaskMigrateEnvs: readonly string[];
+	/** The server's python3 imports Flask-Migrate. */
+	readonly systemFlaskMigrate: boolean;
 };
+
+/** Settings files and the keys in them that hold a database URL (Flask-SQLAlchemy's and twelve-factor's names). */
+export const DATABASE_URL_FILES = ['.env', '.flaskenv'] as const;
+export const DATABASE_URL_KEYS = ['DATABASE_URL', 'SQLALCHEMY_DATABASE_URI'] as const;
+
+/** Prints each directory (NUL-ended) among the ones the shell loop sets as "$d" whose Python imports Flask-Migrate. */
+const IF_FLASK_MIGRATE = sh`[ -x "$d/bin/python" ] && "$d/bin/python" -c 'import flask_migrate' >/dev/null 2>&1 && printf '%s\\0' "$d"`;
+
+/**
+ * `key=value` lines of the settings files, each as `file NUL key NUL value NUL`: the value's
+ * password cut out here on the server (`scheme://user:…@` → `scheme://user:@`), NULs dropped.
+ */
+function databaseUrlsCommand() {
+	const cutPassword = `s#^\\(["']\\{0,1\\}[A-Za-z][A-Za-z0-9+.-]*://[^:/@]*\\):.*@#\\1:@#`;
+	return DATABASE_URL_FILES.flatMap(file =>
+		DATABASE_URL_KEYS.map(key => {
+			const line = `s/^[[:space:]]*\\(export[[:space:]]\\{1,\\}\\)\\{0,1\\}${key}[[:space:]]*=[[:space:]]*//p`;
+			return sh`if [ -f ${file} ]; then v=$(sed -n ${line} ${file} | head -n 1 | tr -d '\\000\\r' | sed ${cutPassword}); [ -n "$v" ] && printf '%s\\0%s\\0%s\\0' ${file} ${key} "$v"; fi`;
+		}),
+	);
+}
 
 /** A framed answer's parts as text, each one's status 0 or the part read as empty. */
 function texts<Name extends string>(stdout: string, names: readonly Name[], what: string): Record<Name, string> {
@@ -34,7 +63,7 @@ function texts<Name extends string>(stdout: string, names: readonly Name[], what
 	return Object.fromEntries(names.map(name => [name, parts[name].status === 0 ? parts[name].text : ''])) as Record<Name, string>;
 }
 
-const ACCOUNT_PARTS = ['home', 'user', 'hostname', 'wsgi', 'checkouts', 'mycnf', 'mycnf-user', 'mycnf-host', 'mycnf-port', 'mycnf-database'] as const;
+const ACCOUNT_PARTS = ['home', 'user', 'hostname', 'wsgi', 'checkouts', 'venvs', 'mycnf', 'mycnf-user', 'mycnf-host', 'mycnf-port', 'mycnf-database'] as const;
 
 /** `key = value` of ~/.my.cnf (the first one; quotes dropped). */
 const myCnfValue = (key: string) =>
@@ -47,7 +76,15 @@ export async function inspectAccount(host: Host): Promise<Account> {
 			['user', sh`id -un | tr -d '\\n'`],
 			['hostname', sh`{ hostname -f 2>/dev/null || hostname; } | tr -d '\\n'`],
 			['wsgi', sh`for f in /var/www/*_wsgi.py; do [ -f "$f" ] && printf '%s\\0' "$f"; done; true`],
-			['checkouts', sh`find "$HOME" -maxdepth 3 -name .git -type d -not -path '*/node_modules/*' -not -path '*/.cache/*' -print0 2>/dev/null | head -z -n 50`],
+			[
+				'checkouts',
+				sh`for r in "$HOME" /srv /var/www /opt; do [ -d "$r" ] && find "$r" -maxdepth 3 -name .git -type d -not -path '*/node_modules/*' -not -path '*/.cache/*' -print0 2>/dev/null; done | head -z -n 50`,
+			],
+			// ~/.virtualenvs/* and the ones a WSGI file activates (activate_this.py) or puts on sys.path (site-packages).
+			[
+				'venvs',
+				sh`{ for d in "$HOME"/.virtualenvs/*; do printf '%s\\n' "$d"; done; for f in /var/www/*_wsgi.py; do [ -f "$f" ] && grep -oE '/[^"'"'"' ]+/(bin/activate_this\\.py|lib/python[0-9.]+/site-packages)' "$f" | sed -E 's#/(bin/activate_this\\.py|lib/python[0-9.]+/site-packages)$##'; done; } 2>/dev/null | sort -u | head -n 20 | while IFS= read -r d; do ${IF_FLASK_MIGRATE}; done; true`,
+			],
 			['mycnf', sh`[ -f "$HOME/.my.cnf" ] && printf yes || printf no`],
 			['mycnf-user', myCnfValue('user')],
 			['mycnf-host', myCnfValue('host')],
@@ -65,6 +102,7 @@ export async function inspectAccount(host: Host): Promise<Account> {
 		user: found.user,
 		wsgiFiles: list(found.wsgi),
 		checkouts: byLikelihood(list(found.checkouts).map(dir => dir.replace(/\/\.git$/, ''))),
+		flaskMigrateEnvs: list(found.venvs),
 		myCnf: {
 			present: found.mycnf === 'yes',
 			...optional('user'),
@@ -75,7 +113,7 @@ export async function inspectAccount(host: Host): Promise<Account> {
 	};
 }
 
-const CHECKOUT_PARTS = ['branch', 'build', 'lockfile', 'migrations', 'flask-migrate', 'dbnames'] as const;
+const CHECKOUT_PARTS = ['branch', 'build', 'lockfile', 'migrations', 'flask-migrate', 'dbnames', 'dburls', 'venvs', 'system-flask-migrate'] as const;
 
 /** `undefined` when `dir` is not a git checkout. */
 export async function inspectCheckout(host: Host, dir: string): Promise<Checkout | undefined> {
@@ -91,7 +129,13 @@ ${framed([
 	['migrations', sh`for d in migrations alembic; do if [ -d "$d/versions" ]; then printf '%s' "$d"; break; fi; done`],
 	['flask-migrate', sh`grep -qs -e current_app -e flask_migrate migrations/env.py && printf yes || printf no`],
 	// Only names that match the pattern, one a line: a line cannot hold another.
-	['dbnames', sh`grep -rhoE ${settings} --exclude-dir=node_modules --exclude-dir=.git '[A-Za-z0-9_-]+[$][A-Za-z0-9_]+' . 2>/dev/null | sort -u | head -n 20`],
+	[
+		'dbnames',
+		sh`grep -rhoE ${settings} --exclude-dir=node_modules --exclude-dir=.git --exclude-dir=venv --exclude-dir=.venv '[A-Za-z0-9_-]+[$][A-Za-z0-9_]+' . 2>/dev/null | sort -u | head -n 20`,
+	],
+	['dburls', joinCommands(databaseUrlsCommand(), '; ')],
+	['venvs', sh`for d in "$PWD/venv" "$PWD/.venv" "$PWD/env"; do ${IF_FLASK_MIGRATE}; done; true`],
+	['system-flask-migrate', sh`python3 -c 'import flask_migrate' >/dev/null 2>&1 && printf yes || printf no`],
 ])}`,
 		),
 	);
@@ -106,6 +150,9 @@ ${framed([
 		...(found.migrations ? {migrationsDir: found.migrations} : {}),
 		flaskMigrate: found['flask-migrate'] === 'yes',
 		databaseNames: found.dbnames.split('\n').filter(name => /^[A-Za-z0-9_-]+[$][A-Za-z0-9_]+$/.test(name)),
+		databaseUrls: nulRecords(found.dburls, 3, 'read the checkout').map(([file = '', key = '', url = '']) => ({file, key, url})),
+		flaskMigrateEnvs: nulRecords(found.venvs, 1, 'read the checkout').map(([entry = '']) => entry),
+		systemFlaskMigrate: found['system-flask-migrate'] === 'yes',
 	};
 }
 
@@ -122,8 +169,9 @@ export function pythonAnywhere(account: Account, sshHost: string): {username: st
 	return {username: account.user, domains, region: /\beu\b|\.eu\./i.test(sshHost) ? 'eu' : 'us'};
 }
 
-/** Apps first: checkouts in hidden folders (~/.pyenv, ~/.nvm, dotfiles) are tools, listed last. */
-function byLikelihood(checkouts: readonly string[]): string[] {
+/** Apps first: checkouts in hidden folders (~/.pyenv, ~/.nvm, ~/.cache, dotfiles) are tools, listed last; then the shallower. */
+export function byLikelihood(checkouts: readonly string[]): string[] {
 	const hidden = (dir: string) => /\/\.[^/]+/.test(dir);
-	return [...checkouts].sort((a, b) => Number(hidden(a)) - Number(hidden(b)) || a.localeCompare(b));
+	const depth = (dir: string) => dir.split('/').length;
+	return [...new Set(checkouts)].sort((a, b) => Number(hidden(a)) - Number(hidden(b)) || depth(a) - depth(b) || a.localeCompare(b));
 }

@@ -49,7 +49,7 @@ const HISTORY: readonly Revision[] = [
 	{
 		subject: 'Initial site: bankroll tracker',
 		files: {
-			'.gitignore': 'dist/\nnode_modules/\n__pycache__/\n',
+			'.gitignore': 'dist/\nnode_modules/\n__pycache__/\n.env\n.venv/\nvenv/\n',
 			'package.json': `${JSON.stringify({name: 'bankroll', version: '1.0.0', private: true, scripts: {build: 'node build.mjs'}}, null, 2)}\n`,
 			'package-lock.json': `${JSON.stringify({name: 'bankroll', version: '1.0.0', lockfileVersion: 3, requires: true, packages: {'': {name: 'bankroll', version: '1.0.0'}}}, null, 2)}\n`,
 			'build.mjs': BUILD_SCRIPT,

@@ -5,7 +5,10 @@
  * the downgrade runs. Text only: it runs where Python with Flask is installed (see findFlask).
  */
 
-/** Reads the database from BANKROLL_DB (`host:port/name`) and a my.cnf (BANKROLL_MYCNF, else ~/.my.cnf), as PythonAnywhere apps do. */
+/**
+ * Reads the database from DATABASE_URL (the environment, else the app's .env), else from BANKROLL_DB
+ * (`host:port/name`) and a my.cnf (BANKROLL_MYCNF, else ~/.my.cnf), as PythonAnywhere apps do.
+ */
 const APP_HEADER = `"""Bankroll: a small Flask app on MySQL; its schema is managed by Flask-Migrate."""
 import configparser
 import html
@@ -17,7 +20,22 @@ from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy.engine import URL
 
 
+def settings_url():
+    # DATABASE_URL from the environment, else from the app's .env (as python-dotenv would read it).
+    url = os.environ.get('DATABASE_URL')
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), '.env')
+    if not url and os.path.exists(path):
+        with open(path, encoding='utf-8') as settings:
+            for line in settings:
+                key, _, value = line.strip().removeprefix('export ').partition('=')
+                if key.strip() == 'DATABASE_URL':
+                    url = value.strip().strip('"').strip("'")
+    return url.replace('mysql://', 'mysql+pymysql://', 1) if url else None
+
+
 def database_url():
+    if settings_url():
+        return settings_url()
     options = configparser.ConfigParser()
     options.read(os.environ.get('BANKROLL_MYCNF') or os.path.expanduser('~/.my.cnf'))
     client = options['client'] if options.has_section('client') else {}

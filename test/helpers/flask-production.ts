@@ -39,9 +39,10 @@ export async function startFlaskProduction(
 	sshd: Sshd,
 	database: TestDatabase,
 	python: string,
-	options: {badDeployFiles?: ReadonlyArray<{path: string; content: string}>} = {},
+	options: {badDeployFiles?: ReadonlyArray<{path: string; content: string}>; root?: string} = {},
 ): Promise<FlaskProduction> {
-	const root = mkdtempSync(path.join(os.tmpdir(), 'rewind-flask-'));
+	// A test may lay the production out in a folder it made (the sessions' home, as on PythonAnywhere).
+	const root = options.root ?? mkdtempSync(path.join(os.tmpdir(), 'rewind-flask-'));
 	const app = await createAppRepository(path.join(root, 'app'), {badDeployFiles: options.badDeployFiles ?? []});
 	counter++;
 	const user = `f${process.pid % 10000}x${counter}`;

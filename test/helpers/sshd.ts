@@ -77,6 +77,15 @@ function childrenOf(pid: number): number[] {
 	return children;
 }
 
+/** One SetEnv line (sshd reads only the first): the shims' PATH and the home the test gave. */
+function sessionEnvironment(options: {pathPrefix?: string; home?: string}): string[] {
+	const pairs = [
+		...(options.pathPrefix ? [`PATH=${options.pathPrefix}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`] : []),
+		...(options.home ? [`HOME=${options.home}`] : []),
+	];
+	return pairs.length > 0 ? [`SetEnv ${pairs.join(' ')}`] : [];
+}
+
 export async function startSshd(
 	options: {
 		hostKeyType?: string;
@@ -84,6 +93,8 @@ export async function startSshd(
 		pathPrefix?: string;
 		/** Log in as this user instead of the current one (root only: sshd reads the key file as that user). */
 		user?: string;
+		/** The sessions' HOME (`~` on the "server"): a private home laid out by the test. */
+		home?: string;
 	} = {},
 ): Promise<Sshd> {
 	const binary = sshdPath();
@@ -128,8 +139,8 @@ export async function startSshd(
 				'LogLevel VERBOSE',
 				'PrintMotd no',
 				'Subsystem sftp internal-sftp',
-				// Fault tests put their shims first on the PATH of every session.
-				...(options.pathPrefix ? [`SetEnv PATH=${options.pathPrefix}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`] : []),
+				// Fault tests put their shims first on the PATH of every session; a test may give the sessions a home of its own.
+				...sessionEnvironment(options),
 				'',
 			].join('\n'),
 		);

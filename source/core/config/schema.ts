@@ -184,7 +184,8 @@ export const configSchema = z.strictObject({
 	site: siteSchema,
 	reload: reloadSchema,
 	build: buildSchema.default({dir: '.', commands: [], cleanInstall: false}),
-	database: databaseSchema.optional(),
+	/** `none` says so explicitly (rewind init writes it when told the app has no database): read as no section. */
+	database: z.preprocess(value => (value === 'none' ? undefined : value), databaseSchema.optional()),
 	lock: lockSchema.default({staleMinutes: 30}),
 	migrations: migrationsSchema.default({kind: 'auto', env: {}, versionTable: 'alembic_version'}),
 	/** Where journals and reports go on this machine (default ~/.rewind/runs). */

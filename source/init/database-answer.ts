@@ -1,0 +1,117 @@
+/**
+ * What `rewind init` writes for the database and the migrations command, from what it read on the
+ * server: a database URL in the app's settings (the password left there, read at run time), else
+ * ~/.my.cnf, else PythonAnywhere's `<user>$<db>` names. A database the app shows signs of using but
+ * that cannot be configured is never left out silently: the caller asks, or stops naming what is
+ * missing. "No database" is an answer of its own, written as such.
+ */
+import {UserError} from '../core/errors.js';
+import {inert} from '../core/inert.js';
+import {EXIT} from '../core/types.js';
+import type {Account, Checkout} from './inspect.js';
+
+export type DatabaseSection = {
+	readonly host?: string;
+	readonly port?: number;
+	readonly user?: string;
+	readonly name: string;
+	/** The password is read on the server at run time (passwordKey in passwordKeyFile, else ~/.my.cnf). */
+	readonly passwordFrom?: 'server';
+	readonly passwordKey?: string;
+	readonly passwordKeyFile?: string;
+};
+
+export type DatabaseAnswer =
+	| {readonly kind: 'section'; readonly section: DatabaseSection; readonly note: string}
+	| {readonly kind: 'none'; readonly note: string}
+	/** The app uses a database (`signs`) that rewind could not configure (`missing`). */
+	| {readonly kind: 'unknown'; readonly signs: readonly string[]; readonly missing: string};
+
+/** host, port, user and database of a `mysql://user:…@host:port/name` URL (its password is never read here). */
+export function databaseFromUrl(text: string): {host: string; port?: number; user: string; name: string} | undefined {
+	const value = text.trim().replace(/^(["'])(.*)\1$/, '$2');
+	if (!/^mysql(\+[a-z0-9]+)?:\/\//i.test(value)) return undefined;
+	try {
+		const url = new URL(value);
+		const name = decodeURIComponent(url.pathname.replace(/^\//, ''));
+		const user = decodeURIComponent(url.username);
+		if (!url.hostname || !name || !user) return undefined;
+		return {host: url.hostname.replace(/^\[(.*)\]$/, '$1'), ...(url.port ? {port: Number(url.port)} : {}), user, name};
+	} catch {
+		return undefined;
+	}
+}
+
+/** An answer typed at the question or given with --database: `none`, or a URL without a password. */
+export function givenDatabase(given: string): Exclude<DatabaseAnswer, {kind: 'unknown'}> {
+	if (given.trim() === 'none') return {kind: 'none', note: 'Answered at rewind init: the app has no database to back up.'};
+	const parsed = databaseFromUrl(given);
+	if (!parsed)
+		throw new UserError(`"${inert(given, {singleLine: true})}" is not none or a mysql://user@host:port/name URL: run rewind init again.`, EXIT.usage);
+	if (/^[^:]+:\/\/[^/@]*:[^/@]*@/.test(given.trim()))
+		throw new UserError(
+			'The database URL holds a password: rewind never writes one into its config. Give the URL without it: run rewind init again.',
+			EXIT.usage,
+		);
+	return {
+		kind: 'section',
+		section: {...parsed, passwordFrom: 'server'},
+		note: 'Answered at rewind init; the password from ~/.my.cnf on the server (or set passwordEnv).',
+	};
+}
+
+/** Why init thinks the app has a database, in words. */
+function signsOfADatabase(account: Account, checkout: Checkout): string[] {
+	return [
+		...(checkout.migrationsDir ? [`${checkout.migrationsDir}/versions`] : []),
+		...(checkout.databaseNames.length > 0 ? [`the name ${checkout.databaseNames[0]} in the app's settings`] : []),
+		...checkout.databaseUrls.map(({file, key}) => `${key} in ${file}`),
+		...(account.myCnf.present ? ['~/.my.cnf'] : []),
+	];
+}
+
+/**
+ * The database section from what the server holds. `given` is `--database`: `none`, or a
+ * `mysql://user@host:port/name` URL (without a password).
+ */
+export function databaseAnswer(account: Account, checkout: Checkout, pythonAnywhereUser: string | undefined, given?: string): DatabaseAnswer {
+	if (given !== undefined) return givenDatabase(given);
+	const fromSettings = checkout.databaseUrls.flatMap(found => {
+		const parsed = databaseFromUrl(found.url);
+		return parsed ? [{...found, parsed}] : [];
+	})[0];
+	if (fromSettings) {
+		const {file, key, parsed} = fromSettings;
+		return {
+			kind: 'section',
+			section: {...parsed, passwordFrom: 'server', passwordKey: key, ...(file === '.env' ? {} : {passwordKeyFile: file})},
+			note: `Detected: ${key} in ${file} on the server (host, port, user, name). Its password stays there: read over SSH at run time, never copied here.`,
+		};
+	}
+	const name = checkout.databaseNames[0] ?? account.myCnf.database;
+	const user = account.myCnf.user ?? pythonAnywhereUser;
+	if (account.myCnf.present && user && name) {
+		return {
+			kind: 'section',
+			section: {host: account.myCnf.host ?? '127.0.0.1', ...(account.myCnf.port ? {port: account.myCnf.port} : {}), user, name, passwordFrom: 'server'},
+			note: `Detected: ~/.my.cnf on the server${checkout.databaseNames[0] ? ` and the name ${name} in the app's settings` : ''}. Its password stays there: mysqldump reads it on the server.`,
+		};
+	}
+	const signs = signsOfADatabase(account, checkout);
+	if (signs.length === 0) return {kind: 'unknown', signs: [], missing: 'whether the app has a database: none of its signs were found'};
+	const gaps = [
+		...(user ? [] : ['the database user']),
+		...(name ? [] : ['the database name']),
+		...(account.myCnf.present || checkout.databaseUrls.length > 0 ? [] : ['where its password is (no DATABASE_URL in .env, no ~/.my.cnf)']),
+	];
+	return {kind: 'unknown', signs, missing: gaps.join(', ') || 'how to reach it'};
+}
+
+/** The migrations command: the Python (a virtualenv's first) that imports Flask-Migrate; undefined when none was found. */
+export function migrationsCommand(account: Account, checkout: Checkout, kind: 'flask-migrate' | 'alembic'): {command: string; note: string} | undefined {
+	const env = checkout.flaskMigrateEnvs[0] ?? account.flaskMigrateEnvs[0];
+	const module = kind === 'flask-migrate' ? 'flask db' : 'alembic';
+	if (env) return {command: `${env}/bin/python -m ${module}`, note: `the virtualenv ${env} has Flask-Migrate`};
+	if (checkout.systemFlaskMigrate) return {command: `python3 -m ${module}`, note: 'the server’s python3 has Flask-Migrate (no virtualenv with it found)'};
+	return undefined;
+}
