@@ -10,7 +10,7 @@ import {inert} from './core/inert.js';
 import type {RunFlags} from './core/step.js';
 import type {OutputMode} from './session.js';
 
-export const COMMANDS = ['rollback', 'plan', 'rehearse', 'resume', 'undo', 'drills', 'init'] as const;
+export const COMMANDS = ['rollback', 'plan', 'rehearse', 'resume', 'undo', 'drills', 'init', 'check'] as const;
 type Command = (typeof COMMANDS)[number];
 
 export type CliOptions = {

@@ -11,6 +11,7 @@ import {afterAll, describe, expect, it} from 'vitest';
 import {configSchema} from '../source/core/config/schema.js';
 import {passwordFromSetting, readCredentials, settingsKeyCommand} from '../source/core/database.js';
 import {databaseFromUrl} from '../source/init/database-answer.js';
+import type {ServerCommand} from '../source/core/types.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'rewind-password-key-'));
 afterAll(() => rmSync(dir, {recursive: true, force: true}));
@@ -25,9 +26,9 @@ const config = (database: Record<string, unknown>) =>
 	});
 
 /** Runs rewind's command in sh here, as the server would. */
-const runHere = async (command: {command?: {script(): string}}) => {
+const runHere = async (planned: ServerCommand) => {
 	try {
-		return {stdout: execFileSync('sh', ['-c', command.command!.script()], {encoding: 'utf8'}), exitCode: 0};
+		return {stdout: execFileSync('sh', ['-c', planned.command.script()], {encoding: 'utf8'}), exitCode: 0};
 	} catch (error) {
 		return {stdout: '', exitCode: (error as {status: number}).status};
 	}

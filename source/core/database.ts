@@ -10,7 +10,7 @@ import type {Host} from './host.js';
 import {UserError} from './errors.js';
 import {expandTilde} from './remote/ssh-config.js';
 import type {StepContext} from './step.js';
-import {readOnlyCommand, type ColumnShape, type DatabaseFingerprint, type PlannedCommand, type TableFingerprint} from './types.js';
+import {readOnlyCommand, type ServerCommand, type ColumnShape, type DatabaseFingerprint, type TableFingerprint} from './types.js';
 
 export type PasswordSource = 'env' | 'file' | 'server-settings' | 'my.cnf' | 'none';
 export type DatabaseCredentials = {readonly password: string | undefined; readonly source: PasswordSource};
@@ -85,12 +85,12 @@ export function optionFileText(password: string): string {
 	return `[client]\npassword="${password.replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"\n`;
 }
 
-export function myCnfCommand(): PlannedCommand {
+export function myCnfCommand(): ServerCommand {
 	return readOnlyCommand('read-my-cnf', 'read the database password from the server’s ~/.my.cnf', sh`cat "$HOME/.my.cnf" 2>/dev/null; true`);
 }
 
 /** `passwordKey`'s line in the app's settings file on the server (exit 3: no such file). */
-export function settingsKeyCommand(config: Config): PlannedCommand {
+export function settingsKeyCommand(config: Config): ServerCommand {
 	const database = config.database!;
 	const key = database.passwordKey ?? '';
 	const file = database.passwordKeyFile;
@@ -137,7 +137,7 @@ function settingsKeyProblem(config: Config, exitCode: number | null): string {
  */
 export async function readCredentials(
 	config: Config,
-	run: (command: PlannedCommand) => Promise<{stdout: string; exitCode: number | null}>,
+	run: (command: ServerCommand) => Promise<{stdout: string; exitCode: number | null}>,
 	env: NodeJS.ProcessEnv = process.env,
 ): Promise<DatabaseCredentials> {
 	const database = config.database!;

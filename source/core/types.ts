@@ -49,7 +49,10 @@ export function serverCommand(id: string, purpose: string, command: ShellCommand
 }
 
 /** A server command that changes nothing on the server (a lookup): see `readOnly`. */
-export function readOnlyCommand(id: string, purpose: string, command: ShellCommand): PlannedCommand {
+/** A planned command that runs on the server. */
+export type ServerCommand = Extract<PlannedCommand, {where: 'server'}>;
+
+export function readOnlyCommand(id: string, purpose: string, command: ShellCommand): ServerCommand {
 	return {id, where: 'server', purpose, command, display: command.display, readOnly: true};
 }
 

@@ -4,7 +4,7 @@
  * (information_schema) against the free space of the backup dir's filesystem, before anything starts.
  */
 import {inDir, joinCommands, remotePath, sh} from '../command.js';
-import {configuredPassword, myCnfCommand} from '../database.js';
+import {configuredPassword, myCnfCommand, settingsKeyCommand} from '../database.js';
 import {foundFromCommand, foundFromFiles, preflightMigrationCommands, proveMigrationsCommand, readMigrationFiles} from '../migrations/found.js';
 import {UserError} from '../errors.js';
 import {framed, nulRecords, readFrames, ServerOutputError} from '../frames.js';
@@ -77,8 +77,12 @@ function preflightCommands(view: PlanView): PlannedCommand[] {
 				),
 			),
 		),
-		// The password for the size estimate (and the backup), when the config names none: sent ahead.
-		...(view.config.database && configuredPassword(view.config.database) === undefined ? [myCnfCommand()] : []),
+		// The password for the size estimate (and the backup), when it is on the server: sent ahead.
+		...(view.config.database?.passwordKey
+			? [settingsKeyCommand(view.config)]
+			: view.config.database && configuredPassword(view.config.database) === undefined
+				? [myCnfCommand()]
+				: []),
 		...preflightMigrationCommands(view),
 		...(view.config.database
 			? [
@@ -165,7 +169,7 @@ export const preflightStep: StepDefinition = {
 	writes: ['fromHead', 'fromBranch', 'appDir', 'statusDigestBefore', 'backupSpace', 'migrationsFound', 'history', 'siteAtStart'],
 	commands: preflightCommands,
 	hints: PREFLIGHT_DATABASE_HINTS,
-	sendAhead: ['inspect', 'read-my-cnf', 'migrations'],
+	sendAhead: ['inspect', 'read-my-cnf', 'read-password-key', 'migrations'],
 	async run(context: StepContext) {
 		const state = parseInspect((await context.run('inspect', {stream: false})).stdout);
 		if (!/^[0-9a-f]{40,64}$/.test(state.head))
