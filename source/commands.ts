@@ -121,6 +121,10 @@ export async function runCommand(options: CliOptions): Promise<number> {
 			const {init} = await import('./init/init.js');
 			return init(options);
 		}
+		case 'check': {
+			const {check} = await import('./check/check.js');
+			return check(options);
+		}
 		case 'resume':
 		case 'undo': {
 			checkUnattended(options, undefined, options.command);

@@ -11,6 +11,8 @@ Usage
   rewind plan [options]         print each step of a rollback and its key commands (same as --dry-run)
   rewind drills                 list the rehearsal drills
   rewind init [options]         ask about (or take flags for) a server and write rewind.config.yaml
+  rewind check [options]        check everything a rollback depends on, on the real server,
+                                changing nothing (✓/✗ per check; exit 0 ready, 1 not; --json)
 
 Options
   -c, --config PATH             config file (default: ./rewind.config.yaml, .yml or .json)
@@ -23,6 +25,7 @@ Options
                                 still asks its questions, one per line (screen readers)
       --json                    JSON lines on stdout (schema 1: the journal's events, redacted);
                                 questions must be answered by flags (--target, --yes)
+                                rewind check --json: one object {schema, ok, checks}
       --no-color                no colours (NO_COLOR=1 does the same)
       --reduced-motion          no spinners or animation: elapsed time as text
       --accept-new-host-key     trust a server whose host key is not in known_hosts yet

@@ -39,7 +39,8 @@ export function restoreCommand(database: DatabaseConfig, file: RemotePath): Shel
 	return sh`gunzip -c ${file} | mysql -h ${database.host} -P ${database.port} -u ${database.user} -p ${database.name}`;
 }
 
-function dumpFlags(database: DatabaseConfig): string[] {
+/** The configured mysqldump flags (--no-tablespaces, --single-transaction, …): the backup's, and `rewind check`'s. */
+export function dumpFlags(database: DatabaseConfig): string[] {
 	return [
 		...(database.noTablespaces ? ['--no-tablespaces'] : []),
 		...(database.singleTransaction ? ['--single-transaction'] : []),
@@ -53,6 +54,29 @@ export function serverArgs(database: DatabaseConfig): ShellCommand {
 	return database.port === 3306 ? sh`-h ${database.host} -u ${database.user}` : sh`-h ${database.host} -P ${database.port} -u ${database.user}`;
 }
 
+/** `$extra`: the flags this server's mysqldump needs beside the configured ones (MySQL 8's GTID and column statistics). */
+const DUMP_EXTRA_FLAGS = joinCommands(
+	[
+		sh`help=$(mysqldump --help 2>/dev/null); extra=""`,
+		sh`case "$help" in *--set-gtid-purged*) extra="$extra --set-gtid-purged=OFF";; esac`,
+		sh`case "$help" in *--column-statistics*) extra="$extra --column-statistics=0";; esac`,
+	],
+	'\n',
+);
+
+/**
+ * mysqldump of one table's schema (no rows) exactly as the backup runs mysqldump: the same server
+ * arguments, configured flags and extra flags, the password (when rewind hands it on) read from
+ * stdin as an option file. Changes nothing; `rewind check` proves the backup's flags with it.
+ */
+export function schemaDumpCommand(database: DatabaseConfig, table: string, options: {passwordOnStdin: boolean}): ShellCommand {
+	const optionFile = options.passwordOnStdin ? sh`--defaults-extra-file=/dev/fd/3` : sh``;
+	return joinCommands(
+		[DUMP_EXTRA_FLAGS, sh`mysqldump ${optionFile} ${serverArgs(database)} ${dumpFlags(database)} $extra --no-data ${database.name} ${table} 3<&0 </dev/null`],
+		'\n',
+	);
+}
+
 export function backupCommand(view: PlanView, options: {passwordOnStdin: boolean; download: boolean}): ShellCommand {
 	const database = view.config.database!;
 	const optionFile = options.passwordOnStdin ? sh`--defaults-extra-file=/dev/fd/3` : sh``;
@@ -64,9 +88,7 @@ export function backupCommand(view: PlanView, options: {passwordOnStdin: boolean
 			sh`mkdir -p ${remotePath(database.backupDir)} && w=$(mktemp -d ${remotePath(database.backupDir).join('.rewind-backup.XXXXXX')}) || exit 5`,
 			sh`p="$w/dump.sql.gz"; printf 'rewind: work=%s\\nrewind: pgid=%s\\n' "$w" "$(cut -d' ' -f5 /proc/self/stat 2>/dev/null)" >&5`,
 			sh`trap 'rm -rf "$w"' EXIT; trap 'exit 143' HUP INT TERM`,
-			sh`help=$(mysqldump --help 2>/dev/null); extra=""`,
-			sh`case "$help" in *--set-gtid-purged*) extra="$extra --set-gtid-purged=OFF";; esac`,
-			sh`case "$help" in *--column-statistics*) extra="$extra --column-statistics=0";; esac`,
+			DUMP_EXTRA_FLAGS,
 			sh`if command -v sha256sum >/dev/null 2>&1; then hash=sha256sum; else hash="shasum -a 256"; fi`,
 			sh`mkfifo "$w/check" "$w/hash" "$w/err" || exit 5`,
 			sh`{ gzip -dc < "$w/check"; echo "rewind: gzip_exit=$?" >&5; } | tail -c 512 | { if grep -q -- '-- Dump completed'; then echo 'rewind: trailer=yes'; else echo 'rewind: trailer=no'; fi; } >&5 & checker=$!`,

@@ -68,13 +68,13 @@ function fillAll(value: unknown, places: Record<string, string>): unknown {
 	return value;
 }
 
-function realCommand(name: string, pathValue: string): string | undefined {
+export function realCommand(name: string, pathValue: string): string | undefined {
 	const found = spawnSync('sh', ['-c', `command -v ${quoteWord(name)}`], {encoding: 'utf8', env: {...process.env, PATH: pathValue}}).stdout.trim();
 	return found === '' ? undefined : found;
 }
 
 /** A shell script standing in front of a real command on the sandbox server's PATH. */
-function shimScript(shim: Drill['server']['shims'][number], real: string, places: Record<string, string>): string {
+export function shimScript(shim: Drill['server']['shims'][number], real: string, places: Record<string, string>): string {
 	const conditions: string[] = [];
 	if (shim.when?.argMissing) conditions.push(`case " $* " in *${quoteWord(` ${shim.when.argMissing} `)}*) false;; *) true;; esac`);
 	if (shim.when?.fileExists) conditions.push(`[ -e ${quoteWord(fill(shim.when.fileExists, places))} ]`);

@@ -120,9 +120,18 @@ export async function startSiteServer(options: SiteOptions): Promise<SiteServer>
 	await reload();
 	reloads = 0;
 
-	const apiPath = `/api/v0/user/${options.username}/webapps/${options.domain}/reload/`;
+	const webappPath = `/api/v0/user/${options.username}/webapps/${options.domain}/`;
+	const apiPath = `${webappPath}reload/`;
 	const server = http.createServer(async (request, response) => {
 		const url = new URL(request.url ?? '/', 'http://localhost');
+		// The web app's details, as PythonAnywhere answers them: how a token is checked without reloading.
+		if (url.pathname === webappPath && request.method === 'GET') {
+			const authorized = request.headers.authorization === `Token ${options.token}`;
+			response
+				.writeHead(authorized ? 200 : 401, {'Content-Type': 'application/json'})
+				.end(authorized ? JSON.stringify({domain_name: options.domain, user: options.username}) : '{"detail":"Invalid token."}');
+			return;
+		}
 		if (url.pathname === apiPath) {
 			if (request.method !== 'POST') {
 				response.writeHead(405, {'Content-Type': 'application/json'}).end('{"detail":"Method not allowed."}');

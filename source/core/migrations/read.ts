@@ -24,9 +24,12 @@ export function readsAlembic(config: Config): boolean {
 }
 
 /** `d` becomes the first candidate folder with a versions/ (or stays empty). */
-function findDir(config: Config): ShellCommand {
+export function findMigrationsDir(config: Config): ShellCommand {
 	return sh`d=; for c in ${candidateDirs(config)}; do if [ -d "$c/versions" ]; then d=$c; break; fi; done`;
 }
+
+/** After findMigrationsDir: prints `flask-migrate` or `alembic` by the folder's env.py (nothing when no folder was found). */
+export const MIGRATIONS_FLAVOR = sh`[ -z "$d" ] || { grep -qs -e current_app -e flask_migrate "$d/env.py" && printf flask-migrate || printf alembic; }`;
 
 /** The entries under `$d/versions/` at `rev`, NUL-terminated: `<mode> <type> <id>\t<path>\0` (paths as they are). */
 function listing(rev: ShellCommand): ShellCommand {
@@ -48,9 +51,9 @@ export function migrationsReadCommand(view: PlanView, rev?: string): PlannedComm
 		rev === undefined ? 'find the migrations and read HEAD’s version files' : 'read the version files of the commit rolled back from',
 		inDir(
 			appDir(view),
-			sh`${findDir(view.config)}; ${framed([
+			sh`${findMigrationsDir(view.config)}; ${framed([
 				['dir', sh`printf '%s' "$d"`],
-				['flavor', sh`[ -z "$d" ] || { grep -qs -e current_app -e flask_migrate "$d/env.py" && printf flask-migrate || printf alembic; }`],
+				['flavor', MIGRATIONS_FLAVOR],
 				['listing', sh`[ -z "$d" ] || ${listing(at)}`],
 				['batch', sh`[ -z "$d" ] || ${batch(at)}`],
 			])}`,
@@ -65,7 +68,7 @@ export function targetListingCommand(view: PlanView, target: string): PlannedCom
 
 /** The target's version files (`$t` is the target's hash), for the impact query. */
 export function targetListing(view: PlanView): ShellCommand {
-	return sh`${findDir(view.config)}; if [ -n "$d" ]; then ${listing(sh`"$t"`)}; fi`;
+	return sh`${findMigrationsDir(view.config)}; if [ -n "$d" ]; then ${listing(sh`"$t"`)}; fi`;
 }
 
 export type ListedFile = {readonly blob: string; readonly path: string};

@@ -123,11 +123,15 @@ function parseLockOutput(stdout: string): LockState {
 	if (state === 'acquired') return {acquired: true, path, ...(parts.gitdir.text ? {gitDir: parts.gitdir.text} : {})};
 	if (state !== 'held') throw new ServerOutputError('take the rollback lock', 'the lock is neither acquired nor held');
 	const mtime = /^\d+$/.test(parts.mtime.text) ? Number(parts.mtime.text) : 0;
-	let holder: LockHolder | null;
+	return {acquired: false, path, holder: parseLockHolder(parts.owner.text), mtime};
+}
+
+/** The lock's owner.json, as far as it reads (null when it does not parse): who holds the lock. */
+export function parseLockHolder(owner: string): LockHolder | null {
 	try {
-		const parsed = JSON.parse(parts.owner.text) as Record<string, unknown>;
+		const parsed = JSON.parse(owner) as Record<string, unknown>;
 		const text = (key: string) => (typeof parsed[key] === 'string' ? parsed[key] : undefined);
-		holder = {
+		return {
 			runId: text('runId') ?? 'unknown',
 			operator: text('operator') ?? 'unknown',
 			localHost: text('localHost') ?? 'unknown',
@@ -138,9 +142,8 @@ function parseLockOutput(stdout: string): LockState {
 			reason: text('reason') ?? '',
 		};
 	} catch {
-		holder = null;
+		return null;
 	}
-	return {acquired: false, path, holder, mtime};
 }
 
 /** The lock command's own refusals (app.dir wrong) are bad input: exit 2 with what was found. */
