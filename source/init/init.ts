@@ -155,7 +155,8 @@ async function gather(session: SshSession, sshHost: string, given: NonNullable<C
 	const migrationsKind = checkout.flaskMigrate ? 'flask-migrate' : 'alembic';
 	const migrationsRun = checkout.migrationsDir ? migrationsCommand(account, checkout, migrationsKind) : undefined;
 	const mustNotContain = interactive ? (await ask('Text only the bad deploy’s page shows (mustNotContain; Enter for none):', '', '--yes')).trim() : '';
-	const wsgi = account.wsgiFiles[0];
+	// PythonAnywhere's web app files first, then the checkout's neighbours.
+	const wsgi = account.wsgiFiles[0] ?? checkout.wsgiFiles[0];
 	// PythonAnywhere has its reload API; elsewhere the operator says (the WSGI file found is offered).
 	const reloadAnswer =
 		given.reload ??

@@ -34,6 +34,8 @@ export type Checkout = {
 	readonly flaskMigrateEnvs: readonly string[];
 	/** The server's python3 imports Flask-Migrate. */
 	readonly systemFlaskMigrate: boolean;
+	/** WSGI entry points beside the checkout (`../*_wsgi.py`) or in it (`wsgi.py`, `*_wsgi.py`): what a touch reload may use. */
+	readonly wsgiFiles: readonly string[];
 };
 
 /** Settings files and the keys in them that hold a database URL (Flask-SQLAlchemy's and twelve-factor's names). */
@@ -113,7 +115,7 @@ export async function inspectAccount(host: Host): Promise<Account> {
 	};
 }
 
-const CHECKOUT_PARTS = ['branch', 'build', 'lockfile', 'migrations', 'flask-migrate', 'dbnames', 'dburls', 'venvs', 'system-flask-migrate'] as const;
+const CHECKOUT_PARTS = ['branch', 'build', 'lockfile', 'migrations', 'flask-migrate', 'dbnames', 'dburls', 'venvs', 'system-flask-migrate', 'wsgi'] as const;
 
 /** `undefined` when `dir` is not a git checkout. */
 export async function inspectCheckout(host: Host, dir: string): Promise<Checkout | undefined> {
@@ -136,6 +138,7 @@ ${framed([
 	['dburls', joinCommands(databaseUrlsCommand(), '; ')],
 	['venvs', sh`for d in "$PWD/venv" "$PWD/.venv" "$PWD/env"; do ${IF_FLASK_MIGRATE}; done; true`],
 	['system-flask-migrate', sh`python3 -c 'import flask_migrate' >/dev/null 2>&1 && printf yes || printf no`],
+	['wsgi', sh`for f in "$(dirname "$PWD")"/*_wsgi.py "$PWD"/wsgi.py "$PWD"/*_wsgi.py; do [ -f "$f" ] && printf '%s\\0' "$f"; done; true`],
 ])}`,
 		),
 	);
@@ -153,6 +156,7 @@ ${framed([
 		databaseUrls: nulRecords(found.dburls, 3, 'read the checkout').map(([file = '', key = '', url = '']) => ({file, key, url})),
 		flaskMigrateEnvs: nulRecords(found.venvs, 1, 'read the checkout').map(([entry = '']) => entry),
 		systemFlaskMigrate: found['system-flask-migrate'] === 'yes',
+		wsgiFiles: nulRecords(found.wsgi, 1, 'read the checkout').map(([entry = '']) => entry),
 	};
 }
 
