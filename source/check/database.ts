@@ -11,7 +11,6 @@ import {matchHints} from '../core/hints.js';
 import type {Redactor} from '../core/redact.js';
 import type {SshSession} from '../core/remote/ssh-host.js';
 import {BACKUP_HINTS} from '../core/steps/backup-hints.js';
-import type {PlannedCommand} from '../core/types.js';
 import {fail, pass, skip, type CheckResult} from './verdicts.js';
 
 const DATABASE_TIMEOUT_MS = 30_000;
@@ -67,11 +66,9 @@ function unreachable(config: Config, reason: string, resolves: string | undefine
 /** The password from wherever the config says (a read on the server may ride along with the probe); the error when it cannot be read. */
 export function credentialsFor(config: Config, session: SshSession, env: NodeJS.ProcessEnv): Promise<DatabaseCredentials | Error> | undefined {
 	if (!config.database) return undefined;
-	const run = async (planned: PlannedCommand) => {
-		if (planned.where !== 'server') throw new Error(`not a server command: ${planned.display}`);
-		return session.run(planned.command, {signal: AbortSignal.timeout(DATABASE_TIMEOUT_MS)});
-	};
-	return readCredentials(config, run, env).catch((error: unknown) => (error instanceof Error ? error : new Error(String(error))));
+	return readCredentials(config, async command => session.run(command.command, {signal: AbortSignal.timeout(DATABASE_TIMEOUT_MS)}), env).catch(
+		(error: unknown) => (error instanceof Error ? error : new Error(String(error))),
+	);
 }
 
 /** Reaches the database through the tunnel and reads its tables and migration revision. */

@@ -5,7 +5,7 @@
  */
 import type {Config} from '../core/config/schema.js';
 import {describeHolder} from '../core/format.js';
-import {parseStatusZ} from '../core/git.js';
+import {describeTree} from '../core/git.js';
 import {frameworkCommand} from '../core/migrations/commands.js';
 import {parseLockHolder} from '../core/steps/lock.js';
 import {buildTools, migrationsToCheck, programOf, type ProbeAnswer} from './probe.js';
@@ -44,13 +44,8 @@ export function checkoutVerdict(config: Config, probe: ProbeAnswer): CheckResult
 	if (branch === 'HEAD') return fail('checkout', `${dir} is on a detached HEAD (${head.slice(0, 7)}), not on a branch.`, 'app.branch');
 	if (config.app.branch && branch !== config.app.branch)
 		return fail('checkout', `${dir} is on the branch ${branch}, the config says ${config.app.branch}.`, 'app.branch');
-	const entries = parseStatusZ(probe.ok('status') ?? '');
-	const tracked = entries.filter(entry => !entry.untracked).length;
-	const untracked = entries.length - tracked;
-	const tree =
-		entries.length === 0
-			? 'working tree clean'
-			: `${tracked} uncommitted change${tracked === 1 ? '' : 's'} and ${untracked} untracked file${untracked === 1 ? '' : 's'} (a rollback saves them first)`;
+	const status = probe.ok('status') ?? '';
+	const tree = `${describeTree(status)}${status === '' ? '' : ' (a rollback saves them first)'}`;
 	return pass('checkout', `${dir} is a git checkout at ${head.slice(0, 7)} on ${branch}, ${tree}.`);
 }
 

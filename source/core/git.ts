@@ -41,6 +41,15 @@ export function parseStatusZ(output: string): StatusEntry[] {
 	return entries;
 }
 
+/** The working tree in words, from `git status --porcelain=v1 -z`: clean, or how many uncommitted changes and untracked files. */
+export function describeTree(statusRaw: string): string {
+	const entries = parseStatusZ(statusRaw);
+	const tracked = entries.filter(entry => !entry.untracked).length;
+	const untracked = entries.length - tracked;
+	if (entries.length === 0) return 'working tree clean';
+	return `${tracked} uncommitted change${tracked === 1 ? '' : 's'}, ${untracked} untracked file${untracked === 1 ? '' : 's'}`;
+}
+
 /** `git diff --numstat -z`: `added\tremoved\tpath\0`, or for renames `added\tremoved\t\0old\0new\0`. */
 export function parseNumstatZ(output: string): ChangedFile[] {
 	const parts = output.split('\0');

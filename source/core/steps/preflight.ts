@@ -11,7 +11,7 @@ import {framed, nulRecords, readFrames, ServerOutputError} from '../frames.js';
 import {STATUS, statusDigest} from '../git-commands.js';
 import {PREFLIGHT_DATABASE_HINTS} from './backup-hints.js';
 import {appDir, backupDir} from '../paths.js';
-import {parseStatusZ} from '../git.js';
+import {describeTree} from '../git.js';
 import type {PlanView, StepContext, StepDefinition} from '../step.js';
 import {describedCommand, EXIT, readOnlyCommand, type PlannedCommand} from '../types.js';
 import {formatBytes} from '../format.js';
@@ -236,13 +236,7 @@ async function inspectTheRest(context: StepContext, state: ServerState): Promise
 		: await foundFromCommand(context);
 	if (found) context.setFacts({migrationsFound: found});
 	if (found) await proveMigrationsCommand(context, found);
-	const entries = parseStatusZ(state.statusRaw);
-	const tracked = entries.filter(entry => !entry.untracked).length;
-	const untracked = entries.length - tracked;
-	const tree =
-		entries.length === 0
-			? 'working tree clean'
-			: `${tracked} uncommitted change${tracked === 1 ? '' : 's'}, ${untracked} untracked file${untracked === 1 ? '' : 's'}`;
+	const tree = describeTree(state.statusRaw);
 	const disk = state.diskKb === null ? '' : `, ${(state.diskKb / 1024 / 1024).toFixed(1)} GiB free`;
 	const migrations = found ? `, migrations at ${found.current.join(', ') || 'base'} (${found.kind})` : '';
 	return `HEAD ${state.head.slice(0, 7)} on ${state.branch}, ${tree}${disk}${space}${migrations}`;
