@@ -29,7 +29,8 @@ export function exitCodeFor(outcome: Outcome): number {
 			return EXIT.refused;
 		case 'bad-input':
 			return EXIT.usage;
-		default:
+		case 'failed':
+		case 'verification-failed':
 			return EXIT.failed;
 	}
 }
@@ -50,7 +51,7 @@ export function summaryFor(outcome: Outcome, facts: RunFacts, kind: RunKind): st
 			return 'Refused.';
 		case 'bad-input':
 			return 'Stopped: the input needs fixing.';
-		default:
+		case 'failed':
 			return 'The rollback failed.';
 	}
 }

@@ -140,7 +140,12 @@ export function describeAnswer(question: Question, answer: unknown): string {
 			const {decision, reason} = answer as {decision: string; reason?: string};
 			return reason ? `${decision} (reason: ${reason})` : decision;
 		}
-		default:
+		case 'host-key':
+		case 'dirty-tree':
+		case 'stale-lock':
+		case 'override-reason':
+		case 'manual-reload':
+		case 'migration-way-out':
 			return typeof answer === 'string' ? answer : JSON.stringify(answer);
 	}
 }

@@ -120,7 +120,11 @@ function formatIssue(issue: zodCore.$ZodIssue): string {
 			return `${where}: ${issue.origin === 'string' && Number(issue.minimum) === 1 ? 'must not be empty' : `too small (minimum ${String(issue.minimum)})`}, got ${describe(input)}`;
 		case 'too_big':
 			return `${where}: too large (maximum ${String(issue.maximum)}${issue.origin === 'string' ? ' characters' : issue.origin === 'array' ? ' items' : ''}), got ${describe(input)}`;
-		default:
+		case 'custom':
+		case 'invalid_element':
+		case 'invalid_format':
+		case 'invalid_key':
+		case 'not_multiple_of':
 			return `${where}: ${issue.message}${input === undefined ? '' : `, got ${describe(input)}`}`;
 	}
 }

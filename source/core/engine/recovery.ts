@@ -92,7 +92,7 @@ export class Recovery {
 				if (decision.fix.rerunFrom !== step.id && deps.steps.some(candidate => candidate.id === decision.fix.rerunFrom))
 					return {next: 'back', to: decision.fix.rerunFrom, reason: `fix applied: ${decision.fix.label}`};
 				break;
-			default:
+			case 'retry':
 				if (decision.reconnect) {
 					services.note('info', 'Reconnecting.');
 					await services.connection.open(services.connectHelpers());
