@@ -147,6 +147,32 @@ describe.runIf(canRun('rewind check', ['sshd', 'mariadb', 'flask']))('rewind che
 		if (id === 'database') expect(byId(report, 'dump').status).toBe('skip');
 	});
 
+	it('fails a checkout on another branch (app.branch) and a lock a rollback holds, checking the rest', async () => {
+		const branch = await check(configFile({app: {branch: 'release'}}));
+		expect(branch.code).toBe(1);
+		expect(branch.report.checks.filter(entry => entry.status === 'fail').map(entry => [entry.id, entry.field])).toEqual([['checkout', 'app.branch']]);
+		expect(byId(branch.report, 'lock').status).toBe('pass');
+		const lock = path.join(production.app.dir, '.git', 'rewind.lock');
+		mkdirSync(lock);
+		try {
+			const owner = {
+				runId: 'run-elsewhere',
+				operator: 'alice@laptop',
+				localHost: 'laptop',
+				pid: 4242,
+				startedAt: new Date().toISOString(),
+				reason: 'rollback of bankroll',
+			};
+			writeFileSync(path.join(lock, 'owner.json'), `${JSON.stringify(owner)}\n`);
+			const held = await check(configFile());
+			expect(held.code).toBe(1);
+			expect(held.report.checks.filter(entry => entry.status === 'fail').map(entry => entry.id)).toEqual(['lock']);
+			expect(byId(held.report, 'lock').detail).toContain('alice@laptop');
+		} finally {
+			rmSync(lock, {recursive: true, force: true});
+		}
+	});
+
 	it('fails mysqldump without --no-tablespaces for a user without PROCESS (database.noTablespaces: false)', async () => {
 		const file = configFile({}, raw => (raw['database']!['noTablespaces'] = false));
 		const {code, report} = await check(file);

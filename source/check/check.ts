@@ -101,7 +101,8 @@ async function onServer(config: Config, session: SshSession, redactor: Redactor,
 		return {checkout: fail('checkout', `the server's answer could not be read: ${redactor.redact(errorMessage(error))}`)};
 	}
 	const checkout = checkoutVerdict(config, probe);
-	const inCheckout = checkout.status === 'pass';
+	// On another branch the checkout is still there: its lock and migrations are checked all the same.
+	const inCheckout = checkout.status === 'pass' || checkout.field === 'app.branch';
 	const dirExists = probe.ok('dir') !== undefined;
 	const notInCheckout = (id: CheckId) => skip(id, `not checked: ${config.app.dir} is not a usable checkout (above).`);
 	const database = await databaseCheck(config, session, redactor, credentials, probe.ok('db-resolve'));
