@@ -42,6 +42,7 @@ rewind init
       --app-dir DIR             the checkout on the server (else: the ones found are offered)
       --site-url URL            the site that verification checks
       --reload HOW              a ..._wsgi.py file to touch, manual, none, or a command
+      --database none|URL       the app has no database, or mysql://user@host:port/name (no password)
   -o, --output FILE             where to write (default ./rewind.config.yaml; never overwritten)
   -h, --help                    this text
   -v, --version                 the version

@@ -130,6 +130,10 @@ describe.runIf(canRun('rewind init on a PythonAnywhere-style Flask host', ['sshd
 			expect(config.build.commands).toEqual(['npm ci', 'npm run build']);
 			// The one value init cannot know: what only the bad deploy's page shows (it says so).
 			expect(init.stdout).toContain('set site.mustNotContain');
+			// It ended by proving the file against the server (rewind check): every check passed, nothing marked ✗.
+			expect(init.stdout).toMatch(/Ready: 9 passed, 0 failed, 0 skipped/);
+			expect(init.stdout).toMatch(/✓ mysqldump/);
+			expect(init.stdout).not.toContain('✗');
 
 			const rollback = await runCli(['--config', output, '--target', production.app.good, '--yes'], {env: laptop(local), cwd: local, timeoutMs: 180_000});
 			expect(rollback.code, `${rollback.stdout}\n${rollback.stderr}`).toBe(0);

@@ -36,10 +36,7 @@ export type PlannedCommand =
 	| (CommandView & {
 			readonly where: 'server';
 			readonly command: ShellCommand;
-			/**
-			 * Only reads the server (changes nothing there): it may be sent ahead, behind the command
-			 * before it, and a command that is not read-only makes earlier answers stale.
-			 */
+			/** Only reads the server: it may be sent ahead, behind the command before it (one that is not read-only makes earlier answers stale). */
 			readonly readOnly?: boolean;
 	  })
 	| (CommandView & {readonly where: 'local' | 'http' | 'database'});
@@ -48,10 +45,9 @@ export function serverCommand(id: string, purpose: string, command: ShellCommand
 	return {id, where: 'server', purpose, command, display: command.display, ...(headline ? {headline} : {})};
 }
 
-/** A server command that changes nothing on the server (a lookup): see `readOnly`. */
-/** A planned command that runs on the server. */
 export type ServerCommand = Extract<PlannedCommand, {where: 'server'}>;
 
+/** A server command that changes nothing on the server (a lookup): see `readOnly`. */
 export function readOnlyCommand(id: string, purpose: string, command: ShellCommand): ServerCommand {
 	return {id, where: 'server', purpose, command, display: command.display, readOnly: true};
 }

@@ -119,16 +119,19 @@ export async function init(options: CliOptions): Promise<number> {
 	process.stdout.write(`\nWrote ${output} (checked: it is a valid config). What a rollback with it would run:\n\n`);
 	const {printPlanSummary} = await import('../ui/plan.js');
 	printPlanSummary(createFlagEngine({config: loaded.config, configPath: output, kind: 'rollback', flags: options.flags, runsDir: null}), output);
+	// The file is proved against the server before anyone relies on it: everything a rollback needs, changing nothing.
+	process.stdout.write('\nChecking it against the server (rewind check: nothing is changed there):\n');
+	const {check} = await import('../check/check.js');
+	const checked = await check({...options, command: 'check', config: output, json: false});
 	const missing = [
+		...(checked === EXIT.ok ? [] : ['fix what is marked ✗ above']),
 		...(loaded.config.site.mustNotContain.length === 0 ? ['set site.mustNotContain (text only the bad deploy shows)'] : []),
-		...(loaded.config.database && !loaded.config.database.passwordFrom && !loaded.config.database.passwordEnv && !loaded.config.database.passwordFile
-			? ['say where the database password is (passwordFrom: server, or passwordEnv)']
-			: []),
 	];
 	process.stdout.write(
 		`\nNext: read ${path.basename(output)}${missing.length > 0 ? `, ${missing.join(', ')}` : ''}, then: rewind check, and rewind --dry-run\n`,
 	);
-	return EXIT.ok;
+	// Written either way; exit 1 says the config is not ready yet.
+	return checked;
 }
 
 async function gather(session: SshSession, sshHost: string, given: NonNullable<CliOptions['init']>, ask: Ask, interactive: boolean): Promise<Answers> {

@@ -5,10 +5,7 @@
  * the downgrade runs. Text only: it runs where Python with Flask is installed (see findFlask).
  */
 
-/**
- * Reads the database from DATABASE_URL (the environment, else the app's .env), else from BANKROLL_DB
- * (`host:port/name`) and a my.cnf (BANKROLL_MYCNF, else ~/.my.cnf), as PythonAnywhere apps do.
- */
+/** The database: DATABASE_URL (environment, else the app's .env), else BANKROLL_DB (`host:port/name`) and a my.cnf (BANKROLL_MYCNF, else ~/.my.cnf). */
 const APP_HEADER = `"""Bankroll: a small Flask app on MySQL; its schema is managed by Flask-Migrate."""
 import configparser
 import html
@@ -25,11 +22,9 @@ def settings_url():
     url = os.environ.get('DATABASE_URL')
     path = os.path.join(os.path.dirname(os.path.abspath(__file__)), '.env')
     if not url and os.path.exists(path):
-        with open(path, encoding='utf-8') as settings:
-            for line in settings:
-                key, _, value = line.strip().removeprefix('export ').partition('=')
-                if key.strip() == 'DATABASE_URL':
-                    url = value.strip().strip('"').strip("'")
+        for line in open(path, encoding='utf-8').read().splitlines():
+            key, _, value = line.strip().removeprefix('export ').partition('=')
+            url = value.strip().strip('"').strip("'") if key.strip() == 'DATABASE_URL' else url
     return url.replace('mysql://', 'mysql+pymysql://', 1) if url else None
 
 
