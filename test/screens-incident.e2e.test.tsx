@@ -130,6 +130,13 @@ describe.runIf(canRun('incident screens', ['sshd']))('screens for an incident', 
 			expect(lines).toContain(report);
 			expect(lines).toContain(journal);
 
+			// Help on the final panel: Ctrl+C quits there (nothing is left to stop), and it says so.
+			ui.stdin.write('?');
+			const finalHelp = await waitForText(frame, 'quit (the run has ended)');
+			expect(finalHelp).toContain('The run has ended: the lock is released');
+			expect(finalHelp).not.toContain('Ctrl+C asks first');
+			ui.stdin.write('?');
+			await waitForText(() => (frame().includes('quit (the run has ended)') ? '' : 'closed'), 'closed');
 			ui.stdin.write('q');
 			await waitForText(() => String(exitCode()), '0');
 			expect(existsSync(path.join(prod.app.dir, '.git', 'rewind.lock'))).toBe(false);

@@ -166,7 +166,7 @@ export function App({session: initialSession, createUndo, onSession}: AppProps) 
 								Help closed: {pending ? 'the run asks you something' : finished ? 'the run has ended' : 'the run went on'} (? opens it again).
 							</Text>
 						)}
-						{helpShown && <HelpOverlay bindings={help.focus.bindings} step={finished ? undefined : current} width={mainWidth} />}
+						{helpShown && <HelpOverlay bindings={help.focus.bindings} step={finished ? undefined : current} width={mainWidth} ended={Boolean(finished)} />}
 						{/* A question hidden under help keeps what was typed; the live area is not drawn hidden (its progress bar measures itself). */}
 						<Box display={helpShown ? 'none' : 'flex'} flexDirection="column">
 							{pending ? (

@@ -4,9 +4,23 @@ import type {StepView} from '../../core/run-state.js';
 import {KEYS, type Binding} from '../keys.js';
 import {useTheme} from '../theme.js';
 
-export function HelpOverlay({bindings, step, width}: {readonly bindings: readonly Binding[]; readonly step: StepView | undefined; readonly width: number}) {
+/** Ctrl+C once the run has ended: nothing is left to stop, it quits. */
+const QUIT_NOW: Binding = {...KEYS.stop, label: 'quit (the run has ended)'};
+
+export function HelpOverlay({
+	bindings,
+	step,
+	width,
+	ended = false,
+}: {
+	readonly bindings: readonly Binding[];
+	readonly step: StepView | undefined;
+	readonly width: number;
+	/** The run has ended (the final panel): Ctrl+C quits, it asks nothing. */
+	readonly ended?: boolean;
+}) {
 	const theme = useTheme();
-	const all = [...bindings, KEYS.stop, KEYS.help];
+	const all = [...bindings, ended ? QUIT_NOW : KEYS.stop, KEYS.help];
 	const keyWidth = Math.max(...all.map(binding => binding.keys.length));
 	return (
 		<Box flexDirection="column" borderStyle="round" borderColor={theme.color('accent')} paddingX={1} width={width}>
@@ -26,7 +40,9 @@ export function HelpOverlay({bindings, step, width}: {readonly bindings: readonl
 				</Text>
 			))}
 			<Text color={theme.color('muted')}>
-				Ctrl+C asks first; rewind then stops at the next safe point (a running reset always finishes), releases the lock and writes the report.
+				{ended
+					? 'The run has ended: the lock is released, the journal closed and the report written.'
+					: 'Ctrl+C asks first; rewind then stops at the next safe point (a running reset always finishes), releases the lock and writes the report.'}
 			</Text>
 			<Text color={theme.color('muted')}>{`${KEYS.closeHelp.keys} ${KEYS.closeHelp.label}`}</Text>
 		</Box>
