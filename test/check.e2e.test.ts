@@ -147,6 +147,20 @@ describe.runIf(canRun('rewind check', ['sshd', 'mariadb', 'flask']))('rewind che
 		if (id === 'database') expect(byId(report, 'dump').status).toBe('skip');
 	});
 
+	it('fails a database.name that names an empty database (the migrations report a revision it does not have): never ✓ by an empty comparison', async () => {
+		const {user, name} = production.config().database!;
+		const empty = `${name}_empty`;
+		database.sql(`CREATE DATABASE \`${empty}\`; GRANT ALL ON \`${empty}\`.* TO '${user}'@'%'; GRANT ALL ON \`${empty}\`.* TO '${user}'@'localhost';`);
+		try {
+			const {code, report} = await check(configFile({database: {name: empty}}));
+			expect(code).toBe(1);
+			expect(report.checks.filter(entry => entry.status === 'fail').map(entry => [entry.id, entry.field])).toEqual([['migrations', 'database.name']]);
+			expect(byId(report, 'migrations').detail).toContain(`the database ${empty} is at no revision`);
+		} finally {
+			database.sql(`DROP DATABASE IF EXISTS \`${empty}\`;`);
+		}
+	});
+
 	it('fails a checkout on another branch (app.branch) and a lock a rollback holds, checking the rest', async () => {
 		const branch = await check(configFile({app: {branch: 'release'}}));
 		expect(branch.code).toBe(1);

@@ -8,7 +8,7 @@
  * told `--database none`, which is written as such.
  */
 import {execFileSync} from 'node:child_process';
-import {existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync} from 'node:fs';
+import {appendFileSync, existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
@@ -40,8 +40,11 @@ describe.runIf(canRun('rewind init on a PythonAnywhere-style Flask host', ['sshd
 			// The app's settings as on PythonAnywhere: a gitignored .env; no ~/.my.cnf in this home.
 			writeFileSync(
 				path.join(production.app.dir, '.env'),
-				`FLASK_DEBUG=0\nDATABASE_URL=mysql://${database.user}:${encodeURIComponent(password)}@${database.host}:${database.port}/${database.name}\n`,
+				`FLASK_DEBUG=0\nSECRET_KEY=hunter$2secret\nDATABASE_URL=mysql://${database.user}:${encodeURIComponent(password)}@${database.host}:${database.port}/${database.name}\n`,
 			);
+			// Flask's own settings file beside it, as most Flask apps keep one (without the URL: it must not hide .env's).
+			writeFileSync(path.join(production.app.dir, '.flaskenv'), 'FLASK_APP=app.py\n');
+			appendFileSync(path.join(production.app.dir, '.git', 'info', 'exclude'), '.flaskenv\n');
 			// One virtualenv with Flask-Migrate (the system's packages), one without.
 			execFileSync(python, ['-m', 'venv', '--without-pip', venv('tools')]);
 			execFileSync(python, ['-m', 'venv', '--without-pip', '--system-site-packages', venv('bankroll')]);
@@ -66,6 +69,9 @@ describe.runIf(canRun('rewind init on a PythonAnywhere-style Flask host', ['sshd
 			sshd.knownHostsFile,
 			'--ssh-config',
 			path.join(home, 'no-ssh-config'),
+			// The checkout named: a git checkout this machine keeps under /srv, /var/www or /opt would be offered too.
+			'--app-dir',
+			production.app.dir,
 			'--site-url',
 			production.site.url,
 			'--reload',
@@ -113,6 +119,8 @@ describe.runIf(canRun('rewind init on a PythonAnywhere-style Flask host', ['sshd
 			expect(init.code, init.stderr).toBe(0);
 			const text = readFileSync(output, 'utf8');
 			expect(text).not.toContain(password);
+			// A `name$…` in .env is no database name (it may be a secret's piece): never read as one, never printed.
+			expect(`${text}${init.stdout}${init.stderr}`).not.toContain('hunter$2secret');
 			expect(text).toContain('# Detected: DATABASE_URL in .env on the server (host, port, user, name).');
 			const {config} = loadConfigFile(output);
 			const database = production.config().database!;

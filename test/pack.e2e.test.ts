@@ -37,7 +37,11 @@ describe.runIf(canRun('the packed tarball', ['sshd', 'mariadb', 'flask']))('the 
 			encoding: 'utf8',
 			timeout: timeoutMs,
 			// Its own runs dir; PATH without this clone's node_modules/.bin.
-			env: {...process.env, REWIND_HOME: path.join(dir, 'home'), PATH: `${path.dirname(rewind)}:/usr/local/bin:/usr/bin:/bin`},
+			env: {
+				...process.env,
+				REWIND_HOME: path.join(dir, 'home'),
+				PATH: `${path.dirname(rewind)}:${path.dirname(process.execPath)}:/usr/local/bin:/usr/bin:/bin`,
+			},
 		});
 
 	beforeAll(() => {

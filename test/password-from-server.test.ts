@@ -9,7 +9,8 @@ import os from 'node:os';
 import path from 'node:path';
 import {afterAll, describe, expect, it} from 'vitest';
 import {configSchema} from '../source/core/config/schema.js';
-import {passwordFromSetting, readCredentials, settingsKeyCommand} from '../source/core/database.js';
+import {readCredentials} from '../source/core/database.js';
+import {passwordFromSetting, settingsKeyCommand, settingValue} from '../source/core/settings-password.js';
 import {databaseFromUrl} from '../source/init/database-answer.js';
 import type {ServerCommand} from '../source/core/types.js';
 
@@ -43,16 +44,24 @@ describe('passwordFrom: server', () => {
 				'OTHER_DATABASE_URL=mysql://wrong:key@x/y',
 				`export DATABASE_URL = "mysql+pymysql://alice:p%40ss%3Aw%24rd@alice.mysql.pythonanywhere-services.com:3306/alice$shop?charset=utf8mb4"`,
 				"DB_PASSWORD='it''s # not a comment'",
-				'PLAIN=s3cret # a comment',
+				'PLAIN=first',
+				'PLAIN=s3cret # a comment (the last of a repeated key is the one the app reads)',
 				'',
 			].join('\n'),
 		);
 		const fromUrl = await readCredentials(config({passwordFrom: 'server', passwordKey: 'DATABASE_URL'}), runHere, {});
-		expect(fromUrl).toEqual({password: 'p@ss:w$rd', source: 'server-settings'});
+		expect(fromUrl).toEqual({password: 'p@ss:w$rd', source: 'server-settings', alsoSecret: 'p%40ss%3Aw%24rd'});
 		const plain = await readCredentials(config({passwordFrom: 'server', passwordKey: 'PLAIN'}), runHere, {});
 		expect(plain.password).toBe('s3cret');
-		expect(passwordFromSetting(`'it''s # not a comment'\n`)).toBe("it''s # not a comment");
-		expect(passwordFromSetting('mysql://alice@host/db\n')).toBeUndefined();
+		// As python-dotenv reads a line, and SQLAlchemy a URL.
+		expect(settingValue(`'pa ss # not a comment'\n`)).toBe('pa ss # not a comment');
+		expect(settingValue(`"mysql://u:pw@h/db"  # production\n`)).toBe('mysql://u:pw@h/db');
+		expect(settingValue(`"say \\"hi\\""\n`)).toBe('say "hi"');
+		expect(settingValue('#not-a-comment\n')).toBe('#not-a-comment');
+		expect(settingValue('  \n')).toBeUndefined();
+		expect(passwordFromSetting('mysql://alice@host/db')).toBeUndefined();
+		expect(passwordFromSetting('mysql+pymysql://alice:p/a#s?s%@host:3306/db')).toBe('p/a#s?s%');
+		expect(passwordFromSetting('mysql://alice:%E2%9C%93%zz@host/db')).toBe('✓%zz');
 	});
 
 	it('says which field to fix when the file or the key is missing', async () => {

@@ -136,7 +136,7 @@ describe.runIf(canRun('incident screens', ['sshd']))('screens for an incident', 
 			expect(finalHelp).toContain('The run has ended: the lock is released');
 			expect(finalHelp).not.toContain('Ctrl+C asks first');
 			ui.stdin.write('?');
-			await waitForText(() => (frame().includes('quit (the run has ended)') ? '' : 'closed'), 'closed');
+			await waitForText(() => ((frame() ?? '').includes('quit (the run has ended)') ? '' : 'closed'), 'closed');
 			ui.stdin.write('q');
 			await waitForText(() => String(exitCode()), '0');
 			expect(existsSync(path.join(prod.app.dir, '.git', 'rewind.lock'))).toBe(false);

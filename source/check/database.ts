@@ -84,6 +84,7 @@ export async function databaseCheck(
 	const credentials = await read;
 	if (credentials instanceof Error) return {result: fail('database', credentials.message, /^database\.\w+/.exec(credentials.message)?.[0])};
 	redactor.add(credentials.password);
+	redactor.add(credentials.alsoSecret);
 	try {
 		const state = await withTimeout(
 			readDatabaseState(session, database, credentials.password, {tables: true, versionTable: config.migrations.versionTable}),

@@ -73,9 +73,9 @@ export function lockVerdict(config: Config, probe: ProbeAnswer): CheckResult {
 	return pass('lock', `no rollback holds ${path}; no migration is running.`);
 }
 
-/** Revisions a migrations command printed: hex ids of 12 to 40 characters (Alembic's). */
+/** Revisions `current` printed: a line that is one revision id (Alembic's hex, or a custom one), maybe with `(head)` and such after it. */
 export function revisionsIn(text: string): string[] {
-	return [...new Set([...text.matchAll(/\b[0-9a-f]{12,40}\b/g)].map(match => match[0]))];
+	return [...new Set([...text.matchAll(/^([A-Za-z0-9_]+)(?: \([a-z ]+\))*[ \t]*$/gm)].map(match => match[1]!))];
 }
 
 /** The migrations command's `current` runs on the server and reads the database rewind backs up. */
@@ -98,13 +98,16 @@ export function migrationsVerdict(config: Config, probe: ProbeAnswer, databaseRe
 	const reported = kind === 'command' ? [part.text.trim().split('\n').at(-1)?.trim() ?? ''].filter(Boolean) : revisionsIn(part.text);
 	if (databaseRevisions === undefined)
 		return pass('migrations', `\`${command}\` runs and reports ${reported.join(', ') || 'no revision'} (the database was not read to compare).`);
-	const agrees = databaseRevisions.every(revision => reported.includes(revision));
+	// The same set on both sides: an empty version table against a reported revision is another database, not agreement.
+	const agrees = reported.length === databaseRevisions.length && databaseRevisions.every(revision => reported.includes(revision));
 	if (!agrees)
 		return fail(
 			'migrations',
 			`\`${command}\` reports ${reported.join(', ') || 'no revision'}, but the database ${config.database!.name} is at ${databaseRevisions.join(', ') || 'no revision'}: ` +
-				'the migrations command reads another database than the one rewind backs up. Set migrations.env to the settings the app uses for this database.',
-			'migrations.env',
+				(databaseRevisions.length === 0
+					? 'the database rewind backs up has no revision: is database.name the app’s database?'
+					: 'the migrations command reads another database than the one rewind backs up. Set migrations.env to the settings the app uses for this database.'),
+			databaseRevisions.length === 0 ? 'database.name' : 'migrations.env',
 		);
 	return pass('migrations', `\`${command}\` reports ${reported.join(', ') || 'no revision'}, as the database’s ${config.migrations.versionTable} says.`);
 }

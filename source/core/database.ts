@@ -4,16 +4,22 @@
  * host's own tunnel. mysql2 is loaded only when a query is made.
  */
 import {readFileSync} from 'node:fs';
-import {inDir, remotePath, sh} from './command.js';
+import {sh} from './command.js';
 import type {Config, DatabaseConfig} from './config/schema.js';
 import type {Host} from './host.js';
 import {UserError} from './errors.js';
+import {encodedPassword, passwordFromSetting, settingsKeyCommand, settingsKeyProblem, settingValue} from './settings-password.js';
 import {expandTilde} from './remote/ssh-config.js';
 import type {StepContext} from './step.js';
 import {readOnlyCommand, type ServerCommand, type ColumnShape, type DatabaseFingerprint, type TableFingerprint} from './types.js';
 
 export type PasswordSource = 'env' | 'file' | 'server-settings' | 'my.cnf' | 'none';
-export type DatabaseCredentials = {readonly password: string | undefined; readonly source: PasswordSource};
+export type DatabaseCredentials = {
+	readonly password: string | undefined;
+	readonly source: PasswordSource;
+	/** The password as a URL in the settings holds it (percent-encoded): redacted as well. */
+	readonly alsoSecret?: string;
+};
 
 const MAX_TABLES = 2000;
 const QUERY_TIMEOUT_MS = 10 * 60 * 1000;
@@ -89,47 +95,6 @@ export function myCnfCommand(): ServerCommand {
 	return readOnlyCommand('read-my-cnf', 'read the database password from the server’s ~/.my.cnf', sh`cat "$HOME/.my.cnf" 2>/dev/null; true`);
 }
 
-/** `passwordKey`'s line in the app's settings file on the server (exit 3: no such file). */
-export function settingsKeyCommand(config: Config): ServerCommand {
-	const database = config.database!;
-	const key = database.passwordKey ?? '';
-	const file = database.passwordKeyFile;
-	const where = /^[~/]/.test(file) ? remotePath(file) : sh`${file}`;
-	return readOnlyCommand(
-		'read-password-key',
-		`read ${key} from ${file} on the server (the database password, never copied to this machine)`,
-		inDir(
-			remotePath(config.app.dir),
-			sh`[ -r ${where} ] || exit 3; sed -n ${`s/^[[:space:]]*\\(export[[:space:]]\\{1,\\}\\)\\{0,1\\}${key}[[:space:]]*=[[:space:]]*//p`} ${where} | head -n 1`,
-		),
-	);
-}
-
-/** The password in a settings value: the value itself, or a URL's password (`mysql://user:pw@host/db`). */
-export function passwordFromSetting(raw: string): string | undefined {
-	let value = raw.replace(/\r?\n$/, '').trim();
-	const quoted = /^(["'])(.*)\1$/.exec(value);
-	value = quoted ? quoted[2]! : value.replace(/\s+#.*$/, '');
-	if (/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) {
-		try {
-			const password = new URL(value).password;
-			return password ? decodeURIComponent(password) : undefined;
-		} catch {
-			return undefined;
-		}
-	}
-	return value === '' ? undefined : value;
-}
-
-/** The error for a password that `passwordFrom: server` could not read. */
-function settingsKeyProblem(config: Config, exitCode: number | null): string {
-	const database = config.database!;
-	const file = `${database.passwordKeyFile} in ${config.app.dir}`;
-	return exitCode === 3
-		? `database.passwordKeyFile: ${file} cannot be read on the server. Name the app's settings file, or drop passwordKey to use ~/.my.cnf.`
-		: `database.passwordKey: ${database.passwordKey} holds no password in ${file} on the server (a line \`${database.passwordKey}=…\`, the password or a mysql:// URL with one).`;
-}
-
 /**
  * The database password from wherever the config says: this machine (passwordEnv/passwordFile),
  * the app's settings on the server (passwordFrom: server with passwordKey), else ~/.my.cnf on the
@@ -145,9 +110,14 @@ export async function readCredentials(
 	if (configured) return configured;
 	if (database.passwordKey) {
 		const result = await run(settingsKeyCommand(config));
-		const password = result.exitCode === 0 ? passwordFromSetting(result.stdout) : undefined;
-		if (password === undefined) throw new UserError(settingsKeyProblem(config, result.exitCode));
-		return {password, source: 'server-settings'};
+		const setting = result.exitCode === 0 ? settingValue(result.stdout) : undefined;
+		const password = setting === undefined ? undefined : passwordFromSetting(setting);
+		if (setting === undefined || password === undefined) throw new UserError(settingsKeyProblem(config, result.exitCode));
+		// Caught here, before any lock: a password a MySQL option file cannot carry (the error never repeats it).
+		const problem = optionFileProblem(password);
+		if (problem) throw new UserError(`database.passwordKey: the password in ${database.passwordKey} ${problem}.`);
+		const encoded = encodedPassword(setting);
+		return {password, source: 'server-settings', ...(encoded && encoded !== password ? {alsoSecret: encoded} : {})};
 	}
 	const password = passwordFromMyCnf((await run(myCnfCommand())).stdout);
 	return password === undefined ? {password: undefined, source: 'none'} : {password, source: 'my.cnf'};
@@ -169,10 +139,11 @@ export async function databaseCredentials(context: StepContext): Promise<Databas
 	return context.once('database-credentials', async () => {
 		const credentials = await readCredentials(context.config, async command => {
 			const result = await context.runPlanned(command, {stream: false, allowFailure: true});
-			if (command.id === 'read-password-key') context.secret(passwordFromSetting(result.stdout));
+			if (command.id === 'read-password-key') context.secret(settingValue(result.stdout));
 			return result;
 		});
 		context.secret(credentials.password);
+		context.secret(credentials.alsoSecret);
 		return credentials;
 	});
 }

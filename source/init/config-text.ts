@@ -102,10 +102,11 @@ export function configText(answers: Answers, generatedAt = new Date()): string {
 	if (database === 'none') out.push(...comment(notes['database']), 'database: none   # no backup is taken: the rollback says so', '');
 	else {
 		out.push(...comment(notes['database']), 'database:');
-		if (!pythonAnywhere && database.host !== undefined) out.push(indent(line('host', database.host)));
+		// On PythonAnywhere the preset fills host, user and name; what the server says is written over them all the same.
+		if (database.host !== undefined) out.push(indent(line('host', database.host)));
 		if (database.port !== undefined) out.push(indent(line('port', database.port)));
-		if (!pythonAnywhere && database.user !== undefined) out.push(indent(line('user', database.user)));
-		if (!pythonAnywhere) out.push(indent(line('name', database.name)));
+		if (database.user !== undefined) out.push(indent(line('user', database.user)));
+		if (!pythonAnywhere || !database.name.startsWith(`${pythonAnywhere.username}$`)) out.push(indent(line('name', database.name)));
 		if (database.passwordFrom) out.push(indent(line('passwordFrom', database.passwordFrom)));
 		if (database.passwordKey) out.push(indent(line('passwordKey', database.passwordKey)));
 		if (database.passwordKeyFile) out.push(indent(line('passwordKeyFile', database.passwordKeyFile)));

@@ -5,8 +5,8 @@
  * that cannot be configured is never left out silently: the caller asks, or stops naming what is
  * missing. "No database" is an answer of its own, written as such.
  */
+import {sh} from '../core/command.js';
 import {UserError} from '../core/errors.js';
-import {inert} from '../core/inert.js';
 import {EXIT} from '../core/types.js';
 import type {Account, Checkout} from './inspect.js';
 
@@ -45,26 +45,29 @@ export function databaseFromUrl(text: string): {host: string; port?: number; use
 /** An answer typed at the question or given with --database: `none`, or a URL without a password. */
 export function givenDatabase(given: string): Exclude<DatabaseAnswer, {kind: 'unknown'}> {
 	if (given.trim() === 'none') return {kind: 'none', note: 'Answered at rewind init: the app has no database to back up.'};
-	const parsed = databaseFromUrl(given);
-	if (!parsed)
-		throw new UserError(`"${inert(given, {singleLine: true})}" is not none or a mysql://user@host:port/name URL: run rewind init again.`, EXIT.usage);
-	if (/^[^:]+:\/\/[^/@]*:[^/@]*@/.test(given.trim()))
+	// Checked before anything is repeated back: the answer is never echoed (it may hold a password).
+	if (/^[^:/]+:\/\/[^/@]*:[^@]*@/.test(given.trim()))
 		throw new UserError(
 			'The database URL holds a password: rewind never writes one into its config. Give the URL without it: run rewind init again.',
 			EXIT.usage,
 		);
+	const parsed = databaseFromUrl(given);
+	if (!parsed) throw new UserError('The database given is neither none nor a mysql://user@host:port/name URL: run rewind init again.', EXIT.usage);
 	return {
 		kind: 'section',
 		section: {...parsed, passwordFrom: 'server'},
-		note: 'Answered at rewind init; the password from ~/.my.cnf on the server (or set passwordEnv).',
+		note: 'Answered at rewind init; the password from ~/.my.cnf on the server (or replace passwordFrom with passwordEnv).',
 	};
 }
+
+/** PythonAnywhere-style names in the app's settings that belong to this account (`<user>$…`): anything else may be a password's piece. */
+const accountNames = (account: Account, checkout: Checkout) => checkout.databaseNames.filter(name => name.startsWith(`${account.user}$`));
 
 /** Why init thinks the app has a database, in words. */
 function signsOfADatabase(account: Account, checkout: Checkout): string[] {
 	return [
 		...(checkout.migrationsDir ? [`${checkout.migrationsDir}/versions`] : []),
-		...(checkout.databaseNames.length > 0 ? [`the name ${checkout.databaseNames[0]} in the app's settings`] : []),
+		...(accountNames(account, checkout).length > 0 ? [`the name ${accountNames(account, checkout)[0]} in the app's settings`] : []),
 		...checkout.databaseUrls.map(({file, key}) => `${key} in ${file}`),
 		...(account.myCnf.present ? ['~/.my.cnf'] : []),
 	];
@@ -85,16 +88,16 @@ export function databaseAnswer(account: Account, checkout: Checkout, pythonAnywh
 		return {
 			kind: 'section',
 			section: {...parsed, passwordFrom: 'server', passwordKey: key, ...(file === '.env' ? {} : {passwordKeyFile: file})},
-			note: `Detected: ${key} in ${file} on the server (host, port, user, name). Its password stays there: read over SSH at run time, never copied here.`,
+			note: `Detected: ${key} in ${file} on the server (host, port, user, name). Its password stays there: read over SSH at run time, never written to a file here.`,
 		};
 	}
-	const name = checkout.databaseNames[0] ?? account.myCnf.database;
+	const name = accountNames(account, checkout)[0] ?? account.myCnf.database;
 	const user = account.myCnf.user ?? pythonAnywhereUser;
 	if (account.myCnf.present && user && name) {
 		return {
 			kind: 'section',
 			section: {host: account.myCnf.host ?? '127.0.0.1', ...(account.myCnf.port ? {port: account.myCnf.port} : {}), user, name, passwordFrom: 'server'},
-			note: `Detected: ~/.my.cnf on the server${checkout.databaseNames[0] ? ` and the name ${name} in the app's settings` : ''}. Its password stays there: mysqldump reads it on the server.`,
+			note: `Detected: ~/.my.cnf on the server${accountNames(account, checkout)[0] ? ` and the name ${name} in the app's settings` : ''}. Its password stays there: mysqldump reads it on the server.`,
 		};
 	}
 	const signs = signsOfADatabase(account, checkout);
@@ -109,9 +112,12 @@ export function databaseAnswer(account: Account, checkout: Checkout, pythonAnywh
 
 /** The migrations command: the Python (a virtualenv's first) that imports Flask-Migrate; undefined when none was found. */
 export function migrationsCommand(account: Account, checkout: Checkout, kind: 'flask-migrate' | 'alembic'): {command: string; note: string} | undefined {
-	const env = checkout.flaskMigrateEnvs[0] ?? account.flaskMigrateEnvs[0];
+	// The checkout's own, then one named like the checkout, then the first found (a WSGI file's come first).
+	const named = account.flaskMigrateEnvs.find(env => env.split('/').at(-1) === checkout.dir.replace(/\/+$/, '').split('/').at(-1));
+	const env = checkout.flaskMigrateEnvs[0] ?? named ?? account.flaskMigrateEnvs[0];
 	const module = kind === 'flask-migrate' ? 'flask db' : 'alembic';
-	if (env) return {command: `${env}/bin/python -m ${module}`, note: `the virtualenv ${env} has Flask-Migrate`};
+	// The path is quoted as a shell word: the command is the operator's shell, run as written.
+	if (env) return {command: `${sh`${`${env}/bin/python`}`.display} -m ${module}`, note: `the virtualenv ${env} has Flask-Migrate`};
 	if (checkout.systemFlaskMigrate) return {command: `python3 -m ${module}`, note: 'the server’s python3 has Flask-Migrate (no virtualenv with it found)'};
 	return undefined;
 }

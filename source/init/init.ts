@@ -205,7 +205,14 @@ async function gather(session: SshSession, sshHost: string, given: NonNullable<C
 			...(given.sshConfig ? {configFile: given.sshConfig} : {}),
 		},
 		...(pa && domain
-			? {pythonAnywhere: {username: pa.username, domain, region: pa.region, ...(databaseName ? {database: databaseName.replace(/^[^$]*\$/, '')} : {})}}
+			? {
+					pythonAnywhere: {
+						username: pa.username,
+						domain,
+						region: pa.region,
+						...(databaseName?.startsWith(`${pa.username}$`) ? {database: databaseName.slice(pa.username.length + 1)} : {}),
+					},
+				}
 			: {}),
 		app: {name: path.basename(dir.replace(/\/+$/, '')) || 'app', dir, branch: checkout.branch},
 		site: {...(pa ? {} : {url}), mustContain: title ? [title] : [], mustNotContain: mustNotContain ? [mustNotContain] : []},

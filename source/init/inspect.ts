@@ -5,7 +5,9 @@
  */
 import {inDir, joinCommands, remotePath, sh} from '../core/command.js';
 import {framed, nulRecords, readFrames} from '../core/frames.js';
-import type {Host} from '../core/host.js';
+import {UserError} from '../core/errors.js';
+import type {ExecResult, Host} from '../core/host.js';
+import {EXIT} from '../core/types.js';
 
 export type Account = {
 	readonly home: string;
@@ -59,6 +61,18 @@ function databaseUrlsCommand() {
 	);
 }
 
+/** Every look at the server is bounded: a find over /opt or a slow Python import cannot hang init. */
+const INSPECT_TIMEOUT_MS = 120_000;
+const inspectOptions = () => ({signal: AbortSignal.timeout(INSPECT_TIMEOUT_MS)});
+
+function answered(result: ExecResult): void {
+	if (result.aborted)
+		throw new UserError(
+			`The server did not answer rewind init's look at it within ${INSPECT_TIMEOUT_MS / 1000} s: run rewind init again, or name the checkout with --app-dir.`,
+			EXIT.failed,
+		);
+}
+
 /** A framed answer's parts as text, each one's status 0 or the part read as empty. */
 function texts<Name extends string>(stdout: string, names: readonly Name[], what: string): Record<Name, string> {
 	const parts = readFrames(stdout, names, what);
@@ -82,10 +96,10 @@ export async function inspectAccount(host: Host): Promise<Account> {
 				'checkouts',
 				sh`for r in "$HOME" /srv /var/www /opt; do [ -d "$r" ] && find "$r" -maxdepth 3 -name .git -type d -not -path '*/node_modules/*' -not -path '*/.cache/*' -print0 2>/dev/null; done | head -z -n 50`,
 			],
-			// ~/.virtualenvs/* and the ones a WSGI file activates (activate_this.py) or puts on sys.path (site-packages).
+			// The ones a WSGI file activates (activate_this.py) or puts on sys.path (site-packages) first, then ~/.virtualenvs/*.
 			[
 				'venvs',
-				sh`{ for d in "$HOME"/.virtualenvs/*; do printf '%s\\n' "$d"; done; for f in /var/www/*_wsgi.py; do [ -f "$f" ] && grep -oE '/[^"'"'"' ]+/(bin/activate_this\\.py|lib/python[0-9.]+/site-packages)' "$f" | sed -E 's#/(bin/activate_this\\.py|lib/python[0-9.]+/site-packages)$##'; done; } 2>/dev/null | sort -u | head -n 20 | while IFS= read -r d; do ${IF_FLASK_MIGRATE}; done; true`,
+				sh`{ for f in /var/www/*_wsgi.py; do [ -f "$f" ] && grep -oE '/[^"'"'"' ]+/(bin/activate_this\\.py|lib/python[0-9.]+/site-packages)' "$f" | sed -E 's#/(bin/activate_this\\.py|lib/python[0-9.]+/site-packages)$##'; done; for d in "$HOME"/.virtualenvs/*; do printf '%s\\n' "$d"; done; } 2>/dev/null | awk '!seen[$0]++' | head -n 20 | while IFS= read -r d; do ${IF_FLASK_MIGRATE}; done; true`,
 			],
 			['mycnf', sh`[ -f "$HOME/.my.cnf" ] && printf yes || printf no`],
 			['mycnf-user', myCnfValue('user')],
@@ -93,7 +107,9 @@ export async function inspectAccount(host: Host): Promise<Account> {
 			['mycnf-port', myCnfValue('port')],
 			['mycnf-database', myCnfValue('database')],
 		]),
+		inspectOptions(),
 	);
+	answered(result);
 	const found = texts(result.stdout, ACCOUNT_PARTS, 'read the account');
 	const list = (text: string) => nulRecords(text, 1, 'read the account').map(([entry = '']) => entry);
 	const port = Number(found['mycnf-port']);
@@ -119,7 +135,8 @@ const CHECKOUT_PARTS = ['branch', 'build', 'lockfile', 'migrations', 'flask-migr
 
 /** `undefined` when `dir` is not a git checkout. */
 export async function inspectCheckout(host: Host, dir: string): Promise<Checkout | undefined> {
-	const settings = ['*.py', '.env', '*.cfg', '*.ini', '*.toml', '*.yaml', '*.yml'].map(glob => sh`--include=${glob}`);
+	// Not .env: a `name$…` there may be a password's piece (its URLs are read, password cut, below).
+	const settings = ['*.py', '*.cfg', '*.ini', '*.toml', '*.yaml', '*.yml'].map(glob => sh`--include=${glob}`);
 	const result = await host.run(
 		inDir(
 			remotePath(dir),
@@ -135,13 +152,16 @@ ${framed([
 		'dbnames',
 		sh`grep -rhoE ${settings} --exclude-dir=node_modules --exclude-dir=.git --exclude-dir=venv --exclude-dir=.venv '[A-Za-z0-9_-]+[$][A-Za-z0-9_]+' . 2>/dev/null | sort -u | head -n 20`,
 	],
-	['dburls', joinCommands(databaseUrlsCommand(), '; ')],
+	// Each file and key is a test of its own: the part's status is the last one's, so it ends with true.
+	['dburls', joinCommands([...databaseUrlsCommand(), sh`true`], '; ')],
 	['venvs', sh`for d in "$PWD/venv" "$PWD/.venv" "$PWD/env"; do ${IF_FLASK_MIGRATE}; done; true`],
 	['system-flask-migrate', sh`python3 -c 'import flask_migrate' >/dev/null 2>&1 && printf yes || printf no`],
 	['wsgi', sh`for f in "$(dirname "$PWD")"/*_wsgi.py "$PWD"/wsgi.py "$PWD"/*_wsgi.py; do [ -f "$f" ] && printf '%s\\0' "$f"; done; true`],
 ])}`,
 		),
+		inspectOptions(),
 	);
+	answered(result);
 	if (result.exitCode === 4) return undefined;
 	const found = texts(result.stdout, CHECKOUT_PARTS, 'read the checkout');
 	const lockfile = found.lockfile;

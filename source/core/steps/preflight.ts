@@ -4,7 +4,8 @@
  * (information_schema) against the free space of the backup dir's filesystem, before anything starts.
  */
 import {inDir, joinCommands, remotePath, sh} from '../command.js';
-import {configuredPassword, myCnfCommand, settingsKeyCommand} from '../database.js';
+import {configuredPassword, myCnfCommand} from '../database.js';
+import {settingsKeyCommand} from '../settings-password.js';
 import {foundFromCommand, foundFromFiles, preflightMigrationCommands, proveMigrationsCommand, readMigrationFiles} from '../migrations/found.js';
 import {UserError} from '../errors.js';
 import {framed, nulRecords, readFrames, ServerOutputError} from '../frames.js';
