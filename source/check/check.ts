@@ -47,6 +47,7 @@ async function connect(config: Config, acceptNewHostKey: boolean, redactor: Reda
 			},
 			note: text => notes.push(text),
 			addSecret: secret => redactor.add(secret),
+			answersAtOnce: true,
 		});
 		const added = notes.find(note => note.startsWith('Added '));
 		const key = added ? added.replace(/\.$/, '') : `host key known in ${target.knownHostsFile}`;

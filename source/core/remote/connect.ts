@@ -26,6 +26,8 @@ export type ConnectHelpers = {
 	readonly env?: NodeJS.ProcessEnv;
 	/** Work for this process while the server starts the shell (it waits there): loading a module needed later. */
 	readonly whileWaiting?: () => void;
+	/** Questions are answered at once (no person reads a fingerprint): the handshake waits only connectTimeoutSeconds. */
+	readonly answersAtOnce?: boolean;
 };
 
 const DEFAULT_KEYS = ['id_ed25519', 'id_ecdsa', 'id_rsa'];
@@ -67,7 +69,9 @@ export async function connectToServer(config: SshConfig, helpers: ConnectHelpers
 	const knownEntries = readKnownHosts(resolved.knownHostsFile);
 	const knownTypes = knownKeyTypes(knownEntries, resolved.host, resolved.port);
 	const readyTimeoutMs =
-		knownTypes.length === 0 ? Math.max(HOST_KEY_QUESTION_TIMEOUT_MS, config.connectTimeoutSeconds * 1000) : config.connectTimeoutSeconds * 1000;
+		knownTypes.length === 0 && !helpers.answersAtOnce
+			? Math.max(HOST_KEY_QUESTION_TIMEOUT_MS, config.connectTimeoutSeconds * 1000)
+			: config.connectTimeoutSeconds * 1000;
 	// The TCP connection opens first: the server accepts and starts its sshd while ssh2 loads here.
 	// Reading the keys asks a person only for a passphrase; then the socket would wait on them
 	// (sshd's LoginGraceTime), so it is dropped and a fresh one opened after.
