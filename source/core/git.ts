@@ -106,7 +106,7 @@ export function classifyPath(filePath: string): ChangeFlag[] {
 }
 
 export const FLAG_LABELS: Record<ChangeFlag, string> = {
-	migration: 'database migration: the schema may not match the old code; plan a down-migration before the reset',
+	migration: 'database migration among the changes: the schema must match the code it moves to',
 	lockfile: 'lockfile changed: dependencies must be reinstalled (npm ci / pip install) after the reset',
 	'dependency-manifest': 'dependency list changed: reinstall dependencies after the reset',
 	'frontend-config': 'front-end build config changed: rebuild the assets after the reset',
