@@ -48,6 +48,8 @@ describe.runIf(canRun('TUI safety', ['sshd']))('TUI safety against a real server
 
 		ui.stdin.write(KEY.ctrlC);
 		await waitForText(frame, 'Stop now?');
+		// It names the run it stops (an undo's says "Stop the undo?").
+		expect(frame()).toContain('Stop the rollback?');
 		// Declining keeps the run going.
 		ui.stdin.write('n');
 		await waitForText(frame, 'Pick the commit to roll back to');

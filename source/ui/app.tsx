@@ -160,7 +160,7 @@ export function App({session: initialSession, createUndo, onSession}: AppProps) 
 					{wide && <StepList steps={state.steps} width={SIDEBAR_WIDTH} />}
 					<Box flexDirection="column" marginLeft={wide ? 1 : 0} width={mainWidth}>
 						{!wide && <StepBar steps={state.steps} />}
-						{confirmingStop && !finished && <StopPrompt />}
+						{confirmingStop && !finished && <StopPrompt what={title === 'resume' ? 'rollback' : title} />}
 						{helpLeft && (
 							<Text color={theme.color('warning')} wrap="wrap">
 								Help closed: {pending ? 'the run asks you something' : finished ? 'the run has ended' : 'the run went on'} (? opens it again).

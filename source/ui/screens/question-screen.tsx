@@ -64,12 +64,12 @@ export function QuestionScreen({
  * The stop question. It sits above the screen (which stays visible: a question that arrives while
  * it is open is seen at once); its keys (y, n) are read by the app's global handler.
  */
-export function StopPrompt() {
+export function StopPrompt({what = 'rollback'}: {readonly what?: string}) {
 	const theme = useTheme();
 	return (
 		<Box flexDirection="column" marginBottom={1}>
 			<Text bold color={theme.color('warning')} wrap="wrap">
-				Stop the rollback? rewind stops at the next safe point (a running reset always finishes) and releases the lock.
+				Stop the {what}? rewind stops at the next safe point (a running reset always finishes) and releases the lock.
 			</Text>
 			<Text>Stop now? y stop · n/Esc keep going (Ctrl+C again stops at once)</Text>
 		</Box>
