@@ -106,10 +106,28 @@ describe.runIf(canRun('rewind init on a PythonAnywhere-style Flask host', ['sshd
 				const none = await runCli(initArgs(output, '--database', 'none'), {env: laptop(local)});
 				expect(none.code, none.stderr).toBe(0);
 				expect(readFileSync(output, 'utf8')).toMatch(/^database: none {3}# no backup is taken/m);
+				// Written elsewhere than ./rewind.config.yaml: the commands it names carry --config.
+				expect(none.stdout).toContain(`then: rewind check --config ${output}, and rewind --dry-run --config ${output}`);
+				// Told so, though the app shows signs of a database: said on screen and in the file.
+				expect(none.stdout).toContain('⚠ No database, as told, though the app shows signs of one (migrations/versions');
+				expect(readFileSync(output, 'utf8')).toContain('# Given with --database: the app has no database to back up. The app shows signs of one');
 				expect(loadConfigFile(output).config.database).toBeUndefined();
 			} finally {
 				renameSync(`${settings}.away`, settings);
 			}
+		}, 120_000);
+
+		it('--database naming the database DATABASE_URL names: its password is read from there (passwordKey)', async () => {
+			const local = localDir();
+			const output = path.join(local, 'rewind.config.yaml');
+			const {user, host, port, name} = production.config().database!;
+			const init = await runCli(initArgs(output, '--database', `mysql://${user}@${host}:${port}/${encodeURIComponent(name)}`), {
+				env: laptop(local),
+				cwd: local,
+			});
+			expect(init.code, init.stderr).toBe(0);
+			expect(loadConfigFile(output).config.database).toMatchObject({user, host, port, name, passwordFrom: 'server', passwordKey: 'DATABASE_URL'});
+			expect(init.stdout).toMatch(/✓ Database reachable/);
 		}, 120_000);
 
 		it('from flags alone writes a config that, unedited, rolls back across a migration with a verified backup and no password here; no untracked file is left', async () => {
@@ -138,6 +156,8 @@ describe.runIf(canRun('rewind init on a PythonAnywhere-style Flask host', ['sshd
 			expect(config.build.commands).toEqual(['npm ci', 'npm run build']);
 			// The one value init cannot know: what only the bad deploy's page shows (it says so).
 			expect(init.stdout).toContain('set site.mustNotContain');
+			// The commands it names work from here as printed (the file is ./rewind.config.yaml: no --config needed).
+			expect(init.stdout).toContain('then: rewind check, and rewind --dry-run\n');
 			// It ended by proving the file against the server (rewind check): every check passed, nothing marked ✗.
 			expect(init.stdout).toMatch(/Ready: 9 passed, 0 failed, 0 skipped/);
 			expect(init.stdout).toMatch(/✓ mysqldump/);

@@ -83,7 +83,24 @@ describe.runIf(canRun('rewind init', ['sshd']))('rewind init against a real sshd
 		const output = path.join(servers.production.root, 'never.yaml');
 		const result = await runCli(['init', '--output', output]);
 		expect(result.code).toBe(2);
-		expect(result.stderr).toContain('rewind init needs --host without a terminal (or --yes): the server (an address, or an alias from ~/.ssh/config).');
+		expect(result.stderr).toContain(
+			'rewind init needs --host when it cannot ask (no terminal, or --yes): the server (an address, or an alias from ~/.ssh/config).',
+		);
+		expect(existsSync(output)).toBe(false);
+	});
+
+	it('refuses a bad --site-url or a --database URL holding a password before connecting (exit 2), never repeating the password', async () => {
+		const output = path.join(servers.production.root, 'never.yaml');
+		// An address nothing listens on: a refusal that came after connecting would say so.
+		const common = ['init', '--host', '127.0.0.1', '--port', '9', '--output', output, '--yes'];
+		const url = await runCli([...common, '--site-url', '127.0.0.1:8000']);
+		expect(url.code).toBe(2);
+		expect(url.stderr).toContain('--site-url: The site’s address is a whole URL');
+		const withPassword = await runCli([...common, '--site-url', 'https://example.com/', '--database', 'mysql://alice:s3cr3t-pw@db/alice$shop']);
+		expect(withPassword.code).toBe(2);
+		expect(withPassword.stderr).toContain('The database URL holds a password');
+		expect(`${withPassword.stdout}${withPassword.stderr}`).not.toContain('s3cr3t-pw');
+		expect(`${url.stdout}${withPassword.stdout}`).not.toContain('Connecting');
 		expect(existsSync(output)).toBe(false);
 	});
 });

@@ -43,8 +43,9 @@ export function databaseFromUrl(text: string): {host: string; port?: number; use
 }
 
 /** An answer typed at the question or given with --database: `none`, or a URL without a password. */
-export function givenDatabase(given: string): Exclude<DatabaseAnswer, {kind: 'unknown'}> {
-	if (given.trim() === 'none') return {kind: 'none', note: 'Answered at rewind init: the app has no database to back up.'};
+export function givenDatabase(given: string, how: 'flag' | 'answer'): Exclude<DatabaseAnswer, {kind: 'unknown'}> {
+	const told = how === 'flag' ? 'Given with --database' : 'Answered at rewind init';
+	if (given.trim() === 'none') return {kind: 'none', note: `${told}: the app has no database to back up.`};
 	// Checked before anything is repeated back: the answer is never echoed (it may hold a password).
 	if (/^[^:/]+:\/\/[^/@]*:[^@]*@/.test(given.trim()))
 		throw new UserError(
@@ -56,7 +57,7 @@ export function givenDatabase(given: string): Exclude<DatabaseAnswer, {kind: 'un
 	return {
 		kind: 'section',
 		section: {...parsed, passwordFrom: 'server'},
-		note: 'Answered at rewind init; the password from ~/.my.cnf on the server (or replace passwordFrom with passwordEnv).',
+		note: `${told}; the password from ~/.my.cnf on the server (or replace passwordFrom with passwordEnv).`,
 	};
 }
 
@@ -64,7 +65,7 @@ export function givenDatabase(given: string): Exclude<DatabaseAnswer, {kind: 'un
 const accountNames = (account: Account, checkout: Checkout) => checkout.databaseNames.filter(name => name.startsWith(`${account.user}$`));
 
 /** Why init thinks the app has a database, in words. */
-function signsOfADatabase(account: Account, checkout: Checkout): string[] {
+export function signsOfADatabase(account: Account, checkout: Checkout): string[] {
 	return [
 		...(checkout.migrationsDir ? [`${checkout.migrationsDir}/versions`] : []),
 		...(accountNames(account, checkout).length > 0 ? [`the name ${accountNames(account, checkout)[0]} in the app's settings`] : []),
@@ -78,7 +79,21 @@ function signsOfADatabase(account: Account, checkout: Checkout): string[] {
  * `mysql://user@host:port/name` URL (without a password).
  */
 export function databaseAnswer(account: Account, checkout: Checkout, pythonAnywhereUser: string | undefined, given?: string): DatabaseAnswer {
-	if (given !== undefined) return givenDatabase(given);
+	if (given !== undefined) {
+		const answer = givenDatabase(given, 'flag');
+		if (answer.kind !== 'section') return answer;
+		// The same database as a URL in the app's settings: its password is read from there.
+		const same = checkout.databaseUrls.find(found => {
+			const parsed = databaseFromUrl(found.url);
+			return parsed !== undefined && parsed.user === answer.section.user && parsed.host === answer.section.host;
+		});
+		if (!same) return answer;
+		return {
+			kind: 'section',
+			section: {...answer.section, passwordKey: same.key, ...(same.file === '.env' ? {} : {passwordKeyFile: same.file})},
+			note: `Given with --database; its password is ${same.key}'s in ${same.file} on the server (read at run time, never written to a file here).`,
+		};
+	}
 	const fromSettings = checkout.databaseUrls.flatMap(found => {
 		const parsed = databaseFromUrl(found.url);
 		return parsed ? [{...found, parsed}] : [];

@@ -12,6 +12,7 @@ import {createInterface} from 'node:readline';
 import {hasTerminal, type CliOptions} from '../cli-options.js';
 import {loadConfigFile} from '../core/config/load.js';
 import {sshSchema} from '../core/config/schema.js';
+import {sh} from '../core/command.js';
 import {errorMessage, UserError} from '../core/errors.js';
 import {inert} from '../core/inert.js';
 import {connectToServer} from '../core/remote/connect.js';
@@ -19,25 +20,39 @@ import type {SshSession} from '../core/remote/ssh-host.js';
 import {EXIT} from '../core/types.js';
 import {createFlagEngine} from '../session.js';
 import {configText, type Answers} from './config-text.js';
-import {databaseAnswer, givenDatabase, migrationsCommand, type DatabaseAnswer} from './database-answer.js';
+import {databaseAnswer, givenDatabase, migrationsCommand, signsOfADatabase, type DatabaseAnswer} from './database-answer.js';
 import {inspectAccount, inspectCheckout, pythonAnywhere, type Account, type Checkout} from './inspect.js';
 
-/** A question; `flag` is what answers it without a terminal. */
-type Ask = (prompt: string, fallback: string | undefined, flag: string) => Promise<string>;
+/** A question; `flag` is what answers it without a terminal; `problem` says what is wrong with an answer (asked again). */
+type Ask = (prompt: string, fallback: string | undefined, flag: string, problem?: (answer: string) => string | undefined) => Promise<string>;
 
-/** In a terminal, a question a line (the kernel edits the line); from flags, the fallback or a clear error. */
+/** In a terminal, a question a line (the kernel edits the line), asked again until the answer is usable; from flags, the fallback or a clear error. */
 function asker(interactive: boolean): Ask {
-	return async (prompt, fallback, flag) => {
+	return async (prompt, fallback, flag, problem = () => undefined) => {
 		if (!interactive) {
 			if (fallback !== undefined) return fallback;
-			throw new UserError(`rewind init needs ${flag} without a terminal (or --yes): ${prompt.replace(/[?:]\s*$/, '').toLowerCase()}.`);
+			throw new UserError(`rewind init needs ${flag} when it cannot ask (no terminal, or --yes): ${prompt.replace(/[?:]\s*$/, '').toLowerCase()}.`);
 		}
-		process.stdout.write(`${prompt}${fallback ? ` [${inert(fallback, {singleLine: true})}]` : ''} `);
-		const rl = createInterface({input: process.stdin, terminal: false});
-		const answer = await new Promise<string>(resolve => rl.once('line', text => resolve(text.trim())));
-		rl.close();
-		return answer === '' ? (fallback ?? '') : answer;
+		for (;;) {
+			process.stdout.write(`${prompt}${fallback ? ` [${inert(fallback, {singleLine: true})}]` : ''} `);
+			const rl = createInterface({input: process.stdin, terminal: false});
+			const line = await new Promise<string>(resolve => rl.once('line', text => resolve(text.trim())));
+			rl.close();
+			const answer = line === '' ? (fallback ?? '') : line;
+			const wrong = answer === '' ? 'an answer is needed' : problem(answer);
+			if (wrong === undefined) return answer;
+			process.stdout.write(`${wrong}: try again.\n`);
+		}
 	};
+}
+
+/** What is wrong with a site address, if anything. */
+function siteUrlProblem(text: string): string | undefined {
+	try {
+		return /^https?:$/.test(new URL(text).protocol) ? undefined : 'The site’s address starts with http:// or https://';
+	} catch {
+		return 'The site’s address is a whole URL, such as https://www.example.com/';
+	}
 }
 
 /** Host aliases from ~/.ssh/config (no wildcards), to offer. */
@@ -87,6 +102,10 @@ export async function init(options: CliOptions): Promise<number> {
 	const ask = asker(interactive);
 	const output = path.resolve(options.output ?? 'rewind.config.yaml');
 	if (existsSync(output)) throw new UserError(`${output} exists already: move it away or name another file with --output.`, EXIT.usage);
+	// Flags are checked before anything connects.
+	const urlProblem = given.siteUrl === undefined ? undefined : siteUrlProblem(given.siteUrl);
+	if (urlProblem) throw new UserError(`--site-url: ${urlProblem}.`, EXIT.usage);
+	if (given.database !== undefined) givenDatabase(given.database, 'flag');
 	const host = options.host ?? (await choose(ask, 'The server (an address, or an alias from ~/.ssh/config)', sshAliases(), undefined, '--host'));
 	const ssh = sshSchema.parse({
 		host,
@@ -120,15 +139,17 @@ export async function init(options: CliOptions): Promise<number> {
 	const {printPlanSummary} = await import('../ui/plan.js');
 	printPlanSummary(createFlagEngine({config: loaded.config, configPath: output, kind: 'rollback', flags: options.flags, runsDir: null}), output);
 	// The file is proved against the server before anyone relies on it: everything a rollback needs, changing nothing.
-	process.stdout.write('\nChecking it against the server (rewind check: nothing is changed there):\n');
+	process.stdout.write('\n');
 	const {check} = await import('../check/check.js');
 	const checked = await check({...options, command: 'check', config: output, json: false});
 	const missing = [
 		...(checked === EXIT.ok ? [] : ['fix what is marked ✗ above']),
 		...(loaded.config.site.mustNotContain.length === 0 ? ['set site.mustNotContain (text only the bad deploy shows)'] : []),
 	];
+	// The commands as they work from here: --config unless the file is the one rewind finds by itself.
+	const configFlag = output === path.resolve('rewind.config.yaml') ? '' : ` --config ${sh`${output}`.display}`;
 	process.stdout.write(
-		`\nNext: read ${path.basename(output)}${missing.length > 0 ? `, ${missing.join(', ')}` : ''}, then: rewind check, and rewind --dry-run\n`,
+		`\nNext: read ${path.basename(output)}${missing.length > 0 ? `, ${missing.join(', ')}` : ''}, then: rewind check${configFlag}, and rewind --dry-run${configFlag}\n`,
 	);
 	// Written either way; exit 1 says the config is not ready yet.
 	return checked;
@@ -137,24 +158,36 @@ export async function init(options: CliOptions): Promise<number> {
 async function gather(session: SshSession, sshHost: string, given: NonNullable<CliOptions['init']>, ask: Ask, interactive: boolean): Promise<Answers> {
 	const account: Account = await inspectAccount(session);
 	const pa = pythonAnywhere(account, sshHost);
-	const dir =
-		given.appDir ??
-		(await choose(
-			ask,
-			'The app’s checkout on the server',
-			account.checkouts,
-			account.checkouts.length === 1 && !/\/\./.test(account.checkouts[0]!) ? account.checkouts[0] : undefined,
-			'--app-dir',
-		));
-	const checkout = await inspectCheckout(session, dir);
-	if (!checkout) throw new UserError(`${dir} is not a git checkout on the server: name the app's checkout with --app-dir.`, EXIT.usage);
+	let dir: string;
+	let checkout: Checkout | undefined;
+	for (;;) {
+		dir =
+			given.appDir ??
+			(await choose(
+				ask,
+				'The app’s checkout on the server',
+				account.checkouts,
+				account.checkouts.length === 1 && !/\/\./.test(account.checkouts[0]!) ? account.checkouts[0] : undefined,
+				'--app-dir',
+			));
+		checkout = await inspectCheckout(session, dir);
+		if (checkout) break;
+		const notOne = `${inert(dir, {singleLine: true})} is not a git checkout on the server`;
+		if (!interactive || given.appDir !== undefined) throw new UserError(`${notOne}: name the app's checkout with --app-dir.`, EXIT.usage);
+		process.stdout.write(`${notOne}: try again.\n`);
+	}
 	const domain = pa
 		? await choose(ask, 'The web app (PythonAnywhere)', pa.domains, pa.domains[0] ?? `${pa.username}.pythonanywhere.com`, '--site-url')
 		: undefined;
-	const url = given.siteUrl ?? (domain ? `https://${domain}/` : await ask('The site’s address (https://…):', undefined, '--site-url'));
+	const url = given.siteUrl ?? (domain ? `https://${domain}/` : await ask('The site’s address (https://…):', undefined, '--site-url', siteUrlProblem));
 	const page = await pageTitle(url);
 	const title = 'title' in page ? page.title : undefined;
 	const database = await settleDatabase(databaseAnswer(account, checkout, pa?.username, given.database), ask);
+	const signs = signsOfADatabase(account, checkout);
+	if (database.kind === 'none' && signs.length > 0)
+		process.stdout.write(
+			`⚠ No database, as told, though the app shows signs of one (${signs.join(', ')}): a rollback with this file backs up nothing and migrates nothing.\n`,
+		);
 	const migrationsKind = checkout.flaskMigrate ? 'flask-migrate' : 'alembic';
 	const migrationsRun = checkout.migrationsDir ? migrationsCommand(account, checkout, migrationsKind) : undefined;
 	const mustNotContain = interactive ? (await ask('Text only the bad deploy’s page shows (mustNotContain; Enter for none):', '', '--yes')).trim() : '';
@@ -187,7 +220,10 @@ async function gather(session: SshSession, sshHost: string, given: NonNullable<C
 					: reloadAnswer === 'manual'
 						? 'Reloaded by hand: describe how in instructions, or use method: command / touch.'
 						: 'Answered at rewind init.',
-		database: database.note,
+		database:
+			database.kind === 'none' && signs.length > 0
+				? `${database.note} The app shows signs of one (${signs.join(', ')}): a rollback with this file backs up nothing and migrates nothing.`
+				: database.note,
 		...(checkout.migrationsDir
 			? {
 					migrations: `Detected: ${checkout.migrationsDir}/versions (${checkout.flaskMigrate ? 'Flask-Migrate' : 'Alembic'})${migrationsRun ? `; ${migrationsRun.note}` : '; no Python with Flask-Migrate found on the server: set command'}.`,
@@ -254,5 +290,5 @@ async function settleDatabase(answer: DatabaseAnswer, ask: Ask): Promise<Exclude
 			EXIT.usage,
 		);
 	}
-	return givenDatabase(reply);
+	return givenDatabase(reply, 'answer');
 }
