@@ -166,6 +166,8 @@ describe.runIf(canRun('rewind init on a PythonAnywhere-style Flask host', ['sshd
 			const rollback = await runCli(['--config', output, '--target', production.app.good, '--yes'], {env: laptop(local), cwd: local, timeoutMs: 180_000});
 			expect(rollback.code, `${rollback.stdout}\n${rollback.stderr}`).toBe(0);
 			expect(rollback.stdout).toContain('Result: SUCCEEDED');
+			// Said before the reset: what the downgrade drops, counted, and where it is kept.
+			expect(rollback.stdout).toMatch(/The schema's downgrade drops data \(kept in the verified backup\): table sessions \(8 rows\)\./);
 			expect(rollback.stdout).toMatch(/✓ Database backed up and verified +~\/backups\/\S+\.sql\.gz/);
 			expect(rollback.stdout).toMatch(/✓ Schema at the target’s revision +\w+ → \w+/);
 			expect(rollback.stdout).toMatch(/✓ Front-end assets rebuilt +npm ci && npm run build/);

@@ -47,6 +47,17 @@ ${options.downgrade ?? "    op.drop_column('players', 'x')"}
 const parsed = (options: Parameters<typeof versionFile>[0]) => parseVersionFile(`migrations/versions/${options.revision}.py`, versionFile(options))!;
 
 describe('reading an Alembic version file', () => {
+	it('reads what a downgrade drops (tables, table.columns) from its literal op calls, and nothing from its upgrade', () => {
+		const migration = parsed({
+			revision: 'aaa111bbb222',
+			down: null,
+			upgrade: "    op.drop_table('legacy')",
+			downgrade: "    op.drop_column('players', \"display_name\")\n    op.drop_table( 'sessions' )\n    op.drop_index('ix_x', table_name='players')",
+		});
+		expect(migration.drops).toEqual({tables: ['sessions'], columns: ['players.display_name']});
+		expect(parsed({revision: 'ccc333ddd444', down: null, downgrade: "    op.add_column('t', sa.Column('c', sa.Integer()))"}).drops).toBeUndefined();
+	});
+
 	it('reads the revision, what it revises and the message, in the classic and the typed templates', () => {
 		expect(parsed({revision: 'a1', down: null, message: 'create players'})).toMatchObject({revision: 'a1', downRevisions: [], message: 'create players'});
 		expect(parsed({revision: 'b2', down: 'a1', typed: true})).toMatchObject({revision: 'b2', downRevisions: ['a1']});

@@ -42,6 +42,8 @@ export type Question =
 			readonly savedSummary?: string;
 			/** The schema's downgrade, run before the reset (the very command). */
 			readonly migrateFirst?: string;
+			/** What that downgrade drops, with the rows counted before it (`table sessions (8 rows)`), and where it is kept. */
+			readonly dropsData?: {readonly items: readonly string[]; readonly keptIn: string};
 	  }
 	| {readonly kind: 'dirty-tree'; readonly files: readonly string[]}
 	| {readonly kind: 'stale-lock'; readonly holder: LockHolder; readonly ageMinutes: number}

@@ -114,6 +114,7 @@ export class LineOperator implements Operator {
 				this.#say(`Backup: ${question.backupSummary}`);
 				if (question.savedSummary) this.#say(`Saved: ${question.savedSummary}`);
 				if (question.migrateFirst) this.#say(`First, the schema's downgrade: ${question.migrateFirst}`);
+				if (question.dropsData) this.#say(`It drops data (${question.dropsData.keptIn}): ${question.dropsData.items.join(', ')}`);
 				this.#say('The reset, exactly:');
 				for (const line of question.command.display.split('\n')) this.#say(`  ${line}`);
 				for (;;) {

@@ -16,6 +16,8 @@ export type Migration = {
 	readonly touches: readonly string[];
 	/** upgrade() or downgrade() run SQL or code whose tables cannot be read from it (SQL built at run time, `get_bind`). */
 	readonly touchesUnknown: boolean;
+	/** What downgrade() drops (tables, `table.column`s). */
+	readonly drops?: {readonly tables: readonly string[]; readonly columns: readonly string[]};
 	/** When touchesUnknown: the names its code mentions, the only tables it could reach. */
 	readonly mayTouch?: readonly string[];
 };
@@ -84,6 +86,14 @@ export function irreversibility(body: string | undefined): string | undefined {
 		return `its downgrade() raises (${raised.length > 140 ? `${raised.slice(0, 139)}…` : raised || 'an error'})`;
 	}
 	return undefined;
+}
+
+/** Tables and `table.column`s a downgrade drops, by its literal `op.drop_table` / `op.drop_column` calls. */
+export function droppedBy(body: string | undefined): {tables: string[]; columns: string[]} | undefined {
+	if (body === undefined) return undefined;
+	const tables = [...body.matchAll(/\bop\.drop_table\(\s*['"]([^'"]+)['"]/g)].map(match => match[1]!);
+	const columns = [...body.matchAll(/\bop\.drop_column\(\s*['"]([^'"]+)['"]\s*,\s*['"]([^'"]+)['"]/g)].map(match => `${match[1]}.${match[2]}`);
+	return tables.length + columns.length > 0 ? {tables, columns} : undefined;
 }
 
 /** What a migration function changes: the tables it names, and whether it runs SQL rewind cannot read. */
@@ -232,6 +242,7 @@ export function parseVersionFile(file: string, source: string): Migration | unde
 	const downRevisions = down === undefined || down === 'None' ? [] : strings(down);
 	const touched = touchedBoth(source);
 	const irreversible = irreversibility(functionBody(source, 'downgrade'));
+	const drops = droppedBy(functionBody(source, 'downgrade'));
 	return {
 		revision,
 		downRevisions,
@@ -241,5 +252,6 @@ export function parseVersionFile(file: string, source: string): Migration | unde
 		touches: touched.tables,
 		touchesUnknown: touched.unknown,
 		...(touched.mayTouch ? {mayTouch: touched.mayTouch} : {}),
+		...(drops ? {drops} : {}),
 	};
 }

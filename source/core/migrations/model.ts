@@ -15,6 +15,8 @@ export type MigrationSummary = {
 	readonly touchesUnknown: boolean;
 	/** When touchesUnknown: the names its code mentions, the only tables it could reach; absent, any table. */
 	readonly mayTouch?: readonly string[];
+	/** What its downgrade drops (`op.drop_table`, `op.drop_column`): data the rollback removes, kept only in the backup. */
+	readonly drops?: {readonly tables: readonly string[]; readonly columns: readonly string[]};
 };
 
 /** What the migrations of a rollback cross: from the database's revision down to the target's. */

@@ -14,6 +14,7 @@ export function summary(migration: Migration | MigrationsFound['migrations'][num
 		touches: migration.touches,
 		touchesUnknown: migration.touchesUnknown,
 		...(migration.mayTouch ? {mayTouch: migration.mayTouch} : {}),
+		...(migration.drops ? {drops: migration.drops} : {}),
 	};
 }
 

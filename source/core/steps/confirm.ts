@@ -22,12 +22,29 @@ function migrationFirst(context: StepContext): {migrateFirst?: string} {
 	return {migrateFirst: guardedDowngrade(context, plan.kind, revisionArgument(plan.target)).display};
 }
 
+/** What the downgrade drops, with the rows the fingerprint counted before it: data that then lives only in the backup. */
+export function droppedData(context: Pick<StepContext, 'facts'>): {items: string[]; keptIn: string} | undefined {
+	const plan = migrationPlanOf(context.facts);
+	if (!plan || plan.problem) return undefined;
+	const rows = new Map((context.facts.fingerprintBefore?.tables ?? []).map(table => [table.name, table.rows]));
+	const counted = (table: string, how: (rows: string) => string) => {
+		const count = rows.get(table);
+		return count === undefined ? '' : ` (${how(`${count} row${count === 1 ? '' : 's'}`)})`;
+	};
+	const items = plan.undo.flatMap(migration => [
+		...(migration.drops?.tables ?? []).map(table => `table ${table}${counted(table, text => text)}`),
+		...(migration.drops?.columns ?? []).map(column => `column ${column}${counted(column.split('.')[0]!, text => `in ${text}`)}`),
+	]);
+	if (items.length === 0) return undefined;
+	return {items, keptIn: context.facts.backup?.verified ? 'kept in the verified backup' : 'NOT in any verified backup'};
+}
+
 export const confirmStep: StepDefinition = {
 	id: 'confirm',
 	title: 'Confirm',
 	purpose: 'Shows the exact reset command and what it undoes; the operator types the target’s short hash to go ahead.',
 	interruptible: true,
-	reads: ['target', 'fromHead', 'impact', 'backup', 'backupOverride', 'atRisk', 'dirty'],
+	reads: ['target', 'fromHead', 'impact', 'backup', 'backupOverride', 'atRisk', 'dirty', 'fingerprintBefore'],
 	writes: ['reason'],
 	commands: () => [],
 	async skip(context) {
@@ -37,7 +54,9 @@ export const confirmStep: StepDefinition = {
 		const target = context.facts.target;
 		if (!target || !context.facts.fromHead) throw new Error('no target was picked');
 		if (context.flags.reason) context.setFacts({reason: context.flags.reason});
+		const drops = droppedData(context);
 		if (context.flags.yes) {
+			if (drops) context.note('warning', `The schema's downgrade drops data (${drops.keptIn}): ${drops.items.join(', ')}.`);
 			context.note('info', `Confirmed by --yes: reset ${context.facts.fromHead.slice(0, 7)} → ${target.shortHash}.`);
 			return 'confirmed by --yes';
 		}
@@ -51,6 +70,7 @@ export const confirmStep: StepDefinition = {
 			...(context.facts.impact ? {impact: context.facts.impact} : {}),
 			backupSummary: backupSummary(context),
 			...migrationFirst(context),
+			...(drops ? {dropsData: drops} : {}),
 			...(atRisk?.archive
 				? {savedSummary: `${atRisk.files.length} untracked/ignored file${atRisk.files.length === 1 ? '' : 's'} the target tracks saved to ${atRisk.archive}`}
 				: {}),

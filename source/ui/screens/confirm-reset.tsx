@@ -99,6 +99,11 @@ export function ConfirmReset({
 						</Text>
 					))}
 				<MigrationPlanLines plan={impact?.migrations} limit={compact ? 2 : 4} />
+				{question.dropsData && (
+					<Text color={theme.color('warning')} wrap="wrap">
+						⚠ The downgrade drops data ({question.dropsData.keptIn}): {question.dropsData.items.join(', ')}
+					</Text>
+				)}
 				<Text color={theme.color(noBackup ? 'danger' : 'success')} wrap="wrap">
 					Backup: {question.backupSummary}
 				</Text>
