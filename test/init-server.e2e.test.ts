@@ -143,6 +143,8 @@ describe.runIf(canRun('rewind init on a PythonAnywhere-style Flask host', ['sshd
 			const {config} = loadConfigFile(output);
 			const database = production.config().database!;
 			expect(config.app.dir).toBe(production.app.dir);
+			// Named as package.json names it, not after its folder ("app").
+			expect(config.app.name).toBe('bankroll');
 			expect(config.database).toMatchObject({
 				host: database.host,
 				port: database.port,

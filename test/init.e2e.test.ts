@@ -50,7 +50,7 @@ describe.runIf(canRun('rewind init', ['sshd']))('rewind init against a real sshd
 		]);
 		expect(init.code, init.stderr).toBe(0);
 		expect(init.stdout).toContain(`Wrote ${output} (checked: it is a valid config)`);
-		expect(init.stdout).toContain('rewind plan: app on');
+		expect(init.stdout).toContain('rewind plan: bankroll on');
 		const text = readFileSync(output, 'utf8');
 		expect(text).toContain('# Detected: the page\'s title is "Bankroll"');
 		expect(text).toContain('# Detected: package.json has a build script and a lockfile (npm).');

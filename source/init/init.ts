@@ -250,7 +250,7 @@ async function gather(session: SshSession, sshHost: string, given: NonNullable<C
 					},
 				}
 			: {}),
-		app: {name: path.basename(dir.replace(/\/+$/, '')) || 'app', dir, branch: checkout.branch},
+		app: {name: checkout.packageName ?? (path.basename(dir.replace(/\/+$/, '')) || 'app'), dir, branch: checkout.branch},
 		site: {...(pa ? {} : {url}), mustContain: title ? [title] : [], mustNotContain: mustNotContain ? [mustNotContain] : []},
 		build: buildCommands(checkout),
 		reload: reloadFrom(reloadAnswer, pa !== undefined, wsgi),

@@ -36,6 +36,8 @@ export type Checkout = {
 	readonly flaskMigrateEnvs: readonly string[];
 	/** The server's python3 imports Flask-Migrate. */
 	readonly systemFlaskMigrate: boolean;
+	/** package.json's `name` (a better app name than the folder's), when it has one. */
+	readonly packageName?: string;
 	/** WSGI entry points beside the checkout (`../*_wsgi.py`) or in it (`wsgi.py`, `*_wsgi.py`): what a touch reload may use. */
 	readonly wsgiFiles: readonly string[];
 };
@@ -131,7 +133,19 @@ export async function inspectAccount(host: Host): Promise<Account> {
 	};
 }
 
-const CHECKOUT_PARTS = ['branch', 'build', 'lockfile', 'migrations', 'flask-migrate', 'dbnames', 'dburls', 'venvs', 'system-flask-migrate', 'wsgi'] as const;
+const CHECKOUT_PARTS = [
+	'branch',
+	'build',
+	'lockfile',
+	'migrations',
+	'flask-migrate',
+	'dbnames',
+	'dburls',
+	'venvs',
+	'system-flask-migrate',
+	'wsgi',
+	'package-name',
+] as const;
 
 /** `undefined` when `dir` is not a git checkout. */
 export async function inspectCheckout(host: Host, dir: string): Promise<Checkout | undefined> {
@@ -156,6 +170,10 @@ ${framed([
 	['dburls', joinCommands([...databaseUrlsCommand(), sh`true`], '; ')],
 	['venvs', sh`for d in "$PWD/venv" "$PWD/.venv" "$PWD/env"; do ${IF_FLASK_MIGRATE}; done; true`],
 	['system-flask-migrate', sh`python3 -c 'import flask_migrate' >/dev/null 2>&1 && printf yes || printf no`],
+	[
+		'package-name',
+		sh`sed -n ${'s/^[{[:space:]]*"name"[[:space:]]*:[[:space:]]*"\\([A-Za-z0-9@/._-]*\\)".*$/\\1/p'} package.json 2>/dev/null | head -n 1 | tr -d '\\n'`,
+	],
 	['wsgi', sh`for f in "$(dirname "$PWD")"/*_wsgi.py "$PWD"/wsgi.py "$PWD"/*_wsgi.py; do [ -f "$f" ] && printf '%s\\0' "$f"; done; true`],
 ])}`,
 		),
@@ -177,6 +195,7 @@ ${framed([
 		flaskMigrateEnvs: nulRecords(found.venvs, 1, 'read the checkout').map(([entry = '']) => entry),
 		systemFlaskMigrate: found['system-flask-migrate'] === 'yes',
 		wsgiFiles: nulRecords(found.wsgi, 1, 'read the checkout').map(([entry = '']) => entry),
+		...(/^(@[\w.-]+\/)?[\w.-]{1,100}$/.test(found['package-name']) ? {packageName: found['package-name'].replace(/^@[^/]+\//, '')} : {}),
 	};
 }
 
