@@ -15,7 +15,8 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {loadConfigFile} from '../source/core/config/load.js';
 import {MARKER} from '../source/rehearsal/app-repo.js';
 import {canRun} from './helpers/availability.js';
-import {runCli} from './helpers/cli.js';
+import {inTerminal, runCli} from './helpers/cli.js';
+import {waitForText} from './helpers/ink.js';
 import {sharedDatabase} from './helpers/database.js';
 import {FLASK_PASSWORD_ENV, startFlaskProduction, type FlaskProduction} from './helpers/flask-production.js';
 import {startSshd, type Sshd} from './helpers/sshd.js';
@@ -55,8 +56,8 @@ describe.runIf(canRun('rewind init on a PythonAnywhere-style Flask host', ['sshd
 			for (const dir of [home, ...locals]) rmSync(dir, {recursive: true, force: true});
 		});
 
-		const initArgs = (output: string, ...extra: string[]) => [
-			'init',
+		/** How init reaches the server (the rest it asks, or takes from flags). */
+		const connectionArgs = () => [
 			'--host',
 			'127.0.0.1',
 			'--port',
@@ -69,6 +70,10 @@ describe.runIf(canRun('rewind init on a PythonAnywhere-style Flask host', ['sshd
 			sshd.knownHostsFile,
 			'--ssh-config',
 			path.join(home, 'no-ssh-config'),
+		];
+		const initArgs = (output: string, ...extra: string[]) => [
+			'init',
+			...connectionArgs(),
 			// The checkout named: a git checkout this machine keeps under /srv, /var/www or /opt would be offered too.
 			'--app-dir',
 			production.app.dir,
@@ -115,6 +120,34 @@ describe.runIf(canRun('rewind init on a PythonAnywhere-style Flask host', ['sshd
 			} finally {
 				renameSync(`${settings}.away`, settings);
 			}
+		}, 120_000);
+
+		it('asked in a terminal: a wrong checkout or site address is asked again, and the answers are written', async () => {
+			const local = localDir();
+			const output = path.join(local, 'asked.yaml');
+			const terminal = inTerminal(['init', ...connectionArgs(), '--output', output], laptop(local), local);
+			try {
+				await waitForText(terminal.output, 'a number, or type another:', 30_000);
+				terminal.type('/no/such/checkout\r');
+				await waitForText(terminal.output, 'is not a git checkout on the server: try again.');
+				terminal.type('1\r');
+				await waitForText(terminal.output, 'The site’s address (https://…):');
+				terminal.type('127.0.0.1:1\r');
+				await waitForText(terminal.output, 'The site’s address is a whole URL, such as https://www.example.com/: try again.');
+				terminal.type(`${production.site.url}\r`);
+				await waitForText(terminal.output, 'mustNotContain; Enter for none');
+				terminal.type('ROLLBACK TEST\r');
+				await waitForText(terminal.output, 'How the app reloads');
+				terminal.type(`${path.join(home, 'var', 'www', 'app_wsgi.py')}\r`);
+				await waitForText(terminal.output, /EXIT=\d+/, 60_000);
+			} finally {
+				terminal.kill();
+			}
+			expect(terminal.output()).toContain('EXIT=0');
+			const {config} = loadConfigFile(output);
+			expect(config.app.dir).toBe(production.app.dir);
+			expect(config.site).toMatchObject({url: production.site.url, mustContain: ['Bankroll'], mustNotContain: ['ROLLBACK TEST']});
+			expect(config.reload).toEqual({method: 'touch', path: path.join(home, 'var', 'www', 'app_wsgi.py')});
 		}, 120_000);
 
 		it('--database naming the database DATABASE_URL names: its password is read from there (passwordKey)', async () => {

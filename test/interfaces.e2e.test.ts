@@ -3,11 +3,11 @@
  * stream (CI, chat-ops), `--plain` in a terminal (line by line, questions asked: screen readers),
  * and the TUI without colour (NO_COLOR, --no-color) or motion (--reduced-motion).
  */
-import {execFileSync, spawn} from 'node:child_process';
+import {execFileSync} from 'node:child_process';
 import path from 'node:path';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {canRun} from './helpers/availability.js';
-import {BIN, runCli} from './helpers/cli.js';
+import {inTerminal, runCli} from './helpers/cli.js';
 import {seedBankroll, sharedDatabase} from './helpers/database.js';
 import {plain, waitForText} from './helpers/ink.js';
 import {startProduction, writeConfigFile, type Production} from './helpers/production.js';
@@ -15,23 +15,6 @@ import {startSshd, type Sshd} from './helpers/sshd.js';
 
 const PASSWORD = 'json-Stream-pa55 "q"';
 const PASSWORD_ENV = 'REWIND_TEST_IFACE_PASSWORD';
-
-/** Runs the CLI in a pseudo-terminal (`script`): what it printed, and a way to type into it. */
-function inTerminal(args: readonly string[], env: NodeJS.ProcessEnv = {}) {
-	const child = spawn('script', ['-qfec', `${[process.execPath, BIN, ...args].join(' ')}; echo "EXIT=$?"`, '/dev/null'], {
-		stdio: ['pipe', 'pipe', 'pipe'],
-		env: {...process.env, TERM: 'xterm-256color', COLUMNS: '120', LINES: '40', ...env},
-	});
-	let output = '';
-	child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-	const closed = new Promise<void>(resolve => child.on('close', () => resolve()));
-	return {
-		output: () => output,
-		type: (text: string) => child.stdin.write(text),
-		closed,
-		kill: () => child.kill('SIGKILL'),
-	};
-}
 
 describe.runIf(canRun('the other interfaces', ['sshd', 'mariadb']))('--json, --plain in a terminal, no colour, no motion', () => {
 	let sshd: Sshd;

@@ -34,3 +34,21 @@ export function runCli(
 		});
 	});
 }
+
+/** Runs the CLI in a pseudo-terminal (`script`): what it printed, and a way to type into it. */
+export function inTerminal(args: readonly string[], env: NodeJS.ProcessEnv = {}, cwd = ROOT) {
+	const child = spawn('script', ['-qfec', `${[process.execPath, BIN, ...args].join(' ')}; echo "EXIT=$?"`, '/dev/null'], {
+		cwd,
+		stdio: ['pipe', 'pipe', 'pipe'],
+		env: {...process.env, TERM: 'xterm-256color', COLUMNS: '120', LINES: '40', ...env},
+	});
+	let output = '';
+	child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+	const closed = new Promise<void>(resolve => child.on('close', () => resolve()));
+	return {
+		output: () => output,
+		type: (text: string) => child.stdin.write(text),
+		closed,
+		kill: () => child.kill('SIGKILL'),
+	};
+}
