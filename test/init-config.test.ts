@@ -2,6 +2,7 @@
 import {describe, expect, it} from 'vitest';
 import {parse} from 'yaml';
 import {configText} from '../source/init/config-text.js';
+import {proposedMustNotContain} from '../source/init/page.js';
 
 const HOSTILE = 'Shop\nlock:\n  path: /tmp/evil $(touch /tmp/pwned) \'"\u001B]0;owned\u0007';
 
@@ -21,5 +22,11 @@ describe('rewind init’s config text', () => {
 		expect(Object.keys(parsed)).not.toContain('lock');
 		expect((parsed['app'] as {dir: string}).dir).toBe(`/srv/shop $(touch /tmp/pwned)\n'"`);
 		expect(text).toContain('␛]0;owned␇');
+	});
+
+	it('proposes for mustNotContain only text HEAD added to a template that the page shows now: tags, template code and control characters dropped', () => {
+		const added = ['<div class="banner">ROLLBACK TEST</div>', '<p>{{ user.name }}</p>', '<b>Evil\u001B]0;x\u0007</b>', '<p>Not on the page</p>', '<i>ok</i>'];
+		const body = '<html><div class="banner">ROLLBACK TEST</div><b>Evil\u001B]0;x\u0007</b><p>Not</p></html>';
+		expect(proposedMustNotContain(added, body)).toEqual(['ROLLBACK TEST']);
 	});
 });

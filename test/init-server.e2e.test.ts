@@ -135,7 +135,11 @@ describe.runIf(canRun('rewind init on a PythonAnywhere-style Flask host', ['sshd
 				terminal.type('127.0.0.1:1\r');
 				await waitForText(terminal.output, 'The site’s address is a whole URL, such as https://www.example.com/: try again.');
 				terminal.type(`${production.site.url}\r`);
-				await waitForText(terminal.output, 'mustNotContain; Enter for none');
+				// Proposed (never written unasked): the text HEAD's last commit added to the page, which it shows now.
+				await waitForText(
+					terminal.output,
+					`Text only the bad deploy’s page shows (HEAD's last commit added "ROLLBACK TEST" to the page) (mustNotContain; Enter for none):`,
+				);
 				terminal.type('ROLLBACK TEST\r');
 				await waitForText(terminal.output, 'How the app reloads');
 				terminal.type(`${path.join(home, 'var', 'www', 'app_wsgi.py')}\r`);
@@ -173,6 +177,7 @@ describe.runIf(canRun('rewind init on a PythonAnywhere-style Flask host', ['sshd
 			// A `name$…` in .env is no database name (it may be a secret's piece): never read as one, never printed.
 			expect(`${text}${init.stdout}${init.stderr}`).not.toContain('hunter$2secret');
 			expect(text).toContain('# Detected: DATABASE_URL in .env on the server (host, port, user, name).');
+			expect(text).toContain(`mustNotContain: []   # text only the bad deploy shows: HEAD's last commit added ["ROLLBACK TEST"] to the page`);
 			const {config} = loadConfigFile(output);
 			const database = production.config().database!;
 			expect(config.app.dir).toBe(production.app.dir);

@@ -18,7 +18,13 @@ export type Answers = {
 	};
 	readonly pythonAnywhere?: {readonly username: string; readonly domain: string; readonly region: 'us' | 'eu'; readonly database?: string};
 	readonly app: {readonly name: string; readonly dir: string; readonly branch: string};
-	readonly site: {readonly url?: string; readonly mustContain: readonly string[]; readonly mustNotContain: readonly string[]};
+	readonly site: {
+		readonly url?: string;
+		readonly mustContain: readonly string[];
+		readonly mustNotContain: readonly string[];
+		/** Text HEAD's last commit added to the page: proposed in a comment, never written as a value unasked. */
+		readonly proposed?: readonly string[];
+	};
 	readonly build: readonly string[];
 	readonly reload:
 		| {readonly method: 'pythonanywhere-api'}
@@ -83,7 +89,11 @@ export function configText(answers: Answers, generatedAt = new Date()): string {
 		indent(line('mustContain', [...site.mustContain])),
 		site.mustNotContain.length > 0
 			? indent(line('mustNotContain', [...site.mustNotContain]))
-			: indent('mustNotContain: []   # text only the bad deploy shows, e.g. ["ROLLBACK TEST"]: proves the old page is gone'),
+			: site.proposed && site.proposed.length > 0
+				? indent(
+						`mustNotContain: []   # text only the bad deploy shows: HEAD's last commit added ${inert(JSON.stringify(site.proposed), {singleLine: true})} to the page`,
+					)
+				: indent('mustNotContain: []   # text only the bad deploy shows, e.g. ["ROLLBACK TEST"]: proves the old page is gone'),
 		'',
 	);
 	out.push(

@@ -13,7 +13,7 @@ import {hasTerminal, type CliOptions} from '../cli-options.js';
 import {loadConfigFile} from '../core/config/load.js';
 import {sshSchema} from '../core/config/schema.js';
 import {sh} from '../core/command.js';
-import {errorMessage, UserError} from '../core/errors.js';
+import {UserError} from '../core/errors.js';
 import {inert} from '../core/inert.js';
 import {connectToServer} from '../core/remote/connect.js';
 import type {SshSession} from '../core/remote/ssh-host.js';
@@ -21,6 +21,7 @@ import {EXIT} from '../core/types.js';
 import {createFlagEngine} from '../session.js';
 import {configText, type Answers} from './config-text.js';
 import {databaseAnswer, givenDatabase, migrationsCommand, signsOfADatabase, type DatabaseAnswer} from './database-answer.js';
+import {pageTitle, proposedMustNotContain} from './page.js';
 import {inspectAccount, inspectCheckout, pythonAnywhere, type Account, type Checkout} from './inspect.js';
 
 /** A question; `flag` is what answers it without a terminal; `problem` says what is wrong with an answer (asked again). */
@@ -80,20 +81,6 @@ function buildCommands(checkout: Checkout): string[] {
 	if (checkout.lockfile === 'pnpm') return ['pnpm install --frozen-lockfile', 'pnpm build'];
 	// Without a lockfile, `npm install` would write package-lock.json into the production checkout.
 	return checkout.lockfile === 'npm' ? ['npm ci', 'npm run build'] : ['npm run build'];
-}
-
-/** The page's <title>, read from this machine (what the check should find), or why there is none. */
-async function pageTitle(url: string): Promise<{title: string} | {problem: string}> {
-	try {
-		const {httpRequest} = await import('../core/remote/http-request.js');
-		const answer = await httpRequest(new URL(url), {signal: AbortSignal.timeout(5000), maxBodyBytes: 200_000});
-		const title = /<title[^>]*>([^<]{1,200})<\/title>/i.exec(answer.body)?.[1]?.replace(/\s+/g, ' ').trim();
-		// A title with control or bidi characters is no text to look for on the page: none is offered.
-		if (title && !/[\u0000-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]/.test(title)) return {title};
-		return {problem: `The page answered ${answer.status} without a usable <title>: set mustContain to text the good page shows.`};
-	} catch (error) {
-		return {problem: `The page could not be read from here (${errorMessage(error)}): set mustContain to text the good page shows.`};
-	}
 }
 
 export async function init(options: CliOptions): Promise<number> {
@@ -190,7 +177,12 @@ async function gather(session: SshSession, sshHost: string, given: NonNullable<C
 		);
 	const migrationsKind = checkout.flaskMigrate ? 'flask-migrate' : 'alembic';
 	const migrationsRun = checkout.migrationsDir ? migrationsCommand(account, checkout, migrationsKind) : undefined;
-	const mustNotContain = interactive ? (await ask('Text only the bad deploy’s page shows (mustNotContain; Enter for none):', '', '--yes')).trim() : '';
+	// Text HEAD's last commit added to the page's templates, shown on it now: a proposal, never written unasked.
+	const proposals = page.body === undefined ? [] : proposedMustNotContain(checkout.addedPageLines, page.body);
+	const proposed = proposals.length > 0 ? ` (HEAD's last commit added ${proposals.map(text => `"${text}"`).join(', ')} to the page)` : '';
+	const mustNotContain = interactive
+		? (await ask(`Text only the bad deploy’s page shows${proposed} (mustNotContain; Enter for none):`, '', '--yes')).trim()
+		: '';
 	// PythonAnywhere's web app files first, then the checkout's neighbours.
 	const wsgi = account.wsgiFiles[0] ?? checkout.wsgiFiles[0];
 	// PythonAnywhere has its reload API; elsewhere the operator says (the WSGI file found is offered).
@@ -251,7 +243,7 @@ async function gather(session: SshSession, sshHost: string, given: NonNullable<C
 				}
 			: {}),
 		app: {name: checkout.packageName ?? (path.basename(dir.replace(/\/+$/, '')) || 'app'), dir, branch: checkout.branch},
-		site: {...(pa ? {} : {url}), mustContain: title ? [title] : [], mustNotContain: mustNotContain ? [mustNotContain] : []},
+		site: {...(pa ? {} : {url}), mustContain: title ? [title] : [], mustNotContain: mustNotContain ? [mustNotContain] : [], proposed: proposals},
 		build: buildCommands(checkout),
 		reload: reloadFrom(reloadAnswer, pa !== undefined, wsgi),
 		database: database.kind === 'section' ? database.section : 'none',

@@ -36,6 +36,8 @@ export type Checkout = {
 	readonly flaskMigrateEnvs: readonly string[];
 	/** The server's python3 imports Flask-Migrate. */
 	readonly systemFlaskMigrate: boolean;
+	/** Lines HEAD's last commit added to the page's templates (`git diff -U0 HEAD~1 HEAD`), for a mustNotContain proposal. */
+	readonly addedPageLines: readonly string[];
 	/** package.json's `name` (a better app name than the folder's), when it has one. */
 	readonly packageName?: string;
 	/** WSGI entry points beside the checkout (`../*_wsgi.py`) or in it (`wsgi.py`, `*_wsgi.py`): what a touch reload may use. */
@@ -145,6 +147,7 @@ const CHECKOUT_PARTS = [
 	'system-flask-migrate',
 	'wsgi',
 	'package-name',
+	'added-page-lines',
 ] as const;
 
 /** `undefined` when `dir` is not a git checkout. */
@@ -174,6 +177,10 @@ ${framed([
 		'package-name',
 		sh`sed -n ${'s/^[{[:space:]]*"name"[[:space:]]*:[[:space:]]*"\\([A-Za-z0-9@/._-]*\\)".*$/\\1/p'} package.json 2>/dev/null | head -n 1 | tr -d '\\n'`,
 	],
+	[
+		'added-page-lines',
+		sh`git -c core.quotepath=off diff --no-color --no-ext-diff -U0 HEAD~1 HEAD -- ${['*.html', '*.htm', '*.jinja', '*.jinja2', '*.j2']} 2>/dev/null | sed -n 's/^+\\([^+]\\)/\\1/p' | head -n 50; true`,
+	],
 	['wsgi', sh`for f in "$(dirname "$PWD")"/*_wsgi.py "$PWD"/wsgi.py "$PWD"/*_wsgi.py; do [ -f "$f" ] && printf '%s\\0' "$f"; done; true`],
 ])}`,
 		),
@@ -195,6 +202,8 @@ ${framed([
 		flaskMigrateEnvs: nulRecords(found.venvs, 1, 'read the checkout').map(([entry = '']) => entry),
 		systemFlaskMigrate: found['system-flask-migrate'] === 'yes',
 		wsgiFiles: nulRecords(found.wsgi, 1, 'read the checkout').map(([entry = '']) => entry),
+		// Diff lines cannot hold a line break: a line each.
+		addedPageLines: found['added-page-lines'].split('\n').filter(Boolean),
 		...(/^(@[\w.-]+\/)?[\w.-]{1,100}$/.test(found['package-name']) ? {packageName: found['package-name'].replace(/^@[^/]+\//, '')} : {}),
 	};
 }
