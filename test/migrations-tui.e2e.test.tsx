@@ -97,8 +97,8 @@ describe.runIf(canRun('migration drills at the keyboard', ['mariadb', 'flask']))
 			press(KEY.enter);
 			const recover = await waitForText(frame, 'What now?', 30_000);
 			expect(recover).toContain('the schema is ahead of the code');
-			expect(recover).toMatch(/❯ Retry this step\n.*Turn the schema migrations on, migrate down now, and check again/);
-			press(KEY.down);
+			// The hint's fix first: Enter applies it.
+			expect(recover).toMatch(/❯ Turn the schema migrations on, migrate down now, and check again\n.*Retry this step/);
 			press(KEY.enter);
 			await waitForText(frame, 'Rolled back and verified', 30_000);
 		});

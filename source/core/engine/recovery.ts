@@ -118,8 +118,10 @@ export class Recovery {
 		this.#retriedWithoutFix = undefined;
 		for (const hint of hints) deps.emit({type: 'hint', at: now(), stepId: step.id, hint});
 
-		const choices: RecoveryChoice[] = [connectionLost ? 'reconnect' : 'retry'];
-		if (fixes.size > 0) choices.push('fix');
+		// A hint's fix comes first (Enter under stress applies it; retrying unchanged is graded a wrong
+		// turn in rehearsals), except after a lost connection, where reconnecting comes first.
+		const choices: RecoveryChoice[] =
+			fixes.size > 0 && !connectionLost ? ['fix', 'retry'] : [connectionLost ? 'reconnect' : 'retry', ...(fixes.size > 0 ? (['fix'] as const) : [])];
 		if (step.override) choices.push('override');
 		choices.push('abort');
 		const question = {kind: 'recover', stepId: step.id, error: text, hints, choices, ...(step.override ? {overrideLabel: step.override.label} : {})} as const;
