@@ -106,7 +106,8 @@ export async function readCredentials(
 	env: NodeJS.ProcessEnv = process.env,
 ): Promise<DatabaseCredentials> {
 	const database = config.database!;
-	const configured = database.passwordFrom === 'server' ? undefined : configuredPassword(database, env);
+	// With passwordFrom: server the schema allows neither passwordEnv nor passwordFile: nothing is configured here.
+	const configured = configuredPassword(database, env);
 	if (configured) return configured;
 	if (database.passwordKey) {
 		const result = await run(settingsKeyCommand(config));
@@ -129,8 +130,7 @@ export const handsPasswordOn = (credentials: DatabaseCredentials): boolean =>
 
 /** The database password of this run (read once a run; a password read on the server is never journaled). */
 export async function databaseCredentials(context: StepContext): Promise<DatabaseCredentials> {
-	const database = context.config.database!;
-	const configured = database.passwordFrom === 'server' ? undefined : configuredPassword(database);
+	const configured = configuredPassword(context.config.database!);
 	if (configured) {
 		context.secret(configured.password);
 		return configured;

@@ -68,7 +68,9 @@ const accountNames = (account: Account, checkout: Checkout) => checkout.database
 export function signsOfADatabase(account: Account, checkout: Checkout): string[] {
 	return [
 		...(checkout.migrationsDir ? [`${checkout.migrationsDir}/versions`] : []),
-		...(accountNames(account, checkout).length > 0 ? [`the name ${accountNames(account, checkout)[0]} in the app's settings`] : []),
+		...accountNames(account, checkout)
+			.slice(0, 1)
+			.map(name => `the name ${name} in the app's settings`),
 		...checkout.databaseUrls.map(({file, key}) => `${key} in ${file}`),
 		...(account.myCnf.present ? ['~/.my.cnf'] : []),
 	];
@@ -79,40 +81,40 @@ export function signsOfADatabase(account: Account, checkout: Checkout): string[]
  * `mysql://user@host:port/name` URL (without a password).
  */
 export function databaseAnswer(account: Account, checkout: Checkout, pythonAnywhereUser: string | undefined, given?: string): DatabaseAnswer {
+	const urls = checkout.databaseUrls.flatMap(found => {
+		const parsed = databaseFromUrl(found.url);
+		return parsed ? [{...found, parsed}] : [];
+	});
+	/** Where the password is, for a database named by a URL in the app's settings. */
+	const keyOf = ({key, file}: {key: string; file: string}) => ({passwordKey: key, ...(file === '.env' ? {} : {passwordKeyFile: file})});
 	if (given !== undefined) {
 		const answer = givenDatabase(given, 'flag');
 		if (answer.kind !== 'section') return answer;
 		// The same database as a URL in the app's settings: its password is read from there.
-		const same = checkout.databaseUrls.find(found => {
-			const parsed = databaseFromUrl(found.url);
-			return parsed !== undefined && parsed.user === answer.section.user && parsed.host === answer.section.host;
-		});
+		const same = urls.find(({parsed}) => parsed.user === answer.section.user && parsed.host === answer.section.host);
 		if (!same) return answer;
 		return {
 			kind: 'section',
-			section: {...answer.section, passwordKey: same.key, ...(same.file === '.env' ? {} : {passwordKeyFile: same.file})},
+			section: {...answer.section, ...keyOf(same)},
 			note: `Given with --database; its password is ${same.key}'s in ${same.file} on the server (read at run time, never written to a file here).`,
 		};
 	}
-	const fromSettings = checkout.databaseUrls.flatMap(found => {
-		const parsed = databaseFromUrl(found.url);
-		return parsed ? [{...found, parsed}] : [];
-	})[0];
+	const fromSettings = urls[0];
 	if (fromSettings) {
-		const {file, key, parsed} = fromSettings;
 		return {
 			kind: 'section',
-			section: {...parsed, passwordFrom: 'server', passwordKey: key, ...(file === '.env' ? {} : {passwordKeyFile: file})},
-			note: `Detected: ${key} in ${file} on the server (host, port, user, name). Its password stays there: read over SSH at run time, never written to a file here.`,
+			section: {...fromSettings.parsed, passwordFrom: 'server', ...keyOf(fromSettings)},
+			note: `Detected: ${fromSettings.key} in ${fromSettings.file} on the server (host, port, user, name). Its password stays there: read over SSH at run time, never written to a file here.`,
 		};
 	}
-	const name = accountNames(account, checkout)[0] ?? account.myCnf.database;
+	const named = accountNames(account, checkout)[0];
+	const name = named ?? account.myCnf.database;
 	const user = account.myCnf.user ?? pythonAnywhereUser;
 	if (account.myCnf.present && user && name) {
 		return {
 			kind: 'section',
 			section: {host: account.myCnf.host ?? '127.0.0.1', ...(account.myCnf.port ? {port: account.myCnf.port} : {}), user, name, passwordFrom: 'server'},
-			note: `Detected: ~/.my.cnf on the server${accountNames(account, checkout)[0] ? ` and the name ${name} in the app's settings` : ''}. Its password stays there: mysqldump reads it on the server.`,
+			note: `Detected: ~/.my.cnf on the server${named ? ` and the name ${name} in the app's settings` : ''}. Its password stays there: mysqldump reads it on the server.`,
 		};
 	}
 	const signs = signsOfADatabase(account, checkout);
