@@ -7,7 +7,8 @@
  * - the reload said so itself (PythonAnywhere's API answers once the app is reloaded), or no reload
  *   was made (nothing old to wait out);
  * - it differs from the answer sampled just before the reload (status, or a page that was the
- *   same twice in a row before and is not now);
+ *   same twice in a row before and is not now) and comes from the app: a gateway's 502/503/504 or
+ *   no answer at all is what a worker being swapped gives, old or new, so it proves nothing;
  * - or the settle time has passed since the reload (the old process is gone by then).
  *
  * Once one answer is accepted, every later one is too; verification then needs `confirmations`
@@ -66,6 +67,9 @@ export function bodyDigest(status: number | null, body: string): string {
 	return status === null ? '' : createHash('sha256').update(body).digest('hex');
 }
 
+/** Answers a front server gives when no worker answered: seen while the old worker is stopped too. */
+const GATEWAY_STATUSES: ReadonlySet<number> = new Set([502, 503, 504]);
+
 const seconds = (ms: number) => `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)} s`;
 
 /** Whether this answer may be the new code's, and why (for the journal and the panel). */
@@ -83,9 +87,10 @@ export function accept(
 			? {accepted: true, why: `${seconds(sinceMs)} after the reload (no sample from before it; settle time ${seconds(settleMs)})`}
 			: {accepted: false, why: `only ${seconds(sinceMs)} after the reload, and no sample from before it: the old code may still be serving`};
 	}
-	if (answer.status !== before.status)
-		return {accepted: true, why: `status ${answer.status ?? 'no answer'}, before the reload ${before.status ?? 'no answer'}: the old answer is gone`};
-	if (!before.changing && answer.digest !== before.digest)
+	const fromTheApp = answer.status !== null && !GATEWAY_STATUSES.has(answer.status);
+	if (answer.status !== before.status && fromTheApp)
+		return {accepted: true, why: `status ${answer.status}, before the reload ${before.status ?? 'no answer'}: the old answer is gone`};
+	if (!before.changing && answer.digest !== before.digest && fromTheApp)
 		return {accepted: true, why: 'a page different from the one before the reload: the old answer is gone'};
 	if (sinceMs >= settleMs)
 		return {
@@ -94,8 +99,10 @@ export function accept(
 		};
 	return {
 		accepted: false,
-		why: before.changing
-			? `${seconds(sinceMs)} after the reload, within the settle time ${seconds(settleMs)}: the old code may still be serving (the page changes by itself, so its difference proves nothing)`
-			: `the same answer as before the reload, ${seconds(sinceMs)} after it: the old code may still be serving`,
+		why: !fromTheApp
+			? `${answer.status === null ? 'no answer' : `status ${answer.status} (a gateway's, no worker answered)`} ${seconds(sinceMs)} after the reload: the old code may still be serving`
+			: before.changing
+				? `${seconds(sinceMs)} after the reload, within the settle time ${seconds(settleMs)}: the old code may still be serving (the page changes by itself, so its difference proves nothing)`
+				: `the same answer as before the reload, ${seconds(sinceMs)} after it: the old code may still be serving`,
 	};
 }

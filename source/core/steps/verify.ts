@@ -118,7 +118,7 @@ const VERIFY_HINTS: readonly HintRule[] = [
 		severity: 'warning',
 		advice: config =>
 			'Right after a reload the old process can keep answering for a while, so an answer then proves nothing about the rolled-back code. ' +
-			`rewind counts an answer only once it differs from the one sampled just before the reload, or ${config.site.settleSeconds} s after the reload (site.settleSeconds), ` +
+			`rewind counts an answer only once the app's answer (a gateway's 502/503/504 proves nothing) differs from the one sampled just before the reload, or ${config.site.settleSeconds} s after the reload (site.settleSeconds), ` +
 			`then needs ${config.site.confirmations} good answers in a row (site.confirmations). Checks that tell the two versions apart (site.mustNotContain: text only the bad deploy shows) make the proof quicker.`,
 	},
 	{
