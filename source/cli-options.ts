@@ -10,7 +10,7 @@ import {inert} from './core/inert.js';
 import type {RunFlags} from './core/step.js';
 import type {OutputMode} from './session.js';
 
-export const COMMANDS = ['rollback', 'plan', 'rehearse', 'resume', 'undo', 'drills', 'init', 'check'] as const;
+export const COMMANDS = ['rollback', 'plan', 'rehearse', 'resume', 'undo', 'drills', 'init', 'check', 'scores'] as const;
 type Command = (typeof COMMANDS)[number];
 
 export type CliOptions = {
@@ -28,6 +28,11 @@ export type CliOptions = {
 	readonly drill?: string;
 	readonly drillsDir?: string;
 	readonly keep: boolean;
+	/** Rehearsal: whose rehearsal it is (default: the OS user); `rewind scores`: whose to show. */
+	readonly trainee?: string;
+	/** Rehearsal: a drill the trainee is not told (one not passed yet, or any with `any`). */
+	readonly mystery: boolean;
+	readonly any: boolean;
 	/** `rewind init`: the server to inspect and where to write the config. */
 	readonly host?: string;
 	readonly output?: string;
@@ -65,6 +70,9 @@ export const OPTIONS = {
 	drill: {type: 'string'},
 	'drills-dir': {type: 'string'},
 	keep: {type: 'boolean'},
+	trainee: {type: 'string'},
+	mystery: {type: 'boolean'},
+	any: {type: 'boolean'},
 	host: {type: 'string'},
 	port: {type: 'string'},
 	user: {type: 'string'},
@@ -88,6 +96,9 @@ const ONLY: Record<string, readonly Command[]> = {
 	journal: ['resume', 'undo'],
 	drill: ['rehearse'],
 	keep: ['rehearse'],
+	trainee: ['rehearse', 'scores'],
+	mystery: ['rehearse'],
+	any: ['rehearse'],
 	host: ['init'],
 	port: ['init'],
 	user: ['init'],
@@ -121,6 +132,9 @@ function initOptions(values: Record<string, unknown>): NonNullable<CliOptions['i
 	return {...(port ? {port: Number(port)} : {}), ...Object.fromEntries(Object.entries(pairs).filter(([, value]) => value !== undefined))};
 }
 
+/** A trainee's name: kept in the journal and the rehearsal history, shown in tables. */
+export const TRAINEE_NAME = /^[\p{L}\p{N}][\p{L}\p{N} ._-]{0,39}$/u;
+
 export function parseCli(argv: readonly string[]): CliOptions {
 	let parsed;
 	try {
@@ -148,6 +162,13 @@ export function parseCli(argv: readonly string[]): CliOptions {
 		throw new UserError(`--target "${inert(values.target, {singleLine: true})}" is not a commit, tag or branch name.`);
 	if (values.reason !== undefined && (values.reason.trim() === '' || /[\u0000-\u001f]/.test(values.reason)))
 		throw new UserError('--reason needs one line of text (why you roll back; it goes to the release history and the report).');
+	if (values.trainee !== undefined && !TRAINEE_NAME.test(values.trainee))
+		throw new UserError(
+			`--trainee "${inert(values.trainee, {singleLine: true})}" is not a name rewind keeps: 1 to 40 letters, digits, spaces, dots, dashes or underscores.`,
+		);
+	if (values.mystery && values.drill !== undefined)
+		throw new UserError('--mystery picks the drill for you (and does not say which): pass --mystery or --drill, not both.');
+	if (values.any && !values.mystery) throw new UserError('--any is for --mystery: pick among every drill, passed or not.');
 	if (values.plain && values.json) throw new UserError('--plain and --json are two ways of printing the run: pass one of them.');
 	return {
 		command,
@@ -170,6 +191,9 @@ export function parseCli(argv: readonly string[]): CliOptions {
 		...(values.drill === undefined ? {} : {drill: values.drill}),
 		...(values['drills-dir'] === undefined ? {} : {drillsDir: values['drills-dir']}),
 		keep: values.keep === true,
+		...(values.trainee === undefined ? {} : {trainee: values.trainee.trim()}),
+		mystery: values.mystery === true,
+		any: values.any === true,
 		...(values.host === undefined ? {} : {host: values.host}),
 		...(values.output === undefined ? {} : {output: values.output}),
 		...(named === 'init' ? {init: initOptions(values)} : {}),

@@ -117,6 +117,10 @@ export async function runCommand(options: CliOptions): Promise<number> {
 			const {rehearse} = await import('./rehearsal/rehearse.js');
 			return rehearse(options);
 		}
+		case 'scores': {
+			const {scores} = await import('./rehearsal/scores.js');
+			return scores(options);
+		}
 		case 'init': {
 			const {init} = await import('./init/init.js');
 			return init(options);

@@ -10,6 +10,8 @@ Usage
   rewind undo [options]         return the server to where the last rollback started
   rewind plan [options]         print each step of a rollback and its key commands (same as --dry-run)
   rewind drills                 list the rehearsal drills
+  rewind scores [options]       the trainees' rehearsals: a table, and per trainee what is
+                                passed, the best and latest times, what is left
   rewind init [options]         ask about (or take flags for) a server and write rewind.config.yaml
   rewind check [options]        check everything a rollback depends on, on the real server,
                                 changing nothing (✓/✗ per check; exit 0 ready, 1 not; --json)
@@ -35,6 +37,10 @@ Options
       --drill NAME              rehearsal: inject one of the drills' faults
       --drills-dir DIR          rehearsal: also load drills from DIR
       --keep                    rehearsal: keep the sandbox to inspect afterwards
+      --mystery                 rehearsal: a drill you have not passed yet, named only at the end
+      --any                     with --mystery: any drill, passed or not
+      --trainee NAME            rehearsal: whose rehearsal it is (default: your user name);
+                                rewind scores: only this trainee's
 
 rewind init
       --host HOST               the server (an alias from ~/.ssh/config works)

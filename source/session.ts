@@ -15,6 +15,7 @@ import {runbookFor} from './core/runbook.js';
 import type {RunState} from './core/run-state.js';
 import {checkSecrets, hintContextFor, knownSecrets, runsDirFor} from './core/setup.js';
 import type {RunFlags} from './core/step.js';
+import type {RunIdentity} from './core/identity.js';
 import type {RunFacts, RunKind} from './core/types.js';
 import {undoOfFacts} from './core/undo.js';
 import {InteractiveOperator} from './ui/interactive-operator.js';
@@ -39,6 +40,10 @@ export type RunRequest = {
 	readonly connect?: Connector;
 	/** Environment for secrets, SSH_AUTH_SOCK and REWIND_SSH_PASSPHRASE (default: this process's). */
 	readonly env?: NodeJS.ProcessEnv;
+	/** The trainee and drill of a rehearsal. */
+	readonly identity?: RunIdentity;
+	/** Called with the final state once the run has finished (the rehearsal's record of the trainee). */
+	readonly afterRun?: (state: RunState) => void;
 };
 
 export type OutputMode = 'tui' | 'plain' | 'json';
@@ -67,6 +72,8 @@ export function createEngine(request: RunRequest, operator: Operator): Engine {
 		secrets: [...knownSecrets(request.config, env), ...(request.secrets ?? [])],
 		hintContext: {...hintContextFor(request.config), ...request.hintContext},
 		...(request.initialFacts ? {initialFacts: request.initialFacts} : {}),
+		...(request.identity ? {identity: request.identity} : {}),
+		...(request.afterRun ? {afterRun: request.afterRun} : {}),
 		renderReport: state => renderReport(state, request.config, request.reportExtra?.(state) ?? ''),
 	});
 }
@@ -89,8 +96,15 @@ export function undoRequest(request: RunRequest, result: Pick<RunResult, 'runId'
 	// An override given for the rollback is not carried into its undo: that one makes its own backup.
 	const {skipBackupReason: _override, target: _target, ...flags} = request.flags;
 	const undoOf = undoOfFacts(result.runId, facts);
-	const {reportExtra: _extra, finalLines: _lines, ...rest} = request;
-	return {...rest, kind: 'undo', flags: {...flags, target: facts.fromHead}, initialFacts: {undoOf}};
+	// The undo is no rehearsal of its own: it keeps the trainee's name, and is neither scored nor recorded.
+	const {reportExtra: _extra, finalLines: _lines, afterRun: _record, identity, ...rest} = request;
+	return {
+		...rest,
+		...(identity?.trainee ? {identity: {trainee: identity.trainee}} : {}),
+		kind: 'undo',
+		flags: {...flags, target: facts.fromHead},
+		initialFacts: {undoOf},
+	};
 }
 
 /** Runs a request and resolves with the exit code: the TUI, plain lines, or the JSON stream. */

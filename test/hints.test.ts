@@ -2,7 +2,7 @@ import {describe, expect, it} from 'vitest';
 import {configSchema} from '../source/core/config/schema.js';
 import {firstMatchingLine, GENERAL_HINTS, matchHints, type HintRule} from '../source/core/hints.js';
 import {ROLLBACK_STEPS} from '../source/core/runbook.js';
-import {loadDrills} from '../source/rehearsal/drills.js';
+import {faultHints, loadDrills} from '../source/rehearsal/drills.js';
 
 const config = configSchema.parse({app: {dir: '/srv/app'}, ssh: {host: 'h'}, site: {url: 'http://x/'}, reload: {method: 'none'}, build: {commands: []}});
 const context = {managedDb: {host: 'alice.mysql.pythonanywhere-services.com', port: 3306}, wsgiPath: '/var/www/x_wsgi.py'};
@@ -271,13 +271,15 @@ describe('hints quote the line they matched', () => {
 		expect(hint?.advice).not.toContain('Seen in the output');
 	});
 
-	it('every drill’s injected output still gives the drill’s hint', () => {
+	it('every drill’s injected output still gives one of the drill’s hints (its fault’s)', () => {
 		for (const drill of loadDrills())
-			for (const shim of drill.server.shims.filter(candidate => candidate.stderr !== ''))
+			for (const shim of drill.server.shims.filter(candidate => candidate.stderr !== '')) {
+				const given = matchHints(shim.stderr.replaceAll('${app}', '/srv/app'), allRules, config, context).hints.map(hint => hint.id);
 				expect(
-					matchHints(shim.stderr.replaceAll('${app}', '/srv/app'), allRules, config, context).hints.map(hint => hint.id),
-					drill.id,
-				).toContain(drill.expect.hint);
+					given.filter(id => faultHints(drill).includes(id)),
+					`${drill.id}: ${shim.command}`,
+				).not.toEqual([]);
+			}
 	});
 });
 

@@ -85,10 +85,11 @@ describe.runIf(canRun('rehearsal drills', ['mariadb', 'flask']))('every drill sh
 		expect(drills.map(drill => drill.id).sort()).toEqual(
 			[
 				'corrupted-node-modules',
-				'dirty-tree',
+				'hand-edited-production',
 				'forgotten-build',
 				'irreversible-migration',
-				'mysql-socket',
+				'documented-mysqldump',
+				'original-drill',
 				'old-worker',
 				'process-privilege',
 				'reload-401',

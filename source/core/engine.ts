@@ -21,6 +21,7 @@ import {describeAnswer, inertQuestion, type Answer, type Question} from './quest
 import type {Redactor} from './redact.js';
 import type {RunState} from './run-state.js';
 import {GoBack, type PlanView, type StepDefinition} from './step.js';
+import {announcedIdentity} from './identity.js';
 import {commandView, type Outcome, type PlannedCommand, type RunFacts, type StepId} from './types.js';
 
 export type {RunResult} from './engine/finish.js';
@@ -163,6 +164,7 @@ export class Engine {
 			plan: this.steps.map(step => ({stepId: step.id, commands: step.commands(view).map(commandView)})),
 			configPath: this.#options.configPath,
 			appName: this.#config.app.name,
+			...(this.#options.identity ? {identity: announcedIdentity(this.#options.identity)} : {}),
 		});
 		if (Object.keys(this.#facts).length > 0) this.#bus.emit({type: 'fact', at: now(), facts: this.#facts});
 		let ended: {outcome: Outcome; message: string} = {outcome: 'succeeded', message: ''};
@@ -174,9 +176,8 @@ export class Engine {
 		this.#current = null;
 		// Cleanups run whatever stopped the run: they get a signal of their own.
 		this.#stepAbort = new AbortController();
-		const {kind, renderReport} = this.#options;
-		const input = {runId: this.runId, kind, steps: this.steps, startedAt: this.#startedAt, bus: this.#bus, services: this.#services};
-		const result = await finishRun({...input, ...(renderReport ? {renderReport} : {})}, ended.outcome, ended.message);
+		const input = {runId: this.runId, steps: this.steps, startedAt: this.#startedAt, bus: this.#bus, services: this.#services, options: this.#options};
+		const result = await finishRun(input, ended.outcome, ended.message);
 		this.#finished = true;
 		return result;
 	}

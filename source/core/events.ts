@@ -1,5 +1,6 @@
 /** Events: everything the engine does is an event; the fold, the renderers and the journal read them. */
 import type {Question} from './questions.js';
+import type {AnnouncedIdentity} from './identity.js';
 import type {CommandView, CommandWhere, Criterion, Hint, Outcome, RunFacts, RunKind, StepId} from './types.js';
 
 export type LogLevel = 'info' | 'success' | 'warning' | 'error';
@@ -16,6 +17,8 @@ export type RunEvent =
 			readonly plan: ReadonlyArray<{readonly stepId: StepId; readonly commands: readonly CommandView[]}>;
 			readonly configPath: string | null;
 			readonly appName: string;
+			/** The trainee and the drill of a rehearsal (a mystery drill without its id). */
+			readonly identity?: AnnouncedIdentity;
 	  }
 	| {readonly type: 'step-started'; readonly at: string; readonly stepId: StepId}
 	| {readonly type: 'step-waiting'; readonly at: string; readonly stepId: StepId; readonly question: Question['kind']}
@@ -84,6 +87,8 @@ export type RunEvent =
 			readonly reportPath: string | null;
 			readonly journalPath: string | null;
 			readonly message: string;
+			/** A mystery drill's id, named at last. */
+			readonly revealedDrill?: string;
 	  };
 
 export type EventListener = (event: RunEvent) => void;

@@ -14,9 +14,13 @@ import type {Outcome, RunFacts, RunKind} from './types.js';
 export const JOURNAL_FILE = 'journal.jsonl';
 export const REPORT_FILE = 'report.md';
 
+/** rewind's own folder on this machine: runs, and the rehearsal history (REWIND_HOME, else ~/.rewind). */
+export function rewindHome(env: NodeJS.ProcessEnv = process.env): string {
+	return env['REWIND_HOME'] ?? path.join(os.homedir(), '.rewind');
+}
+
 export function defaultRunsDir(env: NodeJS.ProcessEnv = process.env): string {
-	const home = env['REWIND_HOME'] ?? path.join(os.homedir(), '.rewind');
-	return path.join(home, 'runs');
+	return path.join(rewindHome(env), 'runs');
 }
 
 /** `20261124T101500Z`: a UTC time for names. */

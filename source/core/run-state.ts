@@ -7,6 +7,7 @@
 import type {RunEvent} from './events.js';
 import type {CommandRecord, LogEntry, NewEntry, StepView, TimelineEntry} from './run-state-types.js';
 import type {Question} from './questions.js';
+import type {AnnouncedIdentity} from './identity.js';
 import type {Hint, RunFacts, RunKind, StepId, StepState} from './types.js';
 
 export type {CommandRecord, LogEntry, StepView, TimelineEntry} from './run-state-types.js';
@@ -19,6 +20,8 @@ export type RunState = {
 	readonly kind: RunKind | null;
 	readonly appName: string;
 	readonly configPath: string | null;
+	/** The trainee and drill the run announced (a mystery drill without its id). */
+	readonly identity: AnnouncedIdentity;
 	readonly startedAt: string | null;
 	readonly steps: readonly StepView[];
 	readonly current: StepId | null;
@@ -46,6 +49,7 @@ export const initialRunState: RunState = {
 	kind: null,
 	appName: '',
 	configPath: null,
+	identity: {},
 	startedAt: null,
 	steps: [],
 	current: null,
@@ -106,6 +110,7 @@ export function reduceRun(state: RunState, event: RunEvent): RunState {
 				kind: event.kind,
 				appName: event.appName,
 				configPath: event.configPath,
+				identity: event.identity ?? {},
 				startedAt: event.at,
 				steps: event.steps.map(step => ({...step, state: 'pending', totalMs: 0, attempts: 0})),
 			};

@@ -56,15 +56,27 @@ export const drillSchema = z.strictObject({
 			oldWorkerMs: z.int().min(0).max(60_000).optional(),
 		})
 		.default({}),
+	/** What the trainee should take away: shown when a mystery drill is revealed, and in the report. */
+	lesson: z.string().min(10).max(1000).optional(),
 	/** How a non-interactive run of the drill ends safely: the hint it must show, its outcome, where HEAD is. */
 	expect: z.strictObject({
 		hint: z.string(),
+		/**
+		 * A drill of several faults: every hint a run at the keyboard meets on the way to a clean
+		 * ending, in the order they strike (an unattended run stops at the first, `hint`).
+		 */
+		faults: z.array(z.string()).min(1).optional(),
 		outcome: z.enum(['succeeded', 'verification-failed', 'failed', 'refused']),
 		head: z.enum(['unchanged', 'target']),
 	}),
 });
 
-export type Drill = z.output<typeof drillSchema> & {readonly file: string};
+export type Drill = z.output<typeof drillSchema> & {readonly file: string; readonly team: boolean};
+
+/** The hints a keyboard run of the drill must meet: its faults, or its one expected hint. */
+export function faultHints(drill: Drill): readonly string[] {
+	return drill.expect.faults ?? [drill.expect.hint];
+}
 
 export function builtInDrillsDir(): string {
 	return path.join(packageRoot(), 'drills');
@@ -90,7 +102,7 @@ export function loadDrills(extraDir?: string): Drill[] {
 				const issue = result.error.issues[0]!;
 				throw new UserError(`Drill ${file}: ${issue.path.join('.') || '(top level)'}: ${issue.message}.`);
 			}
-			drills.set(result.data.id, {...result.data, file});
+			drills.set(result.data.id, {...result.data, file, team: dir !== dirs[0]});
 		}
 	}
 	return [...drills.values()];

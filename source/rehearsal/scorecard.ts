@@ -7,7 +7,7 @@ import {formatDuration, ROLLBACK_TARGET_MS} from '../core/format.js';
 import {markdownCell, markdownText} from '../core/inert.js';
 import type {RunState} from '../core/run-state.js';
 import type {Hint} from '../core/types.js';
-import type {Drill} from './drills.js';
+import {faultHints, type Drill} from './drills.js';
 
 /** The original drill (TASK-0007): 42 minutes, of which the rollback itself took under 2. */
 const ORIGINAL_DRILL_MS = 42 * 60 * 1000;
@@ -18,6 +18,8 @@ export type Scorecard = {
 	readonly withinTarget: boolean;
 	readonly hints: readonly Hint[];
 	readonly expectedHintShown: boolean | null;
+	/** The drill's faults (their hints) met and not met, in the drill's order. */
+	readonly faults: {readonly met: readonly string[]; readonly missed: readonly string[]};
 	readonly wrongTurns: readonly string[];
 	readonly criteriaPassed: boolean;
 	readonly failedCriteria: readonly string[];
@@ -30,7 +32,9 @@ export function computeScorecard(state: RunState, drill: Drill | undefined): Sco
 	const failedCriteria = (finished?.criteria ?? []).filter(criterion => criterion.status === 'fail').map(criterion => criterion.label);
 	const wrongTurns = state.log.flatMap(entry => (entry.kind === 'wrong-turn' ? [entry.text] : []));
 	const withinTarget = totalMs <= ROLLBACK_TARGET_MS;
-	const expectedHintShown = drill ? state.hints.some(hint => hint.id === drill.expect.hint) : null;
+	const expected = drill ? faultHints(drill) : [];
+	const met = expected.filter(id => state.hints.some(hint => hint.id === id));
+	const expectedHintShown = drill ? met.length === expected.length : null;
 	const criteriaPassed = failedCriteria.length === 0 && finished?.outcome === 'succeeded';
 	return {
 		stepTimes: state.steps.filter(step => step.attempts > 0).map(step => ({title: step.title, ms: step.totalMs, attempts: step.attempts, state: step.state})),
@@ -38,6 +42,7 @@ export function computeScorecard(state: RunState, drill: Drill | undefined): Sco
 		withinTarget,
 		hints: state.hints,
 		expectedHintShown,
+		faults: {met, missed: expected.filter(id => !met.includes(id))},
 		wrongTurns,
 		criteriaPassed,
 		failedCriteria,
@@ -45,12 +50,19 @@ export function computeScorecard(state: RunState, drill: Drill | undefined): Sco
 	};
 }
 
+/** Whether the run met the drill's fault(s): said only when it did not meet them all. */
+function faultsNote(card: Scorecard): string {
+	if (card.expectedHintShown !== false) return '';
+	const total = card.faults.met.length + card.faults.missed.length;
+	return total === 1 ? ' (the drill’s fault was not met)' : ` (the drill’s faults met: ${card.faults.met.length} of ${total})`;
+}
+
 export function scorecardLines(card: Scorecard, drill: Drill | undefined): string[] {
 	return [
 		`Scorecard${drill ? ` (drill: ${drill.title})` : ''}: ${card.passed ? 'PASSED' : 'NOT PASSED YET'}`,
 		`  time: ${formatDuration(card.totalMs)} (target under 5 min ${card.withinTarget ? '✓' : '✗'}; the original drill took 42 min)`,
 		`  steps: ${card.stepTimes.map(step => `${step.title} ${formatDuration(step.ms)}${step.attempts > 1 ? ` ×${step.attempts}` : ''}`).join(' · ')}`,
-		`  hints met: ${card.hints.length === 0 ? 'none' : card.hints.map(hint => hint.title).join('; ')}${card.expectedHintShown === false ? ' (the drill’s fault was not met)' : ''}`,
+		`  hints met: ${card.hints.length === 0 ? 'none' : card.hints.map(hint => hint.title).join('; ')}${faultsNote(card)}`,
 		`  wrong turns: ${card.wrongTurns.length === 0 ? 'none' : card.wrongTurns.join('; ')}`,
 		`  success criteria: ${card.criteriaPassed ? 'all passed ✓' : `not all passed ✗ (${card.failedCriteria.join(', ') || 'the run did not finish'})`}`,
 	];
@@ -70,7 +82,7 @@ export function scorecardMarkdown(card: Scorecard, drill: Drill | undefined): st
 		...card.stepTimes.map(step => `| ${markdownCell(step.title)} | ${formatDuration(step.ms)} | ${step.attempts} | ${step.state} |`),
 		`| **Total** | **${formatDuration(card.totalMs)}** | | target under 5 min: ${card.withinTarget ? '✓' : '✗'} (the original drill: ${formatDuration(ORIGINAL_DRILL_MS)}) |`,
 		'',
-		`**Hints met:** ${card.hints.length === 0 ? 'none' : card.hints.map(hint => `${markdownText(hint.title)} (${hint.id})`).join('; ')}${card.expectedHintShown === null ? '' : card.expectedHintShown ? ' — the drill’s fault was recognised ✓' : ' — the drill’s fault was NOT met ✗'}`,
+		`**Hints met:** ${card.hints.length === 0 ? 'none' : card.hints.map(hint => `${markdownText(hint.title)} (${hint.id})`).join('; ')}${card.expectedHintShown === null ? '' : card.expectedHintShown ? ' — the drill’s fault was recognised ✓' : ` — ${faultsNote(card).replace(/^ \((.*)\)$/, '$1')} ✗`}`,
 		'',
 		`**Wrong turns:** ${card.wrongTurns.length === 0 ? 'none' : ''}`,
 		...card.wrongTurns.map(turn => `- ${markdownText(turn)}`),

@@ -19,44 +19,51 @@ import type {Session} from './session-run.js';
 import {useTheme} from './theme.js';
 
 const NO_DRILL = '-';
+const MYSTERY = '?';
+
+/** What the trainee picked: a drill, a mystery drill (picked for them, named at the end), or a clean rollback. */
+export type DrillPick = Drill | 'mystery' | undefined;
 const CLEAN_BRIEFING =
 	'The sandbox production runs a bad deploy: its page shows "ROLLBACK TEST". Roll it back to the commit before it, with a verified backup first, and prove the site is clean. The original drill took 42 minutes; the target is under 5.';
 
 type Phase =
 	| {name: 'pick'}
-	| {name: 'brief'; drill: Drill | undefined}
+	| {name: 'brief'; drill: DrillPick}
 	| {name: 'building'; status: string}
 	| {name: 'failed'; message: string}
 	| {name: 'run'; session: Session; request: RunRequest};
 
 export type RehearsalProps = {
 	readonly drills: readonly Drill[];
-	readonly initialDrill?: Drill;
-	readonly prepare: (drill: Drill | undefined, onStatus: (text: string) => void) => Promise<RunRequest>;
+	readonly initialDrill?: Exclude<DrillPick, undefined>;
+	/** What a mystery drill's trainee is told before the run. */
+	readonly mysteryBriefing: string;
+	readonly prepare: (drill: DrillPick, onStatus: (text: string) => void) => Promise<RunRequest>;
 };
 
-function DrillPicker({drills, onPick}: {readonly drills: readonly Drill[]; readonly onPick: (drill: Drill | undefined) => void}) {
+function DrillPicker({drills, onPick}: {readonly drills: readonly Drill[]; readonly onPick: (drill: DrillPick) => void}) {
 	const choices = [
 		{label: 'A clean rollback (no fault)', value: NO_DRILL},
+		{label: 'A mystery drill (one you have not passed yet, named only at the end)', value: MYSTERY},
 		...drills.map(drill => ({label: drillLabel(drill, {withFlask: false}), value: drill.id})),
 	];
 	const state = useChoices(choices);
 	useKeys(
 		(input, key) => {
 			const chosen = state.handle(input, key);
-			if (typeof chosen === 'string') onPick(drills.find(drill => drill.id === chosen));
+			if (typeof chosen === 'string') onPick(chosen === MYSTERY ? 'mystery' : drills.find(drill => drill.id === chosen));
 		},
 		{bindings: [KEYS.up, KEYS.down, KEYS.readBriefing, KEYS.leave]},
 	);
 	return <ChoiceList choices={choices} state={state} />;
 }
 
-function RehearsalFlow({drills, initialDrill, prepare, onSession}: RehearsalProps & {readonly onSession: (session: Session) => void}) {
+function RehearsalFlow({drills, initialDrill, mysteryBriefing, prepare, onSession}: RehearsalProps & {readonly onSession: (session: Session) => void}) {
 	const theme = useTheme();
 	const lifecycle = useLifecycle();
 	const [phase, setPhase] = useState<Phase>(initialDrill ? {name: 'brief', drill: initialDrill} : {name: 'pick'});
 
-	const start = (drill: Drill | undefined) => {
+	const start = (drill: DrillPick) => {
 		setPhase({name: 'building', status: 'Building the sandbox production…'});
 		prepare(drill, status => setPhase(current => (current.name === 'building' ? {name: 'building', status} : current))).then(
 			request => {
@@ -111,8 +118,8 @@ function RehearsalFlow({drills, initialDrill, prepare, onSession}: RehearsalProp
 				)}
 				{phase.name === 'brief' && (
 					<Box flexDirection="column" gap={1}>
-						<Text bold>{phase.drill ? `Drill: ${phase.drill.title}` : 'A clean rollback'}</Text>
-						<Text wrap="wrap">{phase.drill ? phase.drill.briefing.trim() : CLEAN_BRIEFING}</Text>
+						<Text bold>{phase.drill === 'mystery' ? 'A mystery drill' : phase.drill ? `Drill: ${phase.drill.title}` : 'A clean rollback'}</Text>
+						<Text wrap="wrap">{phase.drill === 'mystery' ? mysteryBriefing : phase.drill ? phase.drill.briefing.trim() : CLEAN_BRIEFING}</Text>
 						<Text color={theme.color('muted')} wrap="truncate-middle">
 							{helpLine(KEYS.startRehearsal, KEYS.chooseAnother, KEYS.leave)}
 						</Text>

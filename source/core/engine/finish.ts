@@ -4,9 +4,9 @@ import path from 'node:path';
 import {REPORT_FILE} from '../journal.js';
 import {collectCriteria, exitCodeFor, outcomeOf, serverStateFor, summaryFor} from '../outcome.js';
 import {stepStateOf} from '../run-state.js';
-import type {RunState} from '../run-state.js';
 import type {StepDefinition} from '../step.js';
-import type {Outcome, RunFacts, RunKind} from '../types.js';
+import type {EngineOptions} from './options.js';
+import type {Outcome, RunFacts} from '../types.js';
 import type {EngineServices} from './context.js';
 import type {EventBus} from './event-bus.js';
 
@@ -22,12 +22,12 @@ export type RunResult = {
 
 export type FinishInput = {
 	readonly runId: string;
-	readonly kind: RunKind;
 	readonly steps: readonly StepDefinition[];
 	readonly startedAt: number;
 	readonly bus: EventBus;
 	readonly services: EngineServices;
-	readonly renderReport?: (state: RunState) => string;
+	/** The run's kind, its report, what follows it, and its identity (a mystery drill's id is named in `run-finished`, at last). */
+	readonly options: Pick<EngineOptions, 'kind' | 'renderReport' | 'afterRun' | 'identity'>;
 };
 
 export async function finishRun(input: FinishInput, outcome: Outcome, message: string): Promise<RunResult> {
@@ -42,13 +42,13 @@ export async function finishRun(input: FinishInput, outcome: Outcome, message: s
 	services.setFacts({sshConnections: services.connection.opened, shellStarts: services.connection.shellStarts, roundTrips: services.connection.roundTrips});
 	const rollbackMs = facts.rollbackStartedAt && facts.rollbackFinishedAt ? Date.parse(facts.rollbackFinishedAt) - Date.parse(facts.rollbackStartedAt) : null;
 	const exitCode = exitCodeFor(finalOutcome);
-	const said = message || summaryFor(finalOutcome, facts, input.kind);
+	const said = message || summaryFor(finalOutcome, facts, input.options.kind);
 	// A run that stops short of success says where it left the server, and what continues or returns.
-	const state = finalOutcome === 'succeeded' ? '' : serverStateFor(facts, input.kind, stepId => stepStateOf(bus.state, stepId), finalOutcome);
+	const state = finalOutcome === 'succeeded' ? '' : serverStateFor(facts, input.options.kind, stepId => stepStateOf(bus.state, stepId), finalOutcome);
 	const sentence = /[.!?:)]$/.test(said.trim()) ? said.trim() : `${said.trim()}.`;
 	const finalMessage = bus.redactor.redact(state && !said.includes(state) ? `${sentence} ${state}` : said);
 	const journalPath = bus.journal?.file ?? null;
-	const reportPath = bus.journal && input.renderReport ? path.join(bus.journal.dir, REPORT_FILE) : null;
+	const reportPath = bus.journal && input.options.renderReport ? path.join(bus.journal.dir, REPORT_FILE) : null;
 	const totalMs = Date.now() - input.startedAt;
 	bus.emit({
 		type: 'run-finished',
@@ -61,7 +61,9 @@ export async function finishRun(input: FinishInput, outcome: Outcome, message: s
 		reportPath,
 		journalPath,
 		message: finalMessage,
+		...(input.options.identity?.drill?.mystery ? {revealedDrill: input.options.identity.drill.id} : {}),
 	});
-	if (reportPath) writeFileSync(reportPath, bus.redactor.redact(input.renderReport!(bus.state)), {mode: 0o600});
+	input.options.afterRun?.(bus.state);
+	if (reportPath) writeFileSync(reportPath, bus.redactor.redact(input.options.renderReport!(bus.state)), {mode: 0o600});
 	return {runId: input.runId, outcome: finalOutcome, exitCode, facts, reportPath, journalPath, message: finalMessage};
 }

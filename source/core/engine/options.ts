@@ -4,6 +4,7 @@ import type {HintContext} from '../hints.js';
 import type {Operator} from '../questions.js';
 import type {RunState} from '../run-state.js';
 import type {RunFlags, StepDefinition} from '../step.js';
+import type {RunIdentity} from '../identity.js';
 import type {RunFacts, RunKind} from '../types.js';
 import type {Connector} from './connection.js';
 
@@ -26,4 +27,8 @@ export type EngineOptions = {
 	readonly secrets?: readonly string[];
 	/** Renders the Markdown report from the final state (written next to the journal). */
 	readonly renderReport?: (state: RunState) => string;
+	/** The trainee and drill of a rehearsal, announced in `run-started`. */
+	readonly identity?: RunIdentity;
+	/** Called with the final state once `run-finished` is out (the rehearsal's record of the trainee). */
+	readonly afterRun?: (state: RunState) => void;
 };

@@ -1,0 +1,21 @@
+/** Who runs what, beyond the config: carried by `run-started` and folded with the run. */
+
+/**
+ * The trainee and the drill of a rehearsal. A mystery drill's id
+ * is named in `run-finished` only (`revealedDrill`): nothing the trainee sees before the end names it.
+ */
+export type RunIdentity = {
+	readonly trainee?: string;
+	readonly drill?: {readonly id: string; readonly mystery: boolean};
+};
+
+/** The identity as `run-started` carries it: a mystery drill without its id. */
+export type AnnouncedIdentity = {
+	readonly trainee?: string;
+	readonly drill?: {readonly id?: string; readonly mystery: boolean};
+};
+
+export function announcedIdentity(identity: RunIdentity): AnnouncedIdentity {
+	const drill = identity.drill;
+	return {...(identity.trainee ? {trainee: identity.trainee} : {}), ...(drill ? {drill: drill.mystery ? {mystery: true} : drill} : {})};
+}
