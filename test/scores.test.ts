@@ -1,0 +1,74 @@
+/** `rewind scores` and the rehearsal history: figures per trainee, team drills, unreadable lines, inert text. */
+import {mkdtempSync, rmSync, writeFileSync} from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import {afterAll, describe, expect, it} from 'vitest';
+import {appendRehearsal, previousBest, readRehearsals, type RehearsalRecord} from '../source/rehearsal/record.js';
+import {scoresText, traineeProgress} from '../source/rehearsal/scores.js';
+import {parseCli} from '../source/cli-options.js';
+
+const dir = mkdtempSync(path.join(os.tmpdir(), 'rewind-scores-'));
+afterAll(() => rmSync(dir, {recursive: true, force: true}));
+
+const record = (trainee: string, drill: string, totalMs: number, passed: boolean, at: string, team = false): RehearsalRecord => ({
+	schema: 1,
+	at,
+	runId: `${drill}-${at}`,
+	trainee,
+	drill: {id: drill, title: `Title of ${drill}`, mystery: false, team},
+	totalMs,
+	steps: [{title: 'Verify', ms: totalMs, attempts: 1}],
+	wrongTurns: passed ? [] : ['tried to reset before the backup was verified'],
+	hints: [{id: 'h', title: 'a hint'}],
+	criteria: [],
+	outcome: passed ? 'succeeded' : 'failed',
+	passed,
+});
+
+describe('the rehearsal history', () => {
+	it('per trainee: drills passed, best passed time and latest per drill, and what is left (team drills too)', () => {
+		const records = [
+			record('t1', 'forgotten-build', 200_000, false, '2026-12-01T09:00:00Z'),
+			record('t1', 'forgotten-build', 120_000, true, '2026-12-01T10:00:00Z'),
+			record('t1', 'forgotten-build', 150_000, true, '2026-12-02T10:00:00Z'),
+			record('t1', 'team-cache', 90_000, true, '2026-12-02T11:00:00Z', true),
+			record('t2', 'old-worker', 60_000, true, '2026-12-02T12:00:00Z'),
+		];
+		const progress = traineeProgress(records, 't1', ['forgotten-build', 'old-worker', 'team-cache']);
+		expect(progress).toMatchObject({trainee: 't1', rehearsals: 4, passed: ['forgotten-build', 'team-cache'], left: ['old-worker']});
+		expect(progress.drills.find(drill => drill.id === 'forgotten-build')).toMatchObject({
+			attempts: 3,
+			bestMs: 120_000,
+			latest: {ms: 150_000, passed: true},
+		});
+		expect(previousBest({records, skipped: 0}, 't1', 'forgotten-build')).toEqual({bestMs: 120_000, attempts: 3});
+		expect(previousBest({records, skipped: 0}, 't2', 'forgotten-build')).toEqual({bestMs: null, attempts: 0});
+		const text = scoresText(records, [progress], '/x/rehearsals.jsonl', 0);
+		expect(text).toContain('t1: 2 drills passed, 4 rehearsals');
+		expect(text).toMatch(/forgotten-build\s+3\s+2 min 0 s\s+2 min 30 s PASSED \(2026-12-02 10:00\)/);
+		expect(text).toContain('left: old-worker');
+	});
+
+	it('skips (and counts) lines it cannot read; text from the file reaches the terminal inert', () => {
+		const file = path.join(dir, 'rehearsals.jsonl');
+		appendRehearsal(file, record('t1', 'old-worker', 60_000, true, '2026-12-02T12:00:00Z'));
+		writeFileSync(file, `${'{not json\n'}${JSON.stringify({schema: 2, other: true})}\n`, {flag: 'a'});
+		appendRehearsal(file, record('evil\u001B]52;c;aGk=\u0007', 'old-worker', 60_000, true, '2026-12-02T13:00:00Z'));
+		const history = readRehearsals(file);
+		expect(history.skipped).toBe(2);
+		expect(history.records).toHaveLength(2);
+		const text = scoresText(history.records, [], file, history.skipped);
+		expect(text).not.toContain('\u001B');
+		expect(text).not.toContain('\u0007');
+		expect(text).toContain('(2 lines of');
+	});
+
+	it('--trainee takes a name, never control characters or a path; --mystery and --drill do not go together', () => {
+		expect(parseCli(['rehearse', '--trainee', 'Ana María']).trainee).toBe('Ana María');
+		expect(() => parseCli(['rehearse', '--trainee', 'x\u001B[2J'])).toThrow(/is not a name rewind keeps/);
+		expect(() => parseCli(['rehearse', '--trainee', '../etc'])).toThrow(/is not a name rewind keeps/);
+		expect(() => parseCli(['rehearse', '--mystery', '--drill', 'old-worker'])).toThrow(/--mystery or --drill, not both/);
+		expect(() => parseCli(['rehearse', '--any'])).toThrow(/--any is for --mystery/);
+		expect(() => parseCli(['rollback', '--trainee', 't1'])).toThrow(/--trainee is for rewind rehearse or rewind scores/);
+	});
+});
