@@ -6,6 +6,7 @@ import {parseArgs} from 'node:util';
 import {findConfigFile, loadConfigFile} from './core/config/load.js';
 import type {Config} from './core/config/schema.js';
 import {errorMessage, UserError} from './core/errors.js';
+import {TRAINEE_NAME} from './core/identity.js';
 import {inert} from './core/inert.js';
 import type {RunFlags} from './core/step.js';
 import type {OutputMode} from './session.js';
@@ -131,9 +132,6 @@ function initOptions(values: Record<string, unknown>): NonNullable<CliOptions['i
 	};
 	return {...(port ? {port: Number(port)} : {}), ...Object.fromEntries(Object.entries(pairs).filter(([, value]) => value !== undefined))};
 }
-
-/** A trainee's name: kept in the journal and the rehearsal history, shown in tables. */
-export const TRAINEE_NAME = /^[\p{L}\p{N}][\p{L}\p{N} ._-]{0,39}$/u;
 
 export function parseCli(argv: readonly string[]): CliOptions {
 	let parsed;

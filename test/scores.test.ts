@@ -6,6 +6,7 @@ import {afterAll, describe, expect, it} from 'vitest';
 import {appendRehearsal, previousBest, readRehearsals, type RehearsalRecord} from '../source/rehearsal/record.js';
 import {scoresText, traineeProgress} from '../source/rehearsal/scores.js';
 import {parseCli} from '../source/cli-options.js';
+import {traineeNameFrom} from '../source/core/identity.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'rewind-scores-'));
 afterAll(() => rmSync(dir, {recursive: true, force: true}));
@@ -45,7 +46,7 @@ describe('the rehearsal history', () => {
 		expect(previousBest({records, skipped: 0}, 't2', 'forgotten-build')).toEqual({bestMs: null, attempts: 0});
 		const text = scoresText(records, [progress], '/x/rehearsals.jsonl', 0);
 		expect(text).toContain('t1: 2 drills passed, 4 rehearsals');
-		expect(text).toMatch(/forgotten-build\s+3\s+2 min 0 s\s+2 min 30 s PASSED \(2026-12-02 10:00\)/);
+		expect(text).toMatch(/forgotten-build\s+3\s+2m00s\s+2m30s PASSED \(2026-12-02 10:00\)/);
 		expect(text).toContain('left: old-worker');
 	});
 
@@ -53,14 +54,25 @@ describe('the rehearsal history', () => {
 		const file = path.join(dir, 'rehearsals.jsonl');
 		appendRehearsal(file, record('t1', 'old-worker', 60_000, true, '2026-12-02T12:00:00Z'));
 		writeFileSync(file, `${'{not json\n'}${JSON.stringify({schema: 2, other: true})}\n`, {flag: 'a'});
-		appendRehearsal(file, record('evil\u001B]52;c;aGk=\u0007', 'old-worker', 60_000, true, '2026-12-02T13:00:00Z'));
+		appendRehearsal(file, record('evil\u001B]52;c;aGk=\u0007', 'old-worker\u001B[2J', 60_000, true, '2026-12-02T13:00:00Z'));
+		// A time that is no ISO time (here: with an escape sequence) is a line it cannot read.
+		appendRehearsal(file, record('t1', 'old-worker', 60_000, true, '2026-12-02T13:00:00Z\u001B[2J'));
 		const history = readRehearsals(file);
-		expect(history.skipped).toBe(2);
+		expect(history.skipped).toBe(3);
 		expect(history.records).toHaveLength(2);
-		const text = scoresText(history.records, [], file, history.skipped);
+		const progress = [...new Set(history.records.map(entry => entry.trainee))].map(trainee => traineeProgress(history.records, trainee, ['old-worker']));
+		const text = scoresText(history.records, progress, file, history.skipped);
+		expect(text).toContain('evil');
 		expect(text).not.toContain('\u001B');
 		expect(text).not.toContain('\u0007');
-		expect(text).toContain('(2 lines of');
+		expect(text).toContain('(3 lines of');
+		expect(scoresText([], [], file, 0, 'nobody')).toMatch(/^No rehearsals of nobody in .*rewind scores without --trainee lists everyone's/);
+	});
+
+	it('the OS user as a trainee: made a name the rules accept', () => {
+		expect(traineeNameFrom('a.b@corp')).toBe('a.b-corp');
+		expect(traineeNameFrom('.hidden')).toBe('trainee');
+		expect(traineeNameFrom('x'.repeat(60))).toHaveLength(40);
 	});
 
 	it('--trainee takes a name, never control characters or a path; --mystery and --drill do not go together', () => {

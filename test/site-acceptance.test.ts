@@ -32,6 +32,18 @@ describe('an answer after the reload counts as the new code’s', () => {
 			expect(verdict.why).toMatch(/the old code may still be serving/);
 		});
 
+	it('never from a redirect to itself while reloading (PythonAnywhere restarting its workers), nor from another gateway page than before', () => {
+		const redirect = {...answer(302, '', 300), reloading: true};
+		expect(accept(reload({status: 200, digest: oldPage}), redirect, settleMs)).toMatchObject({
+			accepted: false,
+			why: expect.stringMatching(/a redirect to itself \(reloading\).*the old code may still be serving/) as unknown,
+		});
+		// A 503 before and a 503 with another page after: the gateway's pages, neither from the app.
+		expect(accept(reload({status: 503, digest: bodyDigest(503, 'Service Unavailable A')}), answer(503, 'Service Unavailable B', 300), settleMs).accepted).toBe(
+			false,
+		);
+	});
+
 	it('the same page as before counts only once the settle time has passed', () => {
 		const same = (afterMs: number) => accept(reload({status: 200, digest: oldPage}), answer(200, '<title>Bad deploy</title>', afterMs), settleMs);
 		expect(same(9_000).accepted).toBe(false);

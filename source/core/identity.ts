@@ -1,5 +1,14 @@
 /** Who runs what, beyond the config: carried by `run-started` and folded with the run. */
 
+/** A trainee's name: kept in the journal and the rehearsal history, shown in tables. */
+export const TRAINEE_NAME = /^[\p{L}\p{N}][\p{L}\p{N} ._-]{0,39}$/u;
+
+/** A name the rules accept made from another (an OS user such as `a.b@corp` becomes `a.b-corp`). */
+export function traineeNameFrom(name: string): string {
+	const made = name.replace(/[^\p{L}\p{N} ._-]/gu, '-').slice(0, 40);
+	return TRAINEE_NAME.test(made) ? made : 'trainee';
+}
+
 /**
  * The trainee and the drill of a rehearsal. A mystery drill's id
  * is named in `run-finished` only (`revealedDrill`): nothing the trainee sees before the end names it.

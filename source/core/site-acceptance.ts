@@ -7,8 +7,9 @@
  * - the reload said so itself (PythonAnywhere's API answers once the app is reloaded), or no reload
  *   was made (nothing old to wait out);
  * - it differs from the answer sampled just before the reload (status, or a page that was the
- *   same twice in a row before and is not now) and comes from the app: a gateway's 502/503/504 or
- *   no answer at all is what a worker being swapped gives, old or new, so it proves nothing;
+ *   same twice in a row before and is not now) and comes from the app: a gateway's 502/503/504, a
+ *   redirect to itself while reloading, or no answer at all is what a worker being swapped gives,
+ *   old or new, so it proves nothing;
  * - or the settle time has passed since the reload (the old process is gone by then).
  *
  * Once one answer is accepted, every later one is too; verification then needs `confirmations`
@@ -75,7 +76,8 @@ const seconds = (ms: number) => `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)} s`;
 /** Whether this answer may be the new code's, and why (for the journal and the panel). */
 export function accept(
 	reload: ReloadEvidence | undefined,
-	answer: {readonly status: number | null; readonly digest: string; readonly atMs: number},
+	/** `reloading`: the site redirected to itself (PythonAnywhere while its workers restart). */
+	answer: {readonly status: number | null; readonly digest: string; readonly atMs: number; readonly reloading?: boolean},
 	settleMs: number,
 ): Acceptance {
 	if (!reload) return {accepted: true, why: 'no reload in this run: nothing old to wait out'};
@@ -87,7 +89,7 @@ export function accept(
 			? {accepted: true, why: `${seconds(sinceMs)} after the reload (no sample from before it; settle time ${seconds(settleMs)})`}
 			: {accepted: false, why: `only ${seconds(sinceMs)} after the reload, and no sample from before it: the old code may still be serving`};
 	}
-	const fromTheApp = answer.status !== null && !GATEWAY_STATUSES.has(answer.status);
+	const fromTheApp = answer.status !== null && !GATEWAY_STATUSES.has(answer.status) && !answer.reloading;
 	if (answer.status !== before.status && fromTheApp)
 		return {accepted: true, why: `status ${answer.status}, before the reload ${before.status ?? 'no answer'}: the old answer is gone`};
 	if (!before.changing && answer.digest !== before.digest && fromTheApp)
@@ -100,7 +102,7 @@ export function accept(
 	return {
 		accepted: false,
 		why: !fromTheApp
-			? `${answer.status === null ? 'no answer' : `status ${answer.status} (a gateway's, no worker answered)`} ${seconds(sinceMs)} after the reload: the old code may still be serving`
+			? `${answer.status === null ? 'no answer' : answer.reloading ? 'a redirect to itself (reloading)' : `status ${answer.status} (a gateway's, no worker answered)`} ${seconds(sinceMs)} after the reload: the old code may still be serving`
 			: before.changing
 				? `${seconds(sinceMs)} after the reload, within the settle time ${seconds(settleMs)}: the old code may still be serving (the page changes by itself, so its difference proves nothing)`
 				: `the same answer as before the reload, ${seconds(sinceMs)} after it: the old code may still be serving`,

@@ -8,6 +8,7 @@ import {appendFileSync, existsSync, mkdirSync, readFileSync} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as z from 'zod';
+import {traineeNameFrom} from '../core/identity.js';
 import {rewindHome} from '../core/journal.js';
 import {journalLine} from '../core/inert.js';
 import type {RunState} from '../core/run-state.js';
@@ -21,7 +22,8 @@ export const CLEAN_ROLLBACK = {id: 'clean-rollback', title: 'A clean rollback (n
 
 const recordSchema = z.object({
 	schema: z.literal(1),
-	at: z.string(),
+	/** An ISO time (the table prints it as it is). */
+	at: z.string().regex(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z$/),
 	runId: z.string(),
 	trainee: z.string(),
 	drill: z.object({id: z.string(), title: z.string(), mystery: z.boolean(), team: z.boolean()}),
@@ -43,7 +45,7 @@ export function rehearsalsFile(env: NodeJS.ProcessEnv = process.env): string {
 /** The OS user: the trainee when --trainee is not given. */
 export function defaultTrainee(): string {
 	try {
-		return os.userInfo().username || 'trainee';
+		return traineeNameFrom(os.userInfo().username);
 	} catch {
 		return 'trainee';
 	}

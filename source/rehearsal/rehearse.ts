@@ -6,6 +6,7 @@
 import {randomInt} from 'node:crypto';
 import {outputMode, type CliOptions} from '../cli-options.js';
 import {errorMessage, UserError} from '../core/errors.js';
+import {inert} from '../core/inert.js';
 import {formatDuration} from '../core/format.js';
 import type {RunState} from '../core/run-state.js';
 import {EXIT} from '../core/types.js';
@@ -27,8 +28,11 @@ import {computeScorecard, scorecardLines, scorecardMarkdown} from './scorecard.j
 
 export type PreparedRehearsal = {readonly sandbox: Sandbox; readonly request: RunRequest};
 
-/** Who rehearses, whether the drill is a mystery, and where the rehearsal is recorded (null: nowhere). */
-export type Training = {readonly trainee: string; readonly mystery: boolean; readonly recordTo: string | null};
+/**
+ * Who rehearses, whether the drill is a mystery, where the rehearsal is recorded (null: nowhere),
+ * and a note for the end (how the mystery was picked).
+ */
+export type Training = {readonly trainee: string; readonly mystery: boolean; readonly recordTo: string | null; readonly note?: string};
 
 const UNRECORDED: Training = {trainee: defaultTrainee(), mystery: false, recordTo: null};
 
@@ -82,14 +86,16 @@ export async function prepareRehearsal(
 			const revealed = reveal(state);
 			return [scorecardMarkdown(computeScorecard(state, drill), drill), ...(revealed ? ['', revealMarkdown(revealed)] : [])].join('\n');
 		},
+		// The drill's texts may come from a team's YAML, the trainee's name from the OS: inert, like the run's.
 		finalLines: state => {
 			const revealed = reveal(state);
 			return [
 				...scorecardLines(computeScorecard(state, drill), drill),
 				...(training.recordTo ? [previousBestLine(history, training, drillId)] : []),
 				...(revealed ? revealLines(revealed) : []),
+				...(training.note ? [`  (${training.note})`] : []),
 				...(recordFailure ? [`  (not recorded in ${training.recordTo}: ${recordFailure})`] : []),
-			];
+			].map(line => inert(line, {singleLine: true}));
 		},
 	};
 	return {sandbox, request};
@@ -121,9 +127,16 @@ export async function rehearse(options: CliOptions): Promise<number> {
 	const trainee = options.trainee ?? defaultTrainee();
 	const recordTo = rehearsalsFile();
 	const chooseMystery = () => pickMystery(drills, readRehearsals(recordTo), trainee, options.any);
-	const trainingFor = (mystery: boolean): Training => ({trainee, mystery, recordTo});
+	const trainingFor = (mystery: {note?: string} | undefined): Training => ({
+		trainee,
+		mystery: mystery !== undefined,
+		recordTo,
+		...(mystery?.note ? {note: mystery.note} : {}),
+	});
 	const drill = options.drill ? findDrill(options.drill, options.drillsDir) : undefined;
 	let sandbox: Sandbox | undefined;
+	/** The sandbox being built: a trainee who leaves meanwhile (Ctrl+C) still gets it removed. */
+	let building: Promise<PreparedRehearsal> | undefined;
 	// However the process ends, nothing of the sandbox stays behind.
 	const onExit = () => sandbox?.teardownSync();
 	process.on('exit', onExit);
@@ -138,11 +151,9 @@ export async function rehearse(options: CliOptions): Promise<number> {
 				mysteryBriefing: MYSTERY_BRIEFING,
 				prepare: async (picked, onStatus) => {
 					const mystery = picked === 'mystery' ? chooseMystery() : undefined;
-					if (mystery?.note) onStatus(mystery.note);
 					const chosen = picked === 'mystery' ? mystery!.drill : picked;
-					const prepared = await prepareRehearsal(options, chosen, onStatus, {
-						training: trainingFor(mystery !== undefined),
-					});
+					building = prepareRehearsal(options, chosen, onStatus, {training: trainingFor(mystery)});
+					const prepared = await building;
 					sandbox = prepared.sandbox;
 					return prepared.request;
 				},
@@ -153,17 +164,21 @@ export async function rehearse(options: CliOptions): Promise<number> {
 		};
 		const mystery = options.mystery ? chooseMystery() : undefined;
 		if (mystery?.note) say(mystery.note);
-		const prepared = await prepareRehearsal(options, mystery?.drill ?? drill, say, {training: trainingFor(mystery !== undefined)});
+		const prepared = await prepareRehearsal(options, mystery?.drill ?? drill, say, {training: trainingFor(mystery)});
 		sandbox = prepared.sandbox;
 		say(`sandbox production at ${sandbox.dir}; the bad deploy is ${sandbox.app.bad.slice(0, 7)}, the last good one ${sandbox.app.good.slice(0, 7)}.`);
 		if (mystery) say(MYSTERY_BRIEFING);
 		else if (drill) say(`drill ${drill.id}: ${drill.title}`);
-		say(`trainee ${trainee}; recorded in ${recordTo}`);
+		say(`trainee ${inert(trainee, {singleLine: true})}: the rehearsal goes to ${recordTo} when it ends`);
 		return await runSession(prepared.request, options.json ? 'json' : 'plain');
 	} catch (error) {
 		if (error instanceof UserError) throw error;
 		throw new UserError(`The rehearsal could not start: ${(error as Error).message}`, EXIT.failed);
 	} finally {
+		if (!sandbox && building) {
+			process.stdout.write('rehearsal: stopped while the sandbox was being built: removing it…\n');
+			sandbox = (await building.catch(() => undefined))?.sandbox;
+		}
 		if (sandbox) {
 			await sandbox.teardown({keep: options.keep});
 			if (options.keep) process.stdout.write(`rehearsal: kept the sandbox at ${sandbox.dir} (--keep); its servers are stopped.\n`);

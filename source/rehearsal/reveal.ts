@@ -10,7 +10,7 @@ export type Reveal = {
 	readonly drill: {readonly id: string; readonly title: string};
 	/** The first failure (or, without one, the first hint) the trainee met. */
 	readonly sawFirst: string;
-	/** The trainee's answers where a step failed: the fix applied, a retry, an override, an abort. */
+	/** The trainee's answers where a step failed (the fix applied, a retry, an override, an abort), and a stop asked for. */
 	readonly did: readonly string[];
 	readonly lesson: string;
 };
@@ -45,9 +45,13 @@ export function revealOf(state: RunState, drill: Drill): Reveal {
 		: state.hints[0]
 			? `a hint: ${state.hints[0].title}`
 			: 'nothing went wrong that rewind could see';
-	const did = state.timeline
-		.filter(entry => entry.kind === 'operator' && entry.text.startsWith('recover: '))
-		.map(entry => `${titleOf(state, entry.stepId)}: ${recoveryInWords(state, entry.text.slice('recover: '.length))}`);
+	const did = state.timeline.flatMap(entry =>
+		entry.kind === 'operator' && entry.text.startsWith('recover: ')
+			? [`${titleOf(state, entry.stepId)}: ${recoveryInWords(state, entry.text.slice('recover: '.length))}`]
+			: entry.kind === 'stop'
+				? [`asked to stop (${entry.text})`]
+				: [],
+	);
 	return {drill: {id: drill.id, title: drill.title}, sawFirst, did, lesson: (drill.lesson ?? drill.briefing).trim()};
 }
 

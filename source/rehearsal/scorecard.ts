@@ -31,11 +31,12 @@ export function computeScorecard(state: RunState, drill: Drill | undefined): Sco
 	const totalMs = finished?.totalMs ?? 0;
 	const failedCriteria = (finished?.criteria ?? []).filter(criterion => criterion.status === 'fail').map(criterion => criterion.label);
 	const wrongTurns = state.log.flatMap(entry => (entry.kind === 'wrong-turn' ? [entry.text] : []));
-	const withinTarget = totalMs <= ROLLBACK_TARGET_MS;
 	const expected = drill ? faultHints(drill) : [];
 	const met = expected.filter(id => state.hints.some(hint => hint.id === id));
 	const expectedHintShown = drill ? met.length === expected.length : null;
 	const criteriaPassed = failedCriteria.length === 0 && finished?.outcome === 'succeeded';
+	// A time is within the target only for a rollback that got there: a run stopped early is quick, not good.
+	const withinTarget = criteriaPassed && totalMs <= ROLLBACK_TARGET_MS;
 	return {
 		stepTimes: state.steps.filter(step => step.attempts > 0).map(step => ({title: step.title, ms: step.totalMs, attempts: step.attempts, state: step.state})),
 		totalMs,
@@ -57,10 +58,22 @@ function faultsNote(card: Scorecard): string {
 	return total === 1 ? ' (the drill’s fault was not met)' : ` (the drill’s faults met: ${card.faults.met.length} of ${total})`;
 }
 
-export function scorecardLines(card: Scorecard, drill: Drill | undefined): string[] {
+/** Why a rehearsal did not pass, in the order a trainee fixes them. */
+export function notPassedBecause(card: Scorecard): string[] {
+	if (card.passed) return [];
 	return [
-		`Scorecard${drill ? ` (drill: ${drill.title})` : ''}: ${card.passed ? 'PASSED' : 'NOT PASSED YET'}`,
-		`  time: ${formatDuration(card.totalMs)} (target under 5 min ${card.withinTarget ? '✓' : '✗'}; the original drill took 42 min)`,
+		...(card.criteriaPassed ? [] : ['the success criteria did not all pass']),
+		...(card.criteriaPassed && !card.withinTarget ? ['over the 5-minute target'] : []),
+		...(card.wrongTurns.length > 0 ? [`${card.wrongTurns.length} wrong turn${card.wrongTurns.length === 1 ? '' : 's'}`] : []),
+		...(card.expectedHintShown === false ? ['the drill’s fault was not met'] : []),
+	];
+}
+
+export function scorecardLines(card: Scorecard, drill: Drill | undefined): string[] {
+	const time = card.criteriaPassed ? `target under 5 min ${card.withinTarget ? '✓' : '✗'}` : 'no rollback to time';
+	return [
+		`Scorecard${drill ? ` (drill: ${drill.title})` : ''}: ${card.passed ? 'PASSED' : `NOT PASSED YET: ${notPassedBecause(card).join(', ')}`}`,
+		`  time: ${formatDuration(card.totalMs)} (${time}; the original drill took 42 min)`,
 		`  steps: ${card.stepTimes.map(step => `${step.title} ${formatDuration(step.ms)}${step.attempts > 1 ? ` ×${step.attempts}` : ''}`).join(' · ')}`,
 		`  hints met: ${card.hints.length === 0 ? 'none' : card.hints.map(hint => hint.title).join('; ')}${faultsNote(card)}`,
 		`  wrong turns: ${card.wrongTurns.length === 0 ? 'none' : card.wrongTurns.join('; ')}`,
@@ -75,12 +88,12 @@ export function scorecardMarkdown(card: Scorecard, drill: Drill | undefined): st
 		...(drill
 			? [`**Drill:** ${drill.id}: ${markdownText(drill.title)}`, '', `> ${markdownText(drill.briefing.trim())}`, '']
 			: ['**Drill:** none (a clean rollback)', '']),
-		`**Result:** ${card.passed ? '✅ PASSED' : '❌ NOT PASSED YET'}`,
+		`**Result:** ${card.passed ? '✅ PASSED' : `❌ NOT PASSED YET: ${notPassedBecause(card).join(', ')}`}`,
 		'',
 		'| Step | Time | Attempts | Ended |',
 		'|---|---|---|---|',
 		...card.stepTimes.map(step => `| ${markdownCell(step.title)} | ${formatDuration(step.ms)} | ${step.attempts} | ${step.state} |`),
-		`| **Total** | **${formatDuration(card.totalMs)}** | | target under 5 min: ${card.withinTarget ? '✓' : '✗'} (the original drill: ${formatDuration(ORIGINAL_DRILL_MS)}) |`,
+		`| **Total** | **${formatDuration(card.totalMs)}** | | ${card.criteriaPassed ? `target under 5 min: ${card.withinTarget ? '✓' : '✗'}` : 'no rollback to time'} (the original drill: ${formatDuration(ORIGINAL_DRILL_MS)}) |`,
 		'',
 		`**Hints met:** ${card.hints.length === 0 ? 'none' : card.hints.map(hint => `${markdownText(hint.title)} (${hint.id})`).join('; ')}${card.expectedHintShown === null ? '' : card.expectedHintShown ? ' — the drill’s fault was recognised ✓' : ` — ${faultsNote(card).replace(/^ \((.*)\)$/, '$1')} ✗`}`,
 		'',

@@ -3,12 +3,12 @@
  * trainee, drill, time, wrong turns, hints, result), then per trainee the drills passed, the best
  * and latest time per drill, and the drills left. `--json` prints the same as one object.
  */
-import {formatDuration} from '../core/format.js';
+import {formatDurationShort as formatDuration} from '../core/format.js';
 import {inert} from '../core/inert.js';
 import type {CliOptions} from '../cli-options.js';
 import {EXIT} from '../core/types.js';
 import {loadDrills} from './drills.js';
-import {readRehearsals, rehearsalsFile, type RehearsalRecord} from './record.js';
+import {CLEAN_ROLLBACK, readRehearsals, rehearsalsFile, type RehearsalRecord} from './record.js';
 
 export const SCORES_SCHEMA_VERSION = 1;
 
@@ -47,8 +47,20 @@ export function traineeProgress(records: readonly RehearsalRecord[], trainee: st
 			latest: {at: latest.at, ms: latest.totalMs, passed: latest.passed},
 		};
 	});
-	const passed = drills.filter(drill => drill.passed).map(drill => drill.id);
+	// A clean rollback is rehearsed and listed, but is no drill to pass.
+	const passed = drills.filter(drill => drill.passed && drill.id !== CLEAN_ROLLBACK.id).map(drill => drill.id);
 	return {trainee, rehearsals: own.length, passed, drills, left: knownDrills.filter(id => !passed.includes(id))};
+}
+
+/** Lines of at most `width` characters, broken between words (a drill id is never cut). */
+function wrapWords(text: string, width: number): string[] {
+	const lines: string[] = [];
+	for (const word of text.split(' ')) {
+		const last = lines.at(-1);
+		if (last !== undefined && last.length + 1 + word.length <= width) lines[lines.length - 1] = `${last} ${word}`;
+		else lines.push(lines.length === 0 ? word : `  ${word}`);
+	}
+	return lines;
 }
 
 const cell = (text: string) => inert(text, {singleLine: true});
@@ -64,21 +76,24 @@ function table(rows: readonly (readonly string[])[]): string[] {
 	);
 }
 
-export function scoresText(records: readonly RehearsalRecord[], progress: readonly TraineeProgress[], file: string, skipped: number): string {
-	if (records.length === 0) return `No rehearsals recorded yet in ${file}. Run one: rewind rehearse (or npm start in a clone).\n`;
+export function scoresText(records: readonly RehearsalRecord[], progress: readonly TraineeProgress[], file: string, skipped: number, trainee?: string): string {
+	if (records.length === 0)
+		return trainee === undefined
+			? `No rehearsals recorded yet in ${file}. Run one: rewind rehearse (or npm start in a clone).\n`
+			: `No rehearsals of ${cell(trainee)} in ${file}. rewind scores without --trainee lists everyone's.\n`;
 	const lines = [
 		`Rehearsals (${file})`,
 		'',
 		...table([
-			['date (UTC)', 'trainee', 'drill', 'time', 'wrong turns', 'hints', 'result'],
+			['date (UTC)', 'trainee', 'drill', 'time', 'turns', 'hints', 'result'],
 			...records.map(record => [
-				when(record.at),
+				cell(when(record.at)),
 				cell(record.trainee),
-				`${cell(record.drill.id)}${record.drill.mystery ? ' (mystery)' : ''}`,
+				`${cell(record.drill.id)}${record.drill.mystery ? ' *' : ''}`,
 				formatDuration(record.totalMs),
 				String(record.wrongTurns.length),
 				String(record.hints.length),
-				record.passed ? 'PASSED' : 'not passed',
+				record.passed ? 'PASSED' : 'not yet',
 			]),
 		]),
 	];
@@ -94,12 +109,15 @@ export function scoresText(records: readonly RehearsalRecord[], progress: readon
 					cell(drill.id),
 					String(drill.attempts),
 					drill.bestMs === null ? '–' : formatDuration(drill.bestMs),
-					`${formatDuration(drill.latest.ms)} ${drill.latest.passed ? 'PASSED' : 'not passed'} (${when(drill.latest.at)})`,
+					`${formatDuration(drill.latest.ms)} ${drill.latest.passed ? 'PASSED' : 'not passed'} (${cell(when(drill.latest.at))})`,
 				]),
 			]).map(line => `  ${line}`),
 		);
-		lines.push(`  left: ${trainee.left.length === 0 ? 'none — every drill passed' : trainee.left.map(cell).join(', ')}`);
+		lines.push(
+			...wrapWords(`left: ${trainee.left.length === 0 ? 'none — every drill passed' : trainee.left.map(cell).join(', ')}`, 76).map(line => `  ${line}`),
+		);
 	}
+	lines.push('', ...wrapWords('turns: wrong turns (the scorecards list them) · hints: hints met · *: a mystery drill (named only at the end)', 78));
 	if (skipped > 0) lines.push('', `(${skipped} line${skipped === 1 ? '' : 's'} of ${file} could not be read and ${skipped === 1 ? 'was' : 'were'} skipped)`);
 	return `${lines.join('\n')}\n`;
 }
@@ -107,14 +125,16 @@ export function scoresText(records: readonly RehearsalRecord[], progress: readon
 export function scores(options: Pick<CliOptions, 'trainee' | 'json' | 'drillsDir'>, env: NodeJS.ProcessEnv = process.env): number {
 	const file = rehearsalsFile(env);
 	const history = readRehearsals(file);
-	const records = history.records.filter(record => options.trainee === undefined || record.trainee === options.trainee);
+	// Names are matched as a person types them: Ana is ana.
+	const wanted = options.trainee?.toLocaleLowerCase();
+	const records = history.records.filter(record => wanted === undefined || record.trainee.toLocaleLowerCase() === wanted);
 	const knownDrills = loadDrills(options.drillsDir).map(drill => drill.id);
 	const trainees = [...new Set(records.map(record => record.trainee))];
 	const progress = trainees.map(trainee => traineeProgress(records, trainee, knownDrills));
 	if (options.json) {
 		process.stdout.write(`${JSON.stringify({schema: SCORES_SCHEMA_VERSION, file, skipped: history.skipped, rehearsals: records, trainees: progress})}\n`);
 	} else {
-		process.stdout.write(scoresText(records, progress, file, history.skipped));
+		process.stdout.write(scoresText(records, progress, file, history.skipped, options.trainee));
 	}
 	return EXIT.ok;
 }

@@ -25,7 +25,10 @@ export function attachPlainRenderer(engine: Engine, out: Writable, options: Plai
 	const write = (text: string) => out.write(`${text}\n`);
 	return engine.subscribe((event: RunEvent) => {
 		const state = engine.state;
-		if (event.type === 'run-started') write(`[${clock(event.at)}] rewind ${event.kind} of ${event.appName} (run ${event.runId})`);
+		if (event.type === 'run-started') {
+			const trainee = event.identity?.trainee ? `, trainee ${event.identity.trainee}` : '';
+			write(`[${clock(event.at)}] rewind ${event.kind} of ${event.appName} (run ${event.runId}${trainee})`);
+		}
 		// Output lines are printed as they stream; the copy the log keeps of a failure's output is not repeated.
 		for (const entry of state.log.slice(printed)) if (entry.kind !== 'output') write(`[${clock(event.at)}] ${logLine(entry).text}`);
 		printed = state.log.length;

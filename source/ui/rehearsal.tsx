@@ -90,8 +90,9 @@ function RehearsalFlow({drills, initialDrill, mysteryBriefing, prepare, onSessio
 	return (
 		<KeyRouter
 			global={(input, key) => {
+				// Leaving before anything ran is no interruption; Ctrl+C while the sandbox is built is (it is removed on the way out).
 				if (KEYS.stop.match(input, key) || (phase.name !== 'building' && KEYS.leave.match(input, key))) {
-					lifecycle.complete(EXIT.ok);
+					lifecycle.complete(phase.name === 'building' ? EXIT.interrupted : EXIT.ok);
 					return true;
 				}
 				if (phase.name === 'brief' && KEYS.startRehearsal.match(input, key)) start(phase.drill);
@@ -109,7 +110,7 @@ function RehearsalFlow({drills, initialDrill, mysteryBriefing, prepare, onSessio
 				</Text>
 				{phase.name === 'pick' && (
 					<Box flexDirection="column">
-						<Text bold>Choose a drill: each injects one of the real failures of the original 42-minute drill.</Text>
+						<Text bold>Choose a drill: each injects failures of the original 42-minute drill.</Text>
 						<DrillPicker drills={drills} onPick={drill => setPhase({name: 'brief', drill})} />
 						<Text color={theme.color('muted')} wrap="truncate-middle">
 							{helpLine(KEYS.up, KEYS.down, KEYS.readBriefing, KEYS.leave)}

@@ -3,7 +3,8 @@ import {writeFileSync} from 'node:fs';
 import path from 'node:path';
 import {REPORT_FILE} from '../journal.js';
 import {collectCriteria, exitCodeFor, outcomeOf, serverStateFor, summaryFor} from '../outcome.js';
-import {stepStateOf} from '../run-state.js';
+import {reduceRun, stepStateOf} from '../run-state.js';
+import type {RunEvent} from '../events.js';
 import type {StepDefinition} from '../step.js';
 import type {EngineOptions} from './options.js';
 import type {Outcome, RunFacts} from '../types.js';
@@ -50,7 +51,7 @@ export async function finishRun(input: FinishInput, outcome: Outcome, message: s
 	const journalPath = bus.journal?.file ?? null;
 	const reportPath = bus.journal && input.options.renderReport ? path.join(bus.journal.dir, REPORT_FILE) : null;
 	const totalMs = Date.now() - input.startedAt;
-	bus.emit({
+	const finished: RunEvent = {
 		type: 'run-finished',
 		at: new Date().toISOString(),
 		outcome: finalOutcome,
@@ -62,8 +63,10 @@ export async function finishRun(input: FinishInput, outcome: Outcome, message: s
 		journalPath,
 		message: finalMessage,
 		...(input.options.identity?.drill?.mystery ? {revealedDrill: input.options.identity.drill.id} : {}),
-	});
-	input.options.afterRun?.(bus.state);
+	};
+	// What follows the run (the rehearsal's record) sees it finished, before the renderers print their last lines.
+	input.options.afterRun?.(reduceRun(bus.state, finished));
+	bus.emit(finished);
 	if (reportPath) writeFileSync(reportPath, bus.redactor.redact(input.options.renderReport!(bus.state)), {mode: 0o600});
 	return {runId: input.runId, outcome: finalOutcome, exitCode, facts, reportPath, journalPath, message: finalMessage};
 }

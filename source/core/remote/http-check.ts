@@ -140,7 +140,11 @@ export async function checkSite(
 		const failures = describeFailures(answer.status, checks, answer.note);
 		const acceptance =
 			acceptedAt === undefined
-				? accept(options.reload, {status: answer.status, digest: bodyDigest(answer.status, answer.body), atMs: Date.now()}, site.settleSeconds * 1000)
+				? accept(
+						options.reload,
+						{status: answer.status, digest: bodyDigest(answer.status, answer.body), atMs: Date.now(), reloading: answer.reloading},
+						site.settleSeconds * 1000,
+					)
 				: {accepted: true, why: ''};
 		if (acceptance.accepted) acceptedAt ??= attempt;
 		if (acceptance.accepted) goodInRow = failures.length === 0 ? goodInRow + 1 : 0;
