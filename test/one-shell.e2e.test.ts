@@ -200,6 +200,34 @@ describe.runIf(canRun('one shell', ['sshd']))('one long-lived shell over a real 
 		await expect(attempt).rejects.toThrow(/SSH connection to .* failed: the connection closed before the SSH handshake/);
 	});
 
+	it('a connection closed during the login (after the banner, before ready) fails at once, not never', async () => {
+		const {Server, utils} = await loadSsh2();
+		const hostKeys = generateEd25519(utils);
+		// Completes the key exchange, then drops the connection at the first login attempt (sshd's session process killed then).
+		const server = new Server({hostKeys: [hostKeys.private]}, connection => {
+			connection.on('authentication', () => connection.end());
+			connection.on('error', () => {});
+		});
+		server.listen(0, '127.0.0.1');
+		await once(server, 'listening');
+		try {
+			const key = readFileSync(sshd.identityFile);
+			const attempt = openSsh({
+				host: '127.0.0.1',
+				port: (server.address() as {port: number}).port,
+				username: 'u',
+				privateKeys: [{path: sshd.identityFile, key}],
+				verifyHostKey: async () => true,
+				keepaliveMs: 10_000,
+				// Far beyond the test's own timeout (ssh2 clears its own handshake timer when the socket closes): only failing at once passes.
+				readyTimeoutMs: 600_000,
+			});
+			await expect(attempt).rejects.toThrow(/SSH connection to .* failed: the connection closed during the SSH handshake/);
+		} finally {
+			server.close();
+		}
+	});
+
 	it('a connection cut mid-command fails it as a lost connection', async () => {
 		const other = await openSession();
 		const running = other.run(sh`echo started; sleep 30`, {onStdout: () => setTimeout(() => sshd.killSessions(), 50)});

@@ -42,6 +42,14 @@ describe('where a stopped run left the server', () => {
 		);
 	});
 
+	it('a rehearsal stopped during the build: the sandbox goes when the trainee leaves, so no resume or undo is named', () => {
+		const said = serverStateFor({...facts, rollbackStartedAt: 'x'}, 'rehearsal', states({reset: 'succeeded', build: 'failed'}));
+		expect(said).toMatch(
+			/^The server's HEAD is aaaaaaa; the assets were not rebuilt .*\. In a rehearsal the sandbox is removed when you leave: rehearse the drill again\.$/,
+		);
+		expect(said).not.toContain('rewind resume');
+	});
+
 	it('verification failed after a full rollback: undo is the way back', () => {
 		const said = serverStateFor(
 			{...facts, rollbackStartedAt: 'x'},

@@ -68,13 +68,15 @@ export function serverStateFor(facts: RunFacts, kind: RunKind, stateOf: (stepId:
 			? `the schema was migrated ${facts.migrated.how === 'upgrade' ? 'up' : facts.migrated.how === 'restore' ? 'back by a restore' : 'down'} to ${facts.migrated.to.join(', ') || 'base'}`
 			: undefined;
 	const resetDone = stateOf('reset').state === 'succeeded';
+	// A rehearsal's sandbox is removed when the trainee leaves: there is nothing to resume or undo afterwards.
+	const next = (command: string) => (kind === 'rehearsal' ? 'In a rehearsal the sandbox is removed when you leave: rehearse the drill again.' : command);
 	// A refusal is made before anything it guards changes: the reset did not run.
 	const resetStarted = facts.rollbackStartedAt !== undefined && outcome !== 'refused';
 	if (!resetDone) {
 		if (!resetStarted && !schema) return `This run changed nothing on the server${from ? ` (it found HEAD at ${from})` : ''}.`;
 		if (!resetStarted)
-			return `The code is unchanged${from ? ` (HEAD ${from})` : ''}, but ${schema}: the live code may fail on it. rewind resume finishes the rollback.`;
-		return `The reset may or may not have happened${schema ? `, and ${schema}` : ''}: rewind resume reads the server's HEAD first and finishes the rollback.`;
+			return `The code is unchanged${from ? ` (HEAD ${from})` : ''}, but ${schema}: the live code may fail on it. ${next('rewind resume finishes the rollback.')}`;
+		return `The reset may or may not have happened${schema ? `, and ${schema}` : ''}. ${next("rewind resume reads the server's HEAD first and finishes the rollback.")}`;
 	}
 	const target = facts.target?.shortHash ?? 'the target';
 	const parts = [`The server's HEAD is ${target}${schema ? ` and ${schema}` : ''}`];
@@ -83,9 +85,9 @@ export function serverStateFor(facts: RunFacts, kind: RunKind, stateOf: (stepId:
 	const reload = stateOf('reload').state;
 	if (reload !== 'succeeded' && reload !== 'skipped') parts.push('the app was not reloaded (the old code is still serving)');
 	const verify = stateOf('verify').state;
-	const next =
+	const then =
 		build === 'succeeded' && reload !== 'pending' && reload !== 'failed' && verify === 'failed'
 			? `rewind undo goes back to ${from ?? 'where the run started'}`
 			: `rewind resume finishes the rollback; rewind undo goes back to ${from ?? 'where the run started'}`;
-	return `${parts.join('; ')}. Next: ${kind === 'undo' ? 'rewind resume finishes the undo' : next}.`;
+	return `${parts.join('; ')}. ${next(`Next: ${kind === 'undo' ? 'rewind resume finishes the undo' : then}.`)}`;
 }

@@ -73,6 +73,7 @@ export async function openSsh(options: SshConnectOptions): Promise<SshSession> {
 	await new Promise<void>((resolve, reject) => {
 		const onError = (error: Error & {level?: string; code?: string}) => {
 			client.removeListener('ready', onReady);
+			client.removeListener('close', onClose);
 			// A failed handshake can report more than one error ("Connection lost before handshake" after a refusal).
 			client.on('error', () => {});
 			sock.destroy();
@@ -80,10 +81,20 @@ export async function openSsh(options: SshConnectOptions): Promise<SshSession> {
 		};
 		const onReady = () => {
 			client.removeListener('error', onError);
+			client.removeListener('close', onClose);
 			resolve();
+		};
+		// Closed after sshd's banner but before 'ready' (killed during the key exchange or the login), ssh2
+		// clears its handshake timer and emits only 'close': without this the wait would never end.
+		const onClose = () => {
+			client.removeListener('ready', onReady);
+			client.removeListener('error', onError);
+			client.on('error', () => {});
+			reject(describeConnectError(new Error('the connection closed during the SSH handshake'), where, options, hostKeyRefusal));
 		};
 		client.once('error', onError);
 		client.once('ready', onReady);
+		client.once('close', onClose);
 		client.connect({
 			sock,
 			username: options.username,
