@@ -15,6 +15,12 @@ export type Reveal = {
 	readonly lesson: string;
 };
 
+/** A failure's first sentence, at most 160 characters: the reveal recalls it, the log has it whole. */
+function firstSentence(text: string): string {
+	const sentence = /^.*?[.!?](?=\s|$)/.exec(text)?.[0] ?? text;
+	return sentence.length <= 160 ? sentence : `${sentence.slice(0, 159)}…`;
+}
+
 const titleOf = (state: RunState, stepId: string | undefined) => state.steps.find(step => step.id === stepId)?.title ?? stepId ?? 'the run';
 
 /** What a recovery answer (`{"choice":"fix","fix":"clean-install"}`) did, in words. */
@@ -41,7 +47,7 @@ function recoveryInWords(state: RunState, answer: string): string {
 export function revealOf(state: RunState, drill: Drill): Reveal {
 	const firstFailure = state.timeline.find(entry => entry.kind === 'failed');
 	const sawFirst = firstFailure
-		? `${titleOf(state, firstFailure.stepId)} failed: ${firstFailure.text}`
+		? `${titleOf(state, firstFailure.stepId)} failed: ${firstSentence(firstFailure.text)}`
 		: state.hints[0]
 			? `a hint: ${state.hints[0].title}`
 			: 'nothing went wrong that rewind could see';
