@@ -3,6 +3,7 @@
  * signals and TCP tunnels all go over it as channels. This module and the transports it uses are
  * the only code that touches ssh2; ssh2 is loaded only when the first connection is opened.
  */
+import {tunnelRefusal} from './tunnel-refusal.js';
 import net, {type Socket} from 'node:net';
 import type {Duplex} from 'node:stream';
 import type {Client} from 'ssh2';
@@ -299,7 +300,7 @@ export class SshSession implements Host {
 		if (this.#closed) return Promise.reject(new ConnectionLostError(this.#closeReason));
 		return new Promise((resolve, reject) => {
 			this.#client.forwardOut('127.0.0.1', 0, host, port, (error, stream) => {
-				if (error) reject(new Error(`The server would not open a tunnel to ${host}:${port}: ${error.message}`));
+				if (error) reject(new Error(`The server would not open a tunnel to ${host}:${port}: ${tunnelRefusal(error)}`));
 				else resolve(stream);
 			});
 		});
