@@ -52,6 +52,27 @@ describe.runIf(canRun('engine end to end', ['sshd']))('engine end to end over a 
 		expect(engine.facts.shellStarts).toBe(1);
 	});
 
+	it('preflight reads the working tree without writing the index (no index.lock taken while a deploy may run git)', async () => {
+		const dir = servers.production.app.dir;
+		const git = (...args: string[]) => execFileSync('git', args, {cwd: dir, encoding: 'utf8'});
+		// A tracked file touched since the index was written: a plain git status would refresh the index and write it.
+		const tracked = git('ls-files', '-z').split('\0')[0]!;
+		const indexBefore = readFileSync(`${dir}/.git/index`);
+		execFileSync('touch', ['-d', '1 minute ago', `${dir}/${tracked}`]);
+		const operator: Operator = {
+			async ask<Q extends Question>(question: Q): Promise<Answer<Q>> {
+				if (question.kind !== 'pick-target') throw new Error(`unexpected question ${question.kind}`);
+				return null as Answer<Q>;
+			},
+		};
+		const {result} = await runEngine(servers.production.config(), {flags: {yes: false}, operator, runsDir: null});
+		expect(result.outcome).toBe('aborted');
+		expect(readFileSync(`${dir}/.git/index`).equals(indexBefore)).toBe(true);
+		// The same check with a plain git status does write it: the test can tell.
+		git('status', '--porcelain');
+		expect(readFileSync(`${dir}/.git/index`).equals(indexBefore)).toBe(false);
+	});
+
 	it('a command that may change the server makes answers sent ahead stale: after taking over a stale lock, preflight reads again', async () => {
 		const head = () => execFileSync('git', ['rev-parse', 'HEAD'], {cwd: servers.production.app.dir, encoding: 'utf8'}).trim();
 		// A lock left by a run that died before writing its owner: stale by age.

@@ -10,7 +10,11 @@ import type {PlanView, StepContext} from './step.js';
 import {readOnlyCommand, serverCommand, type PlannedCommand} from './types.js';
 
 /** Every path git reports, NUL-separated: tracked changes and untracked files. */
-export const STATUS = sh`git status --porcelain=v1 -z --untracked-files=all`;
+/**
+ * Without optional locks: reading the status never writes the index (a refreshed stat cache) nor
+ * takes index.lock, so it cannot collide with a deploy's git running at the same moment.
+ */
+export const STATUS = sh`git --no-optional-locks status --porcelain=v1 -z --untracked-files=all`;
 
 /** sha256 of the status output, as the server computes it; the reset refuses if it changed. */
 export const STATUS_DIGEST = sh`${STATUS} | sha256sum | cut -c1-64`;
