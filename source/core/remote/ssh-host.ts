@@ -3,8 +3,7 @@
  * signals and TCP tunnels all go over it as channels. This module and the transports it uses are
  * the only code that touches ssh2; ssh2 is loaded only when the first connection is opened.
  */
-import {tunnelRefusal} from './tunnel-refusal.js';
-import net, {type Socket} from 'node:net';
+import type {Socket} from 'node:net';
 import type {Duplex} from 'node:stream';
 import type {Client} from 'ssh2';
 import {sh, type RemotePath, type ShellCommand} from '../command.js';
@@ -14,6 +13,10 @@ import {EXIT} from '../types.js';
 import {execOnChannel, type ConnectionState} from './exec-channel.js';
 import {loadSsh2} from './load-ssh2.js';
 import {OneShell} from './one-shell.js';
+import {openSocket} from './open-socket.js';
+import {tunnelRefusal} from './tunnel-refusal.js';
+
+export {openSocket} from './open-socket.js';
 
 export type PrivateKeySource = {readonly path: string; readonly key: Buffer; readonly passphrase?: string};
 
@@ -124,29 +127,6 @@ export async function openSsh(options: SshConnectOptions): Promise<SshSession> {
 	const session = new SshSession(client, where);
 	await session.startShell(options.whileWaiting);
 	return session;
-}
-
-/**
- * The TCP connection, opened here so TCP_NODELAY can be set: every command is a few small
- * request/reply packets, and Nagle's algorithm with delayed ACKs would add ~40 ms to each.
- */
-export function openSocket(host: string, port: number, timeoutMs: number): Promise<Socket> {
-	return new Promise((resolve, reject) => {
-		const socket = net.connect({host, port});
-		const timer = setTimeout(() => {
-			socket.destroy();
-			reject(Object.assign(new Error('Timed out while connecting'), {code: 'ETIMEDOUT'}));
-		}, timeoutMs);
-		socket.once('connect', () => {
-			clearTimeout(timer);
-			socket.setNoDelay(true);
-			resolve(socket);
-		});
-		socket.once('error', error => {
-			clearTimeout(timer);
-			reject(error);
-		});
-	});
 }
 
 function describeConnectError(
