@@ -67,6 +67,7 @@ export const OPTIONS = {
 	'accept-new-host-key': {type: 'boolean'},
 	'take-over-stale-lock': {type: 'boolean'},
 	'skip-backup': {type: 'string'},
+	'accept-toolchain': {type: 'string'},
 	journal: {type: 'string'},
 	drill: {type: 'string'},
 	'drills-dir': {type: 'string'},
@@ -113,6 +114,7 @@ const ONLY: Record<string, readonly Command[]> = {
 	output: ['init'],
 	target: ['rollback', 'plan', 'rehearse'],
 	'skip-backup': ['rollback', 'resume', 'undo', 'rehearse'],
+	'accept-toolchain': ['rollback', 'resume', 'undo', 'rehearse'],
 	verbose: ['plan'],
 };
 
@@ -153,6 +155,11 @@ export function parseCli(argv: readonly string[]): CliOptions {
 		}
 	}
 	const skipBackup = values['skip-backup'];
+	const acceptToolchain = values['accept-toolchain'];
+	if (acceptToolchain !== undefined && (acceptToolchain.trim().length < 3 || /[\u0000-\u001f]/.test(acceptToolchain)))
+		throw new UserError(
+			'--accept-toolchain needs a reason (one line: it goes to the journal and the report), e.g. --accept-toolchain "engines is stale, builds on Node 20 in CI".',
+		);
 	if (skipBackup !== undefined && skipBackup.trim().length < 3) {
 		throw new UserError('--skip-backup needs a reason (it is written to the journal and the report), e.g. --skip-backup "database untouched by this deploy".');
 	}
@@ -178,6 +185,7 @@ export function parseCli(argv: readonly string[]): CliOptions {
 			...(skipBackup === undefined ? {} : {skipBackupReason: skipBackup.trim()}),
 			takeOverStaleLock: values['take-over-stale-lock'] === true,
 			...(values.reason === undefined ? {} : {reason: values.reason.trim()}),
+			...(acceptToolchain === undefined ? {} : {acceptToolchainReason: acceptToolchain.trim()}),
 		},
 		dryRun: values['dry-run'] === true,
 		verbose: values.verbose === true,

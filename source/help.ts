@@ -33,6 +33,8 @@ Options
       --accept-new-host-key     trust a server whose host key is not in known_hosts yet
       --take-over-stale-lock    take over a stale lock without asking (logged)
       --skip-backup REASON      reset without a database backup; the reason is logged
+      --accept-toolchain REASON build with a Node the target does not ask for (engines,
+                                .nvmrc); otherwise such a run stops before the reset
       --journal PATH            the journal to resume or undo (default: the latest run)
       --drill NAME              rehearsal: inject one of the drills' faults
       --drills-dir DIR          rehearsal: also load drills from DIR

@@ -44,6 +44,9 @@ const SAMPLES: Record<string, string> = {
 		'verification failed: the site answered 500; the schema was not migrated: the rollback crossed 2 migration files (migrations/versions/3b9d_rename.py)',
 	'migration-irreversible': "4c0e6f3b8d24 (create sessions): its downgrade() raises (NotImplementedError('the play log cannot be put back'))",
 	'migration-no-plan': 'no plan could be made (the database is at revision zz, which no version file at HEAD or at the target declares)',
+	'node-version-mismatch': "The target asks for Node 16 (.nvmrc); the build's shell has v20.20.2.",
+	'node-login-shell-only':
+		"The build's shell gets Node v20.20.2; a login shell gets v22.1.0 (nvm or a shell profile loads it for login shells only): the build uses v20.20.2.",
 };
 
 const rulesOf = (stepId: string): readonly HintRule[] => [...(ROLLBACK_STEPS.find(step => step.id === stepId)?.hints ?? []), ...GENERAL_HINTS];

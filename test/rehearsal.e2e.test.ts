@@ -90,6 +90,7 @@ describe.runIf(canRun('rehearsal drills', ['mariadb', 'flask']))('every drill sh
 				'irreversible-migration',
 				'documented-mysqldump',
 				'original-drill',
+				'node-pinned',
 				'old-worker',
 				'process-privilege',
 				'reload-401',

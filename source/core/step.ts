@@ -24,6 +24,8 @@ export type RunFlags = {
 	readonly resumeOf?: string;
 	/** Why the operator rolls back (one line, recorded in the release history and the report). */
 	readonly reason?: string;
+	/** Why the build will work with a Node the target does not ask for (logged; otherwise such a run stops before the reset). */
+	readonly acceptToolchainReason?: string;
 };
 
 /** What a step's commands are rendered from; unknown facts show as `<placeholders>`. */

@@ -92,6 +92,8 @@ export type AppOptions = {
 	readonly author?: string;
 	/** Files the bad deploy adds or replaces (a drill's variation, e.g. an irreversible migration). */
 	readonly badDeployFiles?: ReadonlyArray<{readonly path: string; readonly content: string}>;
+	/** Files the last good deploy (the rollback's target) adds or replaces; the bad deploy keeps them. */
+	readonly goodDeployFiles?: ReadonlyArray<{readonly path: string; readonly content: string}>;
 };
 
 export async function createAppRepository(dir: string, options: AppOptions = {}): Promise<AppRepository> {
@@ -104,7 +106,8 @@ export async function createAppRepository(dir: string, options: AppOptions = {})
 	if (options.extraHistory && options.extraHistory > 0) writeOldHistory(dir, options.extraHistory);
 	const commits: Array<{hash: string; subject: string}> = [];
 	for (const [index, revision] of HISTORY.entries()) {
-		const extra = index === HISTORY.length - 1 ? Object.fromEntries((options.badDeployFiles ?? []).map(file => [file.path, file.content])) : {};
+		const files = index === HISTORY.length - 1 ? options.badDeployFiles : index === HISTORY.length - 2 ? options.goodDeployFiles : undefined;
+		const extra = Object.fromEntries((files ?? []).map(file => [file.path, file.content]));
 		for (const [file, content] of Object.entries({...revision.files, ...extra})) {
 			mkdirSync(path.dirname(path.join(dir, file)), {recursive: true});
 			writeFileSync(path.join(dir, file), content);

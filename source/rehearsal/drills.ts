@@ -23,6 +23,8 @@ const shimSchema = z.strictObject({
 	exit: z.union([z.literal('passthrough'), z.int().min(0).max(255)]).default('passthrough'),
 });
 
+const appFile = z.strictObject({path: z.string().regex(/^[A-Za-z0-9._/-]+$/), content: z.string().max(20_000)});
+
 export const drillSchema = z.strictObject({
 	id: z.string().regex(/^[a-z0-9-]{2,60}$/),
 	title: z.string().min(3).max(100),
@@ -31,8 +33,12 @@ export const drillSchema = z.strictObject({
 	needs: z.array(z.enum(['database', 'flask'])).default([]),
 	/** Changes to the sandbox app's history: files the bad deploy adds or replaces. */
 	app: z
-		.strictObject({badDeployFiles: z.array(z.strictObject({path: z.string().regex(/^[A-Za-z0-9._/-]+$/), content: z.string().max(20_000)})).default([])})
-		.default({badDeployFiles: []}),
+		.strictObject({
+			badDeployFiles: z.array(appFile).default([]),
+			/** Files the last good deploy (the rollback's target) adds; the bad deploy keeps them. */
+			goodDeployFiles: z.array(appFile).default([]),
+		})
+		.default({badDeployFiles: [], goodDeployFiles: []}),
 	/** Merged into the sandbox's config (the fault in the runbook itself). */
 	config: z.record(z.string(), z.unknown()).default({}),
 	server: z

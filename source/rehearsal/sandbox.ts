@@ -113,7 +113,11 @@ export async function buildSandbox(options: SandboxOptions = {}): Promise<Sandbo
 
 	try {
 		status('Creating the app repository (git history, gitignored dist/)…');
-		const app = await createAppRepository(appDir, {extraHistory: options.extraHistory ?? 0, badDeployFiles: drill?.app.badDeployFiles ?? []});
+		const app = await createAppRepository(appDir, {
+			extraHistory: options.extraHistory ?? 0,
+			badDeployFiles: drill?.app.badDeployFiles ?? [],
+			goodDeployFiles: drill?.app.goodDeployFiles ?? [],
+		});
 		writeFileSync(wsgiPath, `# WSGI file of ${DOMAIN}: touching it reloads the app\n`);
 		for (const file of drill?.server.files ?? []) {
 			const target = path.join(appDir, file.path);

@@ -1,6 +1,7 @@
 /**
  * Confirm: the operator sees the very command the reset step will run and what it undoes, and types
- * the short hash to go ahead (or goes back to pick another commit).
+ * the short hash to go ahead (or goes back to pick another commit). First, the Node toolchain the
+ * build will get is checked against the target's (toolchain-check.ts).
  */
 import {OperatorAborted} from '../errors.js';
 import {formatBytes} from '../format.js';
@@ -8,6 +9,8 @@ import {resetCommand, serverAtTarget} from '../git-commands.js';
 import {guardedDowngrade, revisionArgument} from '../migrations/commands.js';
 import {migrationPlanOf} from '../migrations/plan.js';
 import {GoBack, type StepContext, type StepDefinition} from '../step.js';
+import {toolchainCommand} from '../toolchain.js';
+import {checkToolchain, TOOLCHAIN_HINTS} from '../toolchain-check.js';
 
 export function backupSummary(context: Pick<StepContext, 'facts' | 'config'>): string {
 	if (context.facts.backup?.verified) return `verified backup ${context.facts.backup.path} (${formatBytes(context.facts.backup.bytes)})`;
@@ -46,7 +49,8 @@ export const confirmStep: StepDefinition = {
 	interruptible: true,
 	reads: ['target', 'fromHead', 'impact', 'backup', 'backupOverride', 'atRisk', 'dirty', 'fingerprintBefore'],
 	writes: ['reason'],
-	commands: () => [],
+	commands: view => (view.config.build.commands.length > 0 ? [toolchainCommand(view)] : []),
+	hints: TOOLCHAIN_HINTS,
 	async skip(context) {
 		return (await serverAtTarget(context)) ? 'the server is already at the target' : undefined;
 	},
@@ -54,6 +58,7 @@ export const confirmStep: StepDefinition = {
 		const target = context.facts.target;
 		if (!target || !context.facts.fromHead) throw new Error('no target was picked');
 		if (context.flags.reason) context.setFacts({reason: context.flags.reason});
+		await checkToolchain(context);
 		const drops = droppedData(context);
 		if (context.flags.yes) {
 			if (drops) context.note('warning', `The schema's downgrade drops data (${drops.keptIn}): ${drops.items.join(', ')}.`);
