@@ -35,8 +35,13 @@ describe('the rehearsal history', () => {
 			record('t1', 'team-cache', 90_000, true, '2026-12-02T11:00:00Z', true),
 			record('t2', 'old-worker', 60_000, true, '2026-12-02T12:00:00Z'),
 		];
-		const progress = traineeProgress(records, 't1', ['forgotten-build', 'old-worker', 'team-cache']);
-		expect(progress).toMatchObject({trainee: 't1', rehearsals: 4, passed: ['forgotten-build', 'team-cache'], left: ['old-worker']});
+		const progress = traineeProgress([...records, record('T1', 'old-worker', 70_000, false, '2026-12-03T09:00:00Z')], 't1', [
+			'forgotten-build',
+			'old-worker',
+			'team-cache',
+		]);
+		// T1 is t1: the name as a person types it.
+		expect(progress).toMatchObject({trainee: 't1', rehearsals: 5, passed: ['forgotten-build', 'team-cache'], left: ['old-worker']});
 		expect(progress.drills.find(drill => drill.id === 'forgotten-build')).toMatchObject({
 			attempts: 3,
 			bestMs: 120_000,
@@ -45,7 +50,7 @@ describe('the rehearsal history', () => {
 		expect(previousBest({records, skipped: 0}, 't1', 'forgotten-build')).toEqual({bestMs: 120_000, attempts: 3});
 		expect(previousBest({records, skipped: 0}, 't2', 'forgotten-build')).toEqual({bestMs: null, attempts: 0});
 		const text = scoresText(records, [progress], '/x/rehearsals.jsonl', 0);
-		expect(text).toContain('t1: 2 drills passed, 4 rehearsals');
+		expect(text).toContain('t1: 2 drills passed, 5 rehearsals');
 		expect(text).toMatch(/forgotten-build\s+3\s+2m00s\s+2m30s PASSED \(2026-12-02 10:00\)/);
 		expect(text).toContain('left: old-worker');
 	});

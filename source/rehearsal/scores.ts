@@ -32,7 +32,8 @@ export type TraineeProgress = {
 };
 
 export function traineeProgress(records: readonly RehearsalRecord[], trainee: string, knownDrills: readonly string[]): TraineeProgress {
-	const own = records.filter(record => record.trainee === trainee);
+	// One trainee however the name was typed (Ana, ana).
+	const own = records.filter(record => record.trainee.toLocaleLowerCase() === trainee.toLocaleLowerCase());
 	const byDrill = new Map<string, RehearsalRecord[]>();
 	for (const record of own) byDrill.set(record.drill.id, [...(byDrill.get(record.drill.id) ?? []), record]);
 	const drills = [...byDrill.entries()].map(([id, tries]): DrillProgress => {
@@ -129,7 +130,8 @@ export function scores(options: Pick<CliOptions, 'trainee' | 'json' | 'drillsDir
 	const wanted = options.trainee?.toLocaleLowerCase();
 	const records = history.records.filter(record => wanted === undefined || record.trainee.toLocaleLowerCase() === wanted);
 	const knownDrills = loadDrills(options.drillsDir).map(drill => drill.id);
-	const trainees = [...new Set(records.map(record => record.trainee))];
+	const byName = new Map(records.map(record => [record.trainee.toLocaleLowerCase(), record.trainee]));
+	const trainees = [...byName.values()];
 	const progress = trainees.map(trainee => traineeProgress(records, trainee, knownDrills));
 	if (options.json) {
 		process.stdout.write(`${JSON.stringify({schema: SCORES_SCHEMA_VERSION, file, skipped: history.skipped, rehearsals: records, trainees: progress})}\n`);
