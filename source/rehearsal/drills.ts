@@ -148,5 +148,5 @@ export function drillLabel(drill: Drill, options: {withFlask?: boolean} = {}): s
 export function listDrillsText(extraDir?: string): string {
 	const drills = loadDrills(extraDir);
 	const width = Math.max(...drills.map(drill => drill.id.length));
-	return `${drills.map(drill => `${drill.id.padEnd(width)}  ${drillLabel(drill)}`).join('\n')}\n\nRun one with: rewind rehearse --drill <name>\n`;
+	return `${drills.map(drill => `${drill.id.padEnd(width)}  ${drillLabel(drill)}`).join('\n')}\n\nRun one with: rewind rehearse --drill <name>, or one you are not told: rewind rehearse --mystery\n`;
 }
