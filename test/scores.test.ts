@@ -3,8 +3,8 @@ import {mkdtempSync, rmSync, writeFileSync} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {afterAll, describe, expect, it} from 'vitest';
-import {appendRehearsal, previousBest, readRehearsals, type RehearsalRecord} from '../source/rehearsal/record.js';
-import {scoresText, traineeProgress} from '../source/rehearsal/scores.js';
+import {appendRehearsal, readRehearsals, type RehearsalRecord} from '../source/rehearsal/record.js';
+import {previousBest, scoresText, traineeProgress} from '../source/rehearsal/scores.js';
 import {parseCli} from '../source/cli-options.js';
 import {traineeNameFrom} from '../source/core/identity.js';
 

@@ -5,7 +5,7 @@
  * runs refuse (exit 3) unless `--accept-toolchain REASON`.
  */
 import {OperatorAborted, UserError} from './errors.js';
-import {hintFor, type HintRule} from './hints.js';
+import {matchHints, type HintRule} from './hints.js';
 import type {StepContext} from './step.js';
 import {judgeToolchain, parseToolchain} from './toolchain.js';
 import {EXIT} from './types.js';
@@ -43,11 +43,8 @@ export async function checkToolchain(context: StepContext): Promise<void> {
 			`${toolchain.engines.node || toolchain.pins.length > 0 ? `; the target asks for ${[toolchain.engines.node, ...toolchain.pins.map(pin => pin.version)].filter(Boolean).join(', ')}` : ''}.`,
 	);
 	for (const warning of verdict.warnings) context.note('warning', warning);
-	const said = [...verdict.stops, ...verdict.warnings].join('\n');
-	for (const rule of TOOLCHAIN_HINTS) {
-		const hint = rule.pattern.test(said) ? hintFor(TOOLCHAIN_HINTS, rule.id, context.config, context.hintContext) : undefined;
-		if (hint) context.hint(hint);
-	}
+	for (const hint of matchHints([...verdict.stops, ...verdict.warnings].join('\n'), TOOLCHAIN_HINTS, context.config, context.hintContext).hints)
+		context.hint(hint);
 	if (verdict.stops.length === 0) return;
 	const problem = verdict.stops.join(' ');
 	const accepted = context.flags.acceptToolchainReason;

@@ -95,10 +95,3 @@ export function readRehearsals(file: string): RehearsalHistory {
 	}
 	return {records, skipped};
 }
-
-/** The trainee's best passed time for a drill before this run, and how many times they tried it. */
-export function previousBest(history: RehearsalHistory, trainee: string, drillId: string): {bestMs: number | null; attempts: number} {
-	const tries = history.records.filter(record => record.trainee === trainee && record.drill.id === drillId);
-	const passed = tries.filter(record => record.passed).map(record => record.totalMs);
-	return {bestMs: passed.length > 0 ? Math.min(...passed) : null, attempts: tries.length};
-}

@@ -12,17 +12,9 @@ import type {RunState} from '../core/run-state.js';
 import {EXIT} from '../core/types.js';
 import {runSession, type RunRequest} from '../session.js';
 import {findDrill, loadDrills, missingSoftware, type Drill} from './drills.js';
-import {
-	appendRehearsal,
-	CLEAN_ROLLBACK,
-	defaultTrainee,
-	previousBest,
-	readRehearsals,
-	rehearsalRecord,
-	rehearsalsFile,
-	type RehearsalHistory,
-} from './record.js';
+import {appendRehearsal, CLEAN_ROLLBACK, defaultTrainee, readRehearsals, rehearsalRecord, rehearsalsFile, type RehearsalHistory} from './record.js';
 import {revealLines, revealMarkdown, revealOf} from './reveal.js';
+import {previousBest} from './scores.js';
 import {buildSandbox, DrillNeedsDatabase, DrillNeedsSoftware, type Sandbox} from './sandbox.js';
 import {computeScorecard, scorecardLines, scorecardMarkdown} from './scorecard.js';
 

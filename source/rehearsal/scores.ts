@@ -8,7 +8,7 @@ import {inert} from '../core/inert.js';
 import type {CliOptions} from '../cli-options.js';
 import {EXIT} from '../core/types.js';
 import {loadDrills} from './drills.js';
-import {CLEAN_ROLLBACK, readRehearsals, rehearsalsFile, type RehearsalRecord} from './record.js';
+import {CLEAN_ROLLBACK, readRehearsals, rehearsalsFile, type RehearsalHistory, type RehearsalRecord} from './record.js';
 
 export const SCORES_SCHEMA_VERSION = 1;
 
@@ -62,6 +62,12 @@ function wrapWords(text: string, width: number): string[] {
 		else lines.push(lines.length === 0 ? word : `  ${word}`);
 	}
 	return lines;
+}
+
+/** The trainee's best passed time for a drill before this run, and how many times they tried it (names matched as in the table). */
+export function previousBest(history: RehearsalHistory, trainee: string, drillId: string): {bestMs: number | null; attempts: number} {
+	const drill = traineeProgress(history.records, trainee, []).drills.find(candidate => candidate.id === drillId);
+	return {bestMs: drill?.bestMs ?? null, attempts: drill?.attempts ?? 0};
 }
 
 const cell = (text: string) => inert(text, {singleLine: true});
