@@ -52,6 +52,15 @@ describe('the toolchain the build gets', () => {
 		expect(() => parseToolchain(answer({}).replace('end\n', ''))).toThrow();
 	});
 
+	it('a package.json cut at the limit or not JSON is never read as one: said, its engines unchecked; a version line with more after it is no version', () => {
+		const cut = parseToolchain(answer({package: [0, `{"engines": {"node": ">=99"}, "x": "${'a'.repeat(70_000)}"}`]}));
+		expect(cut).toMatchObject({engines: {}, packageProblem: "the target's package.json is over 64 KiB"});
+		expect(judgeToolchain(cut, BUILD).warnings).toContain("the target's package.json is over 64 KiB: its engines were not checked.");
+		expect(parseToolchain(answer({package: [0, '{"engines": {"node": ">=99"']})).packageProblem).toBe("the target's package.json is not valid JSON");
+		expect(parseToolchain(answer({node: [0, 'v20.1.0\u001B]0;x\u0007\n']})).node).toBeNull();
+		expect(parseToolchain(answer({node: [0, 'v22.0.0-nightly2024\n']})).node).toBe('22.0.0-nightly2024');
+	});
+
 	it('stops on a Node or npm the target does not accept, naming both versions; warns on the rest', () => {
 		expect(judgeToolchain({...base, engines: {node: '>=99'}}, BUILD).stops).toEqual([
 			"The target asks for Node >=99 (package.json engines.node); the build's shell has v20.20.2.",

@@ -14,6 +14,7 @@ import {readOnlyCommand, type PlannedCommand} from './types.js';
 
 const PARTS = ['node', 'login-node', 'npm', 'package', 'pins', 'modules'] as const;
 const WHAT = 'read the Node toolchain the build gets and what the target asks for';
+const PACKAGE_LIMIT = 65_536;
 
 export function toolchainCommand(view: PlanView): PlannedCommand {
 	const target = view.facts.target?.hash ?? placeholder('target');
@@ -27,7 +28,8 @@ export function toolchainCommand(view: PlanView): PlannedCommand {
 				// What a login shell finds (its profile may load nvm); bounded, and reading nothing from us.
 				['login-node', sh`timeout 5 bash -lc 'node --version' </dev/null 2>/dev/null`],
 				['npm', sh`npm --version 2>/dev/null`],
-				['package', sh`git show ${target}:package.json 2>/dev/null | head -c 65536`],
+				// One byte past the limit tells a cut file from a whole one: a cut one is never parsed.
+				['package', sh`git show ${target}:package.json 2>/dev/null | head -c ${String(PACKAGE_LIMIT + 1)}`],
 				[
 					'pins',
 					sh`for f in .nvmrc .node-version .tool-versions; do v=$(git show ${target}:"$f" 2>/dev/null | head -c 200) && printf '%s\\0%s\\0' "$f" "$v"; done; true`,
@@ -49,6 +51,8 @@ export type Toolchain = {
 	readonly npm: string | null;
 	/** The target's package.json `engines`, when it has any. */
 	readonly engines: {readonly node?: string; readonly npm?: string};
+	/** Why the target's package.json could not be read (too large, not JSON): its engines are then unchecked. */
+	readonly packageProblem?: string;
 	readonly pins: ReadonlyArray<{readonly file: string; readonly version: string}>;
 	readonly modules: {readonly present: boolean; readonly hiddenLock: boolean; readonly lockNewer: boolean; readonly leftovers: readonly string[]};
 };
@@ -56,17 +60,22 @@ export type Toolchain = {
 /** `.vite-Hk3sPq2` (npm 7+ renames a package aside while it reifies) or `.staging` (npm 6): an install that did not finish. */
 const LEFTOVER = /^\.(?:staging|[^.][^/]*-(?=[A-Za-z0-9_-]*[A-Z0-9])[A-Za-z0-9_-]{6,10})$/;
 
-const version = (text: string) => (/^v?\d+\.\d+\.\d+/.test(text.trim()) ? text.trim().replace(/^v/, '') : null);
+/** `v20.20.2` → `20.20.2`: the version alone, never what follows it on the line. */
+const version = (text: string) => /^v?(\d+\.\d+\.\d+)(?:[-+][0-9A-Za-z.-]+)?\s*$/.exec(text.trim())?.[0].replace(/^v/, '') ?? null;
 
-function enginesOf(text: string): Toolchain['engines'] {
+function enginesOf(text: string): Pick<Toolchain, 'engines' | 'packageProblem'> {
+	if (text === '') return {engines: {}};
+	if (Buffer.byteLength(text) > PACKAGE_LIMIT) return {engines: {}, packageProblem: `the target's package.json is over ${PACKAGE_LIMIT / 1024} KiB`};
 	try {
 		const engines = (JSON.parse(text) as {engines?: Record<string, unknown>}).engines ?? {};
 		return {
-			...(typeof engines['node'] === 'string' ? {node: engines['node']} : {}),
-			...(typeof engines['npm'] === 'string' ? {npm: engines['npm']} : {}),
+			engines: {
+				...(typeof engines['node'] === 'string' ? {node: engines['node']} : {}),
+				...(typeof engines['npm'] === 'string' ? {npm: engines['npm']} : {}),
+			},
 		};
 	} catch {
-		return {};
+		return {engines: {}, packageProblem: "the target's package.json is not valid JSON"};
 	}
 }
 
@@ -89,7 +98,7 @@ export function parseToolchain(stdout: string): Toolchain {
 		node: answer('node'),
 		loginNode: answer('login-node'),
 		npm: answer('npm'),
-		engines: enginesOf(parts.package.text),
+		...enginesOf(parts.package.text),
 		pins,
 		modules: {
 			present: modules.includes('present'),
@@ -132,6 +141,7 @@ export function judgeToolchain(toolchain: Toolchain, buildCommands: readonly str
 	}
 	if (npm && toolchain.engines.npm && !semver.satisfies(npm, toolchain.engines.npm, {includePrerelease: true}))
 		stops.push(`The target asks for npm ${toolchain.engines.npm} (package.json engines.npm); the build's shell has ${npm}.`);
+	if (toolchain.packageProblem) warnings.push(`${toolchain.packageProblem}: its engines were not checked.`);
 	const {modules} = toolchain;
 	if (modules.leftovers.length > 0)
 		warnings.push(
