@@ -40,6 +40,8 @@ export type Question =
 			readonly backupSummary: string;
 			/** Where untracked/ignored files the reset would overwrite were saved. */
 			readonly savedSummary?: string;
+			/** When the assets are built (beside the live site, or after the reset) and the window that leaves. */
+			readonly assets?: string;
 			/** The schema's downgrade, run before the reset (the very command). */
 			readonly migrateFirst?: string;
 			/** What that downgrade drops, with the rows counted before it (`table sessions (8 rows)`), and where it is kept. */

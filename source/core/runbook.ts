@@ -7,6 +7,7 @@ import {connectStep} from './steps/connect.js';
 import {lockStep} from './steps/lock.js';
 import {migrateDownStep, migrateUpStep} from './steps/migrate.js';
 import {pickTargetStep} from './steps/pick-target.js';
+import {prebuildStep} from './steps/prebuild.js';
 import {preflightStep} from './steps/preflight.js';
 import {protectStep} from './steps/protect.js';
 import {reloadStep} from './steps/reload.js';
@@ -23,6 +24,7 @@ export const ROLLBACK_STEPS: readonly StepDefinition[] = [
 	protectStep,
 	backupStep,
 	confirmStep,
+	prebuildStep,
 	migrateDownStep,
 	resetStep,
 	buildStep,
@@ -39,6 +41,7 @@ export const UNDO_STEPS: readonly StepDefinition[] = [
 	protectStep,
 	backupStep,
 	confirmStep,
+	prebuildStep,
 	resetStep,
 	restoreStep,
 	migrateUpStep,

@@ -113,6 +113,7 @@ export class LineOperator implements Operator {
 				if (impact) this.#say(`This undoes ${impact.commitsUndone.length} commit(s) and changes ${impact.files.length} file(s).`);
 				this.#say(`Backup: ${question.backupSummary}`);
 				if (question.savedSummary) this.#say(`Saved: ${question.savedSummary}`);
+				if (question.assets) this.#say(`Assets: ${question.assets}`);
 				if (question.migrateFirst) this.#say(`First, the schema's downgrade: ${question.migrateFirst}`);
 				if (question.dropsData) this.#say(`It drops data (${question.dropsData.keptIn}): ${question.dropsData.items.join(', ')}`);
 				this.#say('The reset, exactly:');

@@ -83,6 +83,21 @@ export const buildSchema = z.strictObject({
 	commands: z.array(text(4096)).max(20).default([]),
 	/** Remove node_modules before the commands (the fix for a corrupted install). */
 	cleanInstall: z.boolean().default(false),
+	/**
+	 * Build the target in a worktree beside the live site before the reset and swap its outputs in
+	 * with the reset (issue 24); false builds after the reset, in place, as before.
+	 */
+	prebuild: z.boolean().default(true),
+	/** What the build makes, relative to build.dir (default: vite.config's build.outDir, else dist). */
+	outputs: z
+		.array(
+			text(200).refine(
+				value => !value.startsWith('/') && !value.startsWith('~') && !value.split('/').some(part => part === '..' || part === '.' || part === '' || part === '.git'),
+				'must be a directory inside build.dir, such as dist (no "..", ".", ".git" or leading "/")',
+			),
+		)
+		.max(10)
+		.default([]),
 });
 
 export const databaseSchema = z
@@ -183,7 +198,7 @@ export const configSchema = z.strictObject({
 	ssh: sshSchema,
 	site: siteSchema,
 	reload: reloadSchema,
-	build: buildSchema.default({dir: '.', commands: [], cleanInstall: false}),
+	build: buildSchema.default({dir: '.', commands: [], cleanInstall: false, prebuild: true, outputs: []}),
 	/** `none` says so explicitly (rewind init writes it when told the app has no database): read as no section. */
 	database: z.preprocess(value => (value === 'none' ? undefined : value), databaseSchema.optional()),
 	lock: lockSchema.default({staleMinutes: 30}),

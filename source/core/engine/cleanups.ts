@@ -54,7 +54,8 @@ export class Cleanups {
 				return;
 			}
 		}
-		for (const key of [...this.#pending.keys()]) {
+		// Last registered, first run (as `defer` does): the lock, taken first, is released last.
+		for (const key of [...this.#pending.keys()].reverse()) {
 			const cleanup = this.#pending.get(key)!;
 			try {
 				await this.runNow(key);

@@ -8,6 +8,7 @@ import {formatBytes} from '../format.js';
 import {resetCommand, serverAtTarget} from '../git-commands.js';
 import {guardedDowngrade, revisionArgument} from '../migrations/commands.js';
 import {migrationPlanOf} from '../migrations/plan.js';
+import {assetsPlan} from '../prebuild.js';
 import {GoBack, type StepContext, type StepDefinition} from '../step.js';
 import {toolchainCommand} from '../toolchain.js';
 import {checkToolchain, TOOLCHAIN_HINTS} from '../toolchain-check.js';
@@ -47,7 +48,7 @@ export const confirmStep: StepDefinition = {
 	title: 'Confirm',
 	purpose: 'Shows the exact reset command and what it undoes; the operator types the target’s short hash to go ahead.',
 	interruptible: true,
-	reads: ['target', 'fromHead', 'impact', 'backup', 'backupOverride', 'atRisk', 'dirty', 'fingerprintBefore'],
+	reads: ['target', 'fromHead', 'impact', 'backup', 'backupOverride', 'atRisk', 'dirty', 'fingerprintBefore', 'undoOf'],
 	writes: ['reason'],
 	commands: view => (view.config.build.commands.length > 0 ? [toolchainCommand(view)] : []),
 	hints: TOOLCHAIN_HINTS,
@@ -60,7 +61,9 @@ export const confirmStep: StepDefinition = {
 		if (context.flags.reason) context.setFacts({reason: context.flags.reason});
 		await checkToolchain(context);
 		const drops = droppedData(context);
+		const assets = assetsPlan(context);
 		if (context.flags.yes) {
+			if (assets) context.note(assets.startsWith('prebuilt') ? 'info' : 'warning', `Assets: ${assets}.`);
 			if (drops) context.note('warning', `The schema's downgrade drops data (${drops.keptIn}): ${drops.items.join(', ')}.`);
 			context.note('info', `Confirmed by --yes: reset ${context.facts.fromHead.slice(0, 7)} → ${target.shortHash}.`);
 			return 'confirmed by --yes';
@@ -76,6 +79,7 @@ export const confirmStep: StepDefinition = {
 			backupSummary: backupSummary(context),
 			...migrationFirst(context),
 			...(drops ? {dropsData: drops} : {}),
+			...(assets ? {assets} : {}),
 			...(atRisk?.archive
 				? {savedSummary: `${atRisk.files.length} untracked/ignored file${atRisk.files.length === 1 ? '' : 's'} the target tracks saved to ${atRisk.archive}`}
 				: {}),

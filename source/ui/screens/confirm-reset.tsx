@@ -112,6 +112,11 @@ export function ConfirmReset({
 						Saved: {question.savedSummary}
 					</Text>
 				)}
+				{question.assets && (
+					<Text color={theme.color(question.assets.startsWith('prebuilt') ? 'success' : 'warning')} wrap="wrap">
+						Assets: {question.assets}
+					</Text>
+				)}
 			</Box>
 			<Box flexDirection="column">
 				<Text color={theme.color('muted')} wrap="wrap">

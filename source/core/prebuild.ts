@@ -1,0 +1,200 @@
+/**
+ * The prebuild (issue 24): the target's front-end assets are built in a git worktree beside the
+ * live checkout while the old site keeps serving, and the reset swaps them in within the same server
+ * command, so the site never serves the target's code with the old assets (or none) for the length
+ * of a build. Everything lives under `.git/rewind/` of the checkout: the same filesystem as the
+ * live outputs (a rename, not a copy), invisible to `git status`, removed when the run ends.
+ */
+import {posix} from 'node:path';
+import {inDir, joinCommands, operatorShell, placeholder, remotePath, sh, type RemotePath, type ShellCommand} from './command.js';
+import {framed, readFrames} from './frames.js';
+import {appDir} from './paths.js';
+import type {PlanView} from './step.js';
+import {readOnlyCommand, serverCommand, type PlannedCommand, type PrebuiltAssets} from './types.js';
+
+/** The worktree, relative to app.dir. */
+export const PREBUILD_DIR = '.git/rewind/prebuild';
+/** The live outputs the swap moved aside (kept until the run ends), relative to app.dir. */
+export const PREVIOUS_DIR = '.git/rewind/previous';
+/** Exit status of the prepare command when a prebuild is impossible here (the reason on stderr). */
+export const PREBUILD_IMPOSSIBLE = 5;
+/** Exit status of the reset command when HEAD moved but the swap did not finish. */
+export const SWAP_FAILED = 6;
+const READ_LIMIT = 65_536;
+const VITE_CONFIGS = ['vite.config.js', 'vite.config.mjs', 'vite.config.ts', 'vite.config.mts', 'vite.config.cjs'];
+
+/** A command in build.commands that installs the dependencies (a worktree starts without node_modules). */
+export const INSTALLS = /\b(?:npm (?:ci|install|i)|yarn install|pnpm (?:install|i))\b|^\s*yarn\s*$/;
+
+const worktree = (view: Pick<PlanView, 'config'>): RemotePath => appDir(view).join(PREBUILD_DIR);
+const worktreeBuildDir = (view: Pick<PlanView, 'config'>): RemotePath => worktree(view).join(view.config.build.dir);
+/** An output as a path relative to app.dir (`frontend/dist`). */
+export const outputPath = (config: PlanView['config'], output: string): string => posix.normalize(posix.join(config.build.dir, output));
+
+/**
+ * Makes the worktree at the target, or says why it cannot (exit 5, the reason on stderr): `.git`
+ * not a directory, no worktree support, the outputs on another filesystem than `.git`, too little
+ * disk for a second node_modules and build. Removes one left by an earlier run first. Copies the
+ * live `.env*` files of build.dir (ignored, read by Vite at build time), and node_modules when the
+ * build commands do not install it (a copy, never hard links: a build writes into node_modules/.vite).
+ */
+export function prepareCommand(view: PlanView): PlannedCommand {
+	const {config} = view;
+	const target = view.facts.target?.hash ?? placeholder('target');
+	const buildDir = remotePath(config.build.dir);
+	const copyModules = !config.build.commands.some(command => INSTALLS.test(command));
+	const impossible = (why: string) => sh`{ printf 'rewind: %s\\n' ${why} >&2; exit ${PREBUILD_IMPOSSIBLE}; }`;
+	const lines: ShellCommand[] = [
+		sh`cd ${appDir(view)} || exit 4`,
+		sh`[ -d .git ] || ${impossible('.git here is not a directory (a submodule or a linked worktree): no worktree beside it')}`,
+		sh`git worktree list >/dev/null 2>&1 || ${impossible('this git has no worktrees (git 2.5 or later is needed)')}`,
+		sh`if [ -e ${PREBUILD_DIR} ]; then git worktree remove --force ${PREBUILD_DIR} >/dev/null 2>&1; rm -rf ${PREBUILD_DIR}; fi; git worktree prune`,
+		sh`mkdir -p .git/rewind || exit 1`,
+		sh`[ "$(stat -c %d .git/rewind)" = "$(stat -c %d ${buildDir} 2>/dev/null || stat -c %d .)" ] || ${impossible('build.dir is on another filesystem than .git: the swap would be a copy, not a rename')}`,
+		// Room for a second node_modules and build: what the live ones take, from du (bounded).
+		sh`_rw_need=$(timeout 20 du -skc ${buildDir}/node_modules ${buildDir}/dist 2>/dev/null | tail -n 1 | cut -f 1); _rw_free=$(df -Pk .git/rewind | awk 'NR==2 {print $4}')`,
+		sh`case "$_rw_need$_rw_free" in *[!0-9]*|'') ;; *) [ "$_rw_free" -gt $((_rw_need + _rw_need / 5 + 10240)) ] || ${impossible('too little free disk beside the checkout for a second node_modules and build')};; esac`,
+		sh`git worktree add --detach ${PREBUILD_DIR} ${target} || exit 1`,
+		sh`for _rw_f in ${buildDir}/.env*; do [ -f "$_rw_f" ] && [ ! -e ${PREBUILD_DIR}/"$_rw_f" ] && cp -p "$_rw_f" ${PREBUILD_DIR}/"$_rw_f"; done; true`,
+		...(copyModules ? [sh`if [ -d ${buildDir}/node_modules ]; then cp -a ${buildDir}/node_modules ${PREBUILD_DIR}/${buildDir}/node_modules || exit 1; fi`] : []),
+	];
+	return serverCommand(
+		'prebuild-worktree',
+		'check out the target in a worktree beside the live checkout',
+		joinCommands(lines, '\n'),
+		`cd ${appDir(view).toString()} && git worktree add --detach ${PREBUILD_DIR} ${typeof target === 'string' ? target : '<target>'}`,
+	);
+}
+
+/** The build commands, as written, in the worktree's build.dir. */
+export function prebuildCommands(view: PlanView): PlannedCommand[] {
+	const dir = worktreeBuildDir(view);
+	return view.config.build.commands.map((command, index) =>
+		serverCommand(`prebuild-${index + 1}`, `build beside the live site: ${command}`, inDir(dir, operatorShell(command))),
+	);
+}
+
+/** Reads the worktree's vite config (for its outDir) and, for each output, whether the build made it and whether git tracks it. */
+export function outputsProbeCommand(view: PlanView, outputs: readonly string[]): PlannedCommand {
+	return readOnlyCommand(
+		'prebuild-outputs',
+		'check what the build made',
+		inDir(
+			worktree(view),
+			framed([
+				['vite', sh`cd ${remotePath(view.config.build.dir)} && for f in ${VITE_CONFIGS}; do if [ -f "$f" ]; then head -c ${String(READ_LIMIT + 1)} "$f"; break; fi; done; true`],
+				...outputs.flatMap((output, index): Array<[string, ShellCommand]> => [
+					[`built-${index}`, sh`[ -d ${outputPath(view.config, output)} ]`],
+					[`tracked-${index}`, sh`git ls-files -z -- ${outputPath(view.config, output)} | head -c 1`],
+				]),
+			]),
+		),
+	);
+}
+
+/** `build.outDir` of a vite config, when it is a plain string literal. */
+export function viteOutDir(text: string): string | undefined {
+	if (text.length > READ_LIMIT) return undefined;
+	const value = /\boutDir\s*:\s*(['"`])([^'"`\n\\$]{1,200})\1/.exec(text)?.[2];
+	return value && !value.startsWith('/') && !value.split('/').includes('..') ? value.replace(/^\.\//, '').replace(/\/+$/, '') : undefined;
+}
+
+export type OutputsProbe = {readonly viteOutDir?: string; readonly missing: readonly string[]; readonly tracked: readonly string[]};
+
+export function readOutputsProbe(stdout: string, outputs: readonly string[]): OutputsProbe {
+	const names = ['vite', ...outputs.flatMap((_, index) => [`built-${index}`, `tracked-${index}`])];
+	const parts = readFrames(stdout, names, 'check what the build made');
+	const outDir = viteOutDir(parts['vite']!.text);
+	return {
+		...(outDir ? {viteOutDir: outDir} : {}),
+		missing: outputs.filter((_, index) => parts[`built-${index}`]!.status !== 0),
+		tracked: outputs.filter((_, index) => parts[`tracked-${index}`]!.bytes.length > 0),
+	};
+}
+
+/**
+ * The swap, run by the reset command right after `git reset --hard` (cwd app.dir): for each output,
+ * the live files the new build lacks are hard-linked into it (pages the old process still serves
+ * keep their hashed assets; listed to be removed at the end), then the new output and the live one
+ * trade places in one renameat2(RENAME_EXCHANGE) (two renames where that is missing), and the old
+ * one is moved aside, kept until the run ends. Prints the server's clock
+ * before and after (ns) for the measured window; exit 6 if it did not finish.
+ */
+export function swapLines(view: PlanView, prebuilt: PrebuiltAssets): ShellCommand[] {
+	const lines: ShellCommand[] = [
+		sh`_rw_a=$(date +%s%N); mkdir -p ${PREVIOUS_DIR} || exit ${SWAP_FAILED}`,
+		// renameat2(RENAME_EXCHANGE): the live path never stops existing. Where it is missing (no python3, a filesystem without it), two renames.
+		sh`_rw_exchange() { command -v python3 >/dev/null 2>&1 && python3 -c 'import ctypes, os, sys; f = ctypes.CDLL(None, use_errno=True).renameat2; sys.exit(0 if f(-100, os.fsencode(sys.argv[1]), -100, os.fsencode(sys.argv[2]), 2) == 0 else 1)' "$1" "$2" 2>/dev/null; }`,
+	];
+	prebuilt.outputs.forEach((output, index) => {
+		const live = outputPath(view.config, output);
+		const next = `${PREBUILD_DIR}/${live}`;
+		const aside = `${PREVIOUS_DIR}/${index}`;
+		lines.push(
+			sh`[ -d ${next} ] || { printf 'rewind: the prebuilt %s is gone\\n' ${live} >&2; exit ${SWAP_FAILED}; }`,
+			sh`rm -rf ${aside} ${aside}.merged`,
+			sh`if [ -d ${live} ]; then (cd ${live} && find . -type f -print0) | while IFS= read -r -d '' _rw_f; do [ -e ${next}/"$_rw_f" ] || { mkdir -p "$(dirname ${next}/"$_rw_f")" && ln ${live}/"$_rw_f" ${next}/"$_rw_f" && printf '%s\\0' "$_rw_f" >>${aside}.merged; }; done; fi`,
+			sh`if [ -d ${live} ]; then if _rw_exchange ${next} ${live}; then mv -T ${next} ${aside}; else mv -T ${live} ${aside} && mv -T ${next} ${live}; fi; else mkdir -p "$(dirname ${live})" && mv -T ${next} ${live}; fi || exit ${SWAP_FAILED}`,
+		);
+	});
+	lines.push(sh`printf 'rewind: swapped %s %s\\n' "$_rw_a" "$(date +%s%N)" >&2`);
+	return lines;
+}
+
+/** `rewind: swapped <ns> <ns>` → the swap's duration in ms, when the server's date gave nanoseconds. */
+export function swapMs(line: string): number | undefined {
+	const match = /^rewind: swapped (\d{19}) (\d{19})$/.exec(line);
+	if (!match) return undefined;
+	return Number((BigInt(match[2]!) - BigInt(match[1]!)) / 1000n) / 1000;
+}
+
+/**
+ * Removes the worktree and the moved-aside outputs; with `removeMerged` (the new code answered, so
+ * no old page is served any more) also the old files linked into the new outputs for the old pages.
+ */
+export function prebuildCleanup(view: PlanView, outputs: readonly string[], removeMerged: boolean): PlannedCommand {
+	const merged = removeMerged
+		? outputs.map(
+				(output, index) =>
+					sh`if [ -f ${PREVIOUS_DIR}/${String(index)}.merged ] && [ -d ${outputPath(view.config, output)} ]; then (cd ${outputPath(view.config, output)} && xargs -0 rm -f --) <${PREVIOUS_DIR}/${String(index)}.merged; fi`,
+			)
+		: [];
+	return serverCommand(
+		'prebuild-cleanup',
+		'remove the prebuild worktree and the old assets',
+		joinCommands(
+			[
+				sh`cd ${appDir(view)} || exit 0`,
+				...merged,
+				sh`git worktree remove --force ${PREBUILD_DIR} >/dev/null 2>&1; rm -rf ${PREBUILD_DIR} ${PREVIOUS_DIR}; git worktree prune`,
+			],
+			'\n',
+		),
+	);
+}
+
+/** Why an undo builds after its reset: the changes it puts back (after the reset) are inside build.dir, so a build beside would lack them. */
+function undoRestoresIntoBuild(view: Pick<PlanView, 'config' | 'facts' | 'kind'>): string | undefined {
+	if (view.kind !== 'undo') return undefined;
+	const dir = posix.normalize(view.config.build.dir);
+	const inside = (file: string) => dir === '.' || file === dir || file.startsWith(`${dir}/`);
+	const files = [...(view.facts.undoOf?.dirty?.files ?? []), ...(view.facts.undoOf?.atRisk?.files ?? [])].filter(inside);
+	if (files.length === 0) return undefined;
+	return `the undo puts back ${files.length} saved file${files.length === 1 ? '' : 's'} inside build.dir (${files.slice(0, 2).join(', ')}${files.length > 2 ? ', …' : ''}) after its reset, so the assets are built after them`;
+}
+
+/** Why no prebuild will run, known before it starts (the confirmation states the window from it); undefined when one will. */
+export function noPrebuildBecause(view: Pick<PlanView, 'config' | 'facts' | 'kind'>): string | undefined {
+	if (view.config.build.commands.length === 0) return 'no build commands configured (build.commands)';
+	if (!view.config.build.prebuild) return 'build.prebuild is false';
+	if (view.facts.prebuildSkipped) return view.facts.prebuildSkipped.reason;
+	return undoRestoresIntoBuild(view);
+}
+
+/** What the confirmation says about the assets: when they are built, and how long the site serves the target's code with the old ones. */
+export function assetsPlan(view: Pick<PlanView, 'config' | 'facts' | 'kind'>): string | undefined {
+	if (view.config.build.commands.length === 0) return undefined;
+	const reason = noPrebuildBecause(view);
+	if (reason === undefined) return 'prebuilt beside the live site, swapped in with the reset (window ≈ 0 s)';
+	return `built after the reset (${reason}): the target's code serves the old assets until that build ends`;
+}

@@ -1,0 +1,102 @@
+/**
+ * Prebuild (issue 24): after the confirmation and before anything live changes, the target's
+ * assets are built in a worktree beside the live checkout while the old site keeps serving; the
+ * reset then swaps them in within its own server command (prebuild.ts). A build that fails here has
+ * changed nothing live: fix and retry, build after the reset as before (typed, logged), or abort.
+ * Where a prebuild cannot work (no worktree, another filesystem, too little disk, outputs git
+ * tracks or that are not found), the run says so and builds after the reset, in place.
+ */
+import {CommandFailedError} from '../errors.js';
+import {serverAtTarget} from '../git-commands.js';
+import type {HintRule} from '../hints.js';
+import {noPrebuildBecause, outputsProbeCommand, PREBUILD_IMPOSSIBLE, prebuildCleanup, prebuildCommands, prepareCommand, readOutputsProbe} from '../prebuild.js';
+import type {PlanView, StepContext, StepDefinition} from '../step.js';
+import type {PlannedCommand} from '../types.js';
+import {BUILD_HINTS} from './build-hints.js';
+
+/** The build's hints, with their fixes re-running the prebuild rather than the build after the reset. */
+const PREBUILD_HINTS: readonly HintRule[] = BUILD_HINTS.map(rule => {
+	const fix = rule.fix;
+	if (!fix) return rule;
+	return {
+		...rule,
+		fix: (...args: Parameters<typeof fix>) => {
+			const found = fix(...args);
+			return found && {...found, rerunFrom: 'prebuild'};
+		},
+	};
+});
+
+/** The outputs to look for: build.outputs, else vite.config's outDir, else dist. */
+const configuredOutputs = (view: Pick<PlanView, 'config'>) => (view.config.build.outputs.length > 0 ? view.config.build.outputs : ['dist']);
+
+function skipBecause(context: StepContext, reason: string): string {
+	context.setFacts({prebuildSkipped: {reason, chosen: false}});
+	context.note('warning', `No build beside the live site: ${reason}. The assets are built after the reset, in place: until that build ends the site serves the target's code with the old assets.`);
+	return reason;
+}
+
+export const prebuildStep: StepDefinition = {
+	id: 'prebuild',
+	title: 'Build beside',
+	purpose: 'Builds the target’s assets in a worktree beside the live site, which keeps serving; the reset swaps them in, so the site never serves the new code with the old assets.',
+	interruptible: true,
+	reads: ['target', 'undoOf', 'prebuildSkipped'],
+	writes: ['prebuilt', 'prebuildSkipped'],
+	commands: (view: PlanView): PlannedCommand[] =>
+		noPrebuildBecause(view) === undefined ? [prepareCommand(view), ...prebuildCommands(view), outputsProbeCommand(view, configuredOutputs(view))] : [],
+	hints: PREBUILD_HINTS,
+	override: {
+		label: 'Roll back without prebuilt assets: build after the reset, in place (the site serves the old assets meanwhile)',
+		apply(context, reason) {
+			context.setFacts({prebuildSkipped: {reason: `chosen by the operator: ${reason}`, chosen: true}});
+		},
+	},
+	async skip(context) {
+		if (context.config.build.commands.length === 0) return 'no build commands configured (build.commands)';
+		if (await serverAtTarget(context)) return 'the server is already at the target';
+		if (context.facts.prebuildSkipped?.chosen) return context.facts.prebuildSkipped.reason;
+		const reason = noPrebuildBecause(context);
+		return reason === undefined ? undefined : skipBecause(context, reason);
+	},
+	async run(context: StepContext) {
+		const outputs = {list: configuredOutputs(context)};
+		// Whatever happens next, the worktree goes when the run ends; the old files linked in for old pages go only once the new code answered.
+		context.deferCleanup('prebuild', () => prebuildCleanup(context, outputs.list, context.facts.http?.acceptedAt !== undefined));
+		const started = Date.now();
+		const prepared = await context.run('prebuild-worktree', {allowFailure: true});
+		if (prepared.exitCode === PREBUILD_IMPOSSIBLE) {
+			await context.runCleanup('prebuild');
+			return skipBecause(context, prepared.stderr.replace(/^rewind: /gm, '').trim() || 'the worktree could not be made');
+		}
+		if (prepared.exitCode !== 0)
+			throw new CommandFailedError(`git worktree add failed (exit ${prepared.exitCode ?? prepared.exitSignal})`, prepared.exitCode, prepared.stderr);
+		for (const command of prebuildCommands(context)) await context.run(command.id);
+
+		let probe = readOutputsProbe((await context.run('prebuild-outputs', {stream: false, quiet: true})).stdout, outputs.list);
+		if (context.config.build.outputs.length === 0 && probe.viteOutDir !== undefined && probe.viteOutDir !== 'dist') {
+			const outDir = probe.viteOutDir;
+			if (outDir.startsWith('/') || outDir.split('/').includes('..')) {
+				await context.runCleanup('prebuild');
+				return skipBecause(context, `vite.config's outDir (${outDir}) is outside build.dir: the build writes where the live site is`);
+			}
+			outputs.list = [outDir];
+			probe = readOutputsProbe((await context.runPlanned(outputsProbeCommand(context, outputs.list), {stream: false, quiet: true})).stdout, outputs.list);
+		}
+		if (probe.tracked.length > 0) {
+			await context.runCleanup('prebuild');
+			return skipBecause(context, `git tracks ${probe.tracked.join(', ')} at the target: the reset itself brings those files`);
+		}
+		if (probe.missing.length > 0) {
+			if (context.config.build.outputs.length > 0)
+				throw new Error(
+					`the build did not make ${probe.missing.join(', ')} in build.dir (${context.config.build.dir}): check build.outputs against what build.commands write`,
+				);
+			await context.runCleanup('prebuild');
+			return skipBecause(context, `the build made no ${probe.missing.join(', ')} in build.dir, and vite.config names no outDir there (set build.outputs)`);
+		}
+		const buildMs = Date.now() - started;
+		context.setFacts({prebuilt: {outputs: outputs.list, buildMs}});
+		return `built beside the live site in ${(buildMs / 1000).toFixed(1)} s: ${outputs.list.join(', ')} ready to swap in with the reset`;
+	},
+};
