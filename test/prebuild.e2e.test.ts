@@ -93,7 +93,10 @@ describe.runIf(canRun('prebuild', ['sshd']))('the target built beside the live s
 		expect(git('worktree', 'list', '--porcelain').match(/^worktree /gm)).toHaveLength(1);
 		expect(git('status', '--porcelain', '--untracked-files=all')).toBe('');
 		const finished = rollback.events.find(event => event.type === 'run-finished') as Extract<RunEvent, {type: 'run-finished'}>;
-		expect(finished.criteria.find(criterion => criterion.id === 'assets')).toMatchObject({status: 'pass', detail: expect.stringContaining('swapped in with it')});
+		expect(finished.criteria.find(criterion => criterion.id === 'assets')).toMatchObject({
+			status: 'pass',
+			detail: expect.stringContaining('swapped in with it'),
+		});
 
 		const undoSampler = sampleSite(production.app.dir, site.url);
 		const undo = await runEngine(config(), {

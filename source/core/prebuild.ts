@@ -56,7 +56,9 @@ export function prepareCommand(view: PlanView): PlannedCommand {
 		sh`case "$_rw_need$_rw_free" in *[!0-9]*|'') ;; *) [ "$_rw_free" -gt $((_rw_need + _rw_need / 5 + 10240)) ] || ${impossible('too little free disk beside the checkout for a second node_modules and build')};; esac`,
 		sh`git worktree add --detach ${PREBUILD_DIR} ${target} || exit 1`,
 		sh`for _rw_f in ${buildDir}/.env*; do [ -f "$_rw_f" ] && [ ! -e ${PREBUILD_DIR}/"$_rw_f" ] && cp -p "$_rw_f" ${PREBUILD_DIR}/"$_rw_f"; done; true`,
-		...(copyModules ? [sh`if [ -d ${buildDir}/node_modules ]; then cp -a ${buildDir}/node_modules ${PREBUILD_DIR}/${buildDir}/node_modules || exit 1; fi`] : []),
+		...(copyModules
+			? [sh`if [ -d ${buildDir}/node_modules ]; then cp -a ${buildDir}/node_modules ${PREBUILD_DIR}/${buildDir}/node_modules || exit 1; fi`]
+			: []),
 	];
 	return serverCommand(
 		'prebuild-worktree',
@@ -82,7 +84,10 @@ export function outputsProbeCommand(view: PlanView, outputs: readonly string[]):
 		inDir(
 			worktree(view),
 			framed([
-				['vite', sh`cd ${remotePath(view.config.build.dir)} && for f in ${VITE_CONFIGS}; do if [ -f "$f" ]; then head -c ${String(READ_LIMIT + 1)} "$f"; break; fi; done; true`],
+				[
+					'vite',
+					sh`cd ${remotePath(view.config.build.dir)} && for f in ${VITE_CONFIGS}; do if [ -f "$f" ]; then head -c ${String(READ_LIMIT + 1)} "$f"; break; fi; done; true`,
+				],
 				...outputs.flatMap((output, index): Array<[string, ShellCommand]> => [
 					[`built-${index}`, sh`[ -d ${outputPath(view.config, output)} ]`],
 					[`tracked-${index}`, sh`git ls-files -z -- ${outputPath(view.config, output)} | head -c 1`],

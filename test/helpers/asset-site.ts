@@ -67,7 +67,12 @@ export async function startAssetSite(appDir: string, wsgiPath: string): Promise<
 	return {url: `http://127.0.0.1:${port}/`, stop: async () => new Promise<void>(resolve => server.close(() => resolve()))};
 }
 
-export type Sample = {readonly at: number; readonly head: string; readonly version: string | null; readonly assets: ReadonlyArray<{readonly path: string; readonly status: number}>};
+export type Sample = {
+	readonly at: number;
+	readonly head: string;
+	readonly version: string | null;
+	readonly assets: ReadonlyArray<{readonly path: string; readonly status: number}>;
+};
 
 const versionOf = (page: string) => /version ([^<\s]+)/.exec(page)?.[1] ?? null;
 

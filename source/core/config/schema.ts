@@ -92,7 +92,8 @@ export const buildSchema = z.strictObject({
 	outputs: z
 		.array(
 			text(200).refine(
-				value => !value.startsWith('/') && !value.startsWith('~') && !value.split('/').some(part => part === '..' || part === '.' || part === '' || part === '.git'),
+				value =>
+					!value.startsWith('/') && !value.startsWith('~') && !value.split('/').some(part => part === '..' || part === '.' || part === '' || part === '.git'),
 				'must be a directory inside build.dir, such as dist (no "..", ".", ".git" or leading "/")',
 			),
 		)

@@ -107,4 +107,3 @@ export const BUILD_HINTS: readonly HintRule[] = [
 			config.build.commands.some(command => INSTALLS.test(command)) && !/\b(?:node|npm|npx|yarn|pnpm):/.test(found?.line ?? '') ? cleanInstall : undefined,
 	},
 ];
-

@@ -7,7 +7,8 @@ import {inDir, operatorShell, remotePath, sh} from '../command.js';
 import {STOPPED_BY_OPERATOR} from '../errors.js';
 import {BUILD_HINTS} from './build-hints.js';
 import type {PlanView, StepContext, StepDefinition} from '../step.js';
-import {serverCommand, type PlannedCommand, type PrebuiltAssets} from '../types.js';
+import {formatDuration} from '../format.js';
+import {serverCommand, type PlannedCommand, type PrebuiltAssets, type RunFacts} from '../types.js';
 
 function buildCommands(view: PlanView): PlannedCommand[] {
 	const {build, app} = view.config;
@@ -16,6 +17,14 @@ function buildCommands(view: PlanView): PlannedCommand[] {
 		...(build.cleanInstall ? [serverCommand('clean-install', 'clean reinstall: remove node_modules', inDir(dir, sh`rm -rf node_modules`))] : []),
 		...build.commands.map((command, index) => serverCommand(`build-${index + 1}`, `build: ${command}`, inDir(dir, operatorShell(command)))),
 	];
+}
+
+/** When the site first answered from the new code, counted from the reset (the window an operator sees from outside). */
+function firstAnswer(facts: RunFacts): string {
+	const {http, rollbackStartedAt} = facts;
+	const at = http?.observations.find(observation => observation.attempt === http.acceptedAt)?.at;
+	if (!at || !rollbackStartedAt) return '';
+	return `; the site answered from the new code ${formatDuration(Math.max(0, Date.parse(at) - Date.parse(rollbackStartedAt)))} after the reset`;
 }
 
 /** What the prebuild did, for the build's skip reason and criterion. */
@@ -50,9 +59,22 @@ export const buildStep: StepDefinition = {
 	criteria({config, facts, stateOf}) {
 		const {state, summary} = stateOf('build');
 		const label = 'Front-end assets rebuilt';
-		if (facts.prebuilt?.swap?.ok && state === 'skipped') return [{id: 'assets', label, status: 'pass', detail: prebuiltDetail(facts.prebuilt)}];
-		if (state === 'succeeded')
-			return [{id: 'assets', label, status: 'pass', detail: config.build.commands.join(' && ') + (config.build.cleanInstall ? ' (clean install)' : '')}];
+		if (facts.prebuilt?.swap?.ok && state === 'skipped')
+			return [{id: 'assets', label, status: 'pass', detail: prebuiltDetail(facts.prebuilt) + firstAnswer(facts)}];
+		if (state === 'succeeded') {
+			const window =
+				facts.assetsWindow?.how === 'built-after-reset'
+					? `; the site had the target's code with the old assets for ${formatDuration(facts.assetsWindow.ms)}`
+					: '';
+			return [
+				{
+					id: 'assets',
+					label,
+					status: 'pass',
+					detail: config.build.commands.join(' && ') + (config.build.cleanInstall ? ' (clean install)' : '') + window + firstAnswer(facts),
+				},
+			];
+		}
 		if (state === 'failed')
 			return [
 				{

@@ -32,14 +32,18 @@ const configuredOutputs = (view: Pick<PlanView, 'config'>) => (view.config.build
 
 function skipBecause(context: StepContext, reason: string): string {
 	context.setFacts({prebuildSkipped: {reason, chosen: false}});
-	context.note('warning', `No build beside the live site: ${reason}. The assets are built after the reset, in place: until that build ends the site serves the target's code with the old assets.`);
+	context.note(
+		'warning',
+		`No build beside the live site: ${reason}. The assets are built after the reset, in place: until that build ends the site serves the target's code with the old assets.`,
+	);
 	return reason;
 }
 
 export const prebuildStep: StepDefinition = {
 	id: 'prebuild',
 	title: 'Build beside',
-	purpose: 'Builds the target’s assets in a worktree beside the live site, which keeps serving; the reset swaps them in, so the site never serves the new code with the old assets.',
+	purpose:
+		'Builds the target’s assets in a worktree beside the live site, which keeps serving; the reset swaps them in, so the site never serves the new code with the old assets.',
 	interruptible: true,
 	reads: ['target', 'undoOf', 'prebuildSkipped'],
 	writes: ['prebuilt', 'prebuildSkipped'],

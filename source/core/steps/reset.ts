@@ -15,7 +15,19 @@ export const resetStep: StepDefinition = {
 	title: 'Reset',
 	purpose: 'Runs git reset --hard to the target on the server — only with a verified backup or a logged override, and never cut in half by a stop.',
 	interruptible: false,
-	reads: ['target', 'fromHead', 'prebuilt', 'backup', 'backupOverride', 'dirty', 'atRisk', 'statusDigestBefore', 'remoteHeadAfter', 'migrated', 'migrationsFound'],
+	reads: [
+		'target',
+		'fromHead',
+		'prebuilt',
+		'backup',
+		'backupOverride',
+		'dirty',
+		'atRisk',
+		'statusDigestBefore',
+		'remoteHeadAfter',
+		'migrated',
+		'migrationsFound',
+	],
 	writes: ['remoteHeadAfter', 'rollbackStartedAt', 'migrated', 'prebuilt', 'assetsWindow'],
 	commands: (view: PlanView) => [resetCommand(view)],
 	async skip(context) {
@@ -54,7 +66,11 @@ export const resetStep: StepDefinition = {
 		const prebuilt = facts.prebuilt && !facts.prebuilt.swap ? facts.prebuilt : undefined;
 		if (prebuilt && head !== '' && (result.exitCode === SWAP_FAILED || (result.exitCode === 0 && !swapLine))) {
 			// HEAD moved, the assets did not (all of them): the build runs after the reset, in place, as without a prebuild.
-			const why = result.stderr.split('\n').find(line => line.startsWith('rewind: ') && !RESET_HEAD_LINE.test(line))?.replace(/^rewind: /, '') ?? 'the swap did not finish';
+			const why =
+				result.stderr
+					.split('\n')
+					.find(line => line.startsWith('rewind: ') && !RESET_HEAD_LINE.test(line))
+					?.replace(/^rewind: /, '') ?? 'the swap did not finish';
 			context.setFacts({remoteHeadAfter: head, prebuilt: {...prebuilt, swap: {ok: false, why}}});
 			context.note('warning', `The prebuilt assets were not swapped in (${why}): they are built after the reset, in place.`);
 		} else if (prebuilt && result.exitCode === 0) {
@@ -76,7 +92,9 @@ export const resetStep: StepDefinition = {
 			);
 		context.setFacts({remoteHeadAfter: head});
 		if (head !== facts.target.hash) throw new Error(`after the reset HEAD is ${head.slice(0, 12)}, not ${facts.target.shortHash}`);
-		const swapped = context.facts.prebuilt?.swap?.ok ? `; ${prebuilt?.outputs.join(', ')} swapped in with it${swappedMs === undefined ? '' : ` (${swappedMs} ms)`}` : '';
+		const swapped = context.facts.prebuilt?.swap?.ok
+			? `; ${prebuilt?.outputs.join(', ')} swapped in with it${swappedMs === undefined ? '' : ` (${swappedMs} ms)`}`
+			: '';
 		return `HEAD is now ${facts.target.shortHash} (was ${facts.fromHead.slice(0, 7)})${swapped}`;
 	},
 	criteria({facts, stateOf}) {
