@@ -26,12 +26,13 @@ import {LifecycleRoot} from '../source/ui/lifecycle-root.js';
 import {startProduction, writeConfigFile, type Production} from '../test/helpers/production.js';
 import {startSshd, type Sshd} from '../test/helpers/sshd.js';
 import type {Config} from '../source/core/config/schema.js';
+import {assetsWindow} from './lib/assets-window.js';
 import {canMakeUsers, makeSlowShellUser} from './lib/slow-shell-user.js';
 import {FakeStdin, FakeStdout} from './lib/fake-terminal.js';
 import {formatMiB, formatMs, median, timeCommand} from './lib/measure.js';
 
 const QUICK = process.argv.includes('--quick');
-/** `--only backup,render`: just those sections (names: startup, round-trips, backup, whole-run, render). */
+/** `--only backup,render`: just those sections (names: startup, round-trips, backup, whole-run, render, assets-window). */
 const ONLY = (process.argv.find(arg => arg.startsWith('--only='))?.slice('--only='.length) ?? '').split(',').filter(Boolean);
 const ROOT = path.dirname(path.dirname(new URL(import.meta.url).pathname));
 const BIN = path.join(ROOT, 'bin', 'rewind.js');
@@ -700,6 +701,7 @@ async function main(): Promise<void> {
 				await wholeRun();
 			},
 			render: renderRate,
+			'assets-window': async () => assetsWindow(sshd!, row, log, {quick: QUICK, repeat: REPEAT}),
 		};
 		for (const [name, section] of Object.entries(sections)) if (ONLY.length === 0 || ONLY.includes(name)) await section();
 	} finally {

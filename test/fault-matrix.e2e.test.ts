@@ -88,6 +88,8 @@ describe.runIf(canRun('fault matrix', ['sshd', 'mariadb']))('fault matrix', () =
 			? readdirSync(production.backupDir).filter(name => name.startsWith('.rewind-backup.') || name.includes('.partial'))
 			: [],
 		backups: existsSync(production.backupDir) ? readdirSync(production.backupDir).filter(name => name.endsWith('.sql.gz')) : [],
+		/** The prebuild's worktree (removed when a run ends, whatever ends it). */
+		prebuild: existsSync(path.join(production.app.dir, '.git', 'rewind', 'prebuild')),
 	});
 	const started = (events: RunEvent[], stepId: StepId) => events.some(event => event.type === 'step-started' && event.stepId === stepId);
 	const failedStep = (events: RunEvent[]) => events.find((event): event is Extract<RunEvent, {type: 'step-failed'}> => event.type === 'step-failed');
@@ -189,8 +191,17 @@ describe.runIf(canRun('fault matrix', ['sshd', 'mariadb']))('fault matrix', () =
 			expect(started(run.events, 'build')).toBe(false);
 		});
 
-		it('SSH connection cut :: build :: exit 1, HEAD at the target, no reload ran, lock released', async () => {
+		it('SSH connection cut :: prebuild :: exit 1, HEAD unchanged (nothing live changed), the worktree removed over a new connection, lock released', async () => {
 			const config = await setUp({build: {commands: ['sleep 1.5 && node build.mjs']}});
+			const before = state();
+			const run = await runEngine(config, cutDuring('prebuild', 'prebuild-1'));
+			expectCutRecorded(run, 'prebuild');
+			expect(state()).toMatchObject({head: before.head, lock: false, prebuild: false});
+			expect(started(run.events, 'reset')).toBe(false);
+		});
+
+		it('SSH connection cut :: build :: exit 1, HEAD at the target, no reload ran, lock released', async () => {
+			const config = await setUp({build: {commands: ['sleep 1.5 && node build.mjs'], prebuild: false}});
 			const reloads = production.site.reloads;
 			const run = await runEngine(config, cutDuring('build', 'build-1'));
 			expectCutRecorded(run, 'build');
@@ -234,8 +245,22 @@ describe.runIf(canRun('fault matrix', ['sshd', 'mariadb']))('fault matrix', () =
 			expect(state()).toMatchObject({head: before.head, lock: false, backups: []});
 		});
 
-		it('build failing :: build :: exit 1, the failing output and the hint shown, no reload, HEAD at the target', async () => {
+		it('build failing :: prebuild :: exit 1, the failing output and the hint shown, nothing live changed: HEAD unchanged, no reload, the worktree removed', async () => {
 			const config = await setUp({build: {commands: [`node -e "console.error('npm ERR! code ENOTEMPTY'); process.exit(1)"`]}});
+			const before = state();
+			const reloads = production.site.reloads;
+			const run = await runEngine(config);
+			expect(run.result.exitCode).toBe(1);
+			expect(failedStep(run.events)).toMatchObject({stepId: 'prebuild', error: expect.stringContaining('npm ERR! code ENOTEMPTY')});
+			expect(hintIds(run.events)).toContain('npm-corrupted-install');
+			expect(run.result.message).toContain('This run changed nothing on the server');
+			expect(started(run.events, 'reset')).toBe(false);
+			expect(production.site.reloads).toBe(reloads);
+			expect(state()).toMatchObject({head: before.head, lock: false, prebuild: false});
+		});
+
+		it('build failing :: build :: exit 1, the failing output and the hint shown, no reload, HEAD at the target', async () => {
+			const config = await setUp({build: {commands: [`node -e "console.error('npm ERR! code ENOTEMPTY'); process.exit(1)"`], prebuild: false}});
 			const run = await runEngine(config);
 			expect(run.result.exitCode).toBe(1);
 			expect(failedStep(run.events)?.error).toContain('npm ERR! code ENOTEMPTY');
@@ -296,7 +321,13 @@ describe.runIf(canRun('fault matrix', ['sshd', 'mariadb']))('fault matrix', () =
 				{step: 'pick target (git log)', slow: 'git-log', when: /\$ cd .* log -1 /, head: 'unchanged'},
 				{step: 'backup', slow: 'mysqldump', when: /\$ mysqldump .* \| gzip/, head: 'unchanged'},
 				{step: 'reset', slow: 'git-reset', when: /\$ cd .* && git reset --hard [0-9a-f]{40} \(guarded/, head: 'target'},
-				{step: 'build', overrides: {build: {commands: ['sleep 1.5 && node build.mjs']}}, when: /\$ cd .* sleep 1\.5 && node build/, head: 'target'},
+				{
+					step: 'prebuild',
+					overrides: {build: {commands: ['sleep 1.5 && node build.mjs']}},
+					when: /\$ cd .*\/\.git\/rewind\/prebuild && sleep 1\.5 && node build/,
+					head: 'unchanged',
+				},
+				{step: 'build', overrides: {build: {commands: ['sleep 1.5 && node build.mjs'], prebuild: false}}, when: /\$ cd .* sleep 1\.5 && node build/, head: 'target'},
 				{step: 'reload', overrides: {reload: 'slow'}, when: /\$ cd .* sleep 1\.5 && touch/, head: 'target'},
 				{step: 'verify', slow: 'git-rev-parse-head', when: /✓ Reload app/, head: 'target'},
 			];
@@ -316,6 +347,7 @@ describe.runIf(canRun('fault matrix', ['sshd', 'mariadb']))('fault matrix', () =
 				const result = await interrupt(writeConfig(withReload), testCase.when);
 				const journal = expectInterrupted(result);
 				expect(state().head).toBe(testCase.head === 'unchanged' ? before.head : production.app.good);
+				expect(state().prebuild).toBe(false);
 				if (testCase.step === 'reset') {
 					expect(journal.succeededSteps).toContain('reset');
 					expect(result.stdout).toContain('must not be cut in half');
@@ -444,9 +476,20 @@ describe.runIf(canRun('fault matrix', ['sshd', 'mariadb']))('fault matrix', () =
 			expect(await eventually(() => processesWith(config.database!.name).length === 0)).toBe(true);
 		});
 
+		it('hang-up (SIGHUP) :: prebuild :: exit 130, HEAD unchanged, the build’s processes stopped on the server, the worktree removed, lock released', async () => {
+			const tag = `rewind-prebuild-${Date.now()}`;
+			const config = await setUp({build: {commands: [`sh -c 'sleep 30; true' ${tag} && node build.mjs`]}});
+			const before = state();
+			const result = await hangUp(writeConfig(config), /\$ cd .*prebuild && sh -c 'sleep 30; true'/);
+			expect(result.code).toBe(130);
+			expect(journalClosed(/Journal: (\S+)/.exec(result.stdout)![1]!)).toBe(true);
+			expect(state()).toMatchObject({head: before.head, lock: false, prebuild: false});
+			expect(await eventually(() => processesWith(tag).length === 0)).toBe(true);
+		});
+
 		it('hang-up (SIGHUP) :: build :: exit 130, HEAD at the target, report.md and a closed journal, lock released, the build’s processes stopped on the server', async () => {
 			const tag = `rewind-build-${Date.now()}`;
-			const config = await setUp({build: {commands: [`sh -c 'sleep 30; true' ${tag} && node build.mjs`]}});
+			const config = await setUp({build: {commands: [`sh -c 'sleep 30; true' ${tag} && node build.mjs`], prebuild: false}});
 			const result = await hangUp(writeConfig(config), /\$ cd .* sh -c 'sleep 30; true'/);
 			expect(result.code).toBe(130);
 			expect(journalClosed(/Journal: (\S+)/.exec(result.stdout)![1]!)).toBe(true);

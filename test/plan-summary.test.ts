@@ -125,7 +125,7 @@ describe('rewind plan: the summary', () => {
 		const long = configSchema.parse({...fakeConfig, build: {commands: [`npm run build -- ${'--flag '.repeat(40)}`.trim()]}});
 		const line = lines(printed(printPlanSummary, engineFor(long))).find(shown => shown.includes('. Rebuild assets ')) ?? '';
 		expect([...line].length).toBe(120);
-		expect(line).toMatch(/^10\. Rebuild assets +npm run build -- --flag .*…$/);
+		expect(line).toMatch(/^11\. Rebuild assets +npm run build -- --flag .*…$/);
 	});
 
 	it('makes text from the config inert, as the rest of the UI does', () => {

@@ -55,6 +55,7 @@ export function prepareCommand(view: PlanView): PlannedCommand {
 		sh`_rw_need=$(timeout 20 du -skc ${buildDir}/node_modules ${buildDir}/dist 2>/dev/null | tail -n 1 | cut -f 1); _rw_free=$(df -Pk .git/rewind | awk 'NR==2 {print $4}')`,
 		sh`case "$_rw_need$_rw_free" in *[!0-9]*|'') ;; *) [ "$_rw_free" -gt $((_rw_need + _rw_need / 5 + 10240)) ] || ${impossible('too little free disk beside the checkout for a second node_modules and build')};; esac`,
 		sh`git worktree add --detach ${PREBUILD_DIR} ${target} || exit 1`,
+		sh`[ -d ${PREBUILD_DIR}/${buildDir} ] || ${impossible("build.dir is not in the target's tree (git does not track it there)")}`,
 		sh`for _rw_f in ${buildDir}/.env*; do [ -f "$_rw_f" ] && [ ! -e ${PREBUILD_DIR}/"$_rw_f" ] && cp -p "$_rw_f" ${PREBUILD_DIR}/"$_rw_f"; done; true`,
 		...(copyModules
 			? [sh`if [ -d ${buildDir}/node_modules ]; then cp -a ${buildDir}/node_modules ${PREBUILD_DIR}/${buildDir}/node_modules || exit 1; fi`]

@@ -31,6 +31,18 @@ export const TOOLCHAIN_HINTS: readonly HintRule[] = [
 			'rewind runs the build in a non-interactive shell, which does not read ~/.bash_profile or ~/.profile, where nvm is usually loaded. ' +
 			'Load it in build.commands (". ~/.nvm/nvm.sh && npm ci && npm run build"), or put the nvm lines in ~/.bashrc above its "return if not interactive" line.',
 	},
+	{
+		id: 'node-modules-interrupted-install',
+		title: 'node_modules was left by an interrupted install',
+		pattern: /node_modules holds what an interrupted npm install left/,
+		severity: 'warning',
+		advice: config =>
+			config.build.prebuild
+				? 'The build beside the live site installs its own node_modules in a fresh worktree, so this one does not reach the target’s build; it stays broken for anything that builds in place. ' +
+					'Remove it when the rollback is done (rm -rf node_modules, then npm ci).'
+				: 'The build runs after the reset, in this node_modules: npm ci removes it first, but a failed removal (ENOTEMPTY) stops the build with the code already reset. ' +
+					'Set build.cleanInstall: true, or turn build.prebuild back on so the target is built in a fresh worktree beside the live site.',
+	},
 ];
 
 export async function checkToolchain(context: StepContext): Promise<void> {

@@ -97,7 +97,7 @@ export function writeConfigFile(file: string, config: Config, options: {password
 				settleSeconds: site.settleSeconds,
 			},
 			reload,
-			build: {commands: build.commands},
+			build: {commands: build.commands, prebuild: build.prebuild, ...(build.outputs.length > 0 ? {outputs: build.outputs} : {})},
 			migrations,
 			...(database
 				? {
