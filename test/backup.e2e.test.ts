@@ -166,7 +166,7 @@ describe.runIf(canRun('backup and fingerprint', ['sshd', 'mariadb']))('backup, f
 		expect(result.exitCode).toBe(1);
 	});
 
-	it('stops before the reload when the build fails, with its output and the hint', async () => {
+	it('stops before the reset when the build (beside the live site) fails, with its output and the hint', async () => {
 		production = await startProduction(sshd);
 		const failingBuild = `node -e "console.log('building'); console.error('npm ERR! code ENOTEMPTY'); console.error('npm ERR! syscall rename node_modules/vite'); process.exit(1)"`;
 		const reloadsBefore = production.site.reloads;
@@ -176,7 +176,8 @@ describe.runIf(canRun('backup and fingerprint', ['sshd', 'mariadb']))('backup, f
 		expect(production.site.reloads).toBe(reloadsBefore);
 		const output = events.filter(event => event.type === 'output').flatMap(event => event.lines);
 		expect(output).toEqual(expect.arrayContaining(['building', 'npm ERR! code ENOTEMPTY']));
-		const failure = events.find(event => event.type === 'step-failed' && event.stepId === 'build') as Extract<RunEvent, {type: 'step-failed'}>;
+		expect(events.some(event => event.type === 'step-started' && event.stepId === 'reset')).toBe(false);
+		const failure = events.find(event => event.type === 'step-failed' && event.stepId === 'prebuild') as Extract<RunEvent, {type: 'step-failed'}>;
 		expect(failure.error).toContain('npm ERR! syscall rename node_modules/vite');
 		const hint = events.find(event => event.type === 'hint') as Extract<RunEvent, {type: 'hint'}>;
 		expect(hint.hint).toMatchObject({id: 'npm-corrupted-install', fix: {id: 'clean-install'}});

@@ -25,7 +25,13 @@ function filesUsing(pattern: RegExp): string[] {
 
 describe('command discipline', () => {
 	it('the operator’s own commands (build, reload, migrations) are the only raw shell, through operatorShell() or operatorTemplate()', () => {
-		expect(filesUsing(/\boperatorShell\(/)).toEqual(['core/command.ts', 'core/migrations/commands.ts', 'core/prebuild.ts', 'core/steps/build.ts', 'core/steps/reload.ts']);
+		expect(filesUsing(/\boperatorShell\(/)).toEqual([
+			'core/command.ts',
+			'core/migrations/commands.ts',
+			'core/prebuild.ts',
+			'core/steps/build.ts',
+			'core/steps/reload.ts',
+		]);
 		expect(filesUsing(/\boperatorTemplate\(/)).toEqual(['core/command.ts', 'core/migrations/commands.ts']);
 	});
 

@@ -327,7 +327,12 @@ describe.runIf(canRun('fault matrix', ['sshd', 'mariadb']))('fault matrix', () =
 					when: /\$ cd .*\/\.git\/rewind\/prebuild && sleep 1\.5 && node build/,
 					head: 'unchanged',
 				},
-				{step: 'build', overrides: {build: {commands: ['sleep 1.5 && node build.mjs'], prebuild: false}}, when: /\$ cd .* sleep 1\.5 && node build/, head: 'target'},
+				{
+					step: 'build',
+					overrides: {build: {commands: ['sleep 1.5 && node build.mjs'], prebuild: false}},
+					when: /\$ cd .* sleep 1\.5 && node build/,
+					head: 'target',
+				},
 				{step: 'reload', overrides: {reload: 'slow'}, when: /\$ cd .* sleep 1\.5 && touch/, head: 'target'},
 				{step: 'verify', slow: 'git-rev-parse-head', when: /✓ Reload app/, head: 'target'},
 			];

@@ -106,7 +106,8 @@ describe.runIf(canRun('safety', ['sshd', 'mariadb']))('safety', () => {
 	});
 
 	it('resume continues an interrupted run from the server’s real state: reset checked, backup re-verified, build/reload/verify run', async () => {
-		const config = await setUp({build: {commands: ['sleep 1.5 && node build.mjs']}});
+		// The build after the reset (no prebuild): the run is stopped with HEAD at the target and the old assets.
+		const config = await setUp({build: {commands: ['sleep 1.5 && node build.mjs'], prebuild: false}});
 		const file = configFile(config);
 		let signalled = false;
 		const first = await runCli(['--config', file, '--target', production.app.good, '--yes'], {

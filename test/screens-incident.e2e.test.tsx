@@ -152,7 +152,7 @@ describe.runIf(canRun('incident screens', ['sshd']))('screens for an incident', 
 		const good = prod.app.commits.at(-2)!.hash.slice(0, 7);
 		const {ui, exitCode, frame} = start(prod, {build: {commands: ['npm run assets']}}, SIZES[0]);
 		await pickAndConfirm(ui, frame, good);
-		await waitForText(frame, /Reset|Rebuild/);
+		await waitForText(frame, /Build beside|Reset|Rebuild/);
 		ui.stdin.write('?');
 		const recover = await waitForText(frame, 'What now?', 30_000);
 		expect(recover).toContain('Help closed: the run asks you something');
@@ -160,8 +160,9 @@ describe.runIf(canRun('incident screens', ['sshd']))('screens for an incident', 
 		const choices = screenOf(recover).slice(screenOf(recover).indexOf('What now?'));
 		expect(recover).not.toMatch(/corrupted/i);
 		expect(choices).not.toMatch(/reinstall|node_modules/i);
-		// Abort is the last choice.
-		for (let press = 0; press < 4; press++) ui.stdin.write(KEY.down);
+		// Abort is the last choice (after building after the reset instead, without the prebuild).
+		expect(choices).toContain('Roll back without prebuilt assets');
+		for (let press = 0; press < 5; press++) ui.stdin.write(KEY.down);
 		await waitForText(frame, /❯ Abort the run/);
 		ui.stdin.write(KEY.enter);
 		await waitForText(frame, 'The rollback FAILED', 20_000);
@@ -174,10 +175,10 @@ describe.runIf(canRun('incident screens', ['sshd']))('screens for an incident', 
 		production = await startProduction(sshd);
 		const prod = production;
 		const good = prod.app.commits.at(-2)!.hash.slice(0, 7);
-		/** Throws while rendering once the run reaches Rebuild assets. */
+		/** Throws while rendering once the run reaches the build (beside the live site, before the reset). */
 		function Bomb({session}: {readonly session: Session}) {
 			const [, force] = useStateTick(session);
-			if (session.engine.state.current === 'build') throw new Error('a test bomb in the build screen');
+			if (session.engine.state.current === 'prebuild') throw new Error('a test bomb in the build screen');
 			return force;
 		}
 		const {ui, exitCode, frame} = start(prod, {build: {commands: ['sleep 2', 'node build.mjs']}}, SIZES[1], session => (

@@ -206,7 +206,7 @@ describe.runIf(canRun('data judgement (Flask)', ['sshd', 'mariadb', 'flask']))('
 			const engine = createFlagEngine(request);
 			let criteria: readonly Criterion[] = [];
 			engine.subscribe(event => {
-				if (event.type === 'step-started' && event.stepId === 'build') duringBuild?.(production);
+				if (event.type === 'step-started' && event.stepId === 'reload') duringBuild?.(production);
 				if (event.type === 'run-finished') criteria = event.criteria;
 			});
 			const result = await engine.run();

@@ -109,5 +109,5 @@ export const FLAG_LABELS: Record<ChangeFlag, string> = {
 	migration: 'database migration among the changes: the schema must match the code it moves to',
 	lockfile: 'lockfile changed: dependencies must be reinstalled (npm ci / pip install) after the reset',
 	'dependency-manifest': 'dependency list changed: reinstall dependencies after the reset',
-	'frontend-config': 'front-end build config changed: rebuild the assets after the reset',
+	'frontend-config': 'front-end build config changed: the assets must be rebuilt for the target',
 };

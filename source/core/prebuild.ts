@@ -36,7 +36,8 @@ export const outputPath = (config: PlanView['config'], output: string): string =
  * not a directory, no worktree support, the outputs on another filesystem than `.git`, too little
  * disk for a second node_modules and build. Removes one left by an earlier run first. Copies the
  * live `.env*` files of build.dir (ignored, read by Vite at build time), and node_modules when the
- * build commands do not install it (a copy, never hard links: a build writes into node_modules/.vite).
+ * build commands do not install it (a copy, never hard links: a build writes into node_modules/.vite;
+ * with build.cleanInstall, `npm ci` there instead).
  */
 export function prepareCommand(view: PlanView): PlannedCommand {
 	const {config} = view;
@@ -57,7 +58,9 @@ export function prepareCommand(view: PlanView): PlannedCommand {
 		sh`git worktree add --detach ${PREBUILD_DIR} ${target} || exit 1`,
 		sh`[ -d ${PREBUILD_DIR}/${buildDir} ] || ${impossible("build.dir is not in the target's tree (git does not track it there)")}`,
 		sh`for _rw_f in ${buildDir}/.env*; do [ -f "$_rw_f" ] && [ ! -e ${PREBUILD_DIR}/"$_rw_f" ] && cp -p "$_rw_f" ${PREBUILD_DIR}/"$_rw_f"; done; true`,
-		...(copyModules
+		// build.cleanInstall (the fix for a broken node_modules) installs afresh instead of copying it.
+		...(copyModules && config.build.cleanInstall ? [sh`(cd ${PREBUILD_DIR}/${buildDir} && npm ci) || exit 1`] : []),
+		...(copyModules && !config.build.cleanInstall
 			? [sh`if [ -d ${buildDir}/node_modules ]; then cp -a ${buildDir}/node_modules ${PREBUILD_DIR}/${buildDir}/node_modules || exit 1; fi`]
 			: []),
 	];

@@ -5,6 +5,7 @@
 import {posix} from 'node:path';
 import type {Config} from '../config/schema.js';
 import type {Fix, HintRule} from '../hints.js';
+import {INSTALLS} from '../prebuild.js';
 
 const cleanInstall: Fix = {
 	id: 'clean-install',
@@ -26,8 +27,6 @@ const commandsShown = (config: Config) => {
 };
 /** The directory to give back to its owner: node_modules as a whole, else the one the file is in. */
 const ownedDir = (path: string) => /^(.*?\/?node_modules)(?:\/|$)/.exec(path)?.[1] ?? posix.dirname(path);
-/** A command in build.commands that installs the dependencies. */
-export const INSTALLS = /\b(?:npm (?:ci|install|i)|yarn install|pnpm (?:install|i))\b|^\s*yarn\s*$/;
 
 export const BUILD_HINTS: readonly HintRule[] = [
 	{

@@ -9,12 +9,25 @@
 import {CommandFailedError} from '../errors.js';
 import {serverAtTarget} from '../git-commands.js';
 import type {HintRule} from '../hints.js';
-import {noPrebuildBecause, outputsProbeCommand, PREBUILD_IMPOSSIBLE, prebuildCleanup, prebuildCommands, prepareCommand, readOutputsProbe} from '../prebuild.js';
+import {
+	INSTALLS,
+	noPrebuildBecause,
+	outputsProbeCommand,
+	PREBUILD_IMPOSSIBLE,
+	prebuildCleanup,
+	prebuildCommands,
+	prepareCommand,
+	readOutputsProbe,
+} from '../prebuild.js';
 import type {PlanView, StepContext, StepDefinition} from '../step.js';
 import type {PlannedCommand} from '../types.js';
 import {BUILD_HINTS} from './build-hints.js';
 
-/** The build's hints, with their fixes re-running the prebuild rather than the build after the reset. */
+/**
+ * The build's hints, with their fixes re-running the prebuild rather than the build after the reset.
+ * A worktree whose build commands install starts with no node_modules: a clean reinstall changes
+ * nothing there, so it is offered only where the live node_modules was copied in.
+ */
 const PREBUILD_HINTS: readonly HintRule[] = BUILD_HINTS.map(rule => {
 	const fix = rule.fix;
 	if (!fix) return rule;
@@ -22,7 +35,8 @@ const PREBUILD_HINTS: readonly HintRule[] = BUILD_HINTS.map(rule => {
 		...rule,
 		fix: (...args: Parameters<typeof fix>) => {
 			const found = fix(...args);
-			return found && {...found, rerunFrom: 'prebuild'};
+			if (!found || (found.id === 'clean-install' && args[0].build.commands.some(command => INSTALLS.test(command)))) return undefined;
+			return {...found, rerunFrom: 'prebuild'};
 		},
 	};
 });
