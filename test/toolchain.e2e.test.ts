@@ -10,9 +10,11 @@ import os from 'node:os';
 import path from 'node:path';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import type {RunEvent} from '../source/core/events.js';
+import {FlagOperator} from '../source/core/operator.js';
+import type {Operator, Question} from '../source/core/questions.js';
 import {canRun} from './helpers/availability.js';
 import {startProduction, type Production} from './helpers/production.js';
-import {runEngine} from './helpers/run.js';
+import {flagsFor, runEngine} from './helpers/run.js';
 import {startSshd, type Sshd} from './helpers/sshd.js';
 
 const notes = (events: readonly RunEvent[]) => events.flatMap(event => (event.type === 'note' ? [event.text] : []));
@@ -90,5 +92,45 @@ describe.runIf(canRun('toolchain check', ['sshd']))('the Node toolchain, checked
 		expect(said.join('\n')).toContain(
 			`The build's shell gets Node ${node}; a login shell gets v22.1.0 (nvm or a shell profile loads it for login shells only)`,
 		);
+	});
+
+	it('a package’s files removed from node_modules, and a build that installs nothing: stopped before the reset (npm ls quoted), npm ci offered; taken, the rollback goes on', async () => {
+		git('reset', '-q', '--hard', production.app.bad);
+		rmSync(path.join(production.app.dir, 'node_modules'), {recursive: true, force: true});
+		const packageFile = path.join(production.app.dir, 'package.json');
+		const manifest = JSON.parse(readFileSync(packageFile, 'utf8')) as Record<string, unknown>;
+		writeFileSync(packageFile, `${JSON.stringify({...manifest, dependencies: {tiny: '1.0.0'}}, null, 2)}\n`);
+		git('add', 'package.json');
+		git('-c', 'user.name=Dev', '-c', 'user.email=dev@example.com', 'commit', '-q', '-m', 'Use tiny');
+		const head = git('rev-parse', 'HEAD');
+		// Installed once; then the package's files went missing (a half-finished cleanup, a disk that filled up).
+		mkdirSync(path.join(production.app.dir, 'node_modules', 'tiny'), {recursive: true});
+		writeFileSync(path.join(production.app.dir, 'node_modules', 'tiny', 'index.js'), 'module.exports = 1;\n');
+		const config = production.config({site: {mustNotContain: []}, build: {commands: ['node build.mjs']}});
+
+		const unattended = await runEngine(config, {flags: {target: production.app.bad}, runsDir: production.runsDir});
+		expect(unattended.result.exitCode).toBe(1);
+		expect(unattended.result.message).toContain('npm ls finds node_modules incomplete: invalid: tiny@');
+		expect(unattended.events.some(event => event.type === 'step-started' && event.stepId === 'reset')).toBe(false);
+		const hint = unattended.events.find(event => event.type === 'hint' && event.hint.id === 'node-modules-incomplete');
+		expect(hint).toMatchObject({hint: {fix: {id: 'install-first'}}});
+		expect(git('rev-parse', 'HEAD')).toBe(head);
+
+		// At a terminal the recovery question offers it first: taken, npm ci runs (beside the live site) before the build.
+		const offered: string[] = [];
+		const operator = {
+			ask: async (question: Question) => {
+				if (question.kind === 'recover') {
+					offered.push(...question.hints.flatMap(found => (found.fix ? [found.fix.id] : [])));
+					return {choice: 'fix', fix: 'install-first'};
+				}
+				return new FlagOperator(flagsFor({target: production.app.bad})).ask(question, new AbortController().signal);
+			},
+		} as Operator;
+		const taken = await runEngine(config, {flags: {target: production.app.bad}, runsDir: production.runsDir, operator});
+		expect(offered).toEqual(['install-first']);
+		expect(taken.result.outcome, taken.result.message).toBe('succeeded');
+		expect(taken.output).toMatch(/prebuild && npm ci/);
+		expect(git('rev-parse', 'HEAD')).toBe(production.app.bad);
 	});
 });

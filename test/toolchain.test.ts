@@ -3,9 +3,9 @@ import {describe, expect, it} from 'vitest';
 import {judgeToolchain, parseToolchain, type Toolchain} from '../source/core/toolchain.js';
 
 const frame = (name: string, status: number, text: string) => `${name} ${status} ${Buffer.from(text).toString('base64')}\n`;
-const answer = (parts: Partial<Record<'node' | 'login-node' | 'npm' | 'package' | 'pins' | 'modules', [number, string]>>) =>
-	(['node', 'login-node', 'npm', 'package', 'pins', 'modules'] as const).map(name => frame(name, parts[name]?.[0] ?? 0, parts[name]?.[1] ?? '')).join('') +
-	'end\n';
+const PARTS = ['node', 'login-node', 'npm', 'package', 'pins', 'modules', 'npm-ls'] as const;
+const answer = (parts: Partial<Record<(typeof PARTS)[number], [number, string]>>) =>
+	PARTS.map(name => frame(name, parts[name]?.[0] ?? 0, parts[name]?.[1] ?? '')).join('') + 'end\n';
 
 const base: Toolchain = {
 	node: '20.20.2',
@@ -80,5 +80,26 @@ describe('the toolchain the build gets', () => {
 		const newer = {...base, modules: {...base.modules, lockNewer: true}};
 		expect(judgeToolchain(newer, BUILD).warnings).toEqual([]);
 		expect(judgeToolchain(newer, ['npm run build']).warnings[0]).toMatch(/add npm ci before the build/);
+	});
+
+	it('npm ls: missing and invalid packages are read (extraneous ones do not break a build); a cut or unreadable answer is no verdict', () => {
+		const ls = (json: unknown) => parseToolchain(answer({'npm-ls': [0, JSON.stringify(json)]})).modules.problems;
+		expect(
+			ls({problems: ['missing: tiny@1.0.0, required by x@1.0.0', 'extraneous: old@2.0.0 /app/node_modules/old', 'invalid: vite@ /app/node_modules/vite']}),
+		).toEqual(['missing: tiny@1.0.0, required by x@1.0.0', 'invalid: vite@ /app/node_modules/vite']);
+		expect(ls({name: 'x', dependencies: {}})).toEqual([]);
+		expect(parseToolchain(answer({'npm-ls': [0, `{"problems": ["missing: a@1"], "x": "${'a'.repeat(4 * 1024 * 1024)}"}`]})).modules.problems).toBeUndefined();
+		expect(parseToolchain(answer({'npm-ls': [0, '{"problems": ["missing: a@1"']})).modules.problems).toBeUndefined();
+		expect(parseToolchain(answer({'npm-ls': [3, '']})).modules.problems).toBeUndefined();
+
+		const broken = {...base, modules: {...base.modules, problems: ['missing: tiny@1.0.0, required by x@1.0.0', 'invalid: vite@ /app/node_modules/vite']}};
+		expect(judgeToolchain(broken, ['npm run build']).incomplete).toBe(
+			'npm ls finds node_modules incomplete: missing: tiny@1.0.0, required by x@1.0.0 (and 1 more). build.commands install nothing, so the build would use it as it is.',
+		);
+		const installing = judgeToolchain(broken, BUILD);
+		expect(installing.incomplete).toBeUndefined();
+		expect(installing.warnings).toContain(
+			'npm ls finds node_modules incomplete (missing: tiny@1.0.0, required by x@1.0.0 (and 1 more)); build.commands install it afresh.',
+		);
 	});
 });

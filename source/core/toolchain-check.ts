@@ -5,7 +5,9 @@
  * runs refuse (exit 3) unless `--accept-toolchain REASON`.
  */
 import {OperatorAborted, UserError} from './errors.js';
+import type {Config} from './config/schema.js';
 import {matchHints, type HintRule} from './hints.js';
+import {INSTALLS} from './prebuild.js';
 import type {StepContext} from './step.js';
 import {judgeToolchain, parseToolchain} from './toolchain.js';
 import {EXIT} from './types.js';
@@ -30,6 +32,25 @@ export const TOOLCHAIN_HINTS: readonly HintRule[] = [
 		advice: () =>
 			'rewind runs the build in a non-interactive shell, which does not read ~/.bash_profile or ~/.profile, where nvm is usually loaded. ' +
 			'Load it in build.commands (". ~/.nvm/nvm.sh && npm ci && npm run build"), or put the nvm lines in ~/.bashrc above its "return if not interactive" line.',
+	},
+	{
+		id: 'node-modules-incomplete',
+		title: 'node_modules lacks packages the app needs, and the build installs nothing',
+		pattern: /npm ls finds node_modules incomplete: /,
+		severity: 'error',
+		quote: true,
+		advice: () =>
+			'A package was removed or half-installed since the last npm ci: a build from it fails or builds wrong. Install it afresh first (npm ci: node_modules removed and installed from the lockfile); ' +
+			'to do so on every rollback, put npm ci first in build.commands.',
+		fix: config =>
+			config.build.commands.some(command => INSTALLS.test(command))
+				? undefined
+				: {
+						id: 'install-first',
+						label: 'Install with npm ci first (for this run), then build',
+						rerunFrom: 'confirm',
+						apply: (current: Config) => ({...current, build: {...current.build, commands: ['npm ci', ...current.build.commands]}}),
+					},
 	},
 	{
 		id: 'node-modules-interrupted-install',
@@ -57,6 +78,8 @@ export async function checkToolchain(context: StepContext): Promise<void> {
 	for (const warning of verdict.warnings) context.note('warning', warning);
 	for (const hint of matchHints([...verdict.stops, ...verdict.warnings].join('\n'), TOOLCHAIN_HINTS, context.config, context.hintContext).hints)
 		context.hint(hint);
+	// A failure of the step, before anything changed: its hint offers npm ci for this run.
+	if (verdict.incomplete) throw new Error(verdict.incomplete);
 	if (verdict.stops.length === 0) return;
 	const problem = verdict.stops.join(' ');
 	const accepted = context.flags.acceptToolchainReason;

@@ -9,31 +9,37 @@ import semver from 'semver';
 import {inDir, placeholder, sh} from './command.js';
 import {framed, nulRecords, readFrames} from './frames.js';
 import {appDir} from './paths.js';
+import {INSTALLS} from './prebuild.js';
 import type {PlanView} from './step.js';
 import {readOnlyCommand, type PlannedCommand} from './types.js';
 
-const PARTS = ['node', 'login-node', 'npm', 'package', 'pins', 'modules'] as const;
+const PARTS = ['node', 'login-node', 'npm', 'package', 'pins', 'modules', 'npm-ls'] as const;
 const WHAT = 'read the Node toolchain the build gets and what the target asks for';
 const PACKAGE_LIMIT = 65_536;
+/** `npm ls --all --json` of a large tree is a few hundred KiB; past this it is not read (a cut answer is never parsed). */
+const NPM_LS_LIMIT = 4 * 1024 * 1024;
 
 export function toolchainCommand(view: PlanView): PlannedCommand {
 	const target = view.facts.target?.hash ?? placeholder('target');
 	return readOnlyCommand(
 		'toolchain',
 		WHAT,
+		// In build.dir: its package.json, pins and node_modules are the build's (`<rev>:./x` is relative to it).
 		inDir(
-			appDir(view),
+			appDir(view).join(view.config.build.dir),
 			framed([
 				['node', sh`node --version 2>/dev/null`],
 				// What a login shell finds (its profile may load nvm); bounded, and reading nothing from us.
 				['login-node', sh`timeout 5 bash -lc 'node --version' </dev/null 2>/dev/null`],
 				['npm', sh`npm --version 2>/dev/null`],
 				// One byte past the limit tells a cut file from a whole one: a cut one is never parsed.
-				['package', sh`git show ${target}:package.json 2>/dev/null | head -c ${String(PACKAGE_LIMIT + 1)}`],
+				['package', sh`git show ${target}:./package.json 2>/dev/null | head -c ${String(PACKAGE_LIMIT + 1)}`],
 				[
 					'pins',
-					sh`for f in .nvmrc .node-version .tool-versions; do v=$(git show ${target}:"$f" 2>/dev/null | head -c 200) && printf '%s\\0%s\\0' "$f" "$v"; done; true`,
+					sh`for f in .nvmrc .node-version .tool-versions; do v=$(git show ${target}:./"$f" 2>/dev/null | head -c 200) && printf '%s\\0%s\\0' "$f" "$v"; done; true`,
 				],
+				// The live install against its package.json and lockfile: what a build that uses it (no npm ci) gets.
+				['npm-ls', sh`[ -d node_modules ] && [ -f package.json ] || exit 3; timeout 30 npm ls --all --json 2>/dev/null | head -c ${String(NPM_LS_LIMIT + 1)}`],
 				[
 					'modules',
 					sh`if [ -d node_modules ]; then printf 'present\\0'; [ -f node_modules/.package-lock.json ] && printf 'hidden-lock\\0'; [ -f package-lock.json ] && [ package-lock.json -nt node_modules/.package-lock.json ] && printf 'lock-newer\\0'; find node_modules -mindepth 1 -maxdepth 2 -name '.*' -type d -print0 2>/dev/null; fi; true`,
@@ -54,7 +60,14 @@ export type Toolchain = {
 	/** Why the target's package.json could not be read (too large, not JSON): its engines are then unchecked. */
 	readonly packageProblem?: string;
 	readonly pins: ReadonlyArray<{readonly file: string; readonly version: string}>;
-	readonly modules: {readonly present: boolean; readonly hiddenLock: boolean; readonly lockNewer: boolean; readonly leftovers: readonly string[]};
+	readonly modules: {
+		readonly present: boolean;
+		readonly hiddenLock: boolean;
+		readonly lockNewer: boolean;
+		readonly leftovers: readonly string[];
+		/** What `npm ls --all` finds missing or invalid in node_modules; absent when it could not be read whole. */
+		readonly problems?: readonly string[];
+	};
 };
 
 /** `.vite-Hk3sPq2` (npm 7+ renames a package aside while it reifies) or `.staging` (npm 6): an install that did not finish. */
@@ -62,6 +75,18 @@ const LEFTOVER = /^\.(?:staging|[^.][^/]*-(?=[A-Za-z0-9_-]*[A-Z0-9])[A-Za-z0-9_-
 
 /** `v20.20.2` → `20.20.2`: the version alone, never what follows it on the line. */
 const version = (text: string) => /^v?(\d+\.\d+\.\d+)(?:[-+][0-9A-Za-z.-]+)?\s*$/.exec(text.trim())?.[0].replace(/^v/, '') ?? null;
+
+/** The missing and invalid packages of `npm ls --all --json` (extraneous ones do not break a build); undefined when unreadable. */
+function npmProblems(part: {status: number; text: string}): string[] | undefined {
+	if (part.status !== 0 || part.text === '' || Buffer.byteLength(part.text) > NPM_LS_LIMIT) return undefined;
+	try {
+		const problems = (JSON.parse(part.text) as {problems?: unknown}).problems;
+		if (!Array.isArray(problems)) return [];
+		return problems.filter((problem): problem is string => typeof problem === 'string' && /^(?:missing|invalid):/.test(problem));
+	} catch {
+		return undefined;
+	}
+}
 
 function enginesOf(text: string): Pick<Toolchain, 'engines' | 'packageProblem'> {
 	if (text === '') return {engines: {}};
@@ -105,6 +130,10 @@ export function parseToolchain(stdout: string): Toolchain {
 			hiddenLock: modules.includes('hidden-lock'),
 			lockNewer: modules.includes('lock-newer'),
 			leftovers: modules.filter(entry => entry.startsWith('node_modules/') && LEFTOVER.test(entry.split('/').at(-1)!)),
+			...(() => {
+				const problems = npmProblems(parts['npm-ls']);
+				return problems ? {problems} : {};
+			})(),
 		},
 	};
 }
@@ -113,6 +142,8 @@ export type ToolchainVerdict = {
 	/** Versions the target does not accept: the reset waits for a typed reason (--accept-toolchain). */
 	readonly stops: readonly string[];
 	readonly warnings: readonly string[];
+	/** node_modules lacks packages and the build installs nothing: it would build from a broken install (npm ci is offered). */
+	readonly incomplete?: string;
 };
 
 const LOGIN_ONLY = 'nvm or a shell profile loads it for login shells only';
@@ -150,8 +181,15 @@ export function judgeToolchain(toolchain: Toolchain, buildCommands: readonly str
 		);
 	else if (modules.present && !modules.hiddenLock)
 		warnings.push('node_modules has no .package-lock.json: it was not installed by npm 7 or later, or its install did not finish.');
-	const installs = buildCommands.some(command => /\bnpm (?:ci|install|i)\b/.test(command));
+	const installs = buildCommands.some(command => INSTALLS.test(command));
 	if (modules.lockNewer && !installs)
 		warnings.push('package-lock.json is newer than the last install in node_modules, and build.commands install nothing: add npm ci before the build.');
-	return {stops, warnings};
+	const problems = modules.problems ?? [];
+	const first = `${problems[0]}${problems.length > 1 ? ` (and ${problems.length - 1} more)` : ''}`;
+	if (problems.length > 0 && installs) warnings.push(`npm ls finds node_modules incomplete (${first}); build.commands install it afresh.`);
+	const incomplete =
+		problems.length > 0 && !installs
+			? `npm ls finds node_modules incomplete: ${first}. build.commands install nothing, so the build would use it as it is.`
+			: undefined;
+	return {stops, warnings, ...(incomplete ? {incomplete} : {})};
 }
