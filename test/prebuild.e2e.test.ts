@@ -22,9 +22,14 @@ import {startSshd, type Sshd} from './helpers/sshd.js';
 
 const GOOD = '1.1.1';
 const BAD = '1.2.0-rc';
-/** The bound on HEAD at the target with the old page: the reset, the swap and a touch reload, with room for a loaded machine. */
-const BOUND_MS = 1000;
-const BUILD_SECONDS = 2;
+/**
+ * The bound on HEAD at the target with the old page: the reset, the swap, the reload's two samples
+ * and a touch — ~150 ms on an idle machine (the benchmark holds the ≤ 1 s target), with room for
+ * a CI machine running other suites beside; half the build's length, which the run without a
+ * prebuild shows in full.
+ */
+const BOUND_MS = 2500;
+const BUILD_SECONDS = 5;
 
 const order = (events: readonly RunEvent[]) => events.flatMap(event => (event.type === 'step-started' ? [event.stepId] : []));
 const stepState = (events: readonly RunEvent[], stepId: string) =>
@@ -61,7 +66,7 @@ describe.runIf(canRun('prebuild', ['sshd']))('the target built beside the live s
 	const leftovers = () => (existsSync(path.join(production.app.dir, '.git', 'rewind')) ? readdirSync(path.join(production.app.dir, '.git', 'rewind')) : []);
 	const touchReload = () => utimesSync(production.wsgiPath, new Date(), new Date(Date.now() + 1000));
 
-	it('rollback and undo: the page follows HEAD within the bound, no referenced asset is ever missing, the old files linked in go when the new code answers', async () => {
+	it('rollback and undo: the page follows HEAD within the bound, no referenced asset is ever missing, the old assets kept beside the new', async () => {
 		const sampler = sampleSite(production.app.dir, site.url);
 		let assetsAfterReset: string[] = [];
 		const rollback = await runEngine(config(), {
@@ -82,13 +87,14 @@ describe.runIf(canRun('prebuild', ['sshd']))('the target built beside the live s
 		expect(window, JSON.stringify(samples.slice(-5))).not.toBeNull();
 		expect(window!).toBeLessThanOrEqual(BOUND_MS);
 		expect(missingAssets(samples)).toEqual([]);
-		expect(samples.filter(sample => sample.version === BAD).length).toBeGreaterThan(BUILD_SECONDS * 10);
+		// The old site served all through the build (a sample every 50 ms when idle; fewer on a loaded machine).
+		expect(samples.filter(sample => sample.version === BAD).length).toBeGreaterThan(BUILD_SECONDS * 5);
 		expect(rollback.result.facts.assetsWindow).toMatchObject({how: 'swapped-with-reset'});
 		expect(rollback.result.facts.assetsWindow!.ms).toBeLessThan(BOUND_MS);
 		expect(liveVersion()).toBe(GOOD);
-		// Between the reset and the reload the old process's page still names the old asset: it was linked into the new dist/, and removed once the new code answered.
+		// Between the reset and the reload the old process's page still names the old asset: linked beside the new ones before the reset, and kept.
 		expect(assetsAfterReset).toEqual(expect.arrayContaining([`app-${GOOD}.css`, `app-${BAD}.css`]));
-		expect(readdirSync(path.join(production.app.dir, 'dist', 'assets'))).toEqual([`app-${GOOD}.css`]);
+		expect(readdirSync(path.join(production.app.dir, 'dist', 'assets'))).toEqual(expect.arrayContaining([`app-${GOOD}.css`, `app-${BAD}.css`]));
 		expect(leftovers()).toEqual([]);
 		expect(git('worktree', 'list', '--porcelain').match(/^worktree /gm)).toHaveLength(1);
 		expect(git('status', '--porcelain', '--untracked-files=all')).toBe('');
@@ -115,7 +121,7 @@ describe.runIf(canRun('prebuild', ['sshd']))('the target built beside the live s
 		expect(liveVersion()).toBe(BAD);
 		expect(git('rev-parse', 'HEAD')).toBe(production.app.bad);
 		expect(leftovers()).toEqual([]);
-	});
+	}, 120_000);
 
 	it('a build that fails beside the site: HEAD, the page and dist/ unchanged, the worktree removed, exit 1', async () => {
 		git('reset', '-q', '--hard', production.app.bad);
@@ -133,7 +139,7 @@ describe.runIf(canRun('prebuild', ['sshd']))('the target built beside the live s
 		expect(git('worktree', 'list', '--porcelain').match(/^worktree /gm)).toHaveLength(1);
 		expect(run.result.message).toContain('vite: error during build');
 		expect(run.result.message).toContain(`This run changed nothing on the server (it found HEAD at ${production.app.bad.slice(0, 7)})`);
-	});
+	}, 120_000);
 
 	it('build.prebuild: false: the old order, and the window it leaves (the build’s length)', async () => {
 		git('reset', '-q', '--hard', production.app.bad);
@@ -147,5 +153,5 @@ describe.runIf(canRun('prebuild', ['sshd']))('the target built beside the live s
 		expect(windowMs(samples, production.app.good, GOOD)!).toBeGreaterThanOrEqual(BUILD_SECONDS * 1000);
 		expect(run.result.facts.assetsWindow).toMatchObject({how: 'built-after-reset'});
 		expect(run.result.facts.assetsWindow!.ms).toBeGreaterThanOrEqual(BUILD_SECONDS * 1000);
-	});
+	}, 120_000);
 });

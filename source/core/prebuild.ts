@@ -53,9 +53,12 @@ export function prepareCommand(view: PlanView): PlannedCommand {
 		sh`mkdir -p .git/rewind || exit 1`,
 		sh`[ "$(stat -c %d .git/rewind)" = "$(stat -c %d ${buildDir} 2>/dev/null || stat -c %d .)" ] || ${impossible('build.dir is on another filesystem than .git: the swap would be a copy, not a rename')}`,
 		// Room for a second node_modules and build: what the live ones take, from du (bounded).
-		sh`_rw_need=$(timeout 20 du -skc ${buildDir}/node_modules ${buildDir}/dist 2>/dev/null | tail -n 1 | cut -f 1); _rw_free=$(df -Pk .git/rewind | awk 'NR==2 {print $4}')`,
+		sh`_rw_du=$( { timeout 20 du -skc ${buildDir}/node_modules ${buildDir}/dist 2>/dev/null; echo "rc=$?"; } )`,
+		sh`case "$_rw_du" in *rc=124) ${impossible('node_modules could not be measured in 20 s: the free disk for a second one is unknown')};; esac`,
+		sh`_rw_need=$(printf '%s\n' "$_rw_du" | grep -v '^rc=' | tail -n 1 | cut -f 1); _rw_free=$(df -Pk .git/rewind | awk 'NR==2 {print $4}')`,
 		sh`case "$_rw_need$_rw_free" in *[!0-9]*|'') ;; *) [ "$_rw_free" -gt $((_rw_need + _rw_need / 5 + 10240)) ] || ${impossible('too little free disk beside the checkout for a second node_modules and build')};; esac`,
-		sh`git worktree add --detach ${PREBUILD_DIR} ${target} || exit 1`,
+		// The repository's own hooks (a post-checkout that deploys) do not run for the worktree.
+		sh`git -c core.hooksPath=/dev/null worktree add --detach ${PREBUILD_DIR} ${target} || exit 1`,
 		sh`[ -d ${PREBUILD_DIR}/${buildDir} ] || ${impossible("build.dir is not in the target's tree (git does not track it there)")}`,
 		sh`for _rw_f in ${buildDir}/.env*; do [ -f "$_rw_f" ] && [ ! -e ${PREBUILD_DIR}/"$_rw_f" ] && cp -p "$_rw_f" ${PREBUILD_DIR}/"$_rw_f"; done; true`,
 		// build.cleanInstall (the fix for a broken node_modules) installs afresh instead of copying it.
@@ -92,47 +95,117 @@ export function outputsProbeCommand(view: PlanView, outputs: readonly string[]):
 					'vite',
 					sh`cd ${remotePath(view.config.build.dir)} && for f in ${VITE_CONFIGS}; do if [ -f "$f" ]; then head -c ${String(READ_LIMIT + 1)} "$f"; break; fi; done; true`,
 				],
-				...outputs.flatMap((output, index): Array<[string, ShellCommand]> => [
-					[`built-${index}`, sh`[ -d ${outputPath(view.config, output)} ]`],
-					[`tracked-${index}`, sh`git ls-files -z -- ${outputPath(view.config, output)} | head -c 1`],
-				]),
+				...outputs.flatMap((output, index): Array<[string, ShellCommand]> => {
+					const live = appDir(view).join(outputPath(view.config, output));
+					return [
+						[`built-${index}`, sh`[ -d ${outputPath(view.config, output)} ]`],
+						[`tracked-${index}`, sh`git ls-files -z -- ${outputPath(view.config, output)} | head -c 1`],
+						// The live output must be a plain directory (or absent) on the worktree's filesystem: a rename, never a copy or a replaced symlink.
+						[
+							`live-${index}`,
+							sh`if [ -L ${live} ]; then printf symlink; elif [ -e ${live} ] && [ ! -d ${live} ]; then printf not-a-directory; elif [ -d ${live} ] && [ "$(stat -c %d ${live})" != "$(stat -c %d .)" ]; then printf other-filesystem; fi`,
+						],
+					];
+				}),
 			]),
 		),
 	);
 }
 
-/** `build.outDir` of a vite config, when it is a plain string literal. */
+/** `build.outDir` of a vite config, as written, when it is a plain string literal (`./dist/` → `dist`). */
 export function viteOutDir(text: string): string | undefined {
 	if (text.length > READ_LIMIT) return undefined;
 	const value = /\boutDir\s*:\s*(['"`])([^'"`\n\\$]{1,200})\1/.exec(text)?.[2];
-	return value && !value.startsWith('/') && !value.split('/').includes('..') ? value.replace(/^\.\//, '').replace(/\/+$/, '') : undefined;
+	return value?.replace(/^\.\//, '').replace(/\/+$/, '');
 }
 
-export type OutputsProbe = {readonly viteOutDir?: string; readonly missing: readonly string[]; readonly tracked: readonly string[]};
+export type OutputsProbe = {
+	readonly viteOutDir?: string;
+	readonly missing: readonly string[];
+	readonly tracked: readonly string[];
+	/** Live outputs a rename cannot replace: `dist (symlink)`. */
+	readonly unswappable: readonly string[];
+};
 
 export function readOutputsProbe(stdout: string, outputs: readonly string[]): OutputsProbe {
-	const names = ['vite', ...outputs.flatMap((_, index) => [`built-${index}`, `tracked-${index}`])];
+	const names = ['vite', ...outputs.flatMap((_, index) => [`built-${index}`, `tracked-${index}`, `live-${index}`])];
 	const parts = readFrames(stdout, names, 'check what the build made');
 	const outDir = viteOutDir(parts['vite']!.text);
+	const live = (index: number) => parts[`live-${index}`]!.text;
 	return {
 		...(outDir ? {viteOutDir: outDir} : {}),
 		missing: outputs.filter((_, index) => parts[`built-${index}`]!.status !== 0),
 		tracked: outputs.filter((_, index) => parts[`tracked-${index}`]!.bytes.length > 0),
+		unswappable: outputs.flatMap((output, index) =>
+			/^(?:symlink|not-a-directory|other-filesystem)$/.test(live(index)) ? [`${output} (${live(index).replaceAll('-', ' ')})`] : [],
+		),
 	};
 }
 
 /**
+ * Keeps the old pages whole: every file of the live output that the new build lacks is hard-linked
+ * into the new output in the worktree (one python3 process; nothing in the live output is touched),
+ * so a page the old process still serves, or a browser loaded before the reload, finds its hashed
+ * assets after the swap. Those files stay, as they would after an in-place build that does not empty
+ * its output. Answers `<linked> <failed>`, or `no-python3`.
+ */
+export function keepOldAssetsCommand(view: PlanView, outputs: readonly string[]): PlannedCommand {
+	const script =
+		'import os, sys\nlive, new = sys.argv[1], sys.argv[2]\nlinked = failed = 0\nfor root, dirs, files in os.walk(live):\n' +
+		'    for name in files:\n        target = os.path.join(new, os.path.relpath(os.path.join(root, name), live))\n' +
+		'        if os.path.lexists(target):\n            continue\n        try:\n            os.makedirs(os.path.dirname(target), exist_ok=True)\n' +
+		'            os.link(os.path.join(root, name), target)\n            linked += 1\n        except OSError:\n            failed += 1\nprint(linked, failed)\n';
+	return serverCommand(
+		'prebuild-keep-old',
+		'link the live assets the new build lacks into it, for pages served before the reload',
+		inDir(
+			appDir(view),
+			framed(
+				outputs.map((output, index) => {
+					const live = outputPath(view.config, output);
+					return [
+						`kept-${index}`,
+						sh`if [ ! -d ${live} ]; then echo 0 0; elif command -v python3 >/dev/null 2>&1; then python3 -c ${script} ${live} ${`${PREBUILD_DIR}/${live}`}; else echo no-python3; fi`,
+					];
+				}),
+			),
+		),
+	);
+}
+
+/** Files linked and failed, summed over the outputs; undefined when the server has no python3. */
+export function readKeptOldAssets(stdout: string, outputs: readonly string[]): {linked: number; failed: number} | undefined {
+	const parts = readFrames(
+		stdout,
+		outputs.map((_, index) => `kept-${index}`),
+		'link the live assets into the new build',
+	);
+	let linked = 0;
+	let failed = 0;
+	for (const part of Object.values(parts)) {
+		if (part.text === 'no-python3\n') return undefined;
+		const counts = /^(\d+) (\d+)\n$/.exec(part.text);
+		if (part.status !== 0 || !counts) {
+			failed++;
+			continue;
+		}
+		linked += Number(counts[1]);
+		failed += Number(counts[2]);
+	}
+	return {linked, failed};
+}
+
+/**
  * The swap, run by the reset command right after `git reset --hard` (cwd app.dir): for each output,
- * the live files the new build lacks are hard-linked into it (pages the old process still serves
- * keep their hashed assets; listed to be removed at the end), then the new output and the live one
- * trade places in one renameat2(RENAME_EXCHANGE) (two renames where that is missing), and the old
- * one is moved aside, kept until the run ends. Prints the server's clock
- * before and after (ns) for the measured window; exit 6 if it did not finish.
+ * the new output and the live one trade places in one renameat2(RENAME_EXCHANGE) — the live path
+ * never stops existing — then the old one is moved aside, kept until the run ends. Where the
+ * exchange is missing (no python3, a filesystem without it), two renames, the first undone if the
+ * second fails. Prints the server's clock before and after (ns) for the measured window; exit 6 if
+ * it did not finish.
  */
 export function swapLines(view: PlanView, prebuilt: PrebuiltAssets): ShellCommand[] {
 	const lines: ShellCommand[] = [
 		sh`_rw_a=$(date +%s%N); mkdir -p ${PREVIOUS_DIR} || exit ${SWAP_FAILED}`,
-		// renameat2(RENAME_EXCHANGE): the live path never stops existing. Where it is missing (no python3, a filesystem without it), two renames.
 		sh`_rw_exchange() { command -v python3 >/dev/null 2>&1 && python3 -c 'import ctypes, os, sys; f = ctypes.CDLL(None, use_errno=True).renameat2; sys.exit(0 if f(-100, os.fsencode(sys.argv[1]), -100, os.fsencode(sys.argv[2]), 2) == 0 else 1)' "$1" "$2" 2>/dev/null; }`,
 	];
 	prebuilt.outputs.forEach((output, index) => {
@@ -141,9 +214,8 @@ export function swapLines(view: PlanView, prebuilt: PrebuiltAssets): ShellComman
 		const aside = `${PREVIOUS_DIR}/${index}`;
 		lines.push(
 			sh`[ -d ${next} ] || { printf 'rewind: the prebuilt %s is gone\\n' ${live} >&2; exit ${SWAP_FAILED}; }`,
-			sh`rm -rf ${aside} ${aside}.merged`,
-			sh`if [ -d ${live} ]; then (cd ${live} && find . -type f -print0) | while IFS= read -r -d '' _rw_f; do [ -e ${next}/"$_rw_f" ] || { mkdir -p "$(dirname ${next}/"$_rw_f")" && ln ${live}/"$_rw_f" ${next}/"$_rw_f" && printf '%s\\0' "$_rw_f" >>${aside}.merged; }; done; fi`,
-			sh`if [ -d ${live} ]; then if _rw_exchange ${next} ${live}; then mv -T ${next} ${aside}; else mv -T ${live} ${aside} && mv -T ${next} ${live}; fi; else mkdir -p "$(dirname ${live})" && mv -T ${next} ${live}; fi || exit ${SWAP_FAILED}`,
+			sh`rm -rf ${aside}`,
+			sh`if [ -d ${live} ]; then if _rw_exchange ${next} ${live}; then mv -T ${next} ${aside}; else mv -T ${live} ${aside} && { mv -T ${next} ${live} || { mv -T ${aside} ${live}; false; }; }; fi; else mkdir -p "$(dirname ${live})" && mv -T ${next} ${live}; fi || exit ${SWAP_FAILED}`,
 		);
 	});
 	lines.push(sh`printf 'rewind: swapped %s %s\\n' "$_rw_a" "$(date +%s%N)" >&2`);
@@ -157,24 +229,14 @@ export function swapMs(line: string): number | undefined {
 	return Number((BigInt(match[2]!) - BigInt(match[1]!)) / 1000n) / 1000;
 }
 
-/**
- * Removes the worktree and the moved-aside outputs; with `removeMerged` (the new code answered, so
- * no old page is served any more) also the old files linked into the new outputs for the old pages.
- */
-export function prebuildCleanup(view: PlanView, outputs: readonly string[], removeMerged: boolean): PlannedCommand {
-	const merged = removeMerged
-		? outputs.map(
-				(output, index) =>
-					sh`if [ -f ${PREVIOUS_DIR}/${String(index)}.merged ] && [ -d ${outputPath(view.config, output)} ]; then (cd ${outputPath(view.config, output)} && xargs -0 rm -f --) <${PREVIOUS_DIR}/${String(index)}.merged; fi`,
-			)
-		: [];
+/** Removes the worktree and the moved-aside outputs (nothing in the live outputs). */
+export function prebuildCleanup(view: PlanView): PlannedCommand {
 	return serverCommand(
 		'prebuild-cleanup',
-		'remove the prebuild worktree and the old assets',
+		'remove the prebuild worktree and the old assets moved aside',
 		joinCommands(
 			[
-				sh`cd ${appDir(view)} || exit 0`,
-				...merged,
+				sh`cd ${appDir(view)} || exit 1`,
 				sh`git worktree remove --force ${PREBUILD_DIR} >/dev/null 2>&1; rm -rf ${PREBUILD_DIR} ${PREVIOUS_DIR}; git worktree prune`,
 			],
 			'\n',

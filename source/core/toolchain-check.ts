@@ -78,8 +78,9 @@ export async function checkToolchain(context: StepContext): Promise<void> {
 	for (const warning of verdict.warnings) context.note('warning', warning);
 	for (const hint of matchHints([...verdict.stops, ...verdict.warnings].join('\n'), TOOLCHAIN_HINTS, context.config, context.hintContext).hints)
 		context.hint(hint);
-	// A failure of the step, before anything changed: its hint offers npm ci for this run.
-	if (verdict.incomplete) throw new Error(verdict.incomplete);
+	// A failure of the step, before anything changed: its hint offers npm ci for this run (--accept-toolchain goes on, said).
+	if (verdict.incomplete && context.flags.acceptToolchainReason) context.note('warning', `${verdict.incomplete} Building anyway (--accept-toolchain).`);
+	else if (verdict.incomplete) throw new Error(verdict.incomplete);
 	if (verdict.stops.length === 0) return;
 	const problem = verdict.stops.join(' ');
 	const accepted = context.flags.acceptToolchainReason;

@@ -65,7 +65,7 @@ export type Toolchain = {
 		readonly hiddenLock: boolean;
 		readonly lockNewer: boolean;
 		readonly leftovers: readonly string[];
-		/** What `npm ls --all` finds missing or invalid in node_modules; absent when it could not be read whole. */
+		/** What `npm ls --all` finds missing in node_modules; absent when it could not be read whole. */
 		readonly problems?: readonly string[];
 	};
 };
@@ -76,13 +76,14 @@ const LEFTOVER = /^\.(?:staging|[^.][^/]*-(?=[A-Za-z0-9_-]*[A-Z0-9])[A-Za-z0-9_-
 /** `v20.20.2` → `20.20.2`: the version alone, never what follows it on the line. */
 const version = (text: string) => /^v?(\d+\.\d+\.\d+)(?:[-+][0-9A-Za-z.-]+)?\s*$/.exec(text.trim())?.[0].replace(/^v/, '') ?? null;
 
-/** The missing and invalid packages of `npm ls --all --json` (extraneous ones do not break a build); undefined when unreadable. */
+/** The missing packages of `npm ls --all --json`; undefined when unreadable. */
 function npmProblems(part: {status: number; text: string}): string[] | undefined {
 	if (part.status !== 0 || part.text === '' || Buffer.byteLength(part.text) > NPM_LS_LIMIT) return undefined;
 	try {
 		const problems = (JSON.parse(part.text) as {problems?: unknown}).problems;
 		if (!Array.isArray(problems)) return [];
-		return problems.filter((problem): problem is string => typeof problem === 'string' && /^(?:missing|invalid):/.test(problem));
+		// `invalid:` is also said of trees npm itself built (peer-dependency overrides): only a missing package is taken as broken.
+		return problems.filter((problem): problem is string => typeof problem === 'string' && problem.startsWith('missing:'));
 	} catch {
 		return undefined;
 	}

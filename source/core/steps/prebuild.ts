@@ -11,12 +11,14 @@ import {serverAtTarget} from '../git-commands.js';
 import type {HintRule} from '../hints.js';
 import {
 	INSTALLS,
+	keepOldAssetsCommand,
 	noPrebuildBecause,
 	outputsProbeCommand,
 	PREBUILD_IMPOSSIBLE,
 	prebuildCleanup,
 	prebuildCommands,
 	prepareCommand,
+	readKeptOldAssets,
 	readOutputsProbe,
 } from '../prebuild.js';
 import type {PlanView, StepContext, StepDefinition} from '../step.js';
@@ -44,6 +46,12 @@ const PREBUILD_HINTS: readonly HintRule[] = BUILD_HINTS.map(rule => {
 /** The outputs to look for: build.outputs, else vite.config's outDir, else dist. */
 const configuredOutputs = (view: Pick<PlanView, 'config'>) => (view.config.build.outputs.length > 0 ? view.config.build.outputs : ['dist']);
 
+/** The prebuild cannot work here: its worktree goes, and the build runs after the reset. */
+async function notHere(context: StepContext, reason: string): Promise<string> {
+	await context.runCleanup('prebuild');
+	return skipBecause(context, reason);
+}
+
 function skipBecause(context: StepContext, reason: string): string {
 	context.setFacts({prebuildSkipped: {reason, chosen: false}});
 	context.note(
@@ -62,7 +70,14 @@ export const prebuildStep: StepDefinition = {
 	reads: ['target', 'undoOf', 'prebuildSkipped'],
 	writes: ['prebuilt', 'prebuildSkipped'],
 	commands: (view: PlanView): PlannedCommand[] =>
-		noPrebuildBecause(view) === undefined ? [prepareCommand(view), ...prebuildCommands(view), outputsProbeCommand(view, configuredOutputs(view))] : [],
+		noPrebuildBecause(view) === undefined
+			? [
+					prepareCommand(view),
+					...prebuildCommands(view),
+					outputsProbeCommand(view, configuredOutputs(view)),
+					keepOldAssetsCommand(view, configuredOutputs(view)),
+				]
+			: [],
 	hints: PREBUILD_HINTS,
 	override: {
 		label: 'Roll back without prebuilt assets: build after the reset, in place (the site serves the old assets meanwhile)',
@@ -72,49 +87,64 @@ export const prebuildStep: StepDefinition = {
 	},
 	async skip(context) {
 		if (context.config.build.commands.length === 0) return 'no build commands configured (build.commands)';
-		if (await serverAtTarget(context)) return 'the server is already at the target';
+		if (await serverAtTarget(context)) {
+			// A resumed run: what an interrupted one left under .git/rewind goes when this one ends.
+			context.deferCleanup('prebuild', prebuildCleanup(context));
+			return 'the server is already at the target';
+		}
 		if (context.facts.prebuildSkipped?.chosen) return context.facts.prebuildSkipped.reason;
 		const reason = noPrebuildBecause(context);
 		return reason === undefined ? undefined : skipBecause(context, reason);
 	},
 	async run(context: StepContext) {
-		const outputs = {list: configuredOutputs(context)};
-		// Whatever happens next, the worktree goes when the run ends; the old files linked in for old pages go only once the new code answered.
-		context.deferCleanup('prebuild', () => prebuildCleanup(context, outputs.list, context.facts.http?.acceptedAt !== undefined));
+		// Whatever happens next, the worktree goes when the run ends.
+		context.deferCleanup('prebuild', prebuildCleanup(context));
 		const started = Date.now();
 		const prepared = await context.run('prebuild-worktree', {allowFailure: true});
-		if (prepared.exitCode === PREBUILD_IMPOSSIBLE) {
-			await context.runCleanup('prebuild');
-			return skipBecause(context, prepared.stderr.replace(/^rewind: /gm, '').trim() || 'the worktree could not be made');
-		}
+		if (prepared.exitCode === PREBUILD_IMPOSSIBLE)
+			return notHere(context, prepared.stderr.replace(/^rewind: /gm, '').trim() || 'the worktree could not be made');
 		if (prepared.exitCode !== 0)
 			throw new CommandFailedError(`git worktree add failed (exit ${prepared.exitCode ?? prepared.exitSignal})`, prepared.exitCode, prepared.stderr);
-		for (const command of prebuildCommands(context)) await context.run(command.id);
 
-		let probe = readOutputsProbe((await context.run('prebuild-outputs', {stream: false, quiet: true})).stdout, outputs.list);
-		if (context.config.build.outputs.length === 0 && probe.viteOutDir !== undefined && probe.viteOutDir !== 'dist') {
-			const outDir = probe.viteOutDir;
-			if (outDir.startsWith('/') || outDir.split('/').includes('..')) {
-				await context.runCleanup('prebuild');
-				return skipBecause(context, `vite.config's outDir (${outDir}) is outside build.dir: the build writes where the live site is`);
-			}
-			outputs.list = [outDir];
-			probe = readOutputsProbe((await context.runPlanned(outputsProbeCommand(context, outputs.list), {stream: false, quiet: true})).stdout, outputs.list);
+		// Where the build writes, read before it runs: an outDir outside build.dir would write into the live site.
+		let outputs = configuredOutputs(context);
+		const outDir = readOutputsProbe((await context.runPlanned(outputsProbeCommand(context, []), {stream: false, quiet: true})).stdout, []).viteOutDir;
+		if (context.config.build.outputs.length === 0 && outDir !== undefined) {
+			if (outDir.startsWith('/') || outDir.startsWith('~') || outDir.split('/').includes('..'))
+				return notHere(context, `vite.config's outDir (${outDir}) is outside build.dir: a build there would write into the live site`);
+			outputs = [outDir];
 		}
-		if (probe.tracked.length > 0) {
-			await context.runCleanup('prebuild');
-			return skipBecause(context, `git tracks ${probe.tracked.join(', ')} at the target: the reset itself brings those files`);
+		try {
+			for (const command of prebuildCommands(context)) await context.run(command.id);
+		} catch (error) {
+			// Nothing live changed; the worktree goes now, not after the question that follows.
+			await context.runCleanup('prebuild').catch(() => false);
+			throw error;
 		}
+
+		const probe = readOutputsProbe((await context.runPlanned(outputsProbeCommand(context, outputs), {stream: false, quiet: true})).stdout, outputs);
+		if (probe.tracked.length > 0) return notHere(context, `git tracks ${probe.tracked.join(', ')} at the target: the reset itself brings those files`);
+		if (probe.unswappable.length > 0) return notHere(context, `the live ${probe.unswappable.join(', ')} cannot be replaced by a rename`);
 		if (probe.missing.length > 0) {
 			if (context.config.build.outputs.length > 0)
 				throw new Error(
 					`the build did not make ${probe.missing.join(', ')} in build.dir (${context.config.build.dir}): check build.outputs against what build.commands write`,
 				);
-			await context.runCleanup('prebuild');
-			return skipBecause(context, `the build made no ${probe.missing.join(', ')} in build.dir, and vite.config names no outDir there (set build.outputs)`);
+			return notHere(context, `the build made no ${probe.missing.join(', ')} in build.dir (set build.outputs)`);
 		}
+		const kept = readKeptOldAssets((await context.runPlanned(keepOldAssetsCommand(context, outputs), {stream: false})).stdout, outputs);
+		if (!kept)
+			context.note(
+				'warning',
+				'The server has no python3: the old assets are not kept beside the new ones, so a page served before the reload may miss its assets until then.',
+			);
+		else if (kept.failed > 0)
+			context.note(
+				'warning',
+				`${kept.failed} old asset file${kept.failed === 1 ? '' : 's'} could not be linked beside the new ones (owned by another user?): a page served before the reload may miss them.`,
+			);
 		const buildMs = Date.now() - started;
-		context.setFacts({prebuilt: {outputs: outputs.list, buildMs}});
-		return `built beside the live site in ${(buildMs / 1000).toFixed(1)} s: ${outputs.list.join(', ')} ready to swap in with the reset`;
+		context.setFacts({prebuilt: {outputs, buildMs}});
+		return `built beside the live site in ${(buildMs / 1000).toFixed(1)} s: ${outputs.join(', ')} ready to swap in with the reset${kept?.linked ? ` (${kept.linked} old asset file${kept.linked === 1 ? '' : 's'} kept beside for pages served before the reload)` : ''}`;
 	},
 };
