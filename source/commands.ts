@@ -66,6 +66,8 @@ export function requestFromJournal(options: CliOptions, kind: 'resume' | 'undo')
 			fingerprintBefore,
 			statusDigestBefore,
 			rollbackStartedAt,
+			// Assets the interrupted run swapped in with its reset: the resumed build step does not rebuild them in place.
+			...(journal.facts.prebuilt?.swap?.ok ? {prebuilt: journal.facts.prebuilt} : {}),
 		};
 		return {
 			config: loaded.config,

@@ -257,6 +257,8 @@ describe.runIf(canRun('fault matrix', ['sshd', 'mariadb']))('fault matrix', () =
 			expect(started(run.events, 'reset')).toBe(false);
 			expect(production.site.reloads).toBe(reloads);
 			expect(state()).toMatchObject({head: before.head, lock: false, prebuild: false});
+			// The verified backup taken before it is kept.
+			expect(state().backups).toHaveLength(before.backups.length + 1);
 		});
 
 		it('build failing :: build :: exit 1, the failing output and the hint shown, no reload, HEAD at the target', async () => {

@@ -45,12 +45,17 @@ const SAMPLES: Record<string, string> = {
 	'migration-irreversible': "4c0e6f3b8d24 (create sessions): its downgrade() raises (NotImplementedError('the play log cannot be put back'))",
 	'migration-no-plan': 'no plan could be made (the database is at revision zz, which no version file at HEAD or at the target declares)',
 	'node-version-mismatch': "The target asks for Node 16 (.nvmrc); the build's shell has v20.20.2.",
+	'node-modules-incomplete':
+		'npm ls finds node_modules incomplete: missing: tiny@1.0.0, required by bankroll@1.0.0. build.commands install nothing, so the build would use it as it is.',
+	'node-modules-interrupted-install':
+		'node_modules holds what an interrupted npm install left (node_modules/.vite-Hk3sPq2): node_modules is probably corrupted. npm ci removes it before installing; if the build fails anyway, its clean reinstall is offered.',
 	'node-login-shell-only':
 		"The build's shell gets Node v20.20.2; a login shell gets v22.1.0 (nvm or a shell profile loads it for login shells only): the build uses v20.20.2.",
 };
 
 const rulesOf = (stepId: string): readonly HintRule[] => [...(ROLLBACK_STEPS.find(step => step.id === stepId)?.hints ?? []), ...GENERAL_HINTS];
-const allRules = [...ROLLBACK_STEPS.flatMap(step => step.hints ?? []), ...GENERAL_HINTS];
+/** The prebuild runs the build's commands beside the live site: it shares the build's rules (its fixes re-run the prebuild), not their ids. */
+const allRules = [...ROLLBACK_STEPS.filter(step => step.id !== 'prebuild').flatMap(step => step.hints ?? []), ...GENERAL_HINTS];
 
 describe('known-error hints', () => {
 	it('has a sample for every rule, and every rule has a distinct id', () => {
@@ -309,5 +314,18 @@ describe('firstMatchingLine', () => {
 
 	it('quotes the line a multi-line match starts on', () => {
 		expect(firstMatchingLine('one\nnpm error code EJSONPARSE\nnpm error path /x', /EJSONPARSE\nnpm error path/)).toBe('npm error code EJSONPARSE');
+	});
+});
+
+describe('the prebuild’s hints', () => {
+	const prebuild = ROLLBACK_STEPS.find(step => step.id === 'prebuild')!;
+	const build = ROLLBACK_STEPS.find(step => step.id === 'build')!;
+	it('are the build’s, their fixes re-running the prebuild; a clean reinstall only where the live node_modules was copied in', () => {
+		expect(prebuild.hints?.map(rule => rule.id)).toEqual(build.hints?.map(rule => rule.id));
+		const copying = {...config, build: {...config.build, commands: ['node build.mjs']}};
+		const installing = {...config, build: {...config.build, commands: ['npm ci', 'npm run build']}};
+		const fixOf = (used: typeof config) => matchHints('npm ERR! code ENOTEMPTY', prebuild.hints!, used, context).fixes.get('clean-install');
+		expect(fixOf(copying)).toMatchObject({id: 'clean-install', rerunFrom: 'prebuild'});
+		expect(fixOf(installing)).toBeUndefined();
 	});
 });

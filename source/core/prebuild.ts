@@ -10,7 +10,8 @@ import {inDir, joinCommands, operatorShell, placeholder, remotePath, sh, type Re
 import {framed, readFrames} from './frames.js';
 import {appDir} from './paths.js';
 import type {PlanView} from './step.js';
-import {readOnlyCommand, serverCommand, type PlannedCommand, type PrebuiltAssets} from './types.js';
+import type {PrebuiltAssets} from './asset-facts.js';
+import {readOnlyCommand, serverCommand, type PlannedCommand} from './types.js';
 
 /** The worktree, relative to app.dir. */
 export const PREBUILD_DIR = '.git/rewind/prebuild';

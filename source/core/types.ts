@@ -5,6 +5,7 @@
 import type {ShellCommand} from './command.js';
 import type {MigrationKind, MigrationPlan, MigrationsFound} from './migrations/model.js';
 import type {ReloadEvidence, SiteCheckFact, SiteSample} from './site-acceptance.js';
+import type {AssetFacts} from './asset-facts.js';
 
 export type {HttpObservation, TextCheck} from './site-acceptance.js';
 
@@ -147,15 +148,6 @@ export type DirtySave = {
 	readonly statusDigest: string;
 };
 
-/** The target's build made in a worktree beside the live checkout (prebuild.ts). */
-export type PrebuiltAssets = {
-	/** The build's output directories, relative to build.dir. */
-	readonly outputs: readonly string[];
-	readonly buildMs: number;
-	/** Set by the reset: the outputs swapped in with it (and in how long), or why not. */
-	readonly swap?: {readonly ok: true; readonly ms?: number} | {readonly ok: false; readonly why: string};
-};
-
 /** Untracked or ignored files the target commit tracks: the reset would overwrite (or its undo delete) them. */
 export type AtRiskSave = {
 	readonly files: readonly string[];
@@ -178,7 +170,7 @@ export type LockHolder = {
 };
 
 /** Facts a run establishes; steps declare which they read and write, and the report is built from them. */
-export type RunFacts = {
+export type RunFacts = AssetFacts & {
 	sshTarget?: string;
 	transport?: {readonly kind: string; readonly note?: string};
 	appDir?: string;
@@ -230,12 +222,6 @@ export type RunFacts = {
 			readonly ownBackup?: {readonly path: string; readonly restoreCommand: string; readonly sha256: string; readonly takenAt: string};
 		};
 	};
-	/** The target's assets built beside the live site before the reset (prebuild.ts), and whether the reset swapped them in. */
-	prebuilt?: PrebuiltAssets;
-	/** Why this run builds after the reset, in place (no prebuild): the site then serves the old assets for the build's length. */
-	prebuildSkipped?: {readonly reason: string; readonly chosen: boolean};
-	/** How long the site had the target's code (HEAD) without the target's assets: measured by the swap or the build after the reset. */
-	assetsWindow?: {readonly ms: number; readonly how: 'swapped-with-reset' | 'built-after-reset'};
 	/** What undo restored of the changes the rollback had saved. */
 	restored?: {readonly from: string; readonly items: readonly string[]; readonly verified: boolean};
 	rollbackStartedAt?: string;

@@ -8,7 +8,8 @@ import {STOPPED_BY_OPERATOR} from '../errors.js';
 import {BUILD_HINTS} from './build-hints.js';
 import type {PlanView, StepContext, StepDefinition} from '../step.js';
 import {formatDuration} from '../format.js';
-import {serverCommand, type PlannedCommand, type PrebuiltAssets, type RunFacts} from '../types.js';
+import type {PrebuiltAssets} from '../asset-facts.js';
+import {serverCommand, type PlannedCommand, type RunFacts} from '../types.js';
 
 function buildCommands(view: PlanView): PlannedCommand[] {
 	const {build, app} = view.config;

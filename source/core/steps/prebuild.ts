@@ -6,7 +6,7 @@
  * Where a prebuild cannot work (no worktree, another filesystem, too little disk, outputs git
  * tracks or that are not found), the run says so and builds after the reset, in place.
  */
-import {CommandFailedError} from '../errors.js';
+import {CommandFailedError, OperatorAborted} from '../errors.js';
 import {serverAtTarget} from '../git-commands.js';
 import type {HintRule} from '../hints.js';
 import {
@@ -46,9 +46,25 @@ const PREBUILD_HINTS: readonly HintRule[] = BUILD_HINTS.map(rule => {
 /** The outputs to look for: build.outputs, else vite.config's outDir, else dist. */
 const configuredOutputs = (view: Pick<PlanView, 'config'>) => (view.config.build.outputs.length > 0 ? view.config.build.outputs : ['dist']);
 
-/** The prebuild cannot work here: its worktree goes, and the build runs after the reset. */
+/**
+ * The prebuild cannot work here, found after the confirmation said it would: its worktree goes, and
+ * the build runs after the reset — at a terminal only once the operator typed why (nothing live has
+ * changed yet); unattended, said and logged.
+ */
 async function notHere(context: StepContext, reason: string): Promise<string> {
 	await context.runCleanup('prebuild');
+	if (!context.flags.yes) {
+		const why = (
+			await context.ask({
+				kind: 'override-reason',
+				warning: `The build beside the live site cannot be used: ${reason}. Going on builds after the reset, in place: until that build ends the site serves the target's code with the old assets. Nothing live has changed yet.`,
+				example: 'e.g. a short build: the old assets for 20 s are acceptable',
+			})
+		)?.trim();
+		if (!why) throw new OperatorAborted(`the build beside the live site could not be used (${reason}), and no reason was given to build after the reset`);
+		context.setFacts({prebuildSkipped: {reason: `${reason}; going on chosen by the operator: ${why}`, chosen: true}});
+		return reason;
+	}
 	return skipBecause(context, reason);
 }
 
@@ -67,7 +83,7 @@ export const prebuildStep: StepDefinition = {
 	purpose:
 		'Builds the target’s assets in a worktree beside the live site, which keeps serving; the reset swaps them in, so the site never serves the new code with the old assets.',
 	interruptible: true,
-	reads: ['target', 'undoOf', 'prebuildSkipped'],
+	reads: ['target', 'undoOf'],
 	writes: ['prebuilt', 'prebuildSkipped'],
 	commands: (view: PlanView): PlannedCommand[] =>
 		noPrebuildBecause(view) === undefined
