@@ -8,16 +8,18 @@
  * run with build.prebuild: false shows the window the prebuild closes.
  */
 import {execFileSync} from 'node:child_process';
-import {existsSync, readdirSync, readFileSync, utimesSync} from 'node:fs';
+import {existsSync, lstatSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, utimesSync} from 'node:fs';
 import path from 'node:path';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import type {Config} from '../source/core/config/schema.js';
 import type {RunEvent} from '../source/core/events.js';
+import {FlagOperator} from '../source/core/operator.js';
+import type {Operator, Question} from '../source/core/questions.js';
 import {undoOfFacts} from '../source/core/undo.js';
 import {missingAssets, sampleSite, startAssetSite, windowMs, writeHashedBuild, type AssetSite} from './helpers/asset-site.js';
 import {canRun} from './helpers/availability.js';
 import {startProduction, type Production} from './helpers/production.js';
-import {runEngine} from './helpers/run.js';
+import {flagsFor, runEngine} from './helpers/run.js';
 import {startSshd, type Sshd} from './helpers/sshd.js';
 
 const GOOD = '1.1.1';
@@ -153,5 +155,34 @@ describe.runIf(canRun('prebuild', ['sshd']))('the target built beside the live s
 		expect(windowMs(samples, production.app.good, GOOD)!).toBeGreaterThanOrEqual(BUILD_SECONDS * 1000);
 		expect(run.result.facts.assetsWindow).toMatchObject({how: 'built-after-reset'});
 		expect(run.result.facts.assetsWindow!.ms).toBeGreaterThanOrEqual(BUILD_SECONDS * 1000);
+	}, 120_000);
+
+	it('found only after the confirmation (a live dist that is a symlink): at a terminal the operator types why to go on; the build then runs after the reset, through the symlink', async () => {
+		git('reset', '-q', '--hard', production.app.bad);
+		const elsewhere = path.join(production.root, 'static-dist');
+		rmSync(elsewhere, {recursive: true, force: true});
+		renameSync(path.join(production.app.dir, 'dist'), elsewhere);
+		symlinkSync(elsewhere, path.join(production.app.dir, 'dist'));
+		const asked: string[] = [];
+		const flags = flagsFor({target: production.app.good, yes: false});
+		const operator = {
+			ask: async (question: Question) => {
+				if (question.kind === 'confirm-reset') return {decision: 'confirm'};
+				if (question.kind === 'override-reason') {
+					asked.push(question.warning ?? '');
+					return 'the static mapping follows the symlink: a short window is fine';
+				}
+				return new FlagOperator({...flags, yes: true}).ask(question, new AbortController().signal);
+			},
+		} as Operator;
+		const run = await runEngine(config({build: {commands: [failingBuild.replace(/ && echo .*$/, '')]}}), {flags, runsDir: production.runsDir, operator});
+		expect(run.result.outcome, run.result.message).toBe('succeeded');
+		expect(asked).toHaveLength(1);
+		expect(asked[0]).toContain('The build beside the live site cannot be used: the live dist (symlink) cannot be replaced by a rename');
+		expect(run.result.facts.prebuildSkipped).toMatchObject({chosen: true, reason: expect.stringContaining('the static mapping follows the symlink')});
+		expect(stepState(run.events, 'build')).toBe('step-succeeded');
+		expect(lstatSync(path.join(production.app.dir, 'dist')).isSymbolicLink()).toBe(true);
+		expect(liveVersion()).toBe(GOOD);
+		expect(leftovers()).toEqual([]);
 	}, 120_000);
 });

@@ -2,6 +2,8 @@
 
 /** The target's build made in a worktree beside the live checkout (prebuild.ts). */
 export type PrebuiltAssets = {
+	/** The commit built: the reset swaps these assets in only when it resets to this commit. */
+	readonly target: string;
 	/** The build's output directories, relative to build.dir. */
 	readonly outputs: readonly string[];
 	readonly buildMs: number;

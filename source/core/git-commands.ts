@@ -80,7 +80,7 @@ export function resetCommand(view: PlanView): PlannedCommand {
 	// HEAD as the reset left it, in the same round trip (on stderr, for the step, not the log).
 	lines.push(sh`git reset --hard ${target} && printf 'rewind: head=%s\\n' "$(git rev-parse HEAD)" >&2`);
 	// The prebuilt assets go in within the same command: HEAD and the assets are apart for two renames.
-	const swapping = facts.prebuilt && !facts.prebuilt.swap;
+	const swapping = facts.prebuilt && !facts.prebuilt.swap && facts.prebuilt.target === facts.target?.hash;
 	if (swapping) lines.splice(-1, 1, sh`${lines.at(-1)!} || exit $?`, ...swapLines(view, facts.prebuilt!));
 	const headline =
 		`cd ${appDir(view).toString()} && git reset --hard ${typeof target === 'string' ? target : '<target>'} (guarded: HEAD, working tree${facts.atRisk?.files.length ? ', saved files' : ''} unchanged)` +

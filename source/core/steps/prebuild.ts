@@ -160,7 +160,7 @@ export const prebuildStep: StepDefinition = {
 				`${kept.failed} old asset file${kept.failed === 1 ? '' : 's'} could not be linked beside the new ones (owned by another user?): a page served before the reload may miss them.`,
 			);
 		const buildMs = Date.now() - started;
-		context.setFacts({prebuilt: {outputs, buildMs}});
+		context.setFacts({prebuilt: {target: context.facts.target!.hash, outputs, buildMs}});
 		return `built beside the live site in ${(buildMs / 1000).toFixed(1)} s: ${outputs.join(', ')} ready to swap in with the reset${kept?.linked ? ` (${kept.linked} old asset file${kept.linked === 1 ? '' : 's'} kept beside for pages served before the reload)` : ''}`;
 	},
 };

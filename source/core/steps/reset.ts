@@ -63,7 +63,7 @@ export const resetStep: StepDefinition = {
 				return reported === undefined && !swap;
 			},
 		});
-		const prebuilt = facts.prebuilt && !facts.prebuilt.swap ? facts.prebuilt : undefined;
+		const prebuilt = facts.prebuilt && !facts.prebuilt.swap && facts.prebuilt.target === facts.target.hash ? facts.prebuilt : undefined;
 		if (prebuilt && head !== '' && (result.exitCode === SWAP_FAILED || (result.exitCode === 0 && !swapLine))) {
 			// HEAD moved, the assets did not (all of them): the build runs after the reset, in place, as without a prebuild.
 			const why =
