@@ -30,7 +30,7 @@ function firstAnswer(facts: RunFacts): string {
 
 /** What the prebuild did, for the build's skip reason and criterion. */
 function prebuiltDetail(prebuilt: PrebuiltAssets): string {
-	const swap = prebuilt.swap?.ok && prebuilt.swap.ms !== undefined ? ` (HEAD and assets apart ${prebuilt.swap.ms} ms)` : '';
+	const swap = prebuilt.swap?.ok && prebuilt.swap.ms !== undefined ? ` (HEAD and assets apart ${formatDuration(prebuilt.swap.ms)})` : '';
 	return `built beside the live site before the reset (${(prebuilt.buildMs / 1000).toFixed(1)} s), ${prebuilt.outputs.join(', ')} swapped in with it${swap}`;
 }
 

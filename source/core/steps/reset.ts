@@ -5,6 +5,7 @@
  */
 import {CommandFailedError, UserError} from '../errors.js';
 import {RESET_HEAD_LINE, resetCommand, serverAtTarget} from '../git-commands.js';
+import {formatDuration} from '../format.js';
 import {migrateBackUp} from '../migrations/revisions.js';
 import {SWAP_FAILED, swapMs} from '../prebuild.js';
 import type {PlanView, StepContext, StepDefinition} from '../step.js';
@@ -93,7 +94,7 @@ export const resetStep: StepDefinition = {
 		context.setFacts({remoteHeadAfter: head});
 		if (head !== facts.target.hash) throw new Error(`after the reset HEAD is ${head.slice(0, 12)}, not ${facts.target.shortHash}`);
 		const swapped = context.facts.prebuilt?.swap?.ok
-			? `; ${prebuilt?.outputs.join(', ')} swapped in with it${swappedMs === undefined ? '' : ` (${swappedMs} ms)`}`
+			? `; ${prebuilt?.outputs.join(', ')} swapped in with it${swappedMs === undefined ? '' : ` (${formatDuration(swappedMs)})`}`
 			: '';
 		return `HEAD is now ${facts.target.shortHash} (was ${facts.fromHead.slice(0, 7)})${swapped}`;
 	},
