@@ -4,12 +4,13 @@
  * and the TUI without colour (NO_COLOR, --no-color) or motion (--reduced-motion).
  */
 import {execFileSync} from 'node:child_process';
+import {existsSync} from 'node:fs';
 import path from 'node:path';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {canRun} from './helpers/availability.js';
 import {inTerminal, runCli} from './helpers/cli.js';
 import {seedBankroll, sharedDatabase} from './helpers/database.js';
-import {plain, waitForText} from './helpers/ink.js';
+import {plain, waitForFrame, waitForText} from './helpers/ink.js';
 import {startProduction, writeConfigFile, type Production} from './helpers/production.js';
 import {startSshd, type Sshd} from './helpers/sshd.js';
 
@@ -41,6 +42,21 @@ describe.runIf(canRun('the other interfaces', ['sshd', 'mariadb']))('--json, --p
 	});
 
 	const reset = () => execFileSync('git', ['reset', '-q', '--hard', production.app.bad], {cwd: production.app.dir});
+
+	/**
+	 * Closes the terminal of a TUI run left at the picker (the pty's end sends it SIGHUP) and waits until its
+	 * exit path has released the server's lock: the next test's run must find the lock free, not meet a
+	 * run still on its way out (under load that takes a moment).
+	 */
+	async function closeTerminal(run: ReturnType<typeof inTerminal>) {
+		run.kill();
+		await run.closed;
+		const lock = path.join(production.app.dir, '.git', 'rewind.lock');
+		await waitForFrame(() => (existsSync(lock) ? 'held' : 'released'), screen => screen === 'released', {
+			timeout: 30_000,
+			what: 'the closed run to release its lock',
+		});
+	}
 
 	it('--json: every stdout line is one JSON event with the schema version, the last is the outcome, and no secret appears', async () => {
 		reset();
@@ -107,7 +123,7 @@ describe.runIf(canRun('the other interfaces', ['sshd', 'mariadb']))('--json, --p
 		try {
 			await waitForText(() => plain(run.output()), 'HEAD (live now)', 20_000);
 		} finally {
-			run.kill();
+			await closeTerminal(run);
 		}
 		expect(COLOUR.test(run.output())).toBe(coloured);
 	});
@@ -125,7 +141,7 @@ describe.runIf(canRun('the other interfaces', ['sshd', 'mariadb']))('--json, --p
 			run.type('j');
 			await waitForText(() => plain(run.output()), 'undoes 1 commit', 20_000);
 		} finally {
-			run.kill();
+			await closeTerminal(run);
 		}
 		expect(/[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏]/.test(plain(run.output()))).toBe(spinning);
 	});
