@@ -6,7 +6,7 @@
 import {createHash} from 'node:crypto';
 import {inDir, joinCommands, placeholder, sh, type ShellCommand} from './command.js';
 import {appDir} from './paths.js';
-import {swapLines} from './prebuild.js';
+import {prebuiltToSwap, swapLines} from './prebuild.js';
 import type {PlanView, StepContext} from './step.js';
 import {readOnlyCommand, serverCommand, type PlannedCommand} from './types.js';
 
@@ -80,11 +80,11 @@ export function resetCommand(view: PlanView): PlannedCommand {
 	// HEAD as the reset left it, in the same round trip (on stderr, for the step, not the log).
 	lines.push(sh`git reset --hard ${target} && printf 'rewind: head=%s\\n' "$(git rev-parse HEAD)" >&2`);
 	// The prebuilt assets go in within the same command: HEAD and the assets are apart for two renames.
-	const swapping = facts.prebuilt && !facts.prebuilt.swap && facts.prebuilt.target === facts.target?.hash;
-	if (swapping) lines.splice(-1, 1, sh`${lines.at(-1)!} || exit $?`, ...swapLines(view, facts.prebuilt!));
+	const swapping = prebuiltToSwap(facts);
+	if (swapping) lines.splice(-1, 1, sh`${lines.at(-1)!} || exit $?`, ...swapLines(view, swapping));
 	const headline =
 		`cd ${appDir(view).toString()} && git reset --hard ${typeof target === 'string' ? target : '<target>'} (guarded: HEAD, working tree${facts.atRisk?.files.length ? ', saved files' : ''} unchanged)` +
-		(swapping ? `, then ${facts.prebuilt!.outputs.join(', ')} swapped in from the prebuild` : '');
+		(swapping ? `, then ${swapping.outputs.join(', ')} swapped in from the prebuild` : '');
 	return serverCommand('reset', 'reset the checkout to the target commit', joinCommands(lines, '\n'), headline);
 }
 

@@ -30,7 +30,16 @@ const FIND_PYTHON = sh`_rw_py=; for _rw_p in /usr/bin/python3 /usr/local/bin/pyt
 const VITE_CONFIGS = ['vite.config.js', 'vite.config.mjs', 'vite.config.ts', 'vite.config.mts', 'vite.config.cjs'];
 
 /** A command in build.commands that installs the dependencies (a worktree starts without node_modules). */
-export const INSTALLS = /\b(?:npm (?:ci|install|i)|yarn install|pnpm (?:install|i))\b|^\s*yarn\s*$/;
+const INSTALLS = /\b(?:npm (?:ci|install|i)|yarn install|pnpm (?:install|i))\b|^\s*yarn\s*$/;
+
+/** Whether build.commands install the dependencies themselves (npm ci, yarn, pnpm install). */
+export const installsDependencies = (commands: readonly string[]): boolean => commands.some(command => INSTALLS.test(command));
+
+/** The prebuilt assets the reset swaps in: built for this very target and not swapped yet. */
+export function prebuiltToSwap(facts: PlanView['facts']): PrebuiltAssets | undefined {
+	const prebuilt = facts.prebuilt;
+	return prebuilt && !prebuilt.swap && prebuilt.target === facts.target?.hash ? prebuilt : undefined;
+}
 
 const worktree = (view: Pick<PlanView, 'config'>): RemotePath => appDir(view).join(PREBUILD_DIR);
 const worktreeBuildDir = (view: Pick<PlanView, 'config'>): RemotePath => worktree(view).join(view.config.build.dir);
@@ -49,7 +58,7 @@ export function prepareCommand(view: PlanView): PlannedCommand {
 	const {config} = view;
 	const target = view.facts.target?.hash ?? placeholder('target');
 	const buildDir = remotePath(config.build.dir);
-	const copyModules = !config.build.commands.some(command => INSTALLS.test(command));
+	const copyModules = !installsDependencies(config.build.commands);
 	const impossible = (why: string) => sh`{ printf 'rewind: %s\\n' ${why} >&2; exit ${PREBUILD_IMPOSSIBLE}; }`;
 	const lines: ShellCommand[] = [
 		sh`cd ${appDir(view)} || exit 4`,

@@ -7,7 +7,7 @@
 import {OperatorAborted, UserError} from './errors.js';
 import type {Config} from './config/schema.js';
 import {matchHints, type HintRule} from './hints.js';
-import {INSTALLS} from './prebuild.js';
+import {installsDependencies} from './prebuild.js';
 import type {StepContext} from './step.js';
 import {judgeToolchain, parseToolchain} from './toolchain.js';
 import {EXIT} from './types.js';
@@ -43,7 +43,7 @@ export const TOOLCHAIN_HINTS: readonly HintRule[] = [
 			'A package was removed or half-installed since the last npm ci: a build from it fails or builds wrong. Install it afresh first (npm ci: node_modules removed and installed from the lockfile); ' +
 			'to do so on every rollback, put npm ci first in build.commands.',
 		fix: config =>
-			config.build.commands.some(command => INSTALLS.test(command))
+			installsDependencies(config.build.commands)
 				? undefined
 				: {
 						id: 'install-first',

@@ -9,7 +9,7 @@ import semver from 'semver';
 import {inDir, placeholder, sh} from './command.js';
 import {framed, nulRecords, readFrames} from './frames.js';
 import {appDir} from './paths.js';
-import {INSTALLS} from './prebuild.js';
+import {installsDependencies} from './prebuild.js';
 import type {PlanView} from './step.js';
 import {readOnlyCommand, type PlannedCommand} from './types.js';
 
@@ -182,7 +182,7 @@ export function judgeToolchain(toolchain: Toolchain, buildCommands: readonly str
 		);
 	else if (modules.present && !modules.hiddenLock)
 		warnings.push('node_modules has no .package-lock.json: it was not installed by npm 7 or later, or its install did not finish.');
-	const installs = buildCommands.some(command => INSTALLS.test(command));
+	const installs = installsDependencies(buildCommands);
 	if (modules.lockNewer && !installs)
 		warnings.push('package-lock.json is newer than the last install in node_modules, and build.commands install nothing: add npm ci before the build.');
 	const problems = modules.problems ?? [];

@@ -5,7 +5,7 @@
 import {posix} from 'node:path';
 import type {Config} from '../config/schema.js';
 import type {Fix, HintRule} from '../hints.js';
-import {INSTALLS} from '../prebuild.js';
+import {installsDependencies} from '../prebuild.js';
 
 const cleanInstall: Fix = {
 	id: 'clean-install',
@@ -98,11 +98,11 @@ export const BUILD_HINTS: readonly HintRule[] = [
 		severity: 'error',
 		quote: true,
 		advice: config =>
-			config.build.commands.some(command => INSTALLS.test(command))
+			installsDependencies(config.build.commands)
 				? 'The dependencies were installed but the tool is not in node_modules/.bin: it is a devDependency left out (NODE_ENV=production or --omit=dev; use npm ci --include=dev), ' +
 					'or node_modules is incomplete (config: build.cleanInstall: true). If it is node or npm itself, put it on the PATH of a non-interactive shell.'
 				: 'Install dependencies before building (npm ci as the first build command), and check that node/npm are on the PATH of a non-interactive shell.',
 		fix: (config, _context, found) =>
-			config.build.commands.some(command => INSTALLS.test(command)) && !/\b(?:node|npm|npx|yarn|pnpm):/.test(found?.line ?? '') ? cleanInstall : undefined,
+			installsDependencies(config.build.commands) && !/\b(?:node|npm|npx|yarn|pnpm):/.test(found?.line ?? '') ? cleanInstall : undefined,
 	},
 ];

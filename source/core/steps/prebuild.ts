@@ -10,7 +10,7 @@ import {CommandFailedError, OperatorAborted} from '../errors.js';
 import {serverAtTarget} from '../git-commands.js';
 import type {HintRule} from '../hints.js';
 import {
-	INSTALLS,
+	installsDependencies,
 	keepOldAssetsCommand,
 	noPrebuildBecause,
 	outputsProbeCommand,
@@ -37,7 +37,7 @@ const PREBUILD_HINTS: readonly HintRule[] = BUILD_HINTS.map(rule => {
 		...rule,
 		fix: (...args: Parameters<typeof fix>) => {
 			const found = fix(...args);
-			if (!found || (found.id === 'clean-install' && args[0].build.commands.some(command => INSTALLS.test(command)))) return undefined;
+			if (!found || (found.id === 'clean-install' && installsDependencies(args[0].build.commands))) return undefined;
 			return {...found, rerunFrom: 'prebuild'};
 		},
 	};

@@ -7,7 +7,7 @@ import {CommandFailedError, UserError} from '../errors.js';
 import {RESET_HEAD_LINE, resetCommand, serverAtTarget} from '../git-commands.js';
 import {formatDuration} from '../format.js';
 import {migrateBackUp} from '../migrations/revisions.js';
-import {SWAP_FAILED, swapMs} from '../prebuild.js';
+import {prebuiltToSwap, SWAP_FAILED, swapMs} from '../prebuild.js';
 import type {PlanView, StepContext, StepDefinition} from '../step.js';
 import {EXIT} from '../types.js';
 
@@ -64,7 +64,7 @@ export const resetStep: StepDefinition = {
 				return reported === undefined && !swap;
 			},
 		});
-		const prebuilt = facts.prebuilt && !facts.prebuilt.swap && facts.prebuilt.target === facts.target.hash ? facts.prebuilt : undefined;
+		const prebuilt = prebuiltToSwap(facts);
 		if (prebuilt && head !== '' && (result.exitCode === SWAP_FAILED || (result.exitCode === 0 && !swapLine))) {
 			// HEAD moved, the assets did not (all of them): the build runs after the reset, in place, as without a prebuild.
 			const why =
