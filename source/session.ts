@@ -67,7 +67,7 @@ export function createEngine(request: RunRequest, operator: Operator): Engine {
 		operator,
 		flags: request.flags,
 		steps: runbookFor(request.kind),
-		connect: request.connect ?? sshConnector(request.config.ssh, env),
+		connect: server => request.connect ?? sshConnector(server.ssh, env),
 		runsDir: request.runsDir === undefined ? runsDirFor(request.config, env) : request.runsDir,
 		secrets: [...knownSecrets(request.config, env), ...(request.secrets ?? [])],
 		hintContext: {...hintContextFor(request.config), ...request.hintContext},

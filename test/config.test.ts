@@ -1,5 +1,6 @@
 import {describe, expect, it} from 'vitest';
-import {parseConfigText} from '../source/core/config/load.js';
+import {parseConfigLayers, parseConfigText} from '../source/core/config/load.js';
+import {originOf} from '../source/core/config/layers.js';
 import {UserError} from '../source/core/errors.js';
 
 const valid = `
@@ -79,6 +80,27 @@ database: {}
 			tokenEnv: 'PA_API_TOKEN',
 		});
 		expect(config.site.url).toBe('https://stakeeasy.net/');
+	});
+
+	it('keeps the layers the config was made from: each value says whether the file, the preset or the default set it; the document keeps comments', () => {
+		const text = `# production, PythonAnywhere
+preset: pythonanywhere
+pythonanywhere: {username: pythonpydev, domain: stakeeasy.net, database: bankroll}
+app: {dir: ~/total_bankroll}  # the checkout
+database: {user: someone-else}
+`;
+		const {config, layers, document} = parseConfigLayers(text, 'pa.yaml');
+		expect(layers.map(layer => `${layer.source}:${layer.name}`)).toEqual(['preset:pythonanywhere', 'file:pa.yaml']);
+		expect(originOf(layers, ['database', 'host'])).toEqual({source: 'preset', name: 'pythonanywhere'});
+		// The file wins over the preset, and the merged config says the same.
+		expect(originOf(layers, ['database', 'user'])).toEqual({source: 'file', name: 'pa.yaml'});
+		expect(config.database?.user).toBe('someone-else');
+		expect(originOf(layers, ['app', 'dir'])).toEqual({source: 'file', name: 'pa.yaml'});
+		expect(originOf(layers, ['lock', 'staleMinutes'])).toEqual({source: 'default'});
+		expect(config.lock.staleMinutes).toBe(30);
+		expect(document.toString()).toContain('# the checkout');
+		// A generic config has the file's layer only.
+		expect(parseConfigLayers(valid, 'x').layers.map(layer => layer.source)).toEqual(['file']);
 	});
 
 	it('knows the EU region and the WSGI file for a touch reload', () => {

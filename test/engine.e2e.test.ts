@@ -39,7 +39,7 @@ describe.runIf(canRun('engine end to end', ['sshd']))('engine end to end over a 
 			async ask<Q extends Question>(question: Q): Promise<Answer<Q>> {
 				if (question.kind !== 'pick-target') throw new Error(`unexpected question ${question.kind}`);
 				firstPage = (await question.source.page(0, 50)).commits.length;
-				return null as Answer<Q>;
+				return null;
 			},
 		};
 		const {result, events, engine} = await runEngine(servers.production.config(), {flags: {yes: false}, operator, runsDir: null});
@@ -62,7 +62,7 @@ describe.runIf(canRun('engine end to end', ['sshd']))('engine end to end over a 
 		const operator: Operator = {
 			async ask<Q extends Question>(question: Q): Promise<Answer<Q>> {
 				if (question.kind !== 'pick-target') throw new Error(`unexpected question ${question.kind}`);
-				return null as Answer<Q>;
+				return null;
 			},
 		};
 		const {result} = await runEngine(servers.production.config(), {flags: {yes: false}, operator, runsDir: null});

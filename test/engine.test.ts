@@ -25,6 +25,7 @@ function readStep(id: string, extra: Partial<StepDefinition> = {}): StepDefiniti
 		id,
 		title: `Read ${id}`,
 		purpose: `Reads ${id} from the server for the test.`,
+		scope: 'server',
 		interruptible: true,
 		reads: [],
 		writes: ['fromHead'],
@@ -215,7 +216,7 @@ describe('the engine', () => {
 					expect(question.choices).toEqual(['retry', 'override', 'abort']);
 					return {choice: 'override'} as Answer<Q>;
 				}
-				if (question.kind === 'override-reason') return 'database untouched' as Answer<Q>;
+				if (question.kind === 'override-reason') return 'database untouched';
 				throw new Error(question.kind);
 			},
 		};

@@ -52,10 +52,14 @@ describe.runIf(canRun('the other interfaces', ['sshd', 'mariadb']))('--json, --p
 		run.kill();
 		await run.closed;
 		const lock = path.join(production.app.dir, '.git', 'rewind.lock');
-		await waitForFrame(() => (existsSync(lock) ? 'held' : 'released'), screen => screen === 'released', {
-			timeout: 30_000,
-			what: 'the closed run to release its lock',
-		});
+		await waitForFrame(
+			() => (existsSync(lock) ? 'held' : 'released'),
+			screen => screen === 'released',
+			{
+				timeout: 30_000,
+				what: 'the closed run to release its lock',
+			},
+		);
 	}
 
 	it('--json: every stdout line is one JSON event with the schema version, the last is the outcome, and no secret appears', async () => {

@@ -54,6 +54,7 @@ const readHistory: StepDefinition = {
 	id: 'read-history',
 	title: 'Read history',
 	purpose: 'Reads a commit from the fake server for the test.',
+	scope: 'server',
 	interruptible: true,
 	reads: [],
 	writes: ['target', 'impact', 'fromHead', 'fromBranch', 'fingerprintBefore', 'reason'],

@@ -327,7 +327,7 @@ describe.runIf(canRun('restore and its undo (rehearsal sandbox)', ['mariadb', 'f
 				ask: async (question, signal) => {
 					asked.push(question);
 					if (question.kind === 'migration-way-out') return {choice: 'restore', path: question.backups[0]!.path} as never;
-					if (question.kind === 'override-reason') return 'the play log can be re-entered' as never;
+					if (question.kind === 'override-reason') return 'the play log can be re-entered';
 					return flags.ask(question, signal);
 				},
 			};
@@ -347,7 +347,7 @@ describe.runIf(canRun('restore and its undo (rehearsal sandbox)', ['mariadb', 'f
 			const engine = createEngine(undo, {
 				ask: async (question, signal) => {
 					offered.push(question);
-					if (question.kind === 'override-reason') return 'bring the play log back' as never;
+					if (question.kind === 'override-reason') return 'bring the play log back';
 					return undoFlags.ask(question, signal);
 				},
 			});

@@ -11,6 +11,10 @@ import {Connection, type ConnectHelpers} from './engine/connection.js';
 import {stepContext, type EngineServices} from './engine/context.js';
 import {EventBus} from './engine/event-bus.js';
 import {lookupsAfter} from './engine/sent-ahead.js';
+import {runStartedEvent} from './engine/announce.js';
+import {onServer} from './engine/server-scope.js';
+import {factEvents} from './fact-scope.js';
+import {serversOf, type ServerRef} from './servers.js';
 import {finishRun, type RunResult} from './engine/finish.js';
 import type {EngineOptions} from './engine/options.js';
 import {outcomeOfError, Recovery} from './engine/recovery.js';
@@ -21,8 +25,7 @@ import {describeAnswer, inertQuestion, type Answer, type Question} from './quest
 import type {Redactor} from './redact.js';
 import type {RunState} from './run-state.js';
 import {GoBack, type PlanView, type StepDefinition} from './step.js';
-import {announcedIdentity} from './identity.js';
-import {commandView, type Outcome, type PlannedCommand, type RunFacts, type StepId} from './types.js';
+import {type Outcome, type PlannedCommand, type RunFacts, type StepId} from './types.js';
 
 export type {RunResult} from './engine/finish.js';
 export type {EngineOptions} from './engine/options.js';
@@ -37,7 +40,10 @@ export class Engine {
 	readonly #facts: RunFacts;
 	readonly #stamp: string;
 	readonly #startedAt = Date.now();
-	readonly #bus = new EventBus();
+	readonly #bus: EventBus;
+	/** The servers of the run (one today) and the one its steps work on. */
+	readonly #servers: readonly ServerRef[];
+	readonly #server: ServerRef;
 	#current: StepDefinition | null = null;
 	#stepAbort = new AbortController();
 	#stopRequested = false;
@@ -54,11 +60,15 @@ export class Engine {
 		this.runId = options.runId ?? newRunId();
 		this.#stamp = compactStamp(new Date(this.#startedAt));
 		this.#facts = {...options.initialFacts};
+		this.#servers = serversOf(options.config);
+		this.#server = this.#servers[0]!;
+		const scopeOf = (stepId: StepId) => this.steps.find(step => step.id === stepId)?.scope;
+		this.#bus = new EventBus(event => onServer(event, scopeOf, this.#server.id));
 		for (const secret of options.secrets ?? []) this.redactor.add(secret);
 		const emit = (event: RunEvent) => this.#bus.emit(event);
 		const note = (level: LogLevel, text: string, stepId?: StepId) => this.#note(level, text, stepId);
 		const ask = <Q extends Question>(stepId: StepId, question: Q) => this.#ask(stepId, question);
-		this.#connection = new Connection(options.connect);
+		this.#connection = new Connection(options.connect(this.#server));
 		const runner = new CommandRunner({
 			emit,
 			host: () => this.#connection.host,
@@ -74,6 +84,7 @@ export class Engine {
 			facts: () => this.#facts,
 			signal: () => this.#stepAbort.signal,
 			hintContext: options.hintContext ?? {},
+			server: this.#server,
 			connection: this.#connection,
 			connectHelpers: (): ConnectHelpers => ({
 				ask: question => this.#ask(this.#current?.id ?? this.steps[0]?.id ?? 'run', question),
@@ -155,18 +166,8 @@ export class Engine {
 	async run(): Promise<RunResult> {
 		if (this.#options.runsDir !== null) this.#bus.openJournal(this.#options.runsDir, this.runId);
 		const view = this.#view();
-		this.#bus.emit({
-			type: 'run-started',
-			at: now(),
-			runId: this.runId,
-			kind: this.#options.kind,
-			steps: this.steps.map(step => ({id: step.id, title: step.title, purpose: step.purpose})),
-			plan: this.steps.map(step => ({stepId: step.id, commands: step.commands(view).map(commandView)})),
-			configPath: this.#options.configPath,
-			appName: this.#config.app.name,
-			...(this.#options.identity ? {identity: announcedIdentity(this.#options.identity)} : {}),
-		});
-		if (Object.keys(this.#facts).length > 0) this.#bus.emit({type: 'fact', at: now(), facts: this.#facts});
+		this.#bus.emit(runStartedEvent({runId: this.runId, options: this.#options, steps: this.steps, view, servers: this.#servers}));
+		for (const event of factEvents(this.#facts, this.#server.id, now())) this.#bus.emit(event);
 		let ended: {outcome: Outcome; message: string} = {outcome: 'succeeded', message: ''};
 		try {
 			await this.#runSteps();
@@ -240,7 +241,7 @@ export class Engine {
 
 	#setFacts(facts: Partial<RunFacts>): void {
 		Object.assign(this.#facts, facts);
-		this.#bus.emit({type: 'fact', at: now(), facts});
+		for (const event of factEvents(facts, this.#server.id, now())) this.#bus.emit(event);
 	}
 
 	#note(level: LogLevel, text: string, stepId?: StepId): void {

@@ -25,12 +25,20 @@ export type CommitSource = {
 
 export type RecoveryChoice = 'retry' | 'fix' | 'reconnect' | 'override' | 'abort';
 
-export type Question =
-	| {readonly kind: 'host-key'; readonly host: string; readonly keyType: string; readonly fingerprint: string; readonly otherTypes?: readonly string[]}
-	| {readonly kind: 'passphrase'; readonly keyPath: string}
-	| {readonly kind: 'pick-target'; readonly source: CommitSource}
-	| {
-			readonly kind: 'confirm-reset';
+/**
+ * Every question a step can ask, with what it carries and the answer it takes: one entry per kind.
+ * Everything that answers or shows questions (the flags, the screens, the line prompts, the journal's
+ * wording) is checked against this map, so a new kind that one of them does not handle does not compile.
+ */
+export type QuestionMap = {
+	'host-key': {
+		question: {readonly host: string; readonly keyType: string; readonly fingerprint: string; readonly otherTypes?: readonly string[]};
+		answer: boolean;
+	};
+	passphrase: {question: {readonly keyPath: string}; answer: string | null};
+	'pick-target': {question: {readonly source: CommitSource}; answer: Commit | null};
+	'confirm-reset': {
+		question: {
 			/** The very command the reset step will run. */
 			readonly command: PlannedCommand;
 			readonly appDir: string;
@@ -46,28 +54,34 @@ export type Question =
 			readonly migrateFirst?: string;
 			/** What that downgrade drops, with the rows counted before it (`table sessions (8 rows)`), and where it is kept. */
 			readonly dropsData?: {readonly items: readonly string[]; readonly keptIn: string};
-	  }
-	| {readonly kind: 'dirty-tree'; readonly files: readonly string[]}
-	| {readonly kind: 'stale-lock'; readonly holder: LockHolder; readonly ageMinutes: number}
-	| {
-			readonly kind: 'recover';
+		};
+		answer: {readonly decision: 'confirm' | 'back' | 'abort'; readonly reason?: string};
+	};
+	'dirty-tree': {question: {readonly files: readonly string[]}; answer: 'save' | 'abort'};
+	'stale-lock': {question: {readonly holder: LockHolder; readonly ageMinutes: number}; answer: 'take-over' | 'abort'};
+	recover: {
+		question: {
 			readonly stepId: StepId;
 			readonly error: string;
 			readonly hints: readonly Hint[];
 			readonly choices: readonly RecoveryChoice[];
 			/** What the step's override does, when `choices` offers it. */
 			readonly overrideLabel?: string;
-	  }
-	| {
-			readonly kind: 'override-reason';
+		};
+		answer: {choice: RecoveryChoice; fix?: string};
+	};
+	'override-reason': {
+		question: {
 			/** What the override costs (default: the reset without a verified backup). */
 			readonly warning?: string;
 			readonly example?: string;
-	  }
-	| {readonly kind: 'manual-reload'; readonly instructions: string}
-	| {
-			/** The schema cannot be migrated down (an irreversible migration, no plan): the ways out, each with its cost. */
-			readonly kind: 'migration-way-out';
+		};
+		answer: string | null;
+	};
+	'manual-reload': {question: {readonly instructions: string}; answer: 'done' | 'abort'};
+	/** The schema cannot be migrated down (an irreversible migration, no plan): the ways out, each with its cost. */
+	'migration-way-out': {
+		question: {
 			/** Why the downgrade will not run. */
 			readonly why: string;
 			readonly irreversible: readonly MigrationSummary[];
@@ -77,7 +91,17 @@ export type Question =
 			readonly backups: readonly EarlierBackup[];
 			/** The paragraph a run without a terminal ends with (exit 3). */
 			readonly refusal: string;
-	  };
+		};
+		answer: {readonly choice: 'abort'} | {readonly choice: 'code-only'} | {readonly choice: 'restore'; readonly path: string};
+	};
+};
+
+export type QuestionKind = keyof QuestionMap;
+
+/** A question of one kind, as a step asks it. */
+export type QuestionOf<K extends QuestionKind> = {readonly kind: K} & QuestionMap[K]['question'];
+
+export type Question = {[K in QuestionKind]: QuestionOf<K>}[QuestionKind];
 
 /** A backup on the server taken when the database was at some revision (its sidecar says so). */
 export type EarlierBackup = {
@@ -89,27 +113,7 @@ export type EarlierBackup = {
 	readonly rows?: Readonly<Record<string, number>>;
 };
 
-export type Answer<Q extends Question> = Q extends {kind: 'host-key'}
-	? boolean
-	: Q extends {kind: 'passphrase'}
-		? string | null
-		: Q extends {kind: 'pick-target'}
-			? Commit | null
-			: Q extends {kind: 'confirm-reset'}
-				? {readonly decision: 'confirm' | 'back' | 'abort'; readonly reason?: string}
-				: Q extends {kind: 'dirty-tree'}
-					? 'save' | 'abort'
-					: Q extends {kind: 'stale-lock'}
-						? 'take-over' | 'abort'
-						: Q extends {kind: 'recover'}
-							? {choice: RecoveryChoice; fix?: string}
-							: Q extends {kind: 'override-reason'}
-								? string | null
-								: Q extends {kind: 'manual-reload'}
-									? 'done' | 'abort'
-									: Q extends {kind: 'migration-way-out'}
-										? {readonly choice: 'abort'} | {readonly choice: 'code-only'} | {readonly choice: 'restore'; readonly path: string}
-										: never;
+export type Answer<Q extends Question> = QuestionMap[Q['kind']]['answer'];
 
 /** Whoever answers questions: the TUI, or the flags of a non-interactive run. */
 export type Operator = {

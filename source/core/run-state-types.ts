@@ -1,6 +1,11 @@
 /** The pieces of the fold's state: steps, log entries, commands, the timeline. */
 import type {LogLevel, StepSummary} from './events.js';
+import type {QuestionKind} from './questions.js';
+import type {ServerId} from './servers.js';
 import type {CommandWhere, Hint, StepId, StepState} from './types.js';
+
+/** A step's state on one server (listr2's subtasks): a step that runs per server has one per server. */
+export type ServerStepView = {readonly state: StepState; readonly attempts: number; readonly summary?: string; readonly durationMs?: number};
 
 export type StepView = StepSummary & {
 	readonly state: StepState;
@@ -10,6 +15,8 @@ export type StepView = StepSummary & {
 	/** Time spent in the step over all attempts, and how many attempts ended. */
 	readonly totalMs: number;
 	readonly attempts: number;
+	/** The step on each server it ran on (empty for a step of the run's scope). */
+	readonly servers: Readonly<Record<ServerId, ServerStepView>>;
 };
 
 type Entry<K extends string, T> = {readonly id: number; readonly kind: K; readonly stepId?: StepId} & T;
@@ -25,7 +32,7 @@ export type LogEntry =
 	| Entry<'command-failed', {readonly error: string | undefined; readonly exitCode: number | null; readonly durationMs: number}>
 	| Entry<'hint', {readonly hint: Hint}>
 	| Entry<'note', {readonly level: LogLevel; readonly text: string}>
-	| Entry<'operator', {readonly question: string; readonly answer: string}>
+	| Entry<'operator', {readonly question: QuestionKind; readonly answer: string}>
 	| Entry<'stop-requested', {readonly reason?: string}>
 	| Entry<'wrong-turn', {readonly text: string}>;
 

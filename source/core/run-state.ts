@@ -9,8 +9,11 @@ import type {CommandRecord, LogEntry, NewEntry, StepView, TimelineEntry} from '.
 import type {Question} from './questions.js';
 import type {AnnouncedIdentity} from './identity.js';
 import type {Hint, RunFacts, RunKind, StepId, StepState} from './types.js';
+import type {ServerFacts} from './fact-scope.js';
+import type {ServerId} from './servers.js';
+import {scopeServerFacts, scopeSteps} from './run-state-servers.js';
 
-export type {CommandRecord, LogEntry, StepView, TimelineEntry} from './run-state-types.js';
+export type {CommandRecord, LogEntry, ServerStepView, StepView, TimelineEntry} from './run-state-types.js';
 
 export const TAIL_LINES = 200;
 const FAILED_OUTPUT_LINES = 15;
@@ -33,6 +36,10 @@ export type RunState = {
 	/** Every hint met, newest last, each once. */
 	readonly hints: readonly Hint[];
 	readonly facts: RunFacts;
+	/** The servers the run works on, as it announced them. */
+	readonly servers: readonly ServerId[];
+	/** Each server's own facts (its HEAD, lock, site…); `facts` holds them too, merged (one server today). */
+	readonly serverFacts: Readonly<Record<ServerId, Partial<ServerFacts>>>;
 	readonly waiting: Question['kind'] | null;
 	readonly stopRequested: boolean;
 	readonly finished: Extract<RunEvent, {type: 'run-finished'}> | null;
@@ -59,6 +66,8 @@ export const initialRunState: RunState = {
 	progress: null,
 	hints: [],
 	facts: {},
+	servers: [],
+	serverFacts: {},
 	waiting: null,
 	stopRequested: false,
 	finished: null,
@@ -98,7 +107,15 @@ export function commandHeadline(display: string): string {
 	return lines.length > 1 ? `${lines[0]} … (${lines.length} lines)` : display;
 }
 
+/** Folds one event; a step's state and the facts are kept per server too (see run-state-servers.ts). */
 export function reduceRun(state: RunState, event: RunEvent): RunState {
+	const next = reduceEvent(state, event);
+	const steps = scopeSteps(next.steps, event);
+	const serverFacts = event.type === 'fact' ? scopeServerFacts(next.serverFacts, event) : next.serverFacts;
+	return steps === next.steps && serverFacts === next.serverFacts ? next : {...next, steps, serverFacts};
+}
+
+function reduceEvent(state: RunState, event: RunEvent): RunState {
 	const timeline = (kind: string, text: string, extra: Partial<TimelineEntry> = {}) => [...state.timeline, {at: event.at, kind, text, ...extra}];
 	switch (event.type) {
 		case 'run-started':
@@ -112,7 +129,8 @@ export function reduceRun(state: RunState, event: RunEvent): RunState {
 				configPath: event.configPath,
 				identity: event.identity ?? {},
 				startedAt: event.at,
-				steps: event.steps.map(step => ({...step, state: 'pending', totalMs: 0, attempts: 0})),
+				servers: event.servers ?? [],
+				steps: event.steps.map(step => ({...step, state: 'pending', totalMs: 0, attempts: 0, servers: {}})),
 			};
 		case 'step-started':
 			return {

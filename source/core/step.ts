@@ -9,6 +9,7 @@ import type {LogLevel} from './events.js';
 import type {ExecResult, Host, RunOptions} from './host.js';
 import type {HintContext, HintRule} from './hints.js';
 import type {Answer, Question} from './questions.js';
+import type {ServerRef, StepScope} from './servers.js';
 import type {Criterion, FactKey, Hint, PlannedCommand, RunFacts, RunKind, StepId, StepState} from './types.js';
 
 export type RunFlags = {
@@ -59,6 +60,8 @@ export type RunCommandOptions = Pick<RunOptions, 'stdin' | 'captureLimit' | 'std
 
 export type StepContext = PlanView & {
 	readonly stepId: StepId;
+	/** The server the step works on (a step of the run's scope: the server its commands go to). */
+	readonly server: ServerRef;
 	readonly hintContext: HintContext;
 	/** Aborted when the operator stops the run (never during a step that must not be cut short). */
 	readonly signal: AbortSignal;
@@ -112,6 +115,8 @@ export type StepDefinition = {
 	readonly title: string;
 	/** What the step is for, in one sentence (the help overlay, the plan). */
 	readonly purpose: string;
+	/** Once for the run, or once on each server: its events, facts and cleanups carry the server when per server. */
+	readonly scope: StepScope;
 	/** False for steps that must finish once started (the reset): a stop waits for them. */
 	readonly interruptible: boolean;
 	/** The step that opens the connection: a failure there is not a lost connection. */

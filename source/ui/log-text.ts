@@ -4,13 +4,15 @@
  */
 import {formatDuration} from '../core/format.js';
 import {commandHeadline, type LogEntry} from '../core/run-state.js';
+import type {QuestionKind} from '../core/questions.js';
 import type {CriterionStatus} from '../core/types.js';
 import type {Tone} from './theme.js';
 
 export const STATUS_MARK: Record<CriterionStatus, string> = {pass: '✓', fail: '✗', warn: '⚠', skip: '–'};
 export const STATUS_TONE: Record<CriterionStatus, Tone> = {pass: 'success', fail: 'danger', warn: 'warning', skip: 'muted'};
 
-const QUESTION_NAMES: Record<string, string> = {
+/** How the log names each kind of question (every kind: the compiler checks). */
+const QUESTION_NAMES: Record<QuestionKind, string> = {
 	'host-key': 'host key',
 	passphrase: 'key passphrase',
 	'pick-target': 'target',
@@ -20,6 +22,7 @@ const QUESTION_NAMES: Record<string, string> = {
 	recover: 'recovery',
 	'override-reason': 'reason for the override',
 	'manual-reload': 'manual reload',
+	'migration-way-out': 'way past the schema',
 };
 
 export function logLine(entry: LogEntry): {text: string; tone: Tone} {
@@ -50,7 +53,7 @@ export function logLine(entry: LogEntry): {text: string; tone: Tone} {
 				tone: entry.level === 'success' ? 'success' : entry.level === 'warning' ? 'warning' : entry.level === 'error' ? 'danger' : 'plain',
 			};
 		case 'operator':
-			return {text: `  operator: ${QUESTION_NAMES[entry.question] ?? entry.question} → ${entry.answer}`, tone: 'plain'};
+			return {text: `  operator: ${QUESTION_NAMES[entry.question]} → ${entry.answer}`, tone: 'plain'};
 		case 'stop-requested':
 			return {text: `Stop requested${entry.reason ? ` (${entry.reason})` : ''}: rewind stops at the next safe point.`, tone: 'warning'};
 		case 'wrong-turn':

@@ -22,6 +22,7 @@ export const connectStep: StepDefinition = {
 	id: 'connect',
 	title: 'Connect',
 	purpose: 'Opens the connection to the fake server.',
+	scope: 'server',
 	interruptible: true,
 	opensConnection: true,
 	reads: [],
@@ -51,7 +52,7 @@ export function fakeEngine(options: {
 		flags: fakeFlags,
 		steps: [...options.steps],
 		runsDir: options.runsDir ?? null,
-		connect: options.connect ?? (async () => new FakeHost()),
+		connect: () => options.connect ?? (async () => new FakeHost()),
 		...(options.renderReport ? {renderReport: options.renderReport} : {}),
 	});
 	const events: RunEvent[] = [];

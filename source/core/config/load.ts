@@ -1,17 +1,19 @@
 import {existsSync, readFileSync, statSync} from 'node:fs';
 import path from 'node:path';
-import {parseDocument} from 'yaml';
+import {parseDocument, type Document} from 'yaml';
 import type {core as zodCore} from 'zod';
 import {UserError} from '../errors.js';
 import {configSchema, type Config} from './schema.js';
 import {mergeDefaults, presetDefaults} from './presets.js';
+import type {ConfigLayer, ConfigLayers} from './layers.js';
 
 export const CONFIG_FILE_NAMES = ['rewind.config.yaml', 'rewind.config.yml', 'rewind.config.json'] as const;
 const MAX_CONFIG_BYTES = 1024 * 1024;
 const MAX_PROBLEMS_SHOWN = 6;
 const SECRET_KEYS = /^(password|passwd|token|api[_-]?token|secret|apikey|api[_-]?key)$/i;
 
-export type LoadedConfig = {readonly config: Config; readonly path: string | null};
+/** A validated config, where it was read from, and (when read here) the layers it was made from. */
+export type LoadedConfig = {readonly config: Config; readonly path: string | null} & Partial<ConfigLayers>;
 
 /** The config file named on the command line, or the first conventional name in `cwd`. */
 export function findConfigFile(explicit: string | undefined, cwd: string): string {
@@ -44,11 +46,16 @@ export function loadConfigFile(file: string): LoadedConfig {
 		throw new UserError(`${file} is ${size} bytes; a rewind config is at most ${MAX_CONFIG_BYTES} bytes. Is this the right file?`);
 	}
 	const text = readFileSync(file, 'utf8');
-	return {config: parseConfigText(text, file), path: file};
+	return {...parseConfigLayers(text, file), path: file};
 }
 
 /** Parses and validates config text; every failure is a UserError with one short paragraph. */
 export function parseConfigText(text: string, label: string): Config {
+	return parseConfigLayers(text, label).config;
+}
+
+/** The same, with the layers the config was made from and the parsed document. */
+export function parseConfigLayers(text: string, label: string): {config: Config; layers: readonly ConfigLayer[]; document: Document} {
 	const document = parseDocument(text, {prettyErrors: true, uniqueKeys: true});
 	if (document.errors.length > 0) {
 		const first = document.errors[0]!;
@@ -66,11 +73,15 @@ export function parseConfigText(text: string, label: string): Config {
 	if (typeof raw !== 'object' || Array.isArray(raw)) {
 		throw new UserError(`${label}: expected a mapping of settings (app:, ssh:, site:, reload:, ...), got ${describe(raw)}.`);
 	}
-	return validateConfig(raw as Record<string, unknown>, label);
+	return {...validateConfigLayers(raw as Record<string, unknown>, label), document};
 }
 
 /** Validates a config given as data: secrets refused, the preset applied, every problem named. */
 export function validateConfig(raw: Record<string, unknown>, label: string): Config {
+	return validateConfigLayers(raw, label).config;
+}
+
+function validateConfigLayers(raw: Record<string, unknown>, label: string): {config: Config; layers: readonly ConfigLayer[]} {
 	const secret = findSecretKey(raw, []);
 	if (secret !== undefined) {
 		const suggestion = /token/i.test(secret.split('.').at(-1)!) ? 'tokenEnv or tokenFile' : 'passwordEnv or passwordFile';
@@ -78,9 +89,15 @@ export function validateConfig(raw: Record<string, unknown>, label: string): Con
 	}
 	const preset = presetDefaults(raw);
 	if ('problem' in preset) throw new UserError(`${label}: ${preset.problem.path}: ${preset.problem.message}.`);
-	const merged = mergeDefaults(preset.defaults, raw);
+	const layers: ConfigLayer[] = [
+		...(typeof raw['preset'] === 'string' && Object.keys(preset.defaults).length > 0
+			? [{source: 'preset' as const, name: raw['preset'], raw: preset.defaults}]
+			: []),
+		{source: 'file', name: label, raw},
+	];
+	const merged = layers.reduce<Record<string, unknown>>((under, layer) => mergeDefaults(under, layer.raw), {});
 	const result = configSchema.safeParse(merged, {reportInput: true});
-	if (result.success) return result.data;
+	if (result.success) return {config: result.data, layers};
 	const problems = result.error.issues.slice(0, MAX_PROBLEMS_SHOWN).map(issue => formatIssue(issue));
 	const more = result.error.issues.length > MAX_PROBLEMS_SHOWN ? ` (and ${result.error.issues.length - MAX_PROBLEMS_SHOWN} more)` : '';
 	throw new UserError(`${label} has ${plural(result.error.issues.length, 'problem')}: ${problems.join('; ')}${more}. Fix the file and run again.`);

@@ -5,6 +5,7 @@ import type {LogLevel, RunEvent} from '../events.js';
 import type {HintContext} from '../hints.js';
 import type {Answer, Question} from '../questions.js';
 import {declared, type PlanView, type StepContext, type StepDefinition} from '../step.js';
+import type {ServerRef} from '../servers.js';
 import type {RunFacts, StepId} from '../types.js';
 import type {Cleanups} from './cleanups.js';
 import type {CommandRunner} from './command-runner.js';
@@ -16,6 +17,8 @@ export type EngineServices = {
 	readonly facts: () => RunFacts;
 	readonly signal: () => AbortSignal;
 	readonly hintContext: HintContext;
+	/** The server the steps work on (one per run today) and the connection to it. */
+	readonly server: ServerRef;
 	readonly connection: Connection;
 	readonly connectHelpers: () => ConnectHelpers;
 	readonly runner: CommandRunner;
@@ -45,6 +48,7 @@ export function stepContext(step: StepDefinition, services: EngineServices): Ste
 			return services.signal();
 		},
 		stepId: step.id,
+		server: services.server,
 		hintContext: services.hintContext,
 		host: () => {
 			const host = services.connection.host;
@@ -84,8 +88,8 @@ export function stepContext(step: StepDefinition, services: EngineServices): Ste
 		note: (level, text) => services.note(level, text, step.id),
 		progress: (label, values) => services.emit({type: 'progress', at: now(), stepId: step.id, label, ...values}),
 		hint: hint => services.emit({type: 'hint', at: now(), stepId: step.id, hint}),
-		deferCleanup: (key, planned) => services.cleanups.defer(step.id, key, planned),
-		runCleanup: key => services.cleanups.runNow(key),
-		cancelCleanup: key => services.cleanups.cancel(key),
+		deferCleanup: (key, planned) => services.cleanups.defer(services.server.id, step.id, key, planned),
+		runCleanup: key => services.cleanups.runNow(services.server.id, key),
+		cancelCleanup: key => services.cleanups.cancel(services.server.id, key),
 	};
 }

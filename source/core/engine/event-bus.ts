@@ -15,6 +15,12 @@ export class EventBus {
 	#state: RunState = initialRunState;
 	readonly #listeners = new Set<EventListener>();
 	readonly #journalListeners = new Set<(line: string) => void>();
+	/** Gives each event its scope (the server it happened on) before anything records it. */
+	readonly #scope: (event: RunEvent) => RunEvent;
+
+	constructor(scope: (event: RunEvent) => RunEvent = event => event) {
+		this.#scope = scope;
+	}
 
 	openJournal(runsDir: string, runId: string): void {
 		this.#journal = new Journal(runsDir, runId);
@@ -41,7 +47,7 @@ export class EventBus {
 	}
 
 	emit(event: RunEvent): void {
-		const redacted = this.redactor.redactValue(event);
+		const redacted = this.redactor.redactValue(this.#scope(event));
 		const line = this.#journal ? this.#journal.write(redacted) : this.#journalListeners.size > 0 ? journalLine(redacted) : '';
 		for (const listener of this.#journalListeners) listener(line);
 		const shown = inertDeep(redacted);

@@ -7,6 +7,7 @@ import type {RunFlags, StepDefinition} from '../step.js';
 import type {RunIdentity} from '../identity.js';
 import type {RunFacts, RunKind} from '../types.js';
 import type {Connector} from './connection.js';
+import type {ServerRef} from '../servers.js';
 
 export type EngineOptions = {
 	readonly config: Config;
@@ -16,8 +17,8 @@ export type EngineOptions = {
 	readonly flags: RunFlags;
 	/** The runbook: the steps in order. */
 	readonly steps: readonly StepDefinition[];
-	/** Opens the connection to the server. */
-	readonly connect: Connector;
+	/** How to open the connection to each server of the run. */
+	readonly connect: (server: ServerRef) => Connector;
 	/** Where the journal and report go; null keeps nothing on disk (dry runs, some tests). */
 	readonly runsDir: string | null;
 	readonly initialFacts?: Partial<RunFacts>;

@@ -149,6 +149,7 @@ export const backupStep: StepDefinition = {
 	id: 'backup',
 	title: 'Back up database',
 	purpose: 'Dumps the database on the server and verifies the dump before anything is reset: no reset without a verified backup or a logged override.',
+	scope: 'run',
 	interruptible: true,
 	reads: ['fromHead', 'backup', 'fingerprintBefore', 'migrationsFound'],
 	writes: ['backup', 'backupOverride', 'fingerprintBefore'],

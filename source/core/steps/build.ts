@@ -38,6 +38,7 @@ export const buildStep: StepDefinition = {
 	id: 'build',
 	title: 'Rebuild assets',
 	purpose: 'Rebuilds the front-end assets for the old code: dist/ is gitignored, so the reset alone does not bring the old build back.',
+	scope: 'server',
 	interruptible: true,
 	reads: ['prebuilt', 'rollbackStartedAt'],
 	writes: ['assetsWindow'],

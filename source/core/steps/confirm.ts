@@ -47,6 +47,7 @@ export const confirmStep: StepDefinition = {
 	id: 'confirm',
 	title: 'Confirm',
 	purpose: 'Shows the exact reset command and what it undoes; the operator types the target’s short hash to go ahead.',
+	scope: 'run',
 	interruptible: true,
 	reads: ['target', 'fromHead', 'impact', 'backup', 'backupOverride', 'atRisk', 'dirty', 'fingerprintBefore', 'undoOf'],
 	writes: ['reason'],

@@ -7,6 +7,7 @@ export const connectStep: StepDefinition = {
 	id: 'connect',
 	title: 'Connect',
 	purpose: 'Opens the run’s one SSH connection; the server’s host key is checked against known_hosts first.',
+	scope: 'server',
 	interruptible: true,
 	opensConnection: true,
 	reads: [],

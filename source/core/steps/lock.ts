@@ -157,6 +157,7 @@ export const lockStep: StepDefinition = {
 	id: 'lock',
 	title: 'Lock',
 	purpose: 'Takes the server-side lock so that no second operator rolls back at the same time; it is released however the run ends.',
+	scope: 'server',
 	interruptible: true,
 	reads: [],
 	writes: ['lock'],

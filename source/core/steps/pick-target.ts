@@ -142,6 +142,7 @@ export const pickTargetStep: StepDefinition = {
 	title: 'Pick target',
 	purpose:
 		'Chooses the commit to roll back to from the server’s own history, showing what rolling back to it would undo and what the release history says of it (✓ verified good, ✗ rolled back from).',
+	scope: 'run',
 	interruptible: true,
 	reads: ['fromHead', 'target', 'migrationsFound', 'history'],
 	writes: ['target', 'impact'],

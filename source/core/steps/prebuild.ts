@@ -82,6 +82,7 @@ export const prebuildStep: StepDefinition = {
 	title: 'Build beside',
 	purpose:
 		'Builds the target’s assets in a worktree beside the live site, which keeps serving; the reset swaps them in, so the site never serves the new code with the old assets.',
+	scope: 'server',
 	interruptible: true,
 	reads: ['target', 'undoOf'],
 	writes: ['prebuilt', 'prebuildSkipped'],

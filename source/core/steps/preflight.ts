@@ -165,6 +165,7 @@ export const preflightStep: StepDefinition = {
 	id: 'preflight',
 	title: 'Preflight',
 	purpose: 'Reads where the server is now (HEAD, branch, working tree, free space) and checks the backup will fit, before anything changes.',
+	scope: 'server',
 	interruptible: true,
 	reads: ['fromHead', 'target'],
 	writes: ['fromHead', 'fromBranch', 'appDir', 'statusDigestBefore', 'backupSpace', 'migrationsFound', 'history', 'siteAtStart'],

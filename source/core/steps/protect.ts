@@ -127,6 +127,7 @@ export const protectStep: StepDefinition = {
 	id: 'protect',
 	title: 'Save changes',
 	purpose: 'Saves everything the reset would destroy or overwrite: uncommitted changes, and untracked or ignored files that the target commit tracks.',
+	scope: 'server',
 	interruptible: true,
 	reads: ['target', 'fromHead'],
 	writes: ['dirty', 'atRisk'],

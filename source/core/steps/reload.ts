@@ -103,6 +103,7 @@ export const reloadStep: StepDefinition = {
 	id: 'reload',
 	title: 'Reload app',
 	purpose: 'Reloads the web app so that it serves the old code (PythonAnywhere’s API, the WSGI file, a command, or by hand).',
+	scope: 'server',
 	interruptible: true,
 	reads: [],
 	writes: ['reloadWarning', 'reloaded'],

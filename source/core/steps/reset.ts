@@ -15,6 +15,7 @@ export const resetStep: StepDefinition = {
 	id: 'reset',
 	title: 'Reset',
 	purpose: 'Runs git reset --hard to the target on the server — only with a verified backup or a logged override, and never cut in half by a stop.',
+	scope: 'server',
 	interruptible: false,
 	reads: [
 		'target',

@@ -41,6 +41,7 @@ export const restoreStep: StepDefinition = {
 	id: 'restore',
 	title: 'Restore changes',
 	purpose: 'Puts back what the rollback saved before its reset (uncommitted changes, untracked and ignored files), checked against what the rollback saw.',
+	scope: 'server',
 	interruptible: false,
 	reads: ['undoOf'],
 	writes: ['restored'],

@@ -178,6 +178,7 @@ export const verifyStep: StepDefinition = {
 	id: 'verify',
 	title: 'Verify',
 	purpose: 'Proves the result: the server’s HEAD is the target, the site answers 200 with the right page, and the database is intact.',
+	scope: 'server',
 	interruptible: true,
 	reads: [
 		'target',

@@ -1,0 +1,42 @@
+/**
+ * A config as the layers it was made from, lowest first: the preset's defaults, then the file (a
+ * stage will be one more layer over the file). The schema's own defaults are the layer under all
+ * of them. Kept beside the validated config so a feature can say where a value came from, or show
+ * and write a change to the file the operator keeps (the YAML document, comments and all).
+ */
+import type {Document} from 'yaml';
+
+type Raw = Record<string, unknown>;
+
+export type ConfigLayerSource = 'preset' | 'file';
+
+export type ConfigLayer = {
+	readonly source: ConfigLayerSource;
+	/** The preset's name, or the file's path (or label). */
+	readonly name: string;
+	readonly raw: Readonly<Raw>;
+};
+
+/** Where a value of the config came from: the highest layer that sets it, else the schema's default. */
+export type ConfigOrigin = {readonly source: ConfigLayerSource; readonly name: string} | {readonly source: 'default'};
+
+export type ConfigLayers = {
+	readonly layers: readonly ConfigLayer[];
+	/** The file as parsed (comments and layout kept), for writing a change back; absent for a config given as data. */
+	readonly document?: Document;
+};
+
+function valueAt(raw: unknown, keyPath: readonly (string | number)[]): {found: boolean} {
+	let value: unknown = raw;
+	for (const key of keyPath) {
+		if (typeof value !== 'object' || value === null || !Object.hasOwn(value, key)) return {found: false};
+		value = (value as Record<string | number, unknown>)[key];
+	}
+	return {found: true};
+}
+
+/** The layer a setting (`['database', 'host']`) comes from. */
+export function originOf(layers: readonly ConfigLayer[], keyPath: readonly (string | number)[]): ConfigOrigin {
+	for (const layer of [...layers].reverse()) if (valueAt(layer.raw, keyPath).found) return {source: layer.source, name: layer.name};
+	return {source: 'default'};
+}
