@@ -26,6 +26,8 @@ export type CliOptions = {
 	readonly noColor: boolean;
 	readonly reducedMotion: boolean;
 	readonly journal?: string;
+	/** The config's stage to work on (required when the config has several). */
+	readonly stage?: string;
 	readonly drill?: string;
 	readonly drillsDir?: string;
 	readonly keep: boolean;
@@ -69,6 +71,7 @@ export const OPTIONS = {
 	'skip-backup': {type: 'string'},
 	'accept-toolchain': {type: 'string'},
 	journal: {type: 'string'},
+	stage: {type: 'string'},
 	drill: {type: 'string'},
 	'drills-dir': {type: 'string'},
 	keep: {type: 'boolean'},
@@ -96,6 +99,7 @@ export const OPTIONS = {
  */
 const ONLY: Record<string, readonly Command[]> = {
 	journal: ['resume', 'undo'],
+	stage: ['rollback', 'plan', 'check', 'resume', 'undo'],
 	drill: ['rehearse'],
 	keep: ['rehearse'],
 	trainee: ['rehearse', 'scores'],
@@ -194,6 +198,7 @@ export function parseCli(argv: readonly string[]): CliOptions {
 		noColor: values['no-color'] === true,
 		reducedMotion: values['reduced-motion'] === true,
 		...(values.journal === undefined ? {} : {journal: values.journal}),
+		...(values.stage === undefined ? {} : {stage: values.stage}),
 		...(values.drill === undefined ? {} : {drill: values.drill}),
 		...(values['drills-dir'] === undefined ? {} : {drillsDir: values['drills-dir']}),
 		keep: values.keep === true,
@@ -238,7 +243,9 @@ export function checkUnattended(options: CliOptions, config: Config | undefined,
 		);
 }
 
-export function loadConfig(options: Pick<CliOptions, 'config'>): {config: Config; path: string} {
+/** The config file the command line names (or the conventional one here), for the stage it names. */
+export function loadConfig(options: Pick<CliOptions, 'config' | 'stage'>): {config: Config; path: string; stage?: string} {
 	const file = findConfigFile(options.config, process.cwd());
-	return {config: loadConfigFile(file).config, path: file};
+	const {config, stage} = loadConfigFile(file, options.stage);
+	return {config, path: file, ...(stage ? {stage} : {})};
 }

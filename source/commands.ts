@@ -1,7 +1,8 @@
 /** Each command of the CLI, built on the session root. */
 import path from 'node:path';
 import {asksLineByLine, checkUnattended, loadConfig, outputMode, type CliOptions} from './cli-options.js';
-import {loadConfigFile} from './core/config/load.js';
+import {findConfigFile, loadConfigFile, stagesOfFile} from './core/config/load.js';
+import {inert} from './core/inert.js';
 import {errorMessage, UserError} from './core/errors.js';
 import {defaultRunsDir, listJournals, readJournal, type JournalSummary} from './core/journal.js';
 import {checkSecrets, runsDirFor} from './core/setup.js';
@@ -44,14 +45,23 @@ const FITS = {
 
 /** The request that resumes an interrupted run, or undoes the last rollback, from its journal. */
 export function requestFromJournal(options: CliOptions, kind: 'resume' | 'undo'): RunRequest {
-	const probe = options.config ? loadConfig(options) : undefined;
-	const runsDir = probe ? runsDirFor(probe.config) : defaultRunsDir();
+	// Where runs are kept: the config's (any stage's: the run's own stage is known from its journal).
+	const file = options.config ? findConfigFile(options.config, process.cwd()) : undefined;
+	const runsDir = file ? runsDirFor(loadConfigFile(file, options.stage, {orFirstStage: true}).config) : defaultRunsDir();
 	const journal = pickJournal(options, runsDir, FITS[kind], kind);
+	if (options.stage !== undefined && journal.stage !== options.stage) {
+		throw new UserError(
+			`--stage ${inert(options.stage, {singleLine: true})}: run ${journal.runId} worked on ${journal.stage ? `stage ${journal.stage}` : 'a config without stages'}. ` +
+				`A ${kind} works where its run did: drop --stage, or name that run's stage.`,
+		);
+	}
 	if (kind === 'resume' && journal.outcome === 'succeeded') throw new UserError(`Run ${journal.runId} finished successfully: there is nothing to resume.`);
 	if (kind === 'resume' && !journal.facts.target) throw new UserError(`Run ${journal.runId} stopped before a target was picked: start a new rollback instead.`);
 	if (kind === 'undo' && !journal.facts.fromHead) throw new UserError(`Run ${journal.runId} has no record of where it started: it cannot be undone.`);
-	const loaded = probe ?? (journal.configPath ? {config: loadConfigFile(journal.configPath).config, path: journal.configPath} : undefined);
-	if (!loaded) throw new UserError(`Run ${journal.runId} has no config file on record: pass --config PATH.`);
+	const configFile = file ?? journal.configPath;
+	if (configFile === null) throw new UserError(`Run ${journal.runId} has no config file on record: pass --config PATH.`);
+	const loaded = {config: loadConfigFile(configFile, journal.stage).config, path: configFile};
+	const identity = journal.stage ? {identity: {stage: journal.stage}} : {};
 	const {fromHead, fromBranch, target, impact, backup, backupOverride, dirty, atRisk, fingerprintBefore, statusDigestBefore, rollbackStartedAt} = journal.facts;
 	if (kind === 'resume') {
 		const initialFacts = {
@@ -75,6 +85,7 @@ export function requestFromJournal(options: CliOptions, kind: 'resume' | 'undo')
 			kind,
 			flags: {...options.flags, resumeOf: journal.runId},
 			initialFacts: JSON.parse(JSON.stringify(initialFacts)) as typeof initialFacts,
+			...identity,
 		};
 	}
 	return {
@@ -83,6 +94,7 @@ export function requestFromJournal(options: CliOptions, kind: 'resume' | 'undo')
 		kind,
 		flags: {...options.flags, target: fromHead!},
 		initialFacts: {undoOf: undoOfFacts(journal.runId, journal.facts)},
+		...identity,
 	};
 }
 
@@ -106,6 +118,30 @@ async function runRequest(request: RunRequest, options: CliOptions): Promise<num
 	} finally {
 		await early?.abandon();
 	}
+}
+
+/**
+ * At a terminal, a config with several stages and no --stage: the first screen asks which (and the
+ * run follows on it). Elsewhere loading the config refuses with exit 2, naming the stages.
+ */
+function stageToChoose(options: CliOptions): Promise<number> | undefined {
+	if (options.stage !== undefined || outputMode(options) !== 'tui') return undefined;
+	const file = findConfigFile(options.config, process.cwd());
+	const stages = stagesOfFile(file);
+	if (stages.length < 2) return undefined;
+	return (async () => {
+		const {loadInkChunk, prepareTerminalUi} = await import('./terminal.js');
+		prepareTerminalUi(options);
+		const {renderStagePick} = await loadInkChunk(() => import('./ui/stage-pick.js'));
+		return renderStagePick({
+			file,
+			stages,
+			prepare: stage => {
+				const {config} = loadConfigFile(file, stage);
+				return {config, configPath: file, kind: 'rollback', flags: options.flags, identity: {stage}};
+			},
+		});
+	})();
 }
 
 export async function runCommand(options: CliOptions): Promise<number> {
@@ -139,16 +175,18 @@ export async function runCommand(options: CliOptions): Promise<number> {
 			return runRequest(request, options);
 		}
 		case 'plan': {
-			const {config, path: file} = loadConfig(options);
+			const {config, path: file, stage} = loadConfig(options);
 			const [{printPlan, printPlanSummary}, {createFlagEngine}] = await Promise.all([import('./ui/plan.js'), import('./session.js')]);
 			const print = options.verbose ? printPlan : printPlanSummary;
-			print(createFlagEngine({config, configPath: file, kind: 'rollback', flags: options.flags, runsDir: null}), file);
+			print(createFlagEngine({config, configPath: file, kind: 'rollback', flags: options.flags, runsDir: null}), stage ? `${file} (stage ${stage})` : file);
 			return EXIT.ok;
 		}
 		case 'rollback': {
-			const {config, path: file} = loadConfig(options);
+			const choosing = stageToChoose(options);
+			if (choosing) return choosing;
+			const {config, path: file, stage} = loadConfig(options);
 			checkUnattended(options, config, 'rollback');
-			return runRequest({config, configPath: file, kind: 'rollback', flags: options.flags}, options);
+			return runRequest({config, configPath: file, kind: 'rollback', flags: options.flags, ...(stage ? {identity: {stage}} : {})}, options);
 		}
 	}
 }

@@ -18,6 +18,8 @@ Usage
 
 Options
   -c, --config PATH             config file (default: ./rewind.config.yaml, .yml or .json)
+      --stage NAME              the config's stage to work on (staging, production…);
+                                required when the config has more than one
   -t, --target COMMIT           roll back to this commit (hash, tag or branch) without the picker
   -y, --yes                     confirm the reset and save uncommitted changes without asking
       --dry-run                 print the plan without connecting

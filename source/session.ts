@@ -96,11 +96,12 @@ export function undoRequest(request: RunRequest, result: Pick<RunResult, 'runId'
 	// An override given for the rollback is not carried into its undo: that one makes its own backup.
 	const {skipBackupReason: _override, target: _target, ...flags} = request.flags;
 	const undoOf = undoOfFacts(result.runId, facts);
-	// The undo is no rehearsal of its own: it keeps the trainee's name, and is neither scored nor recorded.
+	// The undo is no rehearsal of its own: it keeps the stage and the trainee's name, and is neither scored nor recorded.
 	const {reportExtra: _extra, finalLines: _lines, afterRun: _record, identity, ...rest} = request;
+	const kept = {...(identity?.stage ? {stage: identity.stage} : {}), ...(identity?.trainee ? {trainee: identity.trainee} : {})};
 	return {
 		...rest,
-		...(identity?.trainee ? {identity: {trainee: identity.trainee}} : {}),
+		...(Object.keys(kept).length > 0 ? {identity: kept} : {}),
 		kind: 'undo',
 		flags: {...flags, target: facts.fromHead},
 		initialFacts: {undoOf},

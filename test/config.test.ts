@@ -120,3 +120,71 @@ reload: {method: touch}
 		expect(problem('preset: pythonanywhere\napp: {dir: x}\n')).toContain('pythonanywhere: the pythonanywhere preset needs a `pythonanywhere:` section');
 	});
 });
+
+describe('stages', () => {
+	const staged = `
+app: {name: shop, dir: /srv/shop}
+ssh: {host: shop-prod, user: deploy}
+site: {url: "https://shop.example.com/", mustNotContain: [ROLLBACK TEST]}
+reload: {method: command, command: "sudo systemctl reload shop"}
+database: {host: 127.0.0.1, user: shop, name: shop}
+stages:
+  staging:
+    servers: [{host: shop-staging, port: 2222, app: {dir: /srv/staging}, site: {url: "https://staging.shop.example.com/"}}]
+    database: {name: shop_staging}
+  production:
+    servers: [shop-prod-2]
+`;
+	const refusal = (run: () => unknown): UserError => {
+		try {
+			run();
+		} catch (error) {
+			expect(error).toBeInstanceOf(UserError);
+			return error as UserError;
+		}
+		throw new Error('expected a refusal');
+	};
+
+	it('with several stages and none named: exit 2 naming them, never a default', () => {
+		const error = refusal(() => parseConfigLayers(staged, 'rewind.config.yaml'));
+		expect(error.exitCode).toBe(2);
+		expect(error.message).toContain('2 stages (staging, production): name the one to roll back with --stage NAME');
+	});
+
+	it('a stage deep-merges over the base: its server (ssh fields, app.dir, site.url) and its sections; the rest is the base', () => {
+		const {config, layers, stage} = parseConfigLayers(staged, 'rewind.config.yaml', 'staging');
+		expect(stage).toBe('staging');
+		expect(config.ssh).toMatchObject({host: 'shop-staging', port: 2222, user: 'deploy'});
+		expect(config.app).toMatchObject({name: 'shop', dir: '/srv/staging'});
+		expect(config.site).toMatchObject({url: 'https://staging.shop.example.com/', mustNotContain: ['ROLLBACK TEST']});
+		expect(config.database).toMatchObject({host: '127.0.0.1', user: 'shop', name: 'shop_staging'});
+		expect(originOf(layers, ['database', 'name'])).toEqual({source: 'stage', name: 'staging'});
+		expect(originOf(layers, ['database', 'user'])).toEqual({source: 'file', name: 'rewind.config.yaml'});
+		const production = parseConfigLayers(staged, 'x', 'production').config;
+		expect(production.ssh.host).toBe('shop-prod-2');
+		expect(production.app.dir).toBe('/srv/shop');
+		expect(production.database?.name).toBe('shop');
+	});
+
+	it('one stage is used without naming it; a stage given to a config without stages, or one it lacks, is refused', () => {
+		const one = `${valid}stages:\n  production: {servers: [web-1]}\n`;
+		expect(parseConfigLayers(one, 'x')).toMatchObject({stage: 'production', config: {ssh: {host: 'web-1'}}});
+		expect(refusal(() => parseConfigLayers(valid, 'x', 'staging')).message).toContain('x defines no stages');
+		expect(refusal(() => parseConfigLayers(staged, 'x', 'prod')).message).toContain('no such stage; its stages are staging, production');
+	});
+
+	it('refuses what a stage cannot hold: two servers (one per stage in this version), unknown server fields, bad names, secrets', () => {
+		const two = staged.replace('servers: [shop-prod-2]', 'servers: [web-1, web-2]');
+		expect(refusal(() => parseConfigLayers(two, 'x', 'production')).message).toContain('stages.production.servers names 2 servers');
+		const odd = staged.replace('port: 2222', 'proxy: jump');
+		expect(refusal(() => parseConfigLayers(odd, 'x', 'staging')).message).toContain('unknown setting "proxy"');
+		expect(refusal(() => parseConfigLayers(`${valid}stages:\n  "prod env": {}\n`, 'x')).message).toContain('is not a stage name');
+		const secret = staged.replace('database: {name: shop_staging}', 'database: {name: shop_staging, password: hunter2}');
+		const error = refusal(() => parseConfigLayers(secret, 'x', 'production'));
+		expect(error.message).toContain('stages.staging.database.password: secrets are not stored in the config');
+		expect(error.message).not.toContain('hunter2');
+		// A stage's own settings are validated as the base is.
+		const bad = staged.replace('database: {name: shop_staging}', 'database: {port: many}');
+		expect(refusal(() => parseConfigLayers(bad, 'x', 'staging')).message).toMatch(/database\.port: expected a number/);
+	});
+});

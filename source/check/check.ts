@@ -135,12 +135,13 @@ export function summaryLine(checks: readonly CheckResult[], file: string): strin
 }
 
 export async function check(options: CliOptions): Promise<number> {
-	const {config, path: file} = loadConfig(options);
+	const {config, path: file, stage} = loadConfig(options);
 	checkSecrets(config, process.env);
 	const redactor = new Redactor();
 	for (const secret of knownSecrets(config)) redactor.add(secret);
 	// Said first: the checks take seconds (an SSH port that never answers, connectTimeoutSeconds).
-	if (!options.json) process.stdout.write(`Checking ${inert(config.ssh.host, {singleLine: true})} for ${file}: nothing is changed on the server…\n`);
+	const where = stage ? `${file}, stage ${stage}` : file;
+	if (!options.json) process.stdout.write(`Checking ${inert(config.ssh.host, {singleLine: true})} for ${where}: nothing is changed on the server…\n`);
 	const checks = (await runChecks(config, {acceptNewHostKey: options.flags.acceptNewHostKey, env: process.env, redactor})).map(result => ({
 		...result,
 		detail: inert(redactor.redact(result.detail), {singleLine: true}),

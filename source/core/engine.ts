@@ -1,8 +1,8 @@
 /**
- * The runbook engine: runs the runbook's steps in order over one connection, asks the operator
- * where a step needs a person, hands failures to recovery, and emits a typed event for everything
- * (through the event bus: redacted, journaled, made inert, folded). It knows no step by name and
- * imports nothing from the UI.
+ * The runbook engine: runs the runbook's steps in order on the run's server (one connection; a
+ * per-server step's events carry it: servers.ts), asks the operator where a step needs a person,
+ * hands failures to recovery, and emits a typed event for everything (through the event bus:
+ * redacted, journaled, made inert, folded). It knows no step by name and imports nothing from the UI.
  */
 import type {Config} from './config/schema.js';
 import {Cleanups} from './engine/cleanups.js';
@@ -25,11 +25,10 @@ import {describeAnswer, inertQuestion, type Answer, type Question} from './quest
 import type {Redactor} from './redact.js';
 import type {RunState} from './run-state.js';
 import {GoBack, type PlanView, type StepDefinition} from './step.js';
-import {type Outcome, type PlannedCommand, type RunFacts, type StepId} from './types.js';
+import type {Outcome, PlannedCommand, RunFacts, StepId} from './types.js';
 
 export type {RunResult} from './engine/finish.js';
 export type {EngineOptions} from './engine/options.js';
-
 const now = () => new Date().toISOString();
 
 export class Engine {
@@ -236,7 +235,8 @@ export class Engine {
 	}
 
 	#view(): PlanView {
-		return {config: this.#config, facts: this.#facts, runId: this.runId, kind: this.#options.kind, flags: this.#options.flags, stamp: this.#stamp};
+		const {kind, flags, identity} = this.#options;
+		return {config: this.#config, facts: this.#facts, runId: this.runId, kind, flags, stamp: this.#stamp, ...(identity?.stage ? {stage: identity.stage} : {})};
 	}
 
 	#setFacts(facts: Partial<RunFacts>): void {

@@ -59,7 +59,15 @@ export function parseHistory(text: string): HistoryEntry[] {
 }
 
 /** This run's line, once it has reset the checkout; undefined when it never did. */
-export function historyEntry(facts: RunFacts, runId: string, kind: RunKind, outcome: Outcome, operator: string, at = new Date()): HistoryEntry | undefined {
+export function historyEntry(
+	facts: RunFacts,
+	runId: string,
+	kind: RunKind,
+	outcome: Outcome,
+	operator: string,
+	at = new Date(),
+	stage?: string,
+): HistoryEntry | undefined {
 	if (!facts.rollbackStartedAt || !facts.fromHead || !facts.target || !facts.remoteHeadAfter) return undefined;
 	return {
 		runId,
@@ -72,6 +80,7 @@ export function historyEntry(facts: RunFacts, runId: string, kind: RunKind, outc
 		...(facts.reason ? {reason: facts.reason} : {}),
 		...(outcome === 'succeeded' && siteProven(facts) ? {proof: 'new-code' as const} : {}),
 		...(facts.undoOf ? {undoOf: facts.undoOf.runId} : {}),
+		...(stage ? {stage} : {}),
 	};
 }
 

@@ -10,21 +10,28 @@ export function traineeNameFrom(name: string): string {
 }
 
 /**
- * The trainee and the drill of a rehearsal. A mystery drill's id
+ * The stage of a run; the trainee and the drill of a rehearsal. A mystery drill's id
  * is named in `run-finished` only (`revealedDrill`): nothing the trainee sees before the end names it.
  */
 export type RunIdentity = {
+	/** The config's stage the run works on (staging, production), when the config has stages. */
+	readonly stage?: string;
 	readonly trainee?: string;
 	readonly drill?: {readonly id: string; readonly mystery: boolean};
 };
 
 /** The identity as `run-started` carries it: a mystery drill without its id. */
 export type AnnouncedIdentity = {
+	readonly stage?: string;
 	readonly trainee?: string;
 	readonly drill?: {readonly id?: string; readonly mystery: boolean};
 };
 
 export function announcedIdentity(identity: RunIdentity): AnnouncedIdentity {
 	const drill = identity.drill;
-	return {...(identity.trainee ? {trainee: identity.trainee} : {}), ...(drill ? {drill: drill.mystery ? {mystery: true} : drill} : {})};
+	return {
+		...(identity.stage ? {stage: identity.stage} : {}),
+		...(identity.trainee ? {trainee: identity.trainee} : {}),
+		...(drill ? {drill: drill.mystery ? {mystery: true} : drill} : {}),
+	};
 }

@@ -59,6 +59,8 @@ export type JournalSummary = {
 	readonly file: string;
 	readonly kind: RunKind;
 	readonly configPath: string | null;
+	/** The config's stage the run worked on (absent without stages). */
+	readonly stage?: string;
 	readonly startedAt: string;
 	readonly facts: RunFacts;
 	readonly outcome: Outcome | null;
@@ -87,6 +89,7 @@ export function readJournal(file: string): JournalSummary {
 		file,
 		kind: started.kind,
 		configPath: started.configPath,
+		...(started.identity?.stage ? {stage: started.identity.stage} : {}),
 		startedAt: started.at,
 		facts,
 		outcome: finished?.type === 'run-finished' ? finished.outcome : null,

@@ -42,6 +42,8 @@ export type QuestionMap = {
 			/** The very command the reset step will run. */
 			readonly command: PlannedCommand;
 			readonly appDir: string;
+			/** The config's stage (staging, production): the confirmation names the environment it resets. */
+			readonly stage?: string;
 			readonly from: string;
 			readonly target: Commit;
 			readonly impact?: RollbackImpact;

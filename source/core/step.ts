@@ -38,6 +38,8 @@ export type PlanView = {
 	readonly flags: RunFlags;
 	/** Time of the run's start, for names such as the backup file. */
 	readonly stamp: string;
+	/** The config's stage the run works on (absent without stages). */
+	readonly stage?: string;
 };
 
 export type RunCommandOptions = Pick<RunOptions, 'stdin' | 'captureLimit' | 'stdoutTo' | 'stallMs'> & {

@@ -273,13 +273,7 @@ export type Outcome = 'succeeded' | 'verification-failed' | 'failed' | 'aborted'
 
 export type RunKind = 'rollback' | 'undo' | 'resume' | 'rehearsal';
 
-export const EXIT = {
-	ok: 0,
-	failed: 1,
-	usage: 2,
-	refused: 3,
-	interrupted: 130,
-} as const;
+export const EXIT = {ok: 0, failed: 1, usage: 2, refused: 3, interrupted: 130} as const;
 
 /** One line of the release history on the server (see core/history.ts). */
 export type HistoryEntry = {
@@ -296,4 +290,6 @@ export type HistoryEntry = {
 	readonly proof?: 'new-code';
 	/** An undo: the run it undid. */
 	readonly undoOf?: string;
+	/** The config's stage the run worked on. */
+	readonly stage?: string;
 };

@@ -152,6 +152,14 @@ export function App({session: initialSession, createUndo, onSession}: AppProps) 
 					</Text>
 					<Text wrap="truncate">
 						{title} of <Text bold>{state.appName || engine.config.app.name}</Text>
+						{state.identity.stage ? (
+							<>
+								{' '}
+								<Text bold>[stage {state.identity.stage}]</Text>
+							</>
+						) : (
+							''
+						)}
 						{state.facts.sshTarget ? ` on ${state.facts.sshTarget}` : ''}
 					</Text>
 					{wide && <Text color={theme.color('muted')}>{state.runId ?? ''}</Text>}

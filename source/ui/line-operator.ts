@@ -109,7 +109,9 @@ export class LineOperator implements Operator {
 				return this.#pick(question, signal);
 			case 'confirm-reset': {
 				const {target, impact} = question;
-				this.#say(`Reset the server from ${question.from.slice(0, 7)} to ${target.shortHash} "${target.subject}"?`);
+				this.#say(
+					`Reset the ${question.stage ? `${question.stage} ` : ''}server from ${question.from.slice(0, 7)} to ${target.shortHash} "${target.subject}"?`,
+				);
 				if (impact) this.#say(`This undoes ${impact.commitsUndone.length} commit(s) and changes ${impact.files.length} file(s).`);
 				this.#say(`Backup: ${question.backupSummary}`);
 				if (question.savedSummary) this.#say(`Saved: ${question.savedSummary}`);

@@ -27,7 +27,8 @@ export function attachPlainRenderer(engine: Engine, out: Writable, options: Plai
 		const state = engine.state;
 		if (event.type === 'run-started') {
 			const trainee = event.identity?.trainee ? `, trainee ${event.identity.trainee}` : '';
-			write(`[${clock(event.at)}] rewind ${event.kind} of ${event.appName} (run ${event.runId}${trainee})`);
+			const stage = event.identity?.stage ? ` [stage ${event.identity.stage}]` : '';
+			write(`[${clock(event.at)}] rewind ${event.kind} of ${event.appName}${stage} (run ${event.runId}${trainee})`);
 		}
 		// Output lines are printed as they stream; the copy the log keeps of a failure's output is not repeated.
 		for (const entry of state.log.slice(printed)) if (entry.kind !== 'output') write(`[${clock(event.at)}] ${logLine(entry).text}`);

@@ -40,6 +40,7 @@ function header(state: RunState, config: Config): string[] {
 	lines.push(
 		`**Duration:** ${formatDuration(finished.totalMs)}${finished.rollbackMs === null ? '' : ` (rollback itself: ${formatDuration(finished.rollbackMs)})`}  `,
 	);
+	if (state.identity.stage) lines.push(`**Stage:** ${markdownText(state.identity.stage)}  `);
 	lines.push(`**Server:** ${markdownText(facts.sshTarget ?? config.ssh.host)}, ${markdownCode(facts.appDir ?? config.app.dir)}  `);
 	if (facts.reason) lines.push(`**Reason given:** "${markdownText(facts.reason)}" (recorded in the server's release history)  `);
 	if (facts.sshConnections !== undefined)

@@ -1,6 +1,6 @@
 /**
- * A config as the layers it was made from, lowest first: the preset's defaults, then the file (a
- * stage will be one more layer over the file). The schema's own defaults are the layer under all
+ * A config as the layers it was made from, lowest first: the preset's defaults, the file's base,
+ * then the stage's settings. The schema's own defaults are the layer under all
  * of them. Kept beside the validated config so a feature can say where a value came from, or show
  * and write a change to the file the operator keeps (the YAML document, comments and all).
  */
@@ -8,11 +8,11 @@ import type {Document} from 'yaml';
 
 type Raw = Record<string, unknown>;
 
-export type ConfigLayerSource = 'preset' | 'file';
+export type ConfigLayerSource = 'preset' | 'file' | 'stage';
 
 export type ConfigLayer = {
 	readonly source: ConfigLayerSource;
-	/** The preset's name, or the file's path (or label). */
+	/** The preset's name, the file's path (or label), or the stage's name. */
 	readonly name: string;
 	readonly raw: Readonly<Raw>;
 };
@@ -22,6 +22,8 @@ export type ConfigOrigin = {readonly source: ConfigLayerSource; readonly name: s
 
 export type ConfigLayers = {
 	readonly layers: readonly ConfigLayer[];
+	/** The stage the config was resolved for (absent for a config without stages). */
+	readonly stage?: string;
 	/** The file as parsed (comments and layout kept), for writing a change back; absent for a config given as data. */
 	readonly document?: Document;
 };

@@ -6,6 +6,7 @@ import {UserError} from '../errors.js';
 import {configSchema, type Config} from './schema.js';
 import {mergeDefaults, presetDefaults} from './presets.js';
 import type {ConfigLayer, ConfigLayers} from './layers.js';
+import {chooseStage, stageNames} from './stages.js';
 
 export const CONFIG_FILE_NAMES = ['rewind.config.yaml', 'rewind.config.yml', 'rewind.config.json'] as const;
 const MAX_CONFIG_BYTES = 1024 * 1024;
@@ -32,7 +33,8 @@ export function findConfigFile(explicit: string | undefined, cwd: string): strin
 	);
 }
 
-export function loadConfigFile(file: string): LoadedConfig {
+/** Reads and validates a config file, resolved for `stage` when it has stages (see stages.ts). */
+export function loadConfigFile(file: string, stage?: string, options: {orFirstStage?: boolean} = {}): LoadedConfig {
 	let size: number;
 	try {
 		const stats = statSync(file);
@@ -46,7 +48,17 @@ export function loadConfigFile(file: string): LoadedConfig {
 		throw new UserError(`${file} is ${size} bytes; a rewind config is at most ${MAX_CONFIG_BYTES} bytes. Is this the right file?`);
 	}
 	const text = readFileSync(file, 'utf8');
-	return {...parseConfigLayers(text, file), path: file};
+	return {...parseConfigLayers(text, file, stage, options), path: file};
+}
+
+/** The stages a config file defines, in its order (none without `stages:`); a file that cannot be read says so when loaded. */
+export function stagesOfFile(file: string): string[] {
+	try {
+		const raw: unknown = parseDocument(readFileSync(file, 'utf8')).toJS({maxAliasCount: 50});
+		return typeof raw === 'object' && raw !== null && !Array.isArray(raw) ? stageNames(raw as Record<string, unknown>, file) : [];
+	} catch {
+		return [];
+	}
 }
 
 /** Parses and validates config text; every failure is a UserError with one short paragraph. */
@@ -55,7 +67,12 @@ export function parseConfigText(text: string, label: string): Config {
 }
 
 /** The same, with the layers the config was made from and the parsed document. */
-export function parseConfigLayers(text: string, label: string): {config: Config; layers: readonly ConfigLayer[]; document: Document} {
+export function parseConfigLayers(
+	text: string,
+	label: string,
+	stage?: string,
+	options: {orFirstStage?: boolean} = {},
+): {config: Config; document: Document} & ConfigLayers {
 	const document = parseDocument(text, {prettyErrors: true, uniqueKeys: true});
 	if (document.errors.length > 0) {
 		const first = document.errors[0]!;
@@ -73,7 +90,7 @@ export function parseConfigLayers(text: string, label: string): {config: Config;
 	if (typeof raw !== 'object' || Array.isArray(raw)) {
 		throw new UserError(`${label}: expected a mapping of settings (app:, ssh:, site:, reload:, ...), got ${describe(raw)}.`);
 	}
-	return {...validateConfigLayers(raw as Record<string, unknown>, label), document};
+	return {...validateConfigLayers(raw as Record<string, unknown>, label, stage, options), document};
 }
 
 /** Validates a config given as data: secrets refused, the preset applied, every problem named. */
@@ -81,23 +98,32 @@ export function validateConfig(raw: Record<string, unknown>, label: string): Con
 	return validateConfigLayers(raw, label).config;
 }
 
-function validateConfigLayers(raw: Record<string, unknown>, label: string): {config: Config; layers: readonly ConfigLayer[]} {
+function validateConfigLayers(
+	raw: Record<string, unknown>,
+	label: string,
+	stage?: string,
+	{orFirstStage = false}: {orFirstStage?: boolean} = {},
+): {config: Config} & ConfigLayers {
 	const secret = findSecretKey(raw, []);
 	if (secret !== undefined) {
 		const suggestion = /token/i.test(secret.split('.').at(-1)!) ? 'tokenEnv or tokenFile' : 'passwordEnv or passwordFile';
 		throw new UserError(`${label}: ${secret}: secrets are not stored in the config. Remove it and name where to read it from with ${suggestion}.`);
 	}
-	const preset = presetDefaults(raw);
+	const {stages: _stages, ...base} = raw;
+	const chosen = chooseStage(raw, stage, label, {orFirst: orFirstStage});
+	const effective = chosen ? mergeDefaults(base, chosen.overlay) : base;
+	const preset = presetDefaults(effective);
 	if ('problem' in preset) throw new UserError(`${label}: ${preset.problem.path}: ${preset.problem.message}.`);
 	const layers: ConfigLayer[] = [
-		...(typeof raw['preset'] === 'string' && Object.keys(preset.defaults).length > 0
-			? [{source: 'preset' as const, name: raw['preset'], raw: preset.defaults}]
+		...(typeof effective['preset'] === 'string' && Object.keys(preset.defaults).length > 0
+			? [{source: 'preset' as const, name: effective['preset'], raw: preset.defaults}]
 			: []),
-		{source: 'file', name: label, raw},
+		{source: 'file', name: label, raw: base},
+		...(chosen ? [{source: 'stage' as const, name: chosen.name, raw: chosen.overlay}] : []),
 	];
 	const merged = layers.reduce<Record<string, unknown>>((under, layer) => mergeDefaults(under, layer.raw), {});
 	const result = configSchema.safeParse(merged, {reportInput: true});
-	if (result.success) return {config: result.data, layers};
+	if (result.success) return {config: result.data, layers, ...(chosen ? {stage: chosen.name} : {})};
 	const problems = result.error.issues.slice(0, MAX_PROBLEMS_SHOWN).map(issue => formatIssue(issue));
 	const more = result.error.issues.length > MAX_PROBLEMS_SHOWN ? ` (and ${result.error.issues.length - MAX_PROBLEMS_SHOWN} more)` : '';
 	throw new UserError(`${label} has ${plural(result.error.issues.length, 'problem')}: ${problems.join('; ')}${more}. Fix the file and run again.`);

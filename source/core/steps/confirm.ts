@@ -74,6 +74,7 @@ export const confirmStep: StepDefinition = {
 			kind: 'confirm-reset',
 			command: resetCommand(context),
 			appDir: context.config.app.dir,
+			...(context.stage ? {stage: context.stage} : {}),
 			from: context.facts.fromHead,
 			target,
 			...(context.facts.impact ? {impact: context.facts.impact} : {}),

@@ -111,7 +111,9 @@ function historyAppend(view: PlanView) {
 
 function historyLine(view: PlanView) {
 	const outcome = view.facts.runOutcome;
-	return view.facts.lock?.gitDir && outcome ? historyEntry(view.facts, view.runId, view.kind, outcome, ownerRecord(view).operator) : undefined;
+	return view.facts.lock?.gitDir && outcome
+		? historyEntry(view.facts, view.runId, view.kind, outcome, ownerRecord(view).operator, new Date(), view.stage)
+		: undefined;
 }
 
 type LockState = {acquired: true; path: string; gitDir?: string} | {acquired: false; path: string; holder: LockHolder | null; mtime: number};

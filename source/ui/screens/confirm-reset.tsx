@@ -87,7 +87,8 @@ export function ConfirmReset({
 		<Box flexDirection="column" width={width} gap={compact ? 0 : 1}>
 			<Box flexDirection="column">
 				<Text bold wrap="wrap">
-					Reset the server from <Text color={theme.color('warning')}>{question.from.slice(0, 7)}</Text> to{' '}
+					Reset the {question.stage ? <Text underline>{question.stage}</Text> : ''}
+					{question.stage ? ' ' : ''}server from <Text color={theme.color('warning')}>{question.from.slice(0, 7)}</Text> to{' '}
 					<Text color={theme.color('success')}>{target.shortHash}</Text> “{target.subject}”?
 				</Text>
 				{impact && <Text>{describeMove(impact)}</Text>}

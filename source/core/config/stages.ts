@@ -1,0 +1,95 @@
+/**
+ * Stages: one config file for staging and production. `stages.<name>` holds what differs from the
+ * base (any section: ssh, app, site, reload, database, build…) and deep-merges over it; `servers`
+ * names the stage's server as an ssh alias or as an object (`host` and other ssh fields, `app.dir`,
+ * `site.url`). With more than one stage the operator names one (`--stage`): rewind never picks the
+ * environment to roll back.
+ */
+import {inert} from '../inert.js';
+import {UserError} from '../errors.js';
+import {mergeDefaults} from './presets.js';
+
+type Raw = Record<string, unknown>;
+
+export const STAGE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$/;
+
+/** Fields of a server object that are ssh settings (the rest: `app`, `site`). */
+const SSH_FIELDS = ['host', 'user', 'port', 'identityFile', 'knownHostsFile', 'configFile'] as const;
+
+const isRecord = (value: unknown): value is Raw => typeof value === 'object' && value !== null && !Array.isArray(value);
+const shown = (text: string) => inert(text, {singleLine: true});
+
+export type ChosenStage = {readonly name: string; readonly overlay: Raw};
+
+/** The config's stage names, in the file's order (none when it has no `stages:`). */
+export function stageNames(raw: Raw, label: string): string[] {
+	const stages = raw['stages'];
+	if (stages === undefined) return [];
+	if (!isRecord(stages) || Object.keys(stages).length === 0) {
+		throw new UserError(`${label}: stages: expected a mapping of stage names to what differs in each (staging:, production:). Fix the file and run again.`);
+	}
+	for (const [name, overlay] of Object.entries(stages)) {
+		if (!STAGE_NAME.test(name))
+			throw new UserError(`${label}: stages: "${shown(name)}" is not a stage name (letters, digits, dots, dashes, underscores; at most 40). Rename it.`);
+		if (overlay !== null && !isRecord(overlay)) {
+			throw new UserError(
+				`${label}: stages.${name}: expected the settings that differ in this stage (a mapping, or nothing), got ${typeof overlay}. Fix the file and run again.`,
+			);
+		}
+	}
+	return Object.keys(stages);
+}
+
+/**
+ * The stage a run uses: the one named with `--stage`, or the only one. Refuses (exit 2) when the
+ * config has several and none is named, names one it does not have, or has none and one is named.
+ * `orFirst`: the first stage when none is named (to read what every stage shares, such as runsDir).
+ */
+export function chooseStage(raw: Raw, requested: string | undefined, label: string, {orFirst = false} = {}): ChosenStage | undefined {
+	const names = stageNames(raw, label);
+	if (names.length === 0) {
+		if (requested === undefined) return undefined;
+		throw new UserError(
+			`--stage ${shown(requested)}: ${label} defines no stages. Run without --stage, or add a stages: section to the file (see README, "Stages").`,
+		);
+	}
+	if (requested === undefined && names.length > 1 && !orFirst) {
+		throw new UserError(
+			`${label} defines ${names.length} stages (${names.join(', ')}): name the one to roll back with --stage NAME. ` +
+				'rewind does not choose the environment for you: rolling back the wrong one is the mistake stages are there to prevent.',
+		);
+	}
+	const name = requested ?? names[0]!;
+	if (!names.includes(name)) throw new UserError(`--stage ${shown(name)}: ${label} has no such stage; its stages are ${names.join(', ')}.`);
+	const overlay = (raw['stages'] as Raw)[name];
+	return {name, overlay: withServer(isRecord(overlay) ? overlay : {}, `${label}: stages.${name}`)};
+}
+
+/** A stage's overlay with its `servers` entry turned into the ssh, app and site settings it stands for. */
+function withServer(overlay: Raw, where: string): Raw {
+	const {servers, ...rest} = overlay;
+	if (servers === undefined) return rest;
+	if (!Array.isArray(servers) || servers.length === 0)
+		throw new UserError(`${where}.servers: expected a list naming the stage's server (an ssh alias, or {host: …}).`);
+	if (servers.length > 1) {
+		throw new UserError(
+			`${where}.servers names ${servers.length} servers; this version of rewind rolls back one server per stage. ` +
+				'Name one server, or make a stage for each.',
+		);
+	}
+	const server: unknown = servers[0];
+	if (typeof server === 'string') return mergeDefaults(rest, {ssh: {host: server}});
+	if (!isRecord(server) || typeof server['host'] !== 'string') {
+		throw new UserError(
+			`${where}.servers[0]: expected an ssh alias or host name, or a mapping with host: (and user, port, identityFile, app: {dir}, site: {url}).`,
+		);
+	}
+	const ssh: Raw = {};
+	const other: Raw = {};
+	for (const [key, value] of Object.entries(server)) {
+		if ((SSH_FIELDS as readonly string[]).includes(key)) ssh[key] = value;
+		else if (key === 'app' || key === 'site') other[key] = value;
+		else throw new UserError(`${where}.servers[0]: unknown setting "${shown(key)}" (a server takes ${SSH_FIELDS.join(', ')}, app and site).`);
+	}
+	return mergeDefaults(rest, {...other, ssh});
+}
