@@ -2,11 +2,12 @@
  * Suites that need a real sshd or MariaDB skip on a machine without them, loudly; in CI (CI=true)
  * a missing server is a failure, never a skip.
  */
+import {spawnSync} from 'node:child_process';
 import {findFlask} from '../../source/rehearsal/flask-worker.js';
 import {findMariaDb} from '../../source/rehearsal/mariadb.js';
 import {sshdPath} from './sshd.js';
 
-export type Requirement = 'sshd' | 'mariadb' | 'flask';
+export type Requirement = 'sshd' | 'mariadb' | 'flask' | 'ansible';
 
 export function missing(requirements: readonly Requirement[]): string[] {
 	const problems: string[] = [];
@@ -18,6 +19,9 @@ export function missing(requirements: readonly Requirement[]): string[] {
 	if (requirements.includes('flask')) {
 		const found = findFlask();
 		if ('missing' in found) problems.push(found.missing);
+	}
+	if (requirements.includes('ansible') && spawnSync('ansible-inventory', ['--version'], {stdio: 'ignore'}).status !== 0) {
+		problems.push('Ansible (apt-get install ansible-core)');
 	}
 	return problems;
 }

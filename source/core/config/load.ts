@@ -13,6 +13,9 @@ const MAX_CONFIG_BYTES = 1024 * 1024;
 const MAX_PROBLEMS_SHOWN = 6;
 const SECRET_KEYS = /^(password|passwd|token|api[_-]?token|secret|apikey|api[_-]?key)$/i;
 
+/** `orFirstStage`: the first stage when none is named (see chooseStage); `baseDir`: where relative paths of the file start. */
+type StageOptions = {readonly orFirstStage?: boolean; readonly baseDir?: string};
+
 /** A validated config, where it was read from, and (when read here) the layers it was made from. */
 export type LoadedConfig = {readonly config: Config; readonly path: string | null} & Partial<ConfigLayers>;
 
@@ -35,6 +38,7 @@ export function findConfigFile(explicit: string | undefined, cwd: string): strin
 
 /** Reads and validates a config file, resolved for `stage` when it has stages (see stages.ts). */
 export function loadConfigFile(file: string, stage?: string, options: {orFirstStage?: boolean} = {}): LoadedConfig {
+	// What the file names by a relative path (an Ansible inventory) is beside it.
 	let size: number;
 	try {
 		const stats = statSync(file);
@@ -48,7 +52,7 @@ export function loadConfigFile(file: string, stage?: string, options: {orFirstSt
 		throw new UserError(`${file} is ${size} bytes; a rewind config is at most ${MAX_CONFIG_BYTES} bytes. Is this the right file?`);
 	}
 	const text = readFileSync(file, 'utf8');
-	return {...parseConfigLayers(text, file, stage, options), path: file};
+	return {...parseConfigLayers(text, file, stage, {...options, baseDir: path.dirname(file)}), path: file};
 }
 
 /** The stages a config file defines, in its order (none without `stages:`); a file that cannot be read says so when loaded. */
@@ -71,7 +75,7 @@ export function parseConfigLayers(
 	text: string,
 	label: string,
 	stage?: string,
-	options: {orFirstStage?: boolean} = {},
+	options: StageOptions = {},
 ): {config: Config; document: Document} & ConfigLayers {
 	const document = parseDocument(text, {prettyErrors: true, uniqueKeys: true});
 	if (document.errors.length > 0) {
@@ -102,7 +106,7 @@ function validateConfigLayers(
 	raw: Record<string, unknown>,
 	label: string,
 	stage?: string,
-	{orFirstStage = false}: {orFirstStage?: boolean} = {},
+	{orFirstStage = false, baseDir}: StageOptions = {},
 ): {config: Config} & ConfigLayers {
 	const secret = findSecretKey(raw, []);
 	if (secret !== undefined) {
@@ -110,7 +114,7 @@ function validateConfigLayers(
 		throw new UserError(`${label}: ${secret}: secrets are not stored in the config. Remove it and name where to read it from with ${suggestion}.`);
 	}
 	const {stages: _stages, ...base} = raw;
-	const chosen = chooseStage(raw, stage, label, {orFirst: orFirstStage});
+	const chosen = chooseStage(raw, stage, label, {orFirst: orFirstStage, ...(baseDir ? {baseDir} : {})});
 	const effective = chosen ? mergeDefaults(base, chosen.overlay) : base;
 	const preset = presetDefaults(effective);
 	if ('problem' in preset) throw new UserError(`${label}: ${preset.problem.path}: ${preset.problem.message}.`);

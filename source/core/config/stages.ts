@@ -2,11 +2,12 @@
  * Stages: one config file for staging and production. `stages.<name>` holds what differs from the
  * base (any section: ssh, app, site, reload, database, build…) and deep-merges over it; `servers`
  * names the stage's server as an ssh alias or as an object (`host` and other ssh fields, `app.dir`,
- * `site.url`). With more than one stage the operator names one (`--stage`): rewind never picks the
+ * `site.url`), or `inventory: {ansible: PATH, group: NAME}` takes it from an Ansible inventory. With more than one stage the operator names one (`--stage`): rewind never picks the
  * environment to roll back.
  */
 import {inert} from '../inert.js';
 import {UserError} from '../errors.js';
+import {inventoryHosts} from './inventory.js';
 import {mergeDefaults} from './presets.js';
 
 type Raw = Record<string, unknown>;
@@ -45,7 +46,12 @@ export function stageNames(raw: Raw, label: string): string[] {
  * config has several and none is named, names one it does not have, or has none and one is named.
  * `orFirst`: the first stage when none is named (to read what every stage shares, such as runsDir).
  */
-export function chooseStage(raw: Raw, requested: string | undefined, label: string, {orFirst = false} = {}): ChosenStage | undefined {
+export function chooseStage(
+	raw: Raw,
+	requested: string | undefined,
+	label: string,
+	{orFirst = false, baseDir = process.cwd()}: {orFirst?: boolean; baseDir?: string} = {},
+): ChosenStage | undefined {
 	const names = stageNames(raw, label);
 	if (names.length === 0) {
 		if (requested === undefined) return undefined;
@@ -62,18 +68,21 @@ export function chooseStage(raw: Raw, requested: string | undefined, label: stri
 	const name = requested ?? names[0]!;
 	if (!names.includes(name)) throw new UserError(`--stage ${shown(name)}: ${label} has no such stage; its stages are ${names.join(', ')}.`);
 	const overlay = (raw['stages'] as Raw)[name];
-	return {name, overlay: withServer(isRecord(overlay) ? overlay : {}, `${label}: stages.${name}`)};
+	return {name, overlay: withServer(isRecord(overlay) ? overlay : {}, `${label}: stages.${name}`, baseDir)};
 }
 
 /** A stage's overlay with its `servers` entry turned into the ssh, app and site settings it stands for. */
-function withServer(overlay: Raw, where: string): Raw {
-	const {servers, ...rest} = overlay;
+function withServer(overlay: Raw, where: string, baseDir: string): Raw {
+	const {servers: named, inventory, ...rest} = overlay;
+	if (named !== undefined && inventory !== undefined) throw new UserError(`${where}: servers and inventory both name the stage's servers; keep one.`);
+	const servers = inventory === undefined ? named : fromInventory(inventory, `${where}.inventory`, baseDir);
 	if (servers === undefined) return rest;
 	if (!Array.isArray(servers) || servers.length === 0)
 		throw new UserError(`${where}.servers: expected a list naming the stage's server (an ssh alias, or {host: …}).`);
 	if (servers.length > 1) {
+		const names = servers.map(server => (typeof server === 'string' ? server : isRecord(server) ? String(server['host']) : '?')).map(shown);
 		throw new UserError(
-			`${where}.servers names ${servers.length} servers; this version of rewind rolls back one server per stage. ` +
+			`${where}.${inventory === undefined ? 'servers' : 'inventory'} names ${servers.length} servers (${names.join(', ')}); this version of rewind rolls back one server per stage. ` +
 				'Name one server, or make a stage for each.',
 		);
 	}
@@ -92,4 +101,12 @@ function withServer(overlay: Raw, where: string): Raw {
 		else throw new UserError(`${where}.servers[0]: unknown setting "${shown(key)}" (a server takes ${SSH_FIELDS.join(', ')}, app and site).`);
 	}
 	return mergeDefaults(rest, {...other, ssh});
+}
+
+/** The stage's servers from `inventory: {ansible: PATH, group: NAME}`, as server objects. */
+function fromInventory(inventory: unknown, where: string, baseDir: string): Raw[] {
+	if (!isRecord(inventory) || typeof inventory['ansible'] !== 'string' || typeof inventory['group'] !== 'string') {
+		throw new UserError(`${where}: expected {ansible: PATH of the inventory, group: NAME of the group}.`);
+	}
+	return inventoryHosts(inventory['ansible'], inventory['group'], baseDir, where).map(({name: _name, ...server}) => server);
 }
