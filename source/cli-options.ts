@@ -6,6 +6,7 @@ import {parseArgs} from 'node:util';
 import {findConfigFile, loadConfigFile} from './core/config/load.js';
 import type {Config} from './core/config/schema.js';
 import {errorMessage, UserError} from './core/errors.js';
+import {reloadMethodOf} from './core/reload-methods.js';
 import {TRAINEE_NAME} from './core/identity.js';
 import {inert} from './core/inert.js';
 import type {RunFlags} from './core/step.js';
@@ -237,9 +238,9 @@ export function checkUnattended(options: CliOptions, config: Config | undefined,
 	if (kind === 'rollback' && options.flags.target === undefined)
 		throw new UserError(`No commit to roll back to: ${why} there is no picker, so pass --target <commit> (and --yes).`);
 	if (!options.flags.yes) throw new UserError(`The reset needs confirmation: ${why} pass --yes (and check the target with rewind plan first).`);
-	if (config?.reload.method === 'manual')
+	if (config && reloadMethodOf(config.reload).needsOperator)
 		throw new UserError(
-			`reload.method is manual: the reload needs a person at a terminal, so rewind cannot run ${why}. Use another reload method or run it in a terminal.`,
+			`reload.method is ${config.reload.method}: the reload needs a person at a terminal, so rewind cannot run ${why}. Use another reload method or run it in a terminal.`,
 		);
 }
 

@@ -29,8 +29,8 @@ describe('command discipline', () => {
 			'core/command.ts',
 			'core/migrations/commands.ts',
 			'core/prebuild.ts',
+			'core/reload-methods.ts',
 			'core/steps/build.ts',
-			'core/steps/reload.ts',
 		]);
 		expect(filesUsing(/\boperatorTemplate\(/)).toEqual(['core/command.ts', 'core/migrations/commands.ts']);
 	});

@@ -6,6 +6,7 @@ import {UserError} from './errors.js';
 import type {HintContext} from './hints.js';
 import {defaultRunsDir} from './journal.js';
 import {expandTilde} from './remote/ssh-config.js';
+import {reloadMethodOf} from './reload-methods.js';
 import {readToken} from './secrets.js';
 import {EXIT} from './types.js';
 
@@ -16,10 +17,7 @@ export function knownSecrets(config: Config, env: NodeJS.ProcessEnv = process.en
 		const password = configuredPassword(config.database, env)?.password;
 		if (password) secrets.push(password);
 	}
-	if (config.reload.method === 'pythonanywhere-api') {
-		const token = readToken(config.reload, env);
-		if (token) secrets.push(token);
-	}
+	secrets.push(...reloadMethodOf(config.reload).secrets(config.reload, env));
 	return secrets;
 }
 
