@@ -173,6 +173,16 @@ stages:
 		expect(refusal(() => parseConfigLayers(staged, 'x', 'prod')).message).toContain('no such stage; its stages are staging, production');
 	});
 
+	it('refuses two stages whose verification would check the same site (the proof of one would be the other\'s)', () => {
+		const same = staged.replace(', site: {url: "https://staging.shop.example.com/"}', '');
+		const message = refusal(() => parseConfigLayers(same, 'x', 'production')).message;
+		expect(message).toContain('stages staging and production check the same site (https://shop.example.com/)');
+		expect(message).toContain('Give each stage its own site');
+		// A trailing slash or capitals do not make two sites.
+		const upper = staged.replace('https://staging.shop.example.com/', 'HTTPS://SHOP.EXAMPLE.COM');
+		expect(refusal(() => parseConfigLayers(upper, 'x', 'staging')).message).toContain('check the same site');
+	});
+
 	it('refuses what a stage cannot hold: two servers (one per stage in this version), unknown server fields, bad names, secrets', () => {
 		const two = staged.replace('servers: [shop-prod-2]', 'servers: [web-1, web-2]');
 		expect(refusal(() => parseConfigLayers(two, 'x', 'production')).message).toContain('stages.production.servers names 2 servers');

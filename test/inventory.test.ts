@@ -67,7 +67,7 @@ describe.runIf(canRun('Ansible inventories', ['ansible']))('stages from an Ansib
 	};
 
 	it('an INI inventory: the group gives the host, port, user and key; a host without variables is reached by its name', () => {
-		const file = config('  canary: {inventory: {ansible: hosts.ini, group: canary}}\n  other: {}\n');
+		const file = config('  canary: {inventory: {ansible: hosts.ini, group: canary}}\n  other: {site: {url: "https://other.example.com/"}}\n');
 		const {config: resolved, layers} = loadConfigFile(file, 'canary');
 		expect(resolved.ssh).toMatchObject({host: '10.0.0.11', port: 2222, user: 'www', identityFile: '~/.ssh/web_ed25519'});
 		expect(originOf(layers ?? [], ['ssh', 'host'])).toEqual({source: 'stage', name: 'canary'});

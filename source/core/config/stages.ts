@@ -67,6 +67,13 @@ export function chooseStage(
 	}
 	const name = requested ?? names[0]!;
 	if (!names.includes(name)) throw new UserError(`--stage ${shown(name)}: ${label} has no such stage; its stages are ${names.join(', ')}.`);
+	const shared = sharedSite(raw, names);
+	if (shared) {
+		throw new UserError(
+			`${label}: stages ${shared.stages.join(' and ')} check the same site (${shown(shared.url)}): a rollback of one would be verified on the other's pages. ` +
+				'Give each stage its own site: {url: …} (or the url of its server).',
+		);
+	}
 	const overlay = (raw['stages'] as Raw)[name];
 	return {name, overlay: withServer(isRecord(overlay) ? overlay : {}, `${label}: stages.${name}`, baseDir)};
 }
@@ -109,4 +116,30 @@ function fromInventory(inventory: unknown, where: string, baseDir: string): Raw[
 		throw new UserError(`${where}: expected {ansible: PATH of the inventory, group: NAME of the group}.`);
 	}
 	return inventoryHosts(inventory['ansible'], inventory['group'], baseDir, where).map(({name: _name, ...server}) => server);
+}
+
+/** The site address a stage's verification would check, as far as the file says (its own, its server's, its domain's, the base's). */
+function siteOf(raw: Raw, overlay: Raw): string | undefined {
+	const urlIn = (value: unknown) => (isRecord(value) && isRecord(value['site']) && typeof value['site']['url'] === 'string' ? value['site']['url'] : undefined);
+	const server = Array.isArray(overlay['servers']) ? overlay['servers'][0] : undefined;
+	const domainOf = (value: unknown) =>
+		isRecord(value) && isRecord(value['pythonanywhere']) && typeof value['pythonanywhere']['domain'] === 'string'
+			? `https://${value['pythonanywhere']['domain']}/`
+			: undefined;
+	return urlIn(overlay) ?? urlIn(server) ?? domainOf(overlay) ?? urlIn(raw) ?? domainOf(raw);
+}
+
+/** Two stages whose verification would check the same site: the proof of one would be the other's. */
+function sharedSite(raw: Raw, names: readonly string[]): {stages: [string, string]; url: string} | undefined {
+	const stages = raw['stages'] as Raw;
+	const seen = new Map<string, string>();
+	for (const name of names) {
+		const url = siteOf(raw, isRecord(stages[name]) ? stages[name] : {});
+		if (url === undefined) continue;
+		const key = url.replace(/\/+$/, '').toLowerCase();
+		const other = seen.get(key);
+		if (other !== undefined) return {stages: [other, name], url};
+		seen.set(key, name);
+	}
+	return undefined;
 }
