@@ -173,7 +173,7 @@ stages:
 		expect(refusal(() => parseConfigLayers(staged, 'x', 'prod')).message).toContain('no such stage; its stages are staging, production');
 	});
 
-	it('refuses two stages whose verification would check the same site (the proof of one would be the other\'s)', () => {
+	it("refuses two stages whose verification would check the same site (the proof of one would be the other's)", () => {
 		const same = staged.replace(', site: {url: "https://staging.shop.example.com/"}', '');
 		const message = refusal(() => parseConfigLayers(same, 'x', 'production')).message;
 		expect(message).toContain('stages staging and production check the same site (https://shop.example.com/)');
