@@ -52,6 +52,8 @@ export interface Host {
 	readonly transport: HostTransport;
 	/** Why the fallback was taken (said in the journal), when it was. */
 	readonly transportNote?: string;
+	/** Requests run in order over one channel: a read-only command may be sent behind another, in its round trip. */
+	readonly pipelines: boolean;
 	/** Shell start-ups this host caused on the server (one per exec channel). */
 	readonly shellStarts: number;
 	/**

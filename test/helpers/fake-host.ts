@@ -11,6 +11,11 @@ export class FakeHost implements Host {
 	transport: 'fake' | 'one-shell' = 'fake';
 	roundTrips = 0;
 	#outstanding = 0;
+
+	get pipelines(): boolean {
+		return this.transport === 'one-shell';
+	}
+
 	readonly scripts: string[];
 	readonly files = new Map<string, string>();
 	#closed = false;

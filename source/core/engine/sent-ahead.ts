@@ -37,7 +37,7 @@ export class SentAhead {
 
 	/** Sends each command not already on its way; only over a transport that runs requests in order. */
 	send(host: Host, commands: readonly PlannedCommand[], stallMs: number): void {
-		if (host.transport !== 'one-shell' || host.closed) return;
+		if (!host.pipelines || host.closed) return;
 		for (const planned of commands) {
 			if (planned.where !== 'server' || !planned.readOnly) continue;
 			const script = scriptOf(planned);

@@ -201,6 +201,10 @@ export class SshSession implements Host {
 		return this.#shell ? 'one-shell' : 'exec-per-command';
 	}
 
+	get pipelines(): boolean {
+		return this.#shell !== undefined;
+	}
+
 	get transportNote(): string | undefined {
 		return this.#transportNote;
 	}
