@@ -8,13 +8,13 @@ import {Box, Text} from 'ink';
 import {useState} from 'react';
 import {errorMessage} from '../core/errors.js';
 import {EXIT} from '../core/types.js';
-import {sessionFor, undoRequest, type RunRequest} from '../session.js';
-import {App} from './app.js';
+import {sessionFor, type RunRequest} from '../session.js';
 import {ChoiceList, useChoices} from './components/choice-list.js';
 import {KeyRouter, useKeys} from './key-router.js';
 import {helpLine, KEYS} from './keys.js';
 import {useLifecycle} from './lifecycle-root.js';
 import {runInk} from './render.js';
+import {RequestApp} from './request-app.js';
 import type {Session} from './session-run.js';
 import {useTheme} from './theme.js';
 
@@ -46,16 +46,7 @@ function StageFlow({file, stages, prepare, onSession}: StagePickProps & {readonl
 	const [phase, setPhase] = useState<Phase>({name: 'pick'});
 
 	if (phase.name === 'run') {
-		return (
-			<App
-				session={phase.session}
-				onSession={onSession}
-				createUndo={result => {
-					const next = undoRequest(phase.request, result);
-					return next ? sessionFor(next) : null;
-				}}
-			/>
-		);
+		return <RequestApp session={phase.session} request={phase.request} onSession={onSession} />;
 	}
 	const pick = (stage: string) => {
 		try {
