@@ -1,7 +1,8 @@
 /** Each command of the CLI, built on the session root. */
 import path from 'node:path';
 import {asksLineByLine, checkUnattended, loadConfig, outputMode, type CliOptions} from './cli-options.js';
-import {findConfigFile, loadConfigFile, stagesOfFile} from './core/config/load.js';
+import {findConfigFile, loadConfigFile, runsDirOfFile, stagesOfFile} from './core/config/load.js';
+import {serversOf} from './core/servers.js';
 import {inert} from './core/inert.js';
 import {errorMessage, UserError} from './core/errors.js';
 import {defaultRunsDir, listJournals, readJournal, type JournalSummary} from './core/journal.js';
@@ -45,14 +46,22 @@ const FITS = {
 
 /** The request that resumes an interrupted run, or undoes the last rollback, from its journal. */
 export function requestFromJournal(options: CliOptions, kind: 'resume' | 'undo'): RunRequest {
-	// Where runs are kept: the config's (any stage's: the run's own stage is known from its journal).
+	// Where runs are kept: the base's runsDir (a stage cannot set it), read without resolving a stage.
 	const file = options.config ? findConfigFile(options.config, process.cwd()) : undefined;
-	const runsDir = file ? runsDirFor(loadConfigFile(file, options.stage, {orFirstStage: true}).config) : defaultRunsDir();
-	const journal = pickJournal(options, runsDir, FITS[kind], kind);
-	if (options.stage !== undefined && journal.stage !== options.stage) {
+	const runsDir = file ? runsDirFor({runsDir: runsDirOfFile(file)}) : defaultRunsDir();
+	const stage = options.stage === undefined ? undefined : inert(options.stage, {singleLine: true});
+	const stages = file ? stagesOfFile(file) : [];
+	if (stages.length > 1 && options.stage === undefined && !options.journal) {
 		throw new UserError(
-			`--stage ${inert(options.stage, {singleLine: true})}: run ${journal.runId} worked on ${journal.stage ? `stage ${journal.stage}` : 'a config without stages'}. ` +
-				`A ${kind} works where its run did: drop --stage, or name that run's stage.`,
+			`${file} defines ${stages.length} stages (${stages.join(', ')}): name the stage whose last run to ${kind} with --stage NAME, or the run with --journal PATH.`,
+		);
+	}
+	// With --stage: that stage's runs (and runs from before the config had stages, checked against its server below).
+	const ofStage = (journal: JournalSummary) => options.stage === undefined || journal.stage === undefined || journal.stage === options.stage;
+	const journal = pickJournal(options, runsDir, candidate => FITS[kind](candidate) && ofStage(candidate), stage ? `${kind} on stage ${stage}` : kind);
+	if (!ofStage(journal)) {
+		throw new UserError(
+			`--stage ${stage}: run ${journal.runId} worked on stage ${journal.stage}. ${kind === 'undo' ? 'An' : 'A'} ${kind} works where its run did: drop --stage, or name that stage.`,
 		);
 	}
 	if (kind === 'resume' && journal.outcome === 'succeeded') throw new UserError(`Run ${journal.runId} finished successfully: there is nothing to resume.`);
@@ -60,8 +69,17 @@ export function requestFromJournal(options: CliOptions, kind: 'resume' | 'undo')
 	if (kind === 'undo' && !journal.facts.fromHead) throw new UserError(`Run ${journal.runId} has no record of where it started: it cannot be undone.`);
 	const configFile = file ?? journal.configPath;
 	if (configFile === null) throw new UserError(`Run ${journal.runId} has no config file on record: pass --config PATH.`);
-	const loaded = {config: loadConfigFile(configFile, journal.stage).config, path: configFile};
-	const identity = journal.stage ? {identity: {stage: journal.stage}} : {};
+	const runStage = journal.stage ?? options.stage;
+	const loaded = {config: loadConfigFile(configFile, runStage).config, path: configFile};
+	// The config may have changed since the run: a resume or undo goes only to the server(s) the run worked on.
+	const now = serversOf(loaded.config).map(server => server.id);
+	if (journal.servers && journal.servers.join('\n') !== now.join('\n')) {
+		throw new UserError(
+			`Run ${journal.runId} worked on ${journal.servers.join(', ')}; ${configFile}${runStage ? ` (stage ${runStage})` : ''} now names ${now.join(', ')}. ` +
+				`${kind === 'undo' ? 'An' : 'A'} ${kind} goes to the server its run changed: restore that server in the config, or run a new rollback.`,
+		);
+	}
+	const identity = runStage ? {identity: {stage: runStage}} : {};
 	const {fromHead, fromBranch, target, impact, backup, backupOverride, dirty, atRisk, fingerprintBefore, statusDigestBefore, rollbackStartedAt} = journal.facts;
 	if (kind === 'resume') {
 		const initialFacts = {

@@ -154,7 +154,9 @@ stages:
 	it('a stage deep-merges over the base: its server (ssh fields, app.dir, site.url) and its sections; the rest is the base', () => {
 		const {config, layers, stage} = parseConfigLayers(staged, 'rewind.config.yaml', 'staging');
 		expect(stage).toBe('staging');
-		expect(config.ssh).toMatchObject({host: 'shop-staging', port: 2222, user: 'deploy'});
+		// The server's connection is its own: the base's user is not carried over (an alias takes it from ~/.ssh/config).
+		expect(config.ssh).toMatchObject({host: 'shop-staging', port: 2222});
+		expect(config.ssh.user).toBeUndefined();
 		expect(config.app).toMatchObject({name: 'shop', dir: '/srv/staging'});
 		expect(config.site).toMatchObject({url: 'https://staging.shop.example.com/', mustNotContain: ['ROLLBACK TEST']});
 		expect(config.database).toMatchObject({host: '127.0.0.1', user: 'shop', name: 'shop_staging'});
@@ -183,12 +185,58 @@ stages:
 		expect(refusal(() => parseConfigLayers(upper, 'x', 'staging')).message).toContain('check the same site');
 	});
 
+	it("a stage's secret source is all of it: the base's token file or password file is not tried after the stage's variable", () => {
+		const base = `
+app: {name: shop, dir: /srv/shop}
+ssh: {host: shop-prod}
+site: {url: "https://shop.example.com/"}
+reload: {method: pythonanywhere-api, url: "https://www.pythonanywhere.com/api/v0/user/prod/webapps/x/reload/", tokenFile: ~/.prod-token}
+database: {host: 127.0.0.1, user: shop, name: shop, passwordFile: ~/.prod-db}
+stages:
+  staging:
+    servers: [shop-staging]
+    site: {url: "https://staging.example.com/"}
+    reload: {tokenEnv: STAGING_TOKEN}
+    database: {passwordEnv: STAGING_DB}
+  production: {}
+`;
+		const staging = parseConfigLayers(base, 'x', 'staging').config;
+		expect(staging.reload).toEqual({method: 'pythonanywhere-api', url: expect.any(String), tokenEnv: 'STAGING_TOKEN'});
+		expect(staging.database).toMatchObject({passwordEnv: 'STAGING_DB'});
+		expect(staging.database).not.toHaveProperty('passwordFile');
+		// Production keeps the base's sources.
+		const production = parseConfigLayers(base, 'x', 'production').config;
+		expect(production.reload).toMatchObject({tokenFile: '~/.prod-token'});
+		expect(production.database).toMatchObject({passwordFile: '~/.prod-db'});
+	});
+
+	it("a stage's reload of another method replaces the base's; a server alias does not keep the base's user, port or key; a stage may be called secret", () => {
+		const touch = staged.replace(
+			'database: {name: shop_staging}',
+			'database: {name: shop_staging}\n    reload: {method: touch, path: /var/www/staging_wsgi.py}',
+		);
+		expect(parseConfigLayers(touch, 'x', 'staging').config.reload).toEqual({method: 'touch', path: '/var/www/staging_wsgi.py'});
+		const keyed = staged.replace('ssh: {host: shop-prod, user: deploy}', 'ssh: {host: shop-prod, user: deploy, port: 2200, identityFile: ~/.ssh/prod}');
+		const production = parseConfigLayers(keyed, 'x', 'production').config.ssh;
+		expect(production.host).toBe('shop-prod-2');
+		expect(production.user).toBeUndefined();
+		expect(production.identityFile).toBeUndefined();
+		expect(production.port).not.toBe(2200);
+		const named = staged.replace('production:', 'secret:');
+		expect(parseConfigLayers(named, 'x', 'secret').config.ssh.host).toBe('shop-prod-2');
+	});
+
 	it('refuses what a stage cannot hold: two servers (one per stage in this version), unknown server fields, bad names, secrets', () => {
 		const two = staged.replace('servers: [shop-prod-2]', 'servers: [web-1, web-2]');
 		expect(refusal(() => parseConfigLayers(two, 'x', 'production')).message).toContain('stages.production.servers names 2 servers');
 		const odd = staged.replace('port: 2222', 'proxy: jump');
 		expect(refusal(() => parseConfigLayers(odd, 'x', 'staging')).message).toContain('unknown setting "proxy"');
 		expect(refusal(() => parseConfigLayers(`${valid}stages:\n  "prod env": {}\n`, 'x')).message).toContain('is not a stage name');
+		expect(refusal(() => parseConfigLayers(`${valid}stages:\n  "2024": {}\n`, 'x')).message).toContain('is not a stage name');
+		const runs = staged.replace('database: {name: shop_staging}', 'database: {name: shop_staging}\n    runsDir: /tmp/elsewhere');
+		expect(refusal(() => parseConfigLayers(runs, 'x', 'staging')).message).toContain('stages.staging.runsDir');
+		const both = staged.replace('servers: [shop-prod-2]', 'servers: [shop-prod-2]\n    ssh: {host: shop-prod-3}');
+		expect(refusal(() => parseConfigLayers(both, 'x', 'production')).message).toContain('ssh.host and servers both name');
 		const secret = staged.replace('database: {name: shop_staging}', 'database: {name: shop_staging, password: hunter2}');
 		const error = refusal(() => parseConfigLayers(secret, 'x', 'production'));
 		expect(error.message).toContain('stages.staging.database.password: secrets are not stored in the config');

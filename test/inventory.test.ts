@@ -66,19 +66,20 @@ describe.runIf(canRun('Ansible inventories', ['ansible']))('stages from an Ansib
 		throw new Error('expected a refusal');
 	};
 
-	it('an INI inventory: the group gives the host, port, user and key; a host without variables is reached by its name', () => {
+	it("an INI inventory: the group gives the host, port, user and key; a host without variables is reached by its name, not with the base's user", () => {
 		const file = config('  canary: {inventory: {ansible: hosts.ini, group: canary}}\n  other: {site: {url: "https://other.example.com/"}}\n');
 		const {config: resolved, layers} = loadConfigFile(file, 'canary');
 		expect(resolved.ssh).toMatchObject({host: '10.0.0.11', port: 2222, user: 'www', identityFile: '~/.ssh/web_ed25519'});
 		expect(originOf(layers ?? [], ['ssh', 'host'])).toEqual({source: 'stage', name: 'canary'});
 		// A host without variables is reached by its inventory name, with the base's user.
 		const staging = loadConfigFile(config('  staging: {inventory: {ansible: hosts.ini, group: staging}}\n'), 'staging').config;
-		expect(staging.ssh).toMatchObject({host: '10.0.1.5', user: 'deploy'});
+		expect(staging.ssh).toMatchObject({host: '10.0.1.5'});
+		expect(staging.ssh.user).toBeUndefined();
 	});
 
 	it('a YAML inventory reads the same', () => {
 		const {config: resolved} = loadConfigFile(config('  staging: {inventory: {ansible: hosts.yml, group: staging}}\n'));
-		expect(resolved.ssh).toMatchObject({host: '10.0.2.7', port: 2200, user: 'deploy'});
+		expect(resolved.ssh).toMatchObject({host: '10.0.2.7', port: 2200});
 	});
 
 	it("refuses, naming what to do: a group of several hosts (its child group's two: one server per stage in this version), a group it lacks, a template, a missing file, servers and inventory both", () => {

@@ -31,10 +31,11 @@ describe.runIf(canRun('stages', ['sshd']))('stages: staging and production in on
 		// The base is production's, as a team that added staging later keeps it; the stages say what differs.
 		writeConfigFile(file, production.config(), {runsDir: production.runsDir});
 		const base = parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
-		const ssh = base['ssh'] as {host: string; port: number};
+		const ssh = base['ssh'] as {host: string; port: number; user: string; identityFile: string};
 		base['stages'] = {
 			staging: {
-				servers: [{host: ssh.host, port: ssh.port, app: {dir: staging.app.dir}, site: {url: staging.site.url}}],
+				// A named server's connection is its own (user and key too): nothing of the base's ssh is assumed for it.
+				servers: [{host: ssh.host, port: ssh.port, user: ssh.user, identityFile: ssh.identityFile, app: {dir: staging.app.dir}, site: {url: staging.site.url}}],
 				reload: {path: staging.wsgiPath},
 			},
 			production: {},
@@ -88,10 +89,25 @@ describe.runIf(canRun('stages', ['sshd']))('stages: staging and production in on
 		expect(undo.stdout).toContain('[stage staging]');
 		expect(head(staging.app.dir)).toBe(staging.app.bad);
 		expect(head(production.app.dir)).toBe(productionBefore);
+		// With several stages an undo names the stage (or the run): rewind does not pick the last run's environment for you.
+		const unnamed = await runCli(['undo', '--config', file, '--yes']);
+		expect(unnamed.code).toBe(2);
+		expect(unnamed.stderr).toContain(
+			'defines 2 stages (staging, production): name the stage whose last run to undo with --stage NAME, or the run with --journal PATH',
+		);
 		// Naming another stage than the run's is refused.
 		const mismatch = await runCli(['undo', '--config', file, '--journal', finished.journalPath!, '--stage', 'production', '--yes']);
 		expect(mismatch.code).toBe(2);
 		expect(mismatch.stderr).toContain('worked on stage staging');
+		// A config that now names another server for the run's stage: the undo is refused, not sent there.
+		const moved = path.join(production.root, 'moved.yaml');
+		const changed = parse(readFileSync(file, 'utf8')) as {stages: {staging: {servers: Array<{host: string}>}}};
+		changed.stages.staging.servers[0]!.host = 'localhost';
+		writeFileSync(moved, stringify(changed));
+		const elsewhere = await runCli(['undo', '--config', moved, '--journal', finished.journalPath!, '--yes']);
+		expect(elsewhere.code, `${elsewhere.stdout}${elsewhere.stderr}`).toBe(2);
+		expect(elsewhere.stderr).toContain('worked on 127.0.0.1');
+		expect(elsewhere.stderr).toContain('now names localhost');
 	});
 
 	it('at a terminal without --stage: the first screen asks which stage; the run that follows names it on its header and in the confirmation', async () => {

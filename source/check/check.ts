@@ -147,7 +147,7 @@ export async function check(options: CliOptions): Promise<number> {
 		detail: inert(redactor.redact(result.detail), {singleLine: true}),
 	}));
 	const ok = checks.every(result => result.status !== 'fail');
-	if (options.json) process.stdout.write(`${JSON.stringify({schema: 1, ok, config: file, checks})}\n`);
+	if (options.json) process.stdout.write(`${JSON.stringify({schema: 1, ok, config: file, ...(stage ? {stage} : {}), checks})}\n`);
 	else process.stdout.write(`${checks.map(checkLine).join('\n')}\n${summaryLine(checks, file)}\n`);
 	return ok ? EXIT.ok : EXIT.failed;
 }

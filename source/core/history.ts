@@ -50,6 +50,7 @@ export function parseHistory(text: string): HistoryEntry[] {
 				...(typeof value.reason === 'string' && value.reason !== '' ? {reason: value.reason} : {}),
 				...(value.proof === 'new-code' ? {proof: 'new-code' as const} : {}),
 				...(typeof value.undoOf === 'string' && value.undoOf !== '' ? {undoOf: value.undoOf} : {}),
+				...(typeof value.stage === 'string' && value.stage !== '' ? {stage: value.stage} : {}),
 			});
 		} catch {
 			// Not a line of ours.

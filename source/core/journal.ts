@@ -61,6 +61,8 @@ export type JournalSummary = {
 	readonly configPath: string | null;
 	/** The config's stage the run worked on (absent without stages). */
 	readonly stage?: string;
+	/** The servers the run worked on (absent in journals written before runs named them). */
+	readonly servers?: readonly string[];
 	readonly startedAt: string;
 	readonly facts: RunFacts;
 	readonly outcome: Outcome | null;
@@ -90,6 +92,7 @@ export function readJournal(file: string): JournalSummary {
 		kind: started.kind,
 		configPath: started.configPath,
 		...(started.identity?.stage ? {stage: started.identity.stage} : {}),
+		...(started.servers ? {servers: started.servers} : {}),
 		startedAt: started.at,
 		facts,
 		outcome: finished?.type === 'run-finished' ? finished.outcome : null,

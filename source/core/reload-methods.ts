@@ -10,7 +10,6 @@ import {OperatorAborted} from './errors.js';
 import {hintFor} from './hints.js';
 import {appDir} from './paths.js';
 import {Redactor} from './redact.js';
-import {httpRequest, requestFailure} from './remote/http-request.js';
 import {readToken} from './secrets.js';
 import type {PlanView, StepContext} from './step.js';
 import {RELOAD_HINTS} from './steps/reload-hints.js';
@@ -85,6 +84,8 @@ export function reloadMethodOf<M extends ReloadMethodName>(reload: ReloadOf<M>):
 }
 
 async function reloadThroughApi(context: StepContext, reload: ReloadOf<'pythonanywhere-api'>): Promise<string> {
+	// Loaded here: the CLI reads this table before every run, and only this method needs HTTP.
+	const {httpRequest, requestFailure} = await import('./remote/http-request.js');
 	const token = readToken(reload);
 	if (!token)
 		throw new Error(

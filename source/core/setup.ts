@@ -56,6 +56,6 @@ export function hintContextFor(config: Config): HintContext {
 	return {managedDb: {host: facts.mysqlHost, port: 3306}, wsgiPath: facts.wsgiPath};
 }
 
-export function runsDirFor(config: Config, env: NodeJS.ProcessEnv = process.env): string {
+export function runsDirFor(config: Pick<Config, 'runsDir'>, env: NodeJS.ProcessEnv = process.env): string {
 	return config.runsDir ? expandTilde(config.runsDir) : defaultRunsDir(env);
 }

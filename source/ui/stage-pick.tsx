@@ -7,6 +7,7 @@ import {StatusMessage} from '@inkjs/ui';
 import {Box, Text} from 'ink';
 import {useState} from 'react';
 import {errorMessage} from '../core/errors.js';
+import {inert} from '../core/inert.js';
 import {EXIT} from '../core/types.js';
 import {sessionFor, type RunRequest} from '../session.js';
 import {ChoiceList, useChoices} from './components/choice-list.js';
@@ -55,7 +56,7 @@ function StageFlow({file, stages, prepare, onSession}: StagePickProps & {readonl
 			onSession(session);
 			setPhase({name: 'run', session, request});
 		} catch (error) {
-			setPhase({name: 'pick', problem: errorMessage(error)});
+			setPhase({name: 'pick', problem: inert(errorMessage(error))});
 		}
 	};
 	return (

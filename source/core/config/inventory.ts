@@ -9,6 +9,7 @@ import path from 'node:path';
 import {z} from 'zod';
 import {UserError} from '../errors.js';
 import {inert} from '../inert.js';
+import {expandTilde} from '../remote/ssh-config.js';
 
 const INVENTORY_TIMEOUT_MS = 30_000;
 const MAX_INVENTORY_BYTES = 16 * 1024 * 1024;
@@ -57,10 +58,12 @@ function variable(vars: Record<string, unknown>, names: readonly string[], where
 
 /** The hosts of `group` in the inventory at `inventory` (relative to `baseDir`), through ansible-inventory. */
 export function inventoryHosts(inventory: string, group: string, baseDir: string, where: string): InventoryHost[] {
-	const file = path.resolve(baseDir, inventory);
+	const file = path.resolve(baseDir, expandTilde(inventory));
 	let stdout: string;
 	try {
+		// Run beside the config: the team's ansible.cfg there applies, as when they run Ansible themselves.
 		stdout = execFileSync('ansible-inventory', ['-i', file, '--list'], {
+			cwd: baseDir,
 			encoding: 'utf8',
 			timeout: INVENTORY_TIMEOUT_MS,
 			maxBuffer: MAX_INVENTORY_BYTES,
@@ -68,15 +71,20 @@ export function inventoryHosts(inventory: string, group: string, baseDir: string
 			env: {...process.env, ANSIBLE_NOCOLOR: '1', ANSIBLE_INVENTORY_UNPARSED_FAILED: 'true'},
 		});
 	} catch (error) {
-		const failure = error as NodeJS.ErrnoException & {stderr?: string; signal?: string};
+		const failure = error as NodeJS.ErrnoException & {stderr?: string; signal?: string | null};
 		if (failure.code === 'ENOENT') {
 			throw new UserError(
 				`${where}: reading the Ansible inventory needs ansible-inventory, which is not installed here (apt install ansible-core, or pip install ansible-core). Or name the server with servers:.`,
 			);
 		}
-		const reason = failure.signal
-			? `no answer in ${INVENTORY_TIMEOUT_MS / 1000} s`
-			: shown((failure.stderr ?? failure.message).trim().split('\n').at(-1) ?? '');
+		const reason =
+			failure.code === 'ENOBUFS'
+				? `its answer is larger than ${MAX_INVENTORY_BYTES / 1024 / 1024} MiB`
+				: failure.code === 'ETIMEDOUT' || failure.signal === 'SIGTERM'
+					? `no answer in ${INVENTORY_TIMEOUT_MS / 1000} s`
+					: failure.signal
+						? `it was stopped by ${failure.signal}`
+						: shown((failure.stderr ?? failure.message).trim().split('\n').at(-1) ?? '');
 		throw new UserError(`${where}: ansible-inventory could not read ${file} (${reason}). Check the path and the file.`);
 	}
 	let json: unknown;
@@ -93,6 +101,9 @@ export function inventoryHosts(inventory: string, group: string, baseDir: string
 		const parsed = groupSchema.safeParse(value);
 		if (parsed.success) groups[name] = parsed.data;
 	}
+	// Ansible leaves a group without hosts out of the list; it is still named among its parent's children.
+	const named = new Set(Object.values(groups).flatMap(entry => entry.children ?? []));
+	if (!groups[group] && named.has(group)) throw new UserError(`${where}: the group "${shown(group)}" of ${file} has no hosts.`);
 	if (!groups[group]) {
 		const known = Object.keys(groups).filter(name => name !== 'all' && name !== 'ungrouped');
 		throw new UserError(`${where}: the inventory ${file} has no group "${shown(group)}"; its groups are ${known.map(shown).join(', ') || 'none'}.`);

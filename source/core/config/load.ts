@@ -6,15 +6,15 @@ import {UserError} from '../errors.js';
 import {configSchema, type Config} from './schema.js';
 import {mergeDefaults, presetDefaults} from './presets.js';
 import type {ConfigLayer, ConfigLayers} from './layers.js';
-import {chooseStage, stageNames} from './stages.js';
+import {chooseStage, keepStageSecretSources, stageNames, stageOver} from './stages.js';
 
 export const CONFIG_FILE_NAMES = ['rewind.config.yaml', 'rewind.config.yml', 'rewind.config.json'] as const;
 const MAX_CONFIG_BYTES = 1024 * 1024;
 const MAX_PROBLEMS_SHOWN = 6;
 const SECRET_KEYS = /^(password|passwd|token|api[_-]?token|secret|apikey|api[_-]?key)$/i;
 
-/** `orFirstStage`: the first stage when none is named (see chooseStage); `baseDir`: where relative paths of the file start. */
-type StageOptions = {readonly orFirstStage?: boolean; readonly baseDir?: string};
+/** `baseDir`: where relative paths of the file start. */
+type StageOptions = {readonly baseDir?: string};
 
 /** A validated config, where it was read from, and (when read here) the layers it was made from. */
 export type LoadedConfig = {readonly config: Config; readonly path: string | null} & Partial<ConfigLayers>;
@@ -37,8 +37,13 @@ export function findConfigFile(explicit: string | undefined, cwd: string): strin
 }
 
 /** Reads and validates a config file, resolved for `stage` when it has stages (see stages.ts). */
-export function loadConfigFile(file: string, stage?: string, options: {orFirstStage?: boolean} = {}): LoadedConfig {
+export function loadConfigFile(file: string, stage?: string): LoadedConfig {
 	// What the file names by a relative path (an Ansible inventory) is beside it.
+	return {...parseConfigLayers(readConfigText(file), file, stage, {baseDir: path.dirname(file)}), path: file};
+}
+
+/** A config file's text: a regular file of at most 1 MiB (never a FIFO or a device). */
+function readConfigText(file: string): string {
 	let size: number;
 	try {
 		const stats = statSync(file);
@@ -51,18 +56,33 @@ export function loadConfigFile(file: string, stage?: string, options: {orFirstSt
 	if (size > MAX_CONFIG_BYTES) {
 		throw new UserError(`${file} is ${size} bytes; a rewind config is at most ${MAX_CONFIG_BYTES} bytes. Is this the right file?`);
 	}
-	const text = readFileSync(file, 'utf8');
-	return {...parseConfigLayers(text, file, stage, {...options, baseDir: path.dirname(file)}), path: file};
+	return readFileSync(file, 'utf8');
 }
 
-/** The stages a config file defines, in its order (none without `stages:`); a file that cannot be read says so when loaded. */
-export function stagesOfFile(file: string): string[] {
+/** The file's settings as data, unvalidated (undefined when it cannot be read or is not a mapping: loading it says why). */
+function rawOfFile(file: string): Record<string, unknown> | undefined {
 	try {
-		const raw: unknown = parseDocument(readFileSync(file, 'utf8')).toJS({maxAliasCount: 50});
-		return typeof raw === 'object' && raw !== null && !Array.isArray(raw) ? stageNames(raw as Record<string, unknown>, file) : [];
+		const raw: unknown = parseDocument(readConfigText(file)).toJS({maxAliasCount: 50});
+		return typeof raw === 'object' && raw !== null && !Array.isArray(raw) ? (raw as Record<string, unknown>) : undefined;
+	} catch {
+		return undefined;
+	}
+}
+
+/** The stages a config file defines, in its order (none without `stages:`). */
+export function stagesOfFile(file: string): string[] {
+	const raw = rawOfFile(file);
+	try {
+		return raw ? stageNames(raw, file) : [];
 	} catch {
 		return [];
 	}
+}
+
+/** The base's runsDir (the same for every stage: a stage cannot set it), read without resolving a stage. */
+export function runsDirOfFile(file: string): string | undefined {
+	const runsDir = rawOfFile(file)?.['runsDir'];
+	return typeof runsDir === 'string' && runsDir !== '' ? runsDir : undefined;
 }
 
 /** Parses and validates config text; every failure is a UserError with one short paragraph. */
@@ -102,20 +122,15 @@ export function validateConfig(raw: Record<string, unknown>, label: string): Con
 	return validateConfigLayers(raw, label).config;
 }
 
-function validateConfigLayers(
-	raw: Record<string, unknown>,
-	label: string,
-	stage?: string,
-	{orFirstStage = false, baseDir}: StageOptions = {},
-): {config: Config} & ConfigLayers {
+function validateConfigLayers(raw: Record<string, unknown>, label: string, stage?: string, {baseDir}: StageOptions = {}): {config: Config} & ConfigLayers {
 	const secret = findSecretKey(raw, []);
 	if (secret !== undefined) {
 		const suggestion = /token/i.test(secret.split('.').at(-1)!) ? 'tokenEnv or tokenFile' : 'passwordEnv or passwordFile';
 		throw new UserError(`${label}: ${secret}: secrets are not stored in the config. Remove it and name where to read it from with ${suggestion}.`);
 	}
 	const {stages: _stages, ...base} = raw;
-	const chosen = chooseStage(raw, stage, label, {orFirst: orFirstStage, ...(baseDir ? {baseDir} : {})});
-	const effective = chosen ? mergeDefaults(base, chosen.overlay) : base;
+	const chosen = chooseStage(raw, stage, label, baseDir ? {baseDir} : {});
+	const effective = chosen ? stageOver(base, chosen.overlay) : base;
 	const preset = presetDefaults(effective);
 	if ('problem' in preset) throw new UserError(`${label}: ${preset.problem.path}: ${preset.problem.message}.`);
 	const layers: ConfigLayer[] = [
@@ -125,7 +140,9 @@ function validateConfigLayers(
 		{source: 'file', name: label, raw: base},
 		...(chosen ? [{source: 'stage' as const, name: chosen.name, raw: chosen.overlay}] : []),
 	];
-	const merged = layers.reduce<Record<string, unknown>>((under, layer) => mergeDefaults(under, layer.raw), {});
+	// The layers, lowest first: the preset's defaults under the file's base with the stage over it.
+	const merged = mergeDefaults(preset.defaults, effective);
+	if (chosen) keepStageSecretSources(merged, chosen.overlay);
 	const result = configSchema.safeParse(merged, {reportInput: true});
 	if (result.success) return {config: result.data, layers, ...(chosen ? {stage: chosen.name} : {})};
 	const problems = result.error.issues.slice(0, MAX_PROBLEMS_SHOWN).map(issue => formatIssue(issue));
@@ -135,7 +152,9 @@ function validateConfigLayers(
 
 function findSecretKey(value: Record<string, unknown>, trail: string[]): string | undefined {
 	for (const [key, child] of Object.entries(value)) {
-		if (SECRET_KEYS.test(key)) return [...trail, key].join('.');
+		// The names of stages are names, not settings (a stage may be called "secret").
+		const isStageName = trail.length === 1 && trail[0] === 'stages';
+		if (!isStageName && SECRET_KEYS.test(key)) return [...trail, key].join('.');
 		if (typeof child === 'object' && child !== null && !Array.isArray(child) && trail.length < 8) {
 			const found = findSecretKey(child as Record<string, unknown>, [...trail, key]);
 			if (found !== undefined) return found;

@@ -12,7 +12,7 @@ import {mergeDefaults} from './presets.js';
 
 type Raw = Record<string, unknown>;
 
-export const STAGE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$/;
+export const STAGE_NAME = /^[A-Za-z][A-Za-z0-9_.-]{0,39}$/;
 
 /** Fields of a server object that are ssh settings (the rest: `app`, `site`). */
 const SSH_FIELDS = ['host', 'user', 'port', 'identityFile', 'knownHostsFile', 'configFile'] as const;
@@ -31,7 +31,9 @@ export function stageNames(raw: Raw, label: string): string[] {
 	}
 	for (const [name, overlay] of Object.entries(stages)) {
 		if (!STAGE_NAME.test(name))
-			throw new UserError(`${label}: stages: "${shown(name)}" is not a stage name (letters, digits, dots, dashes, underscores; at most 40). Rename it.`);
+			throw new UserError(
+				`${label}: stages: "${shown(name)}" is not a stage name (a letter, then letters, digits, dots, dashes, underscores; at most 40). Rename it.`,
+			);
 		if (overlay !== null && !isRecord(overlay)) {
 			throw new UserError(
 				`${label}: stages.${name}: expected the settings that differ in this stage (a mapping, or nothing), got ${typeof overlay}. Fix the file and run again.`,
@@ -44,13 +46,12 @@ export function stageNames(raw: Raw, label: string): string[] {
 /**
  * The stage a run uses: the one named with `--stage`, or the only one. Refuses (exit 2) when the
  * config has several and none is named, names one it does not have, or has none and one is named.
- * `orFirst`: the first stage when none is named (to read what every stage shares, such as runsDir).
  */
 export function chooseStage(
 	raw: Raw,
 	requested: string | undefined,
 	label: string,
-	{orFirst = false, baseDir = process.cwd()}: {orFirst?: boolean; baseDir?: string} = {},
+	{baseDir = process.cwd()}: {baseDir?: string} = {},
 ): ChosenStage | undefined {
 	const names = stageNames(raw, label);
 	if (names.length === 0) {
@@ -59,7 +60,7 @@ export function chooseStage(
 			`--stage ${shown(requested)}: ${label} defines no stages. Run without --stage, or add a stages: section to the file (see README, "Stages").`,
 		);
 	}
-	if (requested === undefined && names.length > 1 && !orFirst) {
+	if (requested === undefined && names.length > 1) {
 		throw new UserError(
 			`${label} defines ${names.length} stages (${names.join(', ')}): name the one to roll back with --stage NAME. ` +
 				'rewind does not choose the environment for you: rolling back the wrong one is the mistake stages are there to prevent.',
@@ -82,6 +83,11 @@ export function chooseStage(
 function withServer(overlay: Raw, where: string, baseDir: string): Raw {
 	const {servers: named, inventory, ...rest} = overlay;
 	if (named !== undefined && inventory !== undefined) throw new UserError(`${where}: servers and inventory both name the stage's servers; keep one.`);
+	if (rest['runsDir'] !== undefined)
+		throw new UserError(`${where}.runsDir: where runs are kept is this machine's, the same for every stage: set runsDir in the base.`);
+	if ((named !== undefined || inventory !== undefined) && isRecord(rest['ssh']) && rest['ssh']['host'] !== undefined) {
+		throw new UserError(`${where}: ssh.host and ${named === undefined ? 'inventory' : 'servers'} both name the stage's server; keep one.`);
+	}
 	const servers = inventory === undefined ? named : fromInventory(inventory, `${where}.inventory`, baseDir);
 	if (servers === undefined) return rest;
 	if (!Array.isArray(servers) || servers.length === 0)
@@ -94,7 +100,9 @@ function withServer(overlay: Raw, where: string, baseDir: string): Raw {
 		);
 	}
 	const server: unknown = servers[0];
-	if (typeof server === 'string') return mergeDefaults(rest, {ssh: {host: server}});
+	// The server's own connection settings replace the base's: an alias takes its user, port and key from ~/.ssh/config.
+	const cleared = {user: undefined, port: undefined, identityFile: undefined};
+	if (typeof server === 'string') return mergeDefaults(rest, {ssh: {...cleared, host: server}});
 	if (!isRecord(server) || typeof server['host'] !== 'string') {
 		throw new UserError(
 			`${where}.servers[0]: expected an ssh alias or host name, or a mapping with host: (and user, port, identityFile, app: {dir}, site: {url}).`,
@@ -107,7 +115,7 @@ function withServer(overlay: Raw, where: string, baseDir: string): Raw {
 		else if (key === 'app' || key === 'site') other[key] = value;
 		else throw new UserError(`${where}.servers[0]: unknown setting "${shown(key)}" (a server takes ${SSH_FIELDS.join(', ')}, app and site).`);
 	}
-	return mergeDefaults(rest, {...other, ssh});
+	return mergeDefaults(rest, {...other, ssh: {...cleared, ...ssh}});
 }
 
 /** The stage's servers from `inventory: {ansible: PATH, group: NAME}`, as server objects. */
@@ -142,4 +150,36 @@ function sharedSite(raw: Raw, names: readonly string[]): {stages: [string, strin
 		seen.set(key, name);
 	}
 	return undefined;
+}
+
+/** Settings that together say where a secret is read from: a stage that names one names them all. */
+const SECRET_SOURCES: ReadonlyArray<readonly [string, readonly string[]]> = [
+	['database', ['passwordEnv', 'passwordFile', 'passwordFrom', 'passwordKey', 'passwordKeyFile']],
+	['reload', ['tokenEnv', 'tokenFile']],
+];
+
+/**
+ * The base with a stage over it. Deep-merged, but a stage's reload of another method replaces the
+ * base's whole (its settings differ per method).
+ */
+export function stageOver(base: Raw, overlay: Raw): Raw {
+	const merged = mergeDefaults(base, overlay);
+	const reload = overlay['reload'];
+	if (isRecord(reload) && reload['method'] !== undefined && isRecord(base['reload']) && base['reload']['method'] !== reload['method'])
+		merged['reload'] = reload;
+	return merged;
+}
+
+/**
+ * Where a stage says its secret comes from is all of it: a source the base or the preset names
+ * beside it is dropped (else an unset staging variable would fall back to production's token file,
+ * and send that token to staging's address).
+ */
+export function keepStageSecretSources(merged: Raw, overlay: Raw): void {
+	for (const [section, keys] of SECRET_SOURCES) {
+		const own = overlay[section];
+		const result = merged[section];
+		if (!isRecord(own) || !isRecord(result) || !keys.some(key => Object.hasOwn(own, key))) continue;
+		for (const key of keys) if (!Object.hasOwn(own, key)) delete result[key];
+	}
 }
