@@ -2,6 +2,7 @@
  * The command line's options: parsed, and checked as a combination before anything connects (a
  * refused run leaves nothing behind on the server).
  */
+import type {ConfigLayer} from './core/config/layers.js';
 import {parseArgs} from 'node:util';
 import {findConfigFile, loadConfigFile} from './core/config/load.js';
 import type {Config} from './core/config/schema.js';
@@ -245,8 +246,8 @@ export function checkUnattended(options: CliOptions, config: Config | undefined,
 }
 
 /** The config file the command line names (or the conventional one here), for the stage it names. */
-export function loadConfig(options: Pick<CliOptions, 'config' | 'stage'>): {config: Config; path: string; stage?: string} {
+export function loadConfig(options: Pick<CliOptions, 'config' | 'stage'>): {config: Config; path: string; stage?: string; layers: readonly ConfigLayer[]} {
 	const file = findConfigFile(options.config, process.cwd());
-	const {config, stage} = loadConfigFile(file, options.stage);
-	return {config, path: file, ...(stage ? {stage} : {})};
+	const {config, stage, layers = []} = loadConfigFile(file, options.stage);
+	return {config, path: file, layers, ...(stage ? {stage} : {})};
 }

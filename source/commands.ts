@@ -1,6 +1,7 @@
 /** Each command of the CLI, built on the session root. */
 import path from 'node:path';
 import {asksLineByLine, checkUnattended, loadConfig, outputMode, type CliOptions} from './cli-options.js';
+import {settingsFromLayers} from './core/config/layers.js';
 import {findConfigFile, loadConfigFile, runsDirOfFile, stagesOfFile} from './core/config/load.js';
 import {serversOf} from './core/servers.js';
 import {inert} from './core/inert.js';
@@ -193,10 +194,11 @@ export async function runCommand(options: CliOptions): Promise<number> {
 			return runRequest(request, options);
 		}
 		case 'plan': {
-			const {config, path: file, stage} = loadConfig(options);
-			const [{printPlan, printPlanSummary}, {createFlagEngine}] = await Promise.all([import('./ui/plan.js'), import('./session.js')]);
+			const {config, path: file, stage, layers} = loadConfig(options);
+			const [{printLayeredSettings, printPlan, printPlanSummary}, {createFlagEngine}] = await Promise.all([import('./ui/plan.js'), import('./session.js')]);
 			const print = options.verbose ? printPlan : printPlanSummary;
 			print(createFlagEngine({config, configPath: file, kind: 'rollback', flags: options.flags, runsDir: null}), stage ? `${file} (stage ${stage})` : file);
+			printLayeredSettings(settingsFromLayers(layers));
 			return EXIT.ok;
 		}
 		case 'rollback': {

@@ -1,6 +1,8 @@
 import {describe, expect, it} from 'vitest';
 import {parseConfigLayers, parseConfigText} from '../source/core/config/load.js';
-import {originOf} from '../source/core/config/layers.js';
+import {PassThrough} from 'node:stream';
+import {originOf, settingsFromLayers} from '../source/core/config/layers.js';
+import {printLayeredSettings} from '../source/ui/plan.js';
 import {UserError} from '../source/core/errors.js';
 
 const valid = `
@@ -166,6 +168,34 @@ stages:
 		expect(production.ssh.host).toBe('shop-prod-2');
 		expect(production.app.dir).toBe('/srv/shop');
 		expect(production.database?.name).toBe('shop');
+	});
+
+	it('says what the stage (and a preset) set over the base, as rewind plan prints it', () => {
+		const settings = settingsFromLayers(parseConfigLayers(staged, 'x', 'staging').layers);
+		expect(settings).toEqual(
+			expect.arrayContaining([
+				{path: 'ssh.host', value: 'shop-staging', source: 'stage', name: 'staging'},
+				{path: 'ssh.port', value: 2222, source: 'stage', name: 'staging'},
+				{path: 'app.dir', value: '/srv/staging', source: 'stage', name: 'staging'},
+				{path: 'database.name', value: 'shop_staging', source: 'stage', name: 'staging'},
+			]),
+		);
+		expect(settings.map(setting => setting.path)).not.toContain('app.name');
+		// A preset's default that the file overrides is not the preset's any more.
+		const pa = `preset: pythonanywhere
+pythonanywhere: {username: alice, domain: alice.pythonanywhere.com}
+app: {dir: ~/app}
+site: {url: "https://www.example.com/"}
+`;
+		const fromPreset = settingsFromLayers(parseConfigLayers(pa, 'pa.yaml').layers);
+		expect(fromPreset).toEqual(expect.arrayContaining([{path: 'ssh.host', value: 'ssh.pythonanywhere.com', source: 'preset', name: 'pythonanywhere'}]));
+		expect(fromPreset.map(setting => setting.path)).not.toContain('site.url');
+		const out = new PassThrough();
+		let printed = '';
+		out.on('data', (chunk: Buffer) => (printed += chunk.toString()));
+		printLayeredSettings(settings, out);
+		expect(printed).toContain("Set by the stage staging (over the file's base):\n");
+		expect(printed).toContain('\n  ssh.host: shop-staging\n');
 	});
 
 	it('one stage is used without naming it; a stage given to a config without stages, or one it lacks, is refused', () => {

@@ -3,6 +3,7 @@
  * commands in short (`printPlanSummary`); with `--verbose` every command a rollback would run, in
  * full and in order (`printPlan`).
  */
+import type {LayeredSetting} from '../core/config/layers.js';
 import {remotePath, sh} from '../core/command.js';
 import type {Engine} from '../core/engine.js';
 import {inert} from '../core/inert.js';
@@ -109,4 +110,19 @@ export function printPlanSummary(engine: Engine, configPath: string | null, out:
 		const key = keyCommands(commands, appDirs);
 		out.write(`${lead}${commands.length === 0 ? '(no command with this config)' : fit(key, room)}\n`.replace(/ +\n$/, '\n'));
 	});
+}
+
+/** What the preset and the stage set in this run's config (see settingsFromLayers), a line per setting. */
+export function printLayeredSettings(settings: readonly LayeredSetting[], out: NodeJS.WritableStream = process.stdout): void {
+	if (settings.length === 0) return;
+	const show = (text: string) => inert(text, {singleLine: true});
+	for (const source of ['stage', 'preset'] as const) {
+		const own = settings.filter(setting => setting.source === source);
+		if (own.length === 0) continue;
+		out.write(`\nSet by the ${source} ${show(own[0]!.name)} (over the file's base):\n`);
+		for (const setting of own) {
+			const value = typeof setting.value === 'string' ? setting.value : JSON.stringify(setting.value);
+			out.write(`  ${show(setting.path)}: ${show(value.length > 100 ? `${value.slice(0, 99)}…` : value)}\n`);
+		}
+	}
 }

@@ -42,3 +42,30 @@ export function originOf(layers: readonly ConfigLayer[], keyPath: readonly (stri
 	for (const layer of [...layers].reverse()) if (valueAt(layer.raw, keyPath).found) return {source: layer.source, name: layer.name};
 	return {source: 'default'};
 }
+
+/** A setting a layer over the file gives (the preset's defaults, the stage's), with the value it has in the run's config. */
+export type LayeredSetting = {readonly path: string; readonly value: unknown; readonly source: 'preset' | 'stage'; readonly name: string};
+
+function leaves(raw: unknown, trail: readonly string[]): Array<{keyPath: string[]; value: unknown}> {
+	if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return [{keyPath: [...trail], value: raw}];
+	return Object.entries(raw).flatMap(([key, child]) => leaves(child, [...trail, key]));
+}
+
+/**
+ * What the preset and the stage decide that the file's base does not say (or says otherwise): each
+ * setting they give that no layer above overrides. A team reads here what a stage changes.
+ */
+export function settingsFromLayers(layers: readonly ConfigLayer[]): LayeredSetting[] {
+	const found: LayeredSetting[] = [];
+	for (const layer of layers) {
+		if (layer.source === 'file') continue;
+		for (const {keyPath, value} of leaves(layer.raw, [])) {
+			if (value === undefined) continue;
+			const origin = originOf(layers, keyPath);
+			if (origin.source === layer.source && 'name' in origin && origin.name === layer.name) {
+				found.push({path: keyPath.join('.'), value, source: layer.source, name: layer.name});
+			}
+		}
+	}
+	return found;
+}
