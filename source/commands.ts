@@ -50,19 +50,16 @@ export function requestFromJournal(options: CliOptions, kind: 'resume' | 'undo')
 	// Where runs are kept: the base's runsDir (a stage cannot set it), read without resolving a stage.
 	const file = options.config ? findConfigFile(options.config, process.cwd()) : undefined;
 	const runsDir = file ? runsDirFor({runsDir: runsDirOfFile(file)}) : defaultRunsDir();
-	const stage = options.stage === undefined ? undefined : inert(options.stage, {singleLine: true});
-	const stages = file ? stagesOfFile(file) : [];
-	if (stages.length > 1 && options.stage === undefined && !options.journal) {
+	const shown = (text: string) => inert(text, {singleLine: true});
+	const article = kind === 'undo' ? 'An' : 'A';
+	// Chosen among the runs: that stage's own (exactly), and only runs of this config file when one is named.
+	const ofStage = (journal: JournalSummary) => options.stage === undefined || journal.stage === options.stage;
+	const ofFile = (journal: JournalSummary) => file === undefined || journal.configPath === null || journal.configPath === file;
+	const what = options.stage === undefined ? kind : `${kind} on stage ${shown(options.stage)}`;
+	const journal = pickJournal(options, runsDir, candidate => FITS[kind](candidate) && ofStage(candidate) && ofFile(candidate), what);
+	if (journal.stage !== undefined && options.stage !== undefined && journal.stage !== options.stage) {
 		throw new UserError(
-			`${file} defines ${stages.length} stages (${stages.join(', ')}): name the stage whose last run to ${kind} with --stage NAME, or the run with --journal PATH.`,
-		);
-	}
-	// With --stage: that stage's runs (and runs from before the config had stages, checked against its server below).
-	const ofStage = (journal: JournalSummary) => options.stage === undefined || journal.stage === undefined || journal.stage === options.stage;
-	const journal = pickJournal(options, runsDir, candidate => FITS[kind](candidate) && ofStage(candidate), stage ? `${kind} on stage ${stage}` : kind);
-	if (!ofStage(journal)) {
-		throw new UserError(
-			`--stage ${stage}: run ${journal.runId} worked on stage ${journal.stage}. ${kind === 'undo' ? 'An' : 'A'} ${kind} works where its run did: drop --stage, or name that stage.`,
+			`--stage ${shown(options.stage)}: run ${shown(journal.runId)} worked on stage ${shown(journal.stage)}. ${article} ${kind} works where its run did: drop --stage, or name that stage.`,
 		);
 	}
 	if (kind === 'resume' && journal.outcome === 'succeeded') throw new UserError(`Run ${journal.runId} finished successfully: there is nothing to resume.`);
@@ -70,14 +67,29 @@ export function requestFromJournal(options: CliOptions, kind: 'resume' | 'undo')
 	if (kind === 'undo' && !journal.facts.fromHead) throw new UserError(`Run ${journal.runId} has no record of where it started: it cannot be undone.`);
 	const configFile = file ?? journal.configPath;
 	if (configFile === null) throw new UserError(`Run ${journal.runId} has no config file on record: pass --config PATH.`);
-	const runStage = journal.stage ?? options.stage;
-	const loaded = {config: loadConfigFile(configFile, runStage).config, path: configFile};
-	// The config may have changed since the run: a resume or undo goes only to the server(s) the run worked on.
+	const stages = stagesOfFile(configFile);
+	// With several stages the operator names the environment (or the very run): never the last run's, silently.
+	if (stages.length > 1 && options.stage === undefined && !options.journal) {
+		throw new UserError(
+			`${configFile} defines ${stages.length} stages (${stages.join(', ')}): name the stage whose last run to ${kind} with --stage NAME, or the run with --journal PATH.`,
+		);
+	}
+	const resolved = loadConfigFile(configFile, journal.stage ?? options.stage);
+	const loaded = {config: resolved.config, path: configFile};
+	const runStage = resolved.stage;
+	// The config may have changed since the run: a resume or undo goes only to the server and checkout the run worked on.
 	const now = serversOf(loaded.config).map(server => server.id);
+	const where = `${configFile}${runStage ? ` (stage ${runStage})` : ''}`;
 	if (journal.servers && journal.servers.join('\n') !== now.join('\n')) {
 		throw new UserError(
-			`Run ${journal.runId} worked on ${journal.servers.join(', ')}; ${configFile}${runStage ? ` (stage ${runStage})` : ''} now names ${now.join(', ')}. ` +
-				`${kind === 'undo' ? 'An' : 'A'} ${kind} goes to the server its run changed: restore that server in the config, or run a new rollback.`,
+			`Run ${shown(journal.runId)} worked on ${journal.servers.map(shown).join(', ')}; ${where} now names ${now.join(', ')}. ` +
+				`${article} ${kind} goes to the server its run changed: restore that server in the config, or run a new rollback.`,
+		);
+	}
+	if (journal.facts.appDir !== undefined && journal.facts.appDir !== loaded.config.app.dir) {
+		throw new UserError(
+			`Run ${shown(journal.runId)} worked in ${shown(journal.facts.appDir)}; ${where} now names ${loaded.config.app.dir}. ` +
+				`${article} ${kind} goes to the checkout its run changed: restore app.dir in the config, or run a new rollback.`,
 		);
 	}
 	const identity = runStage ? {identity: {stage: runStage}} : {};
@@ -198,7 +210,7 @@ export async function runCommand(options: CliOptions): Promise<number> {
 			const [{printLayeredSettings, printPlan, printPlanSummary}, {createFlagEngine}] = await Promise.all([import('./ui/plan.js'), import('./session.js')]);
 			const print = options.verbose ? printPlan : printPlanSummary;
 			print(createFlagEngine({config, configPath: file, kind: 'rollback', flags: options.flags, runsDir: null}), stage ? `${file} (stage ${stage})` : file);
-			printLayeredSettings(settingsFromLayers(layers));
+			printLayeredSettings(settingsFromLayers(layers, config));
 			return EXIT.ok;
 		}
 		case 'rollback': {

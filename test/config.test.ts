@@ -171,7 +171,8 @@ stages:
 	});
 
 	it('says what the stage (and a preset) set over the base, as rewind plan prints it', () => {
-		const settings = settingsFromLayers(parseConfigLayers(staged, 'x', 'staging').layers);
+		const stagedConfig = parseConfigLayers(staged, 'x', 'staging');
+		const settings = settingsFromLayers(stagedConfig.layers, stagedConfig.config);
 		expect(settings).toEqual(
 			expect.arrayContaining([
 				{path: 'ssh.host', value: 'shop-staging', source: 'stage', name: 'staging'},
@@ -187,9 +188,16 @@ pythonanywhere: {username: alice, domain: alice.pythonanywhere.com}
 app: {dir: ~/app}
 site: {url: "https://www.example.com/"}
 `;
-		const fromPreset = settingsFromLayers(parseConfigLayers(pa, 'pa.yaml').layers);
+		const paConfig = parseConfigLayers(pa, 'pa.yaml');
+		const fromPreset = settingsFromLayers(paConfig.layers, paConfig.config);
 		expect(fromPreset).toEqual(expect.arrayContaining([{path: 'ssh.host', value: 'ssh.pythonanywhere.com', source: 'preset', name: 'pythonanywhere'}]));
 		expect(fromPreset.map(setting => setting.path)).not.toContain('site.url');
+		// A preset's token source the stage replaced is not listed: the run does not use it.
+		const replaced = `${pa}stages:\n  staging: {reload: {tokenFile: ~/.stg}, site: {url: "https://stg.example.com/"}}\n  production: {}\n`;
+		const replacedConfig = parseConfigLayers(replaced, 'pa.yaml', 'staging');
+		const listed = settingsFromLayers(replacedConfig.layers, replacedConfig.config).map(setting => setting.path);
+		expect(listed).toContain('reload.tokenFile');
+		expect(listed).not.toContain('reload.tokenEnv');
 		const out = new PassThrough();
 		let printed = '';
 		out.on('data', (chunk: Buffer) => (printed += chunk.toString()));
@@ -238,6 +246,38 @@ stages:
 		const production = parseConfigLayers(base, 'x', 'production').config;
 		expect(production.reload).toMatchObject({tokenFile: '~/.prod-token'});
 		expect(production.database).toMatchObject({passwordFile: '~/.prod-db'});
+	});
+
+	it("a stage that sends a secret elsewhere than the base must name its source (else production's would go there)", () => {
+		const base = `
+app: {name: shop, dir: /srv/shop}
+ssh: {host: shop-prod}
+site: {url: "https://shop.example.com/"}
+reload: {method: pythonanywhere-api, url: "https://www.pythonanywhere.com/api/v0/user/prod/webapps/x/reload/", tokenFile: ~/.prod-token}
+database: {host: 127.0.0.1, user: shop, name: shop, passwordFrom: server, passwordKey: DATABASE_URL}
+stages:
+  staging: {STAGE}
+  production: {}
+`;
+		const stage = (text: string) => base.replace('{STAGE}', text);
+		const url = 'reload: {url: "https://eu.pythonanywhere.com/api/v0/user/stg/webapps/x/reload/"}, site: {url: "https://stg.example.com/"}';
+		expect(refusal(() => parseConfigLayers(stage(`{${url}}`), 'x', 'staging')).message).toContain('does not say where its token comes from');
+		const named = parseConfigLayers(stage(`{${url.replace('reload: {', 'reload: {tokenEnv: STG_TOKEN, ')}}`), 'x', 'staging').config;
+		expect(named.reload).toMatchObject({tokenEnv: 'STG_TOKEN'});
+		expect(named.reload).not.toHaveProperty('tokenFile');
+		// Another server with the password read on this machine: the stage names its own; read on the server itself, it may not.
+		const local = base.replace('passwordFrom: server, passwordKey: DATABASE_URL', 'passwordFile: ~/.prod-db');
+		const server = '{servers: [shop-staging], site: {url: "https://stg.example.com/"}}';
+		expect(refusal(() => parseConfigLayers(local.replace('{STAGE}', server), 'x', 'staging')).message).toContain('does not say where its password comes from');
+		expect(parseConfigLayers(stage(server), 'x', 'staging').config.database).toMatchObject({passwordFrom: 'server', passwordKey: 'DATABASE_URL'});
+		// passwordKeyFile alone refines the source, it does not replace it.
+		const keyFile = parseConfigLayers(stage('{site: {url: "https://stg.example.com/"}, database: {passwordKeyFile: .env.staging}}'), 'x', 'staging').config;
+		expect(keyFile.database).toMatchObject({passwordFrom: 'server', passwordKey: 'DATABASE_URL', passwordKeyFile: '.env.staging'});
+	});
+
+	it("a server's own ssh settings in the stage are kept beside servers:", () => {
+		const own = staged.replace('servers: [shop-prod-2]', 'servers: [shop-prod-2]\n    ssh: {user: release}');
+		expect(parseConfigLayers(own, 'x', 'production').config.ssh).toMatchObject({host: 'shop-prod-2', user: 'release'});
 	});
 
 	it("a stage's reload of another method replaces the base's; a server alias does not keep the base's user, port or key; a stage may be called secret", () => {

@@ -71,7 +71,7 @@ describe.runIf(canRun('Ansible inventories', ['ansible']))('stages from an Ansib
 		const {config: resolved, layers} = loadConfigFile(file, 'canary');
 		expect(resolved.ssh).toMatchObject({host: '10.0.0.11', port: 2222, user: 'www', identityFile: '~/.ssh/web_ed25519'});
 		expect(originOf(layers ?? [], ['ssh', 'host'])).toEqual({source: 'stage', name: 'canary'});
-		// A host without variables is reached by its inventory name, with the base's user.
+		// A host without variables is reached by its inventory name; the base's user is not assumed for it.
 		const staging = loadConfigFile(config('  staging: {inventory: {ansible: hosts.ini, group: staging}}\n'), 'staging').config;
 		expect(staging.ssh).toMatchObject({host: '10.0.1.5'});
 		expect(staging.ssh.user).toBeUndefined();

@@ -12,7 +12,9 @@ import type {PlannedCommand} from '../core/types.js';
 /** `--verbose`: every command a rollback would run, in order, in full. */
 export function printPlan(engine: Engine, configPath: string | null, out: NodeJS.WritableStream = process.stdout): void {
 	const {config} = engine;
-	out.write(`rewind plan: ${config.app.name} on ${config.ssh.user ? `${config.ssh.user}@` : ''}${config.ssh.host} (${configPath ?? 'no config file'})\n`);
+	out.write(
+		`${inert(`rewind plan: ${config.app.name} on ${config.ssh.user ? `${config.ssh.user}@` : ''}${config.ssh.host} (${configPath ?? 'no config file'})`, {singleLine: true})}\n`,
+	);
 	out.write('Nothing runs: this is every command a rollback would run, in order. <placeholders> are decided during the run.\n');
 	engine.plan().forEach(({step, commands}, index) => {
 		out.write(`\n${String(index + 1).padStart(2)}. ${step.title}${step.interruptible ? '' : '  (never cut short by a stop)'}\n`);
@@ -119,7 +121,7 @@ export function printLayeredSettings(settings: readonly LayeredSetting[], out: N
 	for (const source of ['stage', 'preset'] as const) {
 		const own = settings.filter(setting => setting.source === source);
 		if (own.length === 0) continue;
-		out.write(`\nSet by the ${source} ${show(own[0]!.name)} (over the file's base):\n`);
+		out.write(`\nSet by the ${source} ${show(own[0]!.name)} (${source === 'stage' ? "over the file's base" : 'under the file'}):\n`);
 		for (const setting of own) {
 			const value = typeof setting.value === 'string' ? setting.value : JSON.stringify(setting.value);
 			out.write(`  ${show(setting.path)}: ${show(value.length > 100 ? `${value.slice(0, 99)}…` : value)}\n`);

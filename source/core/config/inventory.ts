@@ -80,7 +80,7 @@ export function inventoryHosts(inventory: string, group: string, baseDir: string
 		const reason =
 			failure.code === 'ENOBUFS'
 				? `its answer is larger than ${MAX_INVENTORY_BYTES / 1024 / 1024} MiB`
-				: failure.code === 'ETIMEDOUT' || failure.signal === 'SIGTERM'
+				: failure.code === 'ETIMEDOUT'
 					? `no answer in ${INVENTORY_TIMEOUT_MS / 1000} s`
 					: failure.signal
 						? `it was stopped by ${failure.signal}`

@@ -37,6 +37,16 @@ function valueAt(raw: unknown, keyPath: readonly (string | number)[]): {found: b
 	return {found: true};
 }
 
+/** Whether the config holds a value at the key path (an unset optional setting does not count). */
+function definedAt(config: unknown, keyPath: readonly string[]): boolean {
+	let value: unknown = config;
+	for (const key of keyPath) {
+		if (typeof value !== 'object' || value === null) return false;
+		value = (value as Record<string, unknown>)[key];
+	}
+	return value !== undefined;
+}
+
 /** The layer a setting (`['database', 'host']`) comes from. */
 export function originOf(layers: readonly ConfigLayer[], keyPath: readonly (string | number)[]): ConfigOrigin {
 	for (const layer of [...layers].reverse()) if (valueAt(layer.raw, keyPath).found) return {source: layer.source, name: layer.name};
@@ -55,12 +65,13 @@ function leaves(raw: unknown, trail: readonly string[]): Array<{keyPath: string[
  * What the preset and the stage decide that the file's base does not say (or says otherwise): each
  * setting they give that no layer above overrides. A team reads here what a stage changes.
  */
-export function settingsFromLayers(layers: readonly ConfigLayer[]): LayeredSetting[] {
+export function settingsFromLayers(layers: readonly ConfigLayer[], config: unknown): LayeredSetting[] {
 	const found: LayeredSetting[] = [];
 	for (const layer of layers) {
 		if (layer.source === 'file') continue;
 		for (const {keyPath, value} of leaves(layer.raw, [])) {
-			if (value === undefined) continue;
+			// Only what the run's config holds (a preset's token source a stage replaced is not used).
+			if (value === undefined || !definedAt(config, keyPath)) continue;
 			const origin = originOf(layers, keyPath);
 			if (origin.source === layer.source && 'name' in origin && origin.name === layer.name) {
 				found.push({path: keyPath.join('.'), value, source: layer.source, name: layer.name});

@@ -6,7 +6,7 @@ import {UserError} from '../errors.js';
 import {configSchema, type Config} from './schema.js';
 import {mergeDefaults, presetDefaults} from './presets.js';
 import type {ConfigLayer, ConfigLayers} from './layers.js';
-import {chooseStage, keepStageSecretSources, stageNames, stageOver} from './stages.js';
+import {chooseStage, keepStageSecretSources, secretDestinationProblem, stageNames, stageOver} from './stages.js';
 
 export const CONFIG_FILE_NAMES = ['rewind.config.yaml', 'rewind.config.yml', 'rewind.config.json'] as const;
 const MAX_CONFIG_BYTES = 1024 * 1024;
@@ -142,7 +142,13 @@ function validateConfigLayers(raw: Record<string, unknown>, label: string, stage
 	];
 	// The layers, lowest first: the preset's defaults under the file's base with the stage over it.
 	const merged = mergeDefaults(preset.defaults, effective);
-	if (chosen) keepStageSecretSources(merged, chosen.overlay);
+	if (chosen) {
+		keepStageSecretSources(merged, chosen.overlay);
+		const basePreset = presetDefaults(base);
+		const unstaged = 'problem' in basePreset ? base : mergeDefaults(basePreset.defaults, base);
+		const problem = secretDestinationProblem(unstaged, merged, chosen.overlay, `${label}: stages.${chosen.name}`);
+		if (problem) throw new UserError(problem);
+	}
 	const result = configSchema.safeParse(merged, {reportInput: true});
 	if (result.success) return {config: result.data, layers, ...(chosen ? {stage: chosen.name} : {})};
 	const problems = result.error.issues.slice(0, MAX_PROBLEMS_SHOWN).map(issue => formatIssue(issue));

@@ -101,7 +101,8 @@ function withServer(overlay: Raw, where: string, baseDir: string): Raw {
 	}
 	const server: unknown = servers[0];
 	// The server's own connection settings replace the base's: an alias takes its user, port and key from ~/.ssh/config.
-	const cleared = {user: undefined, port: undefined, identityFile: undefined};
+	const own = isRecord(rest['ssh']) ? rest['ssh'] : {};
+	const cleared = Object.fromEntries(['user', 'port', 'identityFile'].filter(key => !Object.hasOwn(own, key)).map(key => [key, undefined]));
 	if (typeof server === 'string') return mergeDefaults(rest, {ssh: {...cleared, host: server}});
 	if (!isRecord(server) || typeof server['host'] !== 'string') {
 		throw new UserError(
@@ -152,10 +153,13 @@ function sharedSite(raw: Raw, names: readonly string[]): {stages: [string, strin
 	return undefined;
 }
 
-/** Settings that together say where a secret is read from: a stage that names one names them all. */
-const SECRET_SOURCES: ReadonlyArray<readonly [string, readonly string[]]> = [
-	['database', ['passwordEnv', 'passwordFile', 'passwordFrom', 'passwordKey', 'passwordKeyFile']],
-	['reload', ['tokenEnv', 'tokenFile']],
+/**
+ * Settings that together say where a secret is read from: a stage that names a source (the first
+ * list) names them all (the second: the source and what refines it, such as passwordKeyFile).
+ */
+const SECRET_SOURCES: ReadonlyArray<readonly [string, readonly string[], readonly string[]]> = [
+	['database', ['passwordEnv', 'passwordFile', 'passwordFrom'], ['passwordEnv', 'passwordFile', 'passwordFrom', 'passwordKey', 'passwordKeyFile']],
+	['reload', ['tokenEnv', 'tokenFile'], ['tokenEnv', 'tokenFile']],
 ];
 
 /**
@@ -176,10 +180,33 @@ export function stageOver(base: Raw, overlay: Raw): Raw {
  * and send that token to staging's address).
  */
 export function keepStageSecretSources(merged: Raw, overlay: Raw): void {
-	for (const [section, keys] of SECRET_SOURCES) {
+	for (const [section, sources, keys] of SECRET_SOURCES) {
 		const own = overlay[section];
 		const result = merged[section];
-		if (!isRecord(own) || !isRecord(result) || !keys.some(key => Object.hasOwn(own, key))) continue;
+		if (!isRecord(own) || !isRecord(result) || !sources.some(key => Object.hasOwn(own, key))) continue;
 		for (const key of keys) if (!Object.hasOwn(own, key)) delete result[key];
 	}
+}
+
+/**
+ * A stage that sends a secret somewhere else than the base does (another reload address, another
+ * database host, user or server) must say where that secret comes from: else the base's (production's)
+ * would be sent there. `base` and `staged` are the merged configs without and with the stage.
+ */
+export function secretDestinationProblem(base: Raw, staged: Raw, overlay: Raw, where: string): string | undefined {
+	const at = (raw: Raw, section: string, key: string): unknown => (isRecord(raw[section]) ? raw[section][key] : undefined);
+	const names = (section: string, sources: readonly string[]) => isRecord(overlay[section]) && sources.some(key => Object.hasOwn(overlay[section] as Raw, key));
+	const reloadTo = at(staged, 'reload', 'url');
+	if (reloadTo !== undefined && reloadTo !== at(base, 'reload', 'url') && !names('reload', SECRET_SOURCES[1]![1])) {
+		return `${where} sends the reload to ${shown(String(reloadTo))}, not the base's address, but does not say where its token comes from: name reload.tokenEnv or reload.tokenFile in the stage (the base's token would be sent there).`;
+	}
+	const database = staged['database'];
+	const readHere =
+		isRecord(database) && database['passwordFrom'] !== 'server' && (database['passwordEnv'] !== undefined || database['passwordFile'] !== undefined);
+	const moved =
+		['host', 'port', 'user'].some(key => at(staged, 'database', key) !== at(base, 'database', key)) || at(staged, 'ssh', 'host') !== at(base, 'ssh', 'host');
+	if (readHere && moved && !names('database', SECRET_SOURCES[0]![1])) {
+		return `${where} reaches another database (or the same through another server) than the base, but does not say where its password comes from: name database.passwordEnv, passwordFile or passwordFrom in the stage (the base's password would be sent there).`;
+	}
+	return undefined;
 }
