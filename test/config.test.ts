@@ -4,6 +4,7 @@ import {PassThrough} from 'node:stream';
 import {originOf, settingsFromLayers} from '../source/core/config/layers.js';
 import {printLayeredSettings} from '../source/ui/plan.js';
 import {UserError} from '../source/core/errors.js';
+import {refusal} from './helpers/refusal.js';
 
 const valid = `
 app: {name: shop, dir: ~/shop}
@@ -137,16 +138,6 @@ stages:
   production:
     servers: [shop-prod-2]
 `;
-	const refusal = (run: () => unknown): UserError => {
-		try {
-			run();
-		} catch (error) {
-			expect(error).toBeInstanceOf(UserError);
-			return error as UserError;
-		}
-		throw new Error('expected a refusal');
-	};
-
 	it('with several stages and none named: exit 2 naming them, never a default', () => {
 		const error = refusal(() => parseConfigLayers(staged, 'rewind.config.yaml'));
 		expect(error.exitCode).toBe(2);

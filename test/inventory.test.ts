@@ -9,8 +9,8 @@ import path from 'node:path';
 import {afterAll, describe, expect, it} from 'vitest';
 import {loadConfigFile} from '../source/core/config/load.js';
 import {originOf} from '../source/core/config/layers.js';
-import {UserError} from '../source/core/errors.js';
 import {canRun} from './helpers/availability.js';
+import {refusal as userError} from './helpers/refusal.js';
 
 const BASE = `
 app: {name: shop, dir: /srv/shop}
@@ -56,15 +56,8 @@ describe.runIf(canRun('Ansible inventories', ['ansible']))('stages from an Ansib
 		writeFileSync(file, `${BASE}stages:\n${stages}`);
 		return file;
 	};
-	const refusal = (run: () => unknown): string => {
-		try {
-			run();
-		} catch (error) {
-			expect(error).toBeInstanceOf(UserError);
-			return (error as Error).message;
-		}
-		throw new Error('expected a refusal');
-	};
+	/** The refusal's paragraph. */
+	const refusal = (run: () => unknown): string => userError(run).message;
 
 	it("an INI inventory: the group gives the host, port, user and key; a host without variables is reached by its name, not with the base's user", () => {
 		const file = config('  canary: {inventory: {ansible: hosts.ini, group: canary}}\n  other: {site: {url: "https://other.example.com/"}}\n');

@@ -10,7 +10,7 @@ import path from 'node:path';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {parseCli} from '../source/cli-options.js';
 import {requestFromJournal} from '../source/commands.js';
-import {UserError} from '../source/core/errors.js';
+import {refusal as userError} from './helpers/refusal.js';
 
 const CONFIG = `
 app: {name: shop, dir: /srv/shop}
@@ -55,15 +55,8 @@ describe('resume and undo with stages', () => {
 		utimesSync(at, 1_700_000_000 + age, 1_700_000_000 + age);
 	}
 	const undo = (...args: string[]) => requestFromJournal(parseCli(['undo', '--yes', ...args]), 'undo');
-	const refusal = (run: () => unknown): string => {
-		try {
-			run();
-		} catch (error) {
-			expect(error).toBeInstanceOf(UserError);
-			return (error as Error).message;
-		}
-		throw new Error('expected a refusal');
-	};
+	/** The refusal's paragraph. */
+	const refusal = (run: () => unknown): string => userError(run).message;
 
 	beforeAll(() => {
 		home = mkdtempSync(path.join(os.tmpdir(), 'rewind-journal-stages-'));
