@@ -2,8 +2,9 @@
  * Stages: one config file for staging and production. `stages.<name>` holds what differs from the
  * base (any section: ssh, app, site, reload, database, build…) and deep-merges over it; `servers`
  * names the stage's server as an ssh alias or as an object (`host` and other ssh fields, `app.dir`,
- * `site.url`), or `inventory: {ansible: PATH, group: NAME}` takes it from an Ansible inventory. With more than one stage the operator names one (`--stage`): rewind never picks the
- * environment to roll back.
+ * `site.url`), or `inventory: {ansible: PATH, group: NAME}` takes it from an Ansible inventory.
+ * With more than one stage the operator names one (`--stage`): rewind never picks the environment
+ * to roll back.
  */
 import {inert} from '../inert.js';
 import {UserError} from '../errors.js';
